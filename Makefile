@@ -1,0 +1,66 @@
+# The two commands a newcomer needs: `make demo` and `make test`. See README.md.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo test lint migrations-check test-sqlite test-postgres test-browser browsers messages lock bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	PANAH_MODE=demo $(BIN)/panah migrate --noinput
+	PANAH_MODE=demo $(BIN)/panah demo
+	@echo ""
+	@echo "Panah is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	PANAH_MODE=demo $(BIN)/panah runserver $(HOST):$(PORT)
+
+test: install browsers lint migrations-check test-sqlite test-postgres test-browser
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrations-check: install
+	PANAH_VAR_DIR=$$(mktemp -d) $(BIN)/panah makemigrations --check --dry-run
+
+test-sqlite: install
+	$(BIN)/pytest -n 2 -m "not browser" -q
+
+test-postgres: install
+	pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	PANAH_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -m "not browser" -q
+
+test-browser: install browsers
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -m browser -q -p no:xdist
+
+# Debian's Chromium drives the browser tests (never a downloaded browser build).
+browsers:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# Regenerate translation catalogues after changing strings; needs gettext.
+messages: install
+	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
+	cd panah && ../$(BIN)/panah makemessages -l fr -l nl -l fa --no-location --no-obsolete
+	cd panah && ../$(BIN)/panah compilemessages
+
+# Re-pin every dependency after editing requirements.in.
+lock:
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile requirements.in --python-version 3.11 --generate-hashes -o requirements.lock
+
+bench: install
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) var/panah.sqlite3*

@@ -1,0 +1,88 @@
+"""Fixtures shared by every test: two organisations and members with and without roles.
+
+The three-user pattern: a member of organisation A who holds the role, one who does not,
+and a member of organisation B.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_scopes import scopes_disabled
+
+from panah.core.models import Membership, Organisation, Role, RoleGrant, User
+
+PASSWORD = "correct horse battery staple 42"  # noqa: S105 (test accounts only)
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.AXES_ENABLED = False
+    settings.MASTER_KEY_FILE = str(tmp_path / "master.key")
+
+
+@pytest.fixture
+def org_a(db) -> Organisation:
+    return Organisation.objects.create(name="Organisation A", slug="org-a")
+
+
+@pytest.fixture
+def org_b(db) -> Organisation:
+    return Organisation.objects.create(name="Organisation B", slug="org-b")
+
+
+@pytest.fixture
+def make_member(db):
+    """make_member(org, [roles], email=None) -> User, with a confirmed authenticator."""
+
+    def make(org: Organisation, roles, email: str | None = None, **extra) -> User:
+        email = email or f"member{next(_counter)}@example.org"
+        with scopes_disabled():
+            user = User.objects.filter(email=email).first() or User.objects.create_user(
+                email, PASSWORD, display_name=email.split("@")[0], **extra
+            )
+            TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "test"})
+            membership, _ = Membership.objects.get_or_create(organisation=org, user=user)
+            for role in roles:
+                RoleGrant.objects.get_or_create(membership=membership, organisation=org, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_a(org_a, make_member) -> User:
+    return make_member(org_a, [Role.ADMIN], email="admin-a@example.org")
+
+
+@pytest.fixture
+def caseworker_a(org_a, make_member) -> User:
+    return make_member(org_a, [Role.CASEWORKER], email="caseworker-a@example.org")
+
+
+@pytest.fixture
+def admin_b(org_b, make_member) -> User:
+    return make_member(org_b, [Role.ADMIN], email="admin-b@example.org")
+
+
+def verified_client(user: User, client: Client | None = None) -> Client:
+    """A client logged in as `user` who has passed the second factor."""
+    client = client or Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def login_as():
+    """login_as(user) -> a verified test client."""
+    return verified_client

@@ -1,0 +1,1 @@
+"""Panah (پناه, "refuge"): the system an association runs to protect political refugees."""

@@ -1,0 +1,57 @@
+"""Read paths of the core app, always scoped to one organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from .models import AuditEntry, Invitation, Membership, Organisation, RoleGrant
+
+
+def organisation_members(organisation: Organisation) -> QuerySet[Membership]:
+    """Current members with their roles, by name (three queries whatever their number)."""
+    return (
+        Membership.objects.filter(organisation=organisation, removed_at__isnull=True)
+        .select_related("user")
+        .prefetch_related(Prefetch("grants", queryset=RoleGrant.objects.all()))
+        .order_by("user__display_name", "user__email")
+    )
+
+
+def open_invitations(organisation: Organisation) -> QuerySet[Invitation]:
+    """Invitations not yet used, revoked or expired."""
+    return Invitation.objects.filter(
+        organisation=organisation,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).select_related("invited_by")
+
+
+def audit_entries(
+    organisation: Organisation,
+    *,
+    member: Membership | None = None,
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[AuditEntry]:
+    """The organisation's audit entries, newest first, narrowed by the given filters."""
+    qs = AuditEntry.objects.filter(organisation=organisation).select_related("actor")
+    if member is not None:
+        qs = qs.filter(actor_id=member.user_id)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    if until:
+        qs = qs.filter(at__date__lte=until)
+    return qs.order_by("-sequence")

@@ -1,0 +1,61 @@
+"""Who may do what: every permission of the project, granted to roles, in one place.
+
+Views never test roles themselves; they name a permission (`core.manage_members`) and
+`panah.core.access` asks this rule set with the member's current membership. Predicates take
+`(membership, obj)`; compartments (a safety file assigned to named officers) are predicates on obj.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from .models import Membership, Role
+
+panah_rules = rules.RuleSet()
+
+
+def has_role(*roles: str) -> rules.Predicate:
+    """A predicate true when the membership holds any of `roles`."""
+    wanted = frozenset(roles)
+
+    @rules.predicate(name="has_role:" + ",".join(sorted(wanted)))
+    def predicate(membership: Membership | None) -> bool:
+        return membership is not None and bool(membership.role_set() & wanted)
+
+    predicate.roles = wanted
+    return predicate
+
+
+is_member = has_role(*Role.values)
+is_admin = has_role(Role.ADMIN)
+
+# The permission table. Each entry: permission name -> roles that hold it.
+# (Other apps add theirs in their own rules.py, built with has_role, so the table stays readable.)
+PERMISSIONS: dict[str, rules.Predicate] = {
+    "core.view_dashboard": is_member,
+    "core.view_members": has_role(Role.ADMIN, Role.COORDINATOR),
+    "core.manage_members": is_admin,
+    "core.view_audit": has_role(Role.AUDITOR, Role.ADMIN),
+}
+
+for name, predicate in PERMISSIONS.items():
+    panah_rules.add_rule(name, predicate)
+
+
+def add_permissions(table: dict[str, rules.Predicate]) -> None:
+    """Register another app's permissions (called from its rules.py)."""
+    for name, predicate in table.items():
+        PERMISSIONS[name] = predicate
+        panah_rules.add_rule(name, predicate)
+
+
+def member_may(membership: Membership | None, permission: str, obj=None) -> bool:
+    """True when this membership holds `permission` (on `obj`, for compartmented records)."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"Unknown permission {permission!r}: add it to a rules.py table.")
+    return panah_rules.test_rule(permission, membership, obj)
+
+
+def roles_granting(permission: str) -> frozenset[str]:
+    """The roles that hold a role-based permission (used by the authorisation-matrix test)."""
+    return getattr(PERMISSIONS[permission], "roles", frozenset())

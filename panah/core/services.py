@@ -1,0 +1,288 @@
+"""Every write of the core app: one function per user intention, in a transaction, audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_scopes import scopes_disabled
+
+from . import audit
+from .models import Invitation, Membership, Organisation, Role, RoleGrant, User
+
+RECOVERY_CODE_COUNT = 10
+
+
+def token_hash(token: str) -> str:
+    """What is stored of an invitation token: its SHA-256, so a dump yields no usable link."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_organisation(
+    *, name: str, founder: User, request: HttpRequest | None = None
+) -> Organisation:
+    """Create an organisation with its founder as administrator."""
+    base = slugify(name)[:40] or "organisation"
+    slug, n = base, 1
+    while Organisation.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    org = Organisation.objects.create(name=name, slug=slug)
+    membership = Membership.objects.create(organisation=org, user=founder)
+    RoleGrant.objects.create(membership=membership, organisation=org, role=Role.ADMIN)
+    audit.record("organisation.created", organisation=org, actor=founder, obj=org, request=request)
+    return org
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """An invitation and its one-time link token (shown once, never stored)."""
+
+    invitation: Invitation
+    token: str
+
+
+@transaction.atomic
+def invite_member(
+    *,
+    organisation: Organisation,
+    email: str,
+    roles: list[str],
+    invited_by: User,
+    request: HttpRequest | None = None,
+) -> IssuedInvitation:
+    """Invite someone by a single-use link that expires after PANAH_INVITATION_DAYS days."""
+    roles = sorted(set(roles))
+    unknown = set(roles) - set(Role.values)
+    if not roles or unknown:
+        raise ValidationError(_("Choose at least one role."))
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        email=email.strip().lower(),
+        roles=roles,
+        token_hash=token_hash(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
+    )
+    audit.record(
+        "member.invited",
+        organisation=organisation,
+        actor=invited_by,
+        obj=invitation,
+        request=request,
+        data={"roles": roles},
+    )
+    return IssuedInvitation(invitation, token)
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation a link token belongs to, whatever its state (None if unknown)."""
+    with scopes_disabled():
+        return (
+            Invitation.objects.select_related("organisation")
+            .filter(token_hash=token_hash(token))
+            .first()
+        )
+
+
+@transaction.atomic
+def accept_invitation(
+    *,
+    token: str,
+    user: User | None = None,
+    email: str = "",
+    display_name: str = "",
+    password: str = "",
+    request: HttpRequest | None = None,
+) -> Membership:
+    """Use an invitation: join as `user`, or create the account first. Works once, before expiry."""
+    with scopes_disabled():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("organisation")
+            .filter(token_hash=token_hash(token))
+            .first()
+        )
+        if invitation is None or not invitation.is_usable:
+            raise ValidationError(
+                _(
+                    "This invitation link is not valid any more. Ask your administrator for a new one."
+                )
+            )
+        if user is None:
+            if User.objects.filter(email__iexact=invitation.email).exists():
+                raise ValidationError(_("An account with this email exists already: log in first."))
+            user = User(email=invitation.email, display_name=display_name)
+            password_validation.validate_password(password, user)
+            user.set_password(password)
+            user.save()
+        membership, _created = Membership.objects.get_or_create(
+            organisation=invitation.organisation, user=user
+        )
+        if membership.removed_at is not None:
+            membership.removed_at = None
+            membership.save(update_fields=["removed_at"])
+        for role in invitation.roles:
+            RoleGrant.objects.get_or_create(
+                membership=membership, organisation=invitation.organisation, role=role
+            )
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+    audit.record(
+        "member.joined",
+        organisation=invitation.organisation,
+        actor=user,
+        obj=membership,
+        request=request,
+        data={"invitation": invitation.pk, "roles": invitation.roles},
+    )
+    return membership
+
+
+@transaction.atomic
+def revoke_invitation(
+    *, invitation: Invitation, by: User, request: HttpRequest | None = None
+) -> None:
+    """Make an unused invitation link worthless."""
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit.record(
+        "member.invitation_revoked",
+        organisation=invitation.organisation,
+        actor=by,
+        obj=invitation,
+        request=request,
+    )
+
+
+@transaction.atomic
+def change_member_roles(
+    *, membership: Membership, roles: list[str], by: User, request: HttpRequest | None = None
+) -> None:
+    """Replace a member's roles. An organisation always keeps at least one administrator."""
+    roles = sorted(set(roles))
+    if not roles or set(roles) - set(Role.values):
+        raise ValidationError(_("Choose at least one role."))
+    org = membership.organisation
+    if Role.ADMIN not in roles and _is_last_admin(membership):
+        raise ValidationError(_("The organisation must keep at least one administrator."))
+    RoleGrant.objects.filter(membership=membership).exclude(role__in=roles).delete()
+    for role in roles:
+        RoleGrant.objects.get_or_create(membership=membership, organisation=org, role=role)
+    audit.record(
+        "member.roles_changed",
+        organisation=org,
+        actor=by,
+        obj=membership,
+        request=request,
+        data={"roles": roles},
+    )
+
+
+def _is_last_admin(membership: Membership) -> bool:
+    admins = RoleGrant.objects.filter(
+        organisation=membership.organisation,
+        role=Role.ADMIN,
+        membership__removed_at__isnull=True,
+    )
+    return admins.filter(membership=membership).exists() and admins.count() == 1
+
+
+@transaction.atomic
+def remove_member(*, membership: Membership, by: User, request: HttpRequest | None = None) -> None:
+    """End a membership. The member's next request in this organisation is refused."""
+    if _is_last_admin(membership):
+        raise ValidationError(_("The organisation must keep at least one administrator."))
+    membership.removed_at = timezone.now()
+    membership.save(update_fields=["removed_at"])
+    RoleGrant.objects.filter(membership=membership).delete()
+    end_sessions(membership.user)
+    audit.record(
+        "member.removed",
+        organisation=membership.organisation,
+        actor=by,
+        obj=membership,
+        request=request,
+    )
+
+
+def end_sessions(user: User) -> int:
+    """Delete every stored session of this user; returns how many ended."""
+    from django.contrib.sessions.models import Session
+
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+def start_totp_enrolment(*, user: User) -> TOTPDevice:
+    """An unconfirmed authenticator for the user to scan; it counts only once confirmed."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+
+
+@transaction.atomic
+def confirm_totp_enrolment(
+    *, user: User, device: TOTPDevice, request: HttpRequest | None = None
+) -> list[str]:
+    """Confirm the authenticator and issue fresh one-time recovery codes (returned once)."""
+    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = issue_recovery_codes(user=user)
+    audit.record("account.second_factor_enrolled", organisation=None, actor=user, request=request)
+    return codes
+
+
+def issue_recovery_codes(*, user: User) -> list[str]:
+    """Replace the user's recovery codes with ten new single-use ones."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="recovery", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    return codes
+
+
+def set_language(*, user: User, language: str) -> None:
+    """Remember the user's language for pages and for emails sent to them."""
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+def account_exists(email: str) -> bool:
+    """Whether someone already has an account under this email address."""
+    return User.objects.filter(email__iexact=email).exists()
+
+
+def send_invitation_email(*, invitation: Invitation, link: str) -> None:
+    """Send the invitation link in the inviting admin's language (the invitee's is unknown)."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    context = {"invitation": invitation, "link": link, "days": settings.INVITATION_DAYS}
+    send_mail(
+        subject=_("Invitation to join %(name)s on Panah") % {"name": invitation.organisation.name},
+        message=render_to_string("core/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )

@@ -1,0 +1,51 @@
+"""Template helpers: dual-calendar dates and role names."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils.html import format_html
+
+from .. import dates
+
+register = template.Library()
+
+
+@register.filter
+def dual_date(value: dt.date | dt.datetime | None):
+    """A <time> element: in Persian the Jalali date with the Gregorian date beside it."""
+    if not value:
+        return ""
+    iso = value.isoformat() if not isinstance(value, dt.datetime) else value.date().isoformat()
+    gregorian = dates.gregorian_text(value)
+    if dates.shows_jalali():
+        return format_html(
+            '<time datetime="{}"><span class="jalali">{}</span> <span class="gregorian" dir="ltr">({})</span></time>',
+            iso,
+            dates.jalali_text(value),
+            gregorian,
+        )
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>', iso, dates.jalali_iso(value), gregorian
+    )
+
+
+@register.filter
+def role_label(value: str) -> str:
+    """The translated name of a role code."""
+    from ..models import Role
+
+    try:
+        return Role(value).label
+    except ValueError:
+        return value
+
+
+@register.simple_tag(takes_context=True)
+def may(context, permission: str) -> bool:
+    """Whether the current member holds `permission`: {% may "core.manage_members" as ok %}."""
+    from ..rules import member_may
+
+    request = context.get("request")
+    return member_may(getattr(request, "membership", None), permission)

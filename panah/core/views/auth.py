@@ -1,0 +1,170 @@
+"""Logging in with a password and a second factor, logging out, resetting a password."""
+
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .. import services
+from ..access import password_only, public
+from ..forms import LoginForm, SecondFactorForm
+
+SETUP_DEVICE_KEY = "panah_totp_setup_device"
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+    def get(self, request, *args, **kwargs):
+        # A session cookie that names no session: it expired, was ended, or was tampered with.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.session_key is None:
+            messages.info(request, _("Your session has ended. Please log in again."))
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen:
+            services.set_language(user=user, language=chosen)
+        else:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        return response
+
+    def get_success_url(self):
+        nxt = self.get_redirect_url()
+        target = reverse_lazy("core:two_factor")
+        return f"{target}?next={nxt}" if nxt else str(target)
+
+
+login = public(LoginView.as_view())
+
+
+def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
+    """What django-axes shows after too many failed logins."""
+    minutes = int(settings.AXES_COOLOFF_TIME * 60)
+    return render(
+        request,
+        "core/locked_out.html",
+        {"minutes": minutes},
+        status=429,
+    )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):
+        return nxt
+    return str(reverse_lazy("core:dashboard"))
+
+
+@password_only
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Second step of logging in: a code from the authenticator app or a recovery code."""
+    user = request.user
+    if user.is_verified():
+        return redirect(_safe_next(request))
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("core:two_factor_setup")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(user, form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            if device.persistent_id.startswith("otp_static"):
+                left = device.token_set.count()
+                messages.warning(
+                    request,
+                    _("You used a recovery code. %(left)d are left; each works only once.")
+                    % {"left": left},
+                )
+            return redirect(_safe_next(request))
+        form.add_error(
+            "code",
+            _(
+                "That code is not right. Codes change every 30 seconds; recovery codes work only once."
+            ),
+        )
+    return render(request, "core/two_factor.html", {"form": form, "next": _safe_next(request)})
+
+
+@password_only
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app. A user who has one must pass it before replacing it."""
+    user = request.user
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not user.is_verified():
+        return redirect("core:two_factor")
+    device = TOTPDevice.objects.filter(
+        user=user, confirmed=False, pk=request.session.get(SETUP_DEVICE_KEY)
+    ).first()
+    if device is None:
+        device = services.start_totp_enrolment(user=user)
+        request.session[SETUP_DEVICE_KEY] = device.pk
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            codes = services.confirm_totp_enrolment(user=user, device=device, request=request)
+            del request.session[SETUP_DEVICE_KEY]
+            otp_login(request, device)
+            return render(request, "core/recovery_codes.html", {"codes": codes})
+        form.add_error(
+            "code", _("That code is not right. Check the time on your phone and try again.")
+        )
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+    secret = _grouped_base32(device)
+    return render(
+        request,
+        "core/two_factor_setup.html",
+        {"form": form, "qr_svg": qr_svg, "secret": secret},
+    )
+
+
+def _grouped_base32(device: TOTPDevice) -> str:
+    import base64
+
+    raw = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+@password_only
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.success(request, _("You are logged out."))
+    return redirect("core:login")
+
+
+password_reset = public(
+    auth_views.PasswordResetView.as_view(
+        template_name="core/password_reset.html",
+        email_template_name="core/email/password_reset.txt",
+        subject_template_name="core/email/password_reset_subject.txt",
+        success_url=reverse_lazy("core:password_reset_done"),
+    )
+)
+password_reset_done = public(
+    auth_views.PasswordResetDoneView.as_view(template_name="core/password_reset_done.html")
+)
+password_reset_confirm = public(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="core/password_reset_confirm.html",
+        success_url=reverse_lazy("core:password_reset_complete"),
+    )
+)
+password_reset_complete = public(
+    auth_views.PasswordResetCompleteView.as_view(template_name="core/password_reset_complete.html")
+)

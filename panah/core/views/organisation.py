@@ -1,0 +1,199 @@
+"""The home dashboard, switching organisation, members and invitations, the language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import queries, services
+from ..access import get_for_member, permission_required, public, signed_in
+from ..dashboard import panels_for
+from ..forms import InviteForm, JoinForm, RolesForm
+from ..middleware import SESSION_ORG_KEY
+from ..models import Invitation, Membership
+
+
+@permission_required("core.view_dashboard")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The home page: one panel for each of the member's roles, each saying what to do next."""
+    return render(
+        request,
+        "core/dashboard.html",
+        {"panels": panels_for(request), "today": timezone.localdate()},
+    )
+
+
+@signed_in
+def choose_organisation(request: HttpRequest) -> HttpResponse:
+    """Pick which organisation to work in; nothing of one is shown while in another."""
+    memberships = getattr(request, "memberships", [])
+    if request.method == "POST":
+        wanted = request.POST.get("organisation")
+        chosen = next((m for m in memberships if str(m.organisation_id) == wanted), None)
+        if chosen is None:
+            return HttpResponseBadRequest(_("You are not a member of that organisation."))
+        request.session[SESSION_ORG_KEY] = chosen.organisation_id
+        messages.success(
+            request, _("You are now working in %(name)s.") % {"name": chosen.organisation.name}
+        )
+        return redirect("core:dashboard")
+    return render(request, "core/choose_organisation.html", {"memberships": memberships})
+
+
+@public
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language (and remember it for a logged-in user's emails)."""
+    language = request.POST.get("language", "")
+    nxt = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):
+        nxt = "/"
+    response = redirect(nxt)
+    if language in dict(settings.LANGUAGES) and check_for_language(language):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        )
+        if request.user.is_authenticated:
+            services.set_language(user=request.user, language=language)
+    return response
+
+
+@permission_required("core.view_members")
+def members(request: HttpRequest) -> HttpResponse:
+    """The organisation's members with their roles, and the open invitations."""
+    return render(
+        request,
+        "core/members.html",
+        {
+            "members": queries.organisation_members(request.organisation),
+            "invitations": queries.open_invitations(request.organisation),
+        },
+    )
+
+
+@permission_required("core.manage_members")
+def invite(request: HttpRequest) -> HttpResponse:
+    """Invite a new member; the link is shown once and sent by email."""
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        issued = services.invite_member(
+            organisation=request.organisation,
+            email=form.cleaned_data["email"],
+            roles=form.cleaned_data["roles"],
+            invited_by=request.user,
+            request=request,
+        )
+        link = request.build_absolute_uri(reverse("core:join", args=[issued.token]))
+        services.send_invitation_email(invitation=issued.invitation, link=link)
+        return render(
+            request, "core/invitation_sent.html", {"invitation": issued.invitation, "link": link}
+        )
+    return render(request, "core/invite.html", {"form": form})
+
+
+@permission_required("core.manage_members")
+@require_POST
+def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_for_member(request, Invitation, pk=pk)
+    services.revoke_invitation(invitation=invitation, by=request.user, request=request)
+    messages.success(request, _("The invitation link no longer works."))
+    return redirect("core:members")
+
+
+@permission_required("core.manage_members")
+def member_roles(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change what a member may do."""
+    membership = get_for_member(request, Membership, pk=pk, removed_at__isnull=True)
+    form = RolesForm(request.POST or None, initial={"roles": sorted(membership.role_set())})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_member_roles(
+                membership=membership,
+                roles=form.cleaned_data["roles"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Roles saved."))
+            return redirect("core:members")
+    return render(request, "core/member_roles.html", {"form": form, "membership": membership})
+
+
+@permission_required("core.manage_members")
+def remove_member(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a member after confirmation; their sessions end at once."""
+    membership = get_for_member(request, Membership, pk=pk, removed_at__isnull=True)
+    error = None
+    if request.method == "POST":
+        try:
+            services.remove_member(membership=membership, by=request.user, request=request)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(
+                request, _("%(name)s is no longer a member.") % {"name": membership.user}
+            )
+            return redirect("core:members")
+    return render(request, "core/remove_member.html", {"membership": membership, "error": error})
+
+
+@public
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept an invitation: with the current account, or by creating one."""
+    invitation = services.find_invitation(token)
+    if invitation is None or not invitation.is_usable:
+        return render(
+            request, "core/invitation_invalid.html", {"invitation": invitation}, status=410
+        )
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            services.accept_invitation(token=token, user=request.user, request=request)
+            request.session[SESSION_ORG_KEY] = invitation.organisation_id
+            messages.success(
+                request, _("Welcome to %(name)s.") % {"name": invitation.organisation.name}
+            )
+            return redirect("core:dashboard")
+        return render(request, "core/join_existing.html", {"invitation": invitation})
+    if services.account_exists(invitation.email):
+        login_url = reverse("core:login") + "?next=" + reverse("core:join", args=[token])
+        return render(
+            request,
+            "core/join_login_first.html",
+            {"invitation": invitation, "login_url": login_url},
+        )
+    form = JoinForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.accept_invitation(
+                token=token,
+                email=invitation.email,
+                display_name=form.cleaned_data["display_name"],
+                password=form.cleaned_data["password1"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            auth_login(
+                request, membership.user, backend="django.contrib.auth.backends.ModelBackend"
+            )
+            request.session[SESSION_ORG_KEY] = invitation.organisation_id
+            return redirect("core:two_factor_setup")
+    return render(request, "core/join.html", {"invitation": invitation, "form": form})

@@ -1,0 +1,1 @@
+"""Models of the evidence app (built by its issue)."""

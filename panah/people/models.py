@@ -1,0 +1,1 @@
+"""Models of the people app (built by its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the public app (built by its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the safety app (built by its issue)."""

@@ -1,0 +1,305 @@
+"""Panah's one settings module, configured only through PANAH_* environment variables.
+
+`PANAH_MODE` is `demo` (the default: SQLite under var/, console email, generated secrets) or
+`production` (every secret must be given; the process refuses to start without them).
+Every variable is listed in `.env.example`.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("PANAH_VAR_DIR", BASE_DIR.parent / "var")).resolve()
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """A plain string variable (empty counts as unset)."""
+    value = os.environ.get(name, "")
+    return value if value != "" else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A boolean variable: only the words True and False are accepted."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value not in ("True", "False"):
+        raise ImproperlyConfigured(f"{name} must be True or False, not {value!r}.")
+    return value == "True"
+
+
+def env_int(name: str, default: int) -> int:
+    """A whole-number variable."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def env_secret(name: str) -> str | None:
+    """A secret given directly in NAME or, better, in the file named by NAME_FILE."""
+    path = env_str(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"{name}_FILE points to {path!r}, which cannot be read: {exc}"
+            ) from None
+    return env_str(name)
+
+
+def _demo_secret(filename: str) -> str:
+    """A secret generated once for this demo checkout and kept under var/ (never committed)."""
+    path = VAR_DIR / filename
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+MODE = env_str("PANAH_MODE", "demo")
+if MODE not in ("demo", "production"):
+    raise ImproperlyConfigured(f"PANAH_MODE must be 'demo' or 'production', not {MODE!r}.")
+DEMO = MODE == "demo"
+DEBUG = env_bool("PANAH_DEBUG", False)
+
+if DEMO:
+    SECRET_KEY = env_secret("PANAH_SECRET_KEY") or _demo_secret("demo-secret-key")
+    ALLOWED_HOSTS = (env_str("PANAH_ALLOWED_HOSTS") or "127.0.0.1,localhost,testserver").split(",")
+else:
+    missing = [
+        name
+        for name in (
+            "PANAH_SECRET_KEY",
+            "PANAH_ALLOWED_HOSTS",
+            "PANAH_DATABASE_URL",
+            "PANAH_MASTER_KEY_FILE",
+        )
+        if not (env_str(name) or env_str(f"{name}_FILE"))
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            "Panah is in production mode but these settings are missing: "
+            + ", ".join(missing)
+            + ". See .env.example and docs/deploy.md."
+        )
+    SECRET_KEY = env_secret("PANAH_SECRET_KEY")
+    ALLOWED_HOSTS = env_str("PANAH_ALLOWED_HOSTS").split(",")
+
+# The master key wraps every organisation key; it never lives in the database.
+MASTER_KEY_FILE = env_str("PANAH_MASTER_KEY_FILE") or str(VAR_DIR / "demo-master.key")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "rules.apps.AutodiscoverRulesConfig",
+    "panah.core",
+    "panah.people",
+    "panah.cases",
+    "panah.shelter",
+    "panah.safety",
+    "panah.evidence",
+    "panah.advocacy",
+    "panah.public",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "panah.core.middleware.OrganisationMiddleware",
+    # Last, so it sees the credentials only after everything else let the request through.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "panah.urls"
+WSGI_APPLICATION = "panah.wsgi.application"
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:dashboard"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "panah.core.context_processors.panah",
+            ],
+        },
+    }
+]
+
+# Database: SQLite in var/ (WAL, set on connection) unless PANAH_DATABASE_URL names another.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("PANAH_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'panah.sqlite3'}",
+        conn_max_age=env_int("PANAH_DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses a locked-out user before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Lockout after repeated failures, per account and address together.
+AXES_FAILURE_LIMIT = env_int("PANAH_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("PANAH_LOGIN_COOLOFF_MINUTES", 30) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_CALLABLE = "panah.core.views.auth.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Axes keeps a table of failed attempts; the user agent there is enough, the path is not needed.
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+OTP_TOTP_ISSUER = "Panah"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Short idle sessions: every request pushes the expiry forward, so it runs from the last action.
+SESSION_COOKIE_AGE = env_int("PANAH_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "panah.core.views.errors.csrf_failure"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEMO:
+    SECURE_SSL_REDIRECT = env_bool("PANAH_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("PANAH_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("PANAH_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if h and not h.startswith(".")]
+
+# Nothing is served by a third party: every source is 'self', scripts also need the nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'nonce'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("nl", _("Dutch")),
+    ("fa", _("Persian")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env_str("PANAH_TIME_ZONE", "Europe/Brussels")
+LANGUAGE_COOKIE_SECURE = not DEMO
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# WhiteNoise serves static files from the app folders directly, so the demo needs no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEMO
+
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEMO and not env_str("PANAH_EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env_str("PANAH_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("PANAH_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("PANAH_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("PANAH_EMAIL_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("PANAH_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("PANAH_EMAIL_FROM", "panah@localhost")
+
+# Cells smaller than this are suppressed in every aggregate that leaves the organisation.
+DISCLOSURE_THRESHOLD = env_int("PANAH_DISCLOSURE_THRESHOLD", 5)
+# Days an invitation link stays valid.
+INVITATION_DAYS = env_int("PANAH_INVITATION_DAYS", 7)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("PANAH_LOG_LEVEL", "WARNING")},
+}
+
+SILENCED_SYSTEM_CHECKS: list[str] = []

@@ -1,0 +1,1 @@
+"""Models of the shelter app (built by its issue)."""

@@ -1,0 +1,193 @@
+"""The authorisation matrix: every URL of the project against every kind of visitor.
+
+For each URL pattern it checks that the view carries an access mark (panah.core.access),
+then asks as an anonymous visitor, as a user who gave only a password, as a member of the
+organisation without a granting role, and as a member of another organisation holding every
+role. Nothing protected may be served to any of them. `check_url` returns the problems found,
+so a test of the test can prove a forgotten check is caught.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_scopes import scopes_disabled
+
+from panah.core.access import PASSWORD_ONLY, PUBLIC, SIGNED_IN
+from panah.core.models import Membership, Organisation, Role, User
+from panah.core.rules import roles_granting
+from panah.core.services import invite_member
+
+# Views open to everyone. A new public view fails the matrix until it is listed here on purpose.
+EXPECTED_PUBLIC = {
+    "core:login",
+    "core:password_reset",
+    "core:password_reset_done",
+    "core:password_reset_confirm",
+    "core:password_reset_complete",
+    "core:set_language",
+    "core:join",
+}
+
+
+@dataclass
+class World:
+    """Two organisations, their members and one object of each kind in organisation A."""
+
+    org_a: Organisation
+    org_b: Organisation
+    everything_a: User  # every role in A
+    everything_b: User  # every role in B
+    make_member: Callable[..., User]
+    objects_a: dict[str, object] = field(default_factory=dict)
+    markers_a: list[str] = field(default_factory=list)
+
+
+def build_world(make_member, org_a: Organisation, org_b: Organisation) -> World:
+    """Create the members and the sample objects of organisation A that URLs point to."""
+    world = World(
+        org_a=org_a,
+        org_b=org_b,
+        everything_a=make_member(org_a, Role.values, email="all-a@example.org"),
+        everything_b=make_member(org_b, Role.values, email="all-b@example.org"),
+        make_member=make_member,
+    )
+    target = make_member(org_a, [Role.CASEWORKER], email="target-a@example.org")
+    with scopes_disabled():
+        world.objects_a["membership"] = Membership.objects.get(user=target, organisation=org_a)
+        issued = invite_member(
+            organisation=org_a, email="invitee-a@example.org", roles=[Role.RESEARCHER],
+            invited_by=world.everything_a,
+        )  # fmt: skip
+    world.objects_a["invitation"] = issued.invitation
+    world.objects_a["invitation_token"] = issued.token
+    world.markers_a = ["target-a@example.org", "invitee-a@example.org", org_a.name]
+    return world
+
+
+# Arguments for URL patterns that take some, built from organisation A's objects.
+URL_SAMPLES: dict[str, Callable[[World], dict]] = {
+    "core:member_roles": lambda w: {"pk": w.objects_a["membership"].pk},
+    "core:remove_member": lambda w: {"pk": w.objects_a["membership"].pk},
+    "core:revoke_invitation": lambda w: {"pk": w.objects_a["invitation"].pk},
+    "core:join": lambda w: {"token": w.objects_a["invitation_token"]},
+    "core:password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "set-password"},
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    callback: Callable
+    has_arguments: bool
+
+
+def iter_routes(urlconf=None) -> Iterator[Route]:
+    """Every named and unnamed URL pattern of the urlconf, with its namespaced name."""
+
+    def walk(patterns, namespace: str) -> Iterator[Route]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace
+                if p.namespace:
+                    ns = f"{namespace}{p.namespace}:"
+                yield from walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern):
+                name = f"{namespace}{p.name}" if p.name else f"<unnamed {p.pattern}>"
+                has_args = bool(p.pattern.regex.groups)
+                yield Route(name, p.callback, has_args)
+
+    yield from walk(get_resolver(urlconf).url_patterns, "")
+
+
+def _client_for(user: User | None, *, verified: bool = True) -> Client:
+    from conftest import verified_client
+
+    if user is None:
+        return Client()
+    if verified:
+        return verified_client(user)
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def _served(response) -> bool:
+    """True when the response hands over the page rather than refusing or redirecting."""
+    return response.status_code < 300 or response.status_code == 410
+
+
+def check_url(world: World, route: Route, urlconf=None, samples: dict | None = None) -> list[str]:
+    """Every way `route` serves something it should not; an empty list when it is sound."""
+    problems: list[str] = []
+    access = getattr(route.callback, "panah_access", None)
+    if access is None:
+        return [
+            f"{route.name}: the view has no access mark (public, signed_in, permission_required...)"
+        ]
+    if route.name.startswith("<unnamed"):
+        return [f"{route.name}: give the URL pattern a name so the matrix can reach it"]
+    if access == PUBLIC:
+        if route.name not in EXPECTED_PUBLIC:
+            problems.append(f"{route.name}: public view not listed in EXPECTED_PUBLIC")
+        return problems
+    samples = {**URL_SAMPLES, **(samples or {})}
+    if route.has_arguments and route.name not in samples:
+        return [f"{route.name}: add sample arguments to URL_SAMPLES"]
+    kwargs = samples[route.name](world) if route.has_arguments else {}
+    url = reverse(route.name, kwargs=kwargs, urlconf=urlconf)
+
+    def ask(client: Client, who: str, *, refuse: tuple[int, ...] = (302, 403, 404, 405)) -> None:
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            if response.status_code not in refuse:
+                problems.append(
+                    f"{route.name}: {method.upper()} as {who} answered {response.status_code}"
+                )
+            elif response.status_code == 302 and _redirects_into_app(response):
+                problems.append(
+                    f"{route.name}: {method.upper()} as {who} redirected to {response['Location']}"
+                )
+
+    ask(_client_for(None), "anonymous visitor")
+    if access != PASSWORD_ONLY:
+        password_only_user = world.make_member(world.org_a, Role.values)
+        ask(_client_for(password_only_user, verified=False), "a user without second factor")
+    if access in (PASSWORD_ONLY, SIGNED_IN):
+        return problems
+
+    # A member of A without any role that grants the permission.
+    granting = roles_granting(access)
+    other_roles = [r for r in Role.values if r not in granting]
+    if granting and other_roles:
+        member = world.make_member(world.org_a, other_roles)
+        ask(_client_for(member), f"a member of A with roles {other_roles}", refuse=(403, 404, 405))
+    # A member of B with every role: A's objects must not be found.
+    outsider = _client_for(world.everything_b)
+    if route.has_arguments:
+        ask(outsider, "a member of organisation B", refuse=(404, 405))
+    else:
+        response = outsider.get(url)
+        body = response.content.decode(errors="replace") if _served(response) else ""
+        leaked = [m for m in world.markers_a if m in body]
+        if leaked:
+            problems.append(f"{route.name}: organisation B sees A's data {leaked}")
+    # Positive control: the right member is served, so the refusals above mean something.
+    response = _client_for(world.everything_a).get(url)
+    if response.status_code in (403, 404, 500):
+        problems.append(f"{route.name}: a member of A with every role got {response.status_code}")
+    return problems
+
+
+def _redirects_into_app(response) -> bool:
+    """A refusal redirects to the login or second-factor page, or to choosing an organisation."""
+    location = response["Location"].split("?")[0]
+    allowed = {
+        reverse("core:login"),
+        reverse("core:two_factor"),
+        reverse("core:choose_organisation"),
+    }
+    return location not in allowed

@@ -71,8 +71,11 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(unique=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Set by an admin's emergency lock: sessions end and logins are refused until unlocked.
+    # Set by an admin's emergency lock: sessions end and logins are refused until two admins unlock.
     locked_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -228,3 +231,50 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain} @ {self.sequence}"
+
+
+class UnlockApproval(models.Model):
+    """One administrator's consent to lift an emergency lock; two different ones lift it."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="unlock_approvals"
+    )
+    admin = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "admin"], name="one_unlock_approval_per_admin"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.admin_id}"
+
+
+class OrganisationKey(models.Model):
+    """An organisation's key-encryption key, stored only wrapped by a master key.
+
+    Person data keys are wrapped by it. Rotation adds a new key and rewraps; old keys stay
+    (retired) so data wrapped under them still opens.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="keys")
+    key_id = models.CharField(max_length=32, unique=True)
+    master_key_id = models.CharField(max_length=32)
+    wrapped_key = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(retired_at__isnull=True),
+                name="one_active_key_per_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key_id

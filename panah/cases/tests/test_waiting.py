@@ -1,0 +1,60 @@
+"""Waiting times count the people still waiting (Kaplan–Meier), not only the finished cases."""
+
+import datetime as dt
+
+import pytest
+
+from panah.cases.waiting import Spell, backlog, curves_by, kaplan_meier, month_ends
+
+D = dt.date
+
+
+def test_cases_still_waiting_lengthen_the_median_instead_of_vanishing():
+    as_of = D(2025, 1, 1)
+    start = D(2024, 1, 1)
+    finished = [Spell(start, start + dt.timedelta(days=d)) for d in (30, 60, 90)]
+    waiting = [Spell(start, None) for _ in range(3)]
+    naive = sum(30 * (i + 1) for i in range(3)) / 3  # 60 days: the average of finished cases only
+    curve = kaplan_meier(finished + waiting, as_of)
+    assert curve.cases == 6 and curve.finished == 3 and curve.still_waiting == 3
+    # Half the people are still waiting after 90 days, a year on: the median is not reached.
+    assert curve.median_days is None
+    assert curve.share_waiting_after(90) == pytest.approx(0.5)
+    assert naive == 60
+
+
+def test_the_median_is_read_off_the_curve():
+    start = D(2024, 1, 1)
+    spells = [Spell(start, start + dt.timedelta(days=d)) for d in (10, 20, 30, 40, 50)]
+    curve = kaplan_meier(spells, D(2025, 1, 1))
+    assert curve.median_days == 30
+    assert curve.share_waiting_after(25) == pytest.approx(0.6)
+
+
+def test_a_decision_after_the_as_of_date_counts_as_still_waiting():
+    spells = [Spell(D(2024, 1, 1), D(2024, 12, 1))]
+    curve = kaplan_meier(spells, D(2024, 6, 1))
+    assert (curve.finished, curve.still_waiting) == (0, 1)
+
+
+def test_small_groups_are_withheld_from_publication(settings):
+    settings.DISCLOSURE_THRESHOLD = 5
+    start = D(2024, 1, 1)
+    spells = [Spell(start, start + dt.timedelta(days=10 * i), "IR") for i in range(1, 7)]
+    spells += [Spell(start, None, "AF") for _ in range(2)]
+    published = {c.group: c for c in curves_by(spells, D(2025, 1, 1), for_publication=True)}
+    assert published["AF"].withheld and published["AF"].cases == 0
+    assert not published["IR"].withheld and published["IR"].cases == 6
+    internal = {c.group: c for c in curves_by(spells, D(2025, 1, 1))}
+    assert internal["AF"].cases == 2
+
+
+def test_backlog_counts_cases_waiting_at_each_month_end():
+    spells = [
+        Spell(D(2024, 1, 10), D(2024, 3, 5)),
+        Spell(D(2024, 2, 1), None),
+        Spell(D(2024, 3, 31), None),
+    ]
+    ends = month_ends(D(2024, 1, 1), D(2024, 3, 1))
+    assert ends == [D(2024, 1, 31), D(2024, 2, 29), D(2024, 3, 31)]
+    assert backlog(spells, ends) == [(D(2024, 1, 31), 1), (D(2024, 2, 29), 2), (D(2024, 3, 31), 2)]

@@ -1,0 +1,20 @@
+"""Multiple systems estimation: how many people did no list document?
+
+Pure functions on capture-history tables (no database): log-linear models with profile-
+likelihood intervals (`loglinear`), a Bayesian latent-class model (`lcmcr`), and `estimate_all`
+that runs them together. See docs/estimation.md.
+"""
+
+from .captures import CaptureFileError, CaptureTable, parse_capture_csv, read_capture_file
+from .estimate import Estimate, EstimationReport, Skipped, estimate_all
+
+__all__ = [
+    "CaptureFileError",
+    "CaptureTable",
+    "Estimate",
+    "EstimationReport",
+    "Skipped",
+    "estimate_all",
+    "parse_capture_csv",
+    "read_capture_file",
+]

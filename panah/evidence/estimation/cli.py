@@ -1,0 +1,230 @@
+"""The `estimate` command: arguments, running the estimators, printing text or JSON.
+
+`add_estimate_parser(subparsers)` adds `estimate` to a command with subcommands (`panah evidence
+estimate`); `add_estimate_arguments(parser)` adds the same options to a standalone command
+(`panah evidence_estimate`). `run_estimate(options, stdout)` does the work for both.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+
+from .captures import CaptureFileError, CaptureTable, read_capture_file
+from .estimate import METHODS, EstimationReport, estimate_all
+
+DEFAULT_SEED = 2016  # fixed, so that a published estimate can be reproduced exactly
+
+
+def add_estimate_arguments(parser) -> None:
+    """Add the estimate options to an argparse parser."""
+    parser.add_argument(
+        "--captures",
+        metavar="FILE",
+        help="capture-history CSV: one 0/1 column per list and a count column",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
+    parser.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help="comma-separated: loglinear, lcmcr (default both)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"LCMCR random seed ({DEFAULT_SEED})"
+    )
+    parser.add_argument("--burn-in", type=int, default=10_000, help="LCMCR burn-in sweeps (10000)")
+    parser.add_argument(
+        "--samples", type=int, default=1_000, help="LCMCR posterior draws kept (1000)"
+    )
+    parser.add_argument("--thin", type=int, default=10, help="LCMCR sweeps per kept draw (10)")
+    parser.add_argument(
+        "--classes", type=int, default=10, help="LCMCR truncation K*, latent classes (10)"
+    )
+
+
+def add_estimate_parser(subparsers) -> None:
+    """Add the `estimate` subcommand to a command's subparsers."""
+    parser = subparsers.add_parser(
+        "estimate",
+        help="estimate how many people no list documented (multiple systems estimation)",
+    )
+    add_estimate_arguments(parser)
+
+
+def run_estimate(
+    options: Mapping[str, Any], stdout, table: CaptureTable | None = None
+) -> EstimationReport:
+    """Estimate from options["captures"] (or from `table`, e.g. built from linked victims with
+    CaptureTable.from_source_sets) and write the report; errors become CommandError."""
+    if table is None:
+        path = options.get("captures")
+        if not path:
+            raise CommandError(_("Give a capture-history file with --captures FILE."))
+        try:
+            table = read_capture_file(path)
+        except CaptureFileError as exc:
+            lines = "\n".join(f"  - {e}" for e in exc.errors)
+            raise CommandError(_("The capture file cannot be used:") + f"\n{lines}") from None
+    methods = tuple(m.strip() for m in str(options.get("methods") or "").split(",") if m.strip())
+    for name, minimum in (("burn_in", 0), ("samples", 10), ("thin", 1), ("classes", 2)):
+        value = options.get(name)
+        if value is not None and value < minimum:
+            raise CommandError(
+                _("--%(name)s must be at least %(min)s.")
+                % {"name": name.replace("_", "-"), "min": minimum}
+            )
+    lcmcr_options = {
+        key: options[key]
+        for key in ("burn_in", "samples", "thin", "classes")
+        if options.get(key) is not None
+    }
+    try:
+        report = estimate_all(
+            table,
+            methods=methods or METHODS,
+            level=float(options.get("level") or 0.95),
+            seed=options.get("seed", DEFAULT_SEED),
+            lcmcr_options=lcmcr_options,
+        )
+    except (ValueError, CaptureFileError) as exc:
+        raise CommandError(str(exc)) from None
+    if options.get("format") == "json":
+        stdout.write(json.dumps(report_as_json(report), indent=2, ensure_ascii=False))
+    else:
+        stdout.write(report_as_text(report))
+    return report
+
+
+def _clean(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def report_as_json(report: EstimationReport) -> dict[str, Any]:
+    """The report as JSON-ready data: every model's name, estimate, interval and method."""
+    return _clean(
+        {
+            "observed": report.observed,
+            "documented": f"at least {report.observed}",
+            "lists": list(report.lists),
+            "list_totals": report.list_totals,
+            "level": report.level,
+            "estimates": [e.as_dict() for e in report.estimates],
+            "skipped": [{"name": s.name, "reason": s.reason} for s in report.skipped],
+            "candidates": [
+                {
+                    "name": f.name,
+                    "estimate": f.estimate,
+                    "aic": f.aic,
+                    "bic": f.bic,
+                    "deviance": f.deviance,
+                    "df": f.df,
+                    "problem": f.problem,
+                }
+                for f in report.candidates
+            ],
+            "notes": report.notes,
+            "warning": warning_text(),
+        }
+    )
+
+
+def warning_text() -> str:
+    """The plain-language caveat printed with every estimate."""
+    return _(
+        "These are estimates, not counts. Each model guesses how many people no list "
+        "documented, and is only as good as its assumptions: that the lists cover the same "
+        "population and period, that linkage matched people across lists correctly, and that "
+        "the model describes how the lists depend on each other. Lists that copy from each "
+        "other or share informants (positive dependence), and people whom every list is "
+        "unlikely to reach (heterogeneity, e.g. executions that were never announced), both "
+        "tend to make the total look smaller than it is, and a model that tries to correct "
+        "for them can also overshoot. Log-linear models correct only for the "
+        "dependence they include; the latent-class model allows for heterogeneity but not for "
+        "one list copying another. When the models disagree, that disagreement is part of the "
+        "uncertainty."
+    )
+
+
+def _number(value: float | None) -> str:
+    return "?" if value is None else f"{round(value):,}"
+
+
+def _interval(estimate) -> str:
+    if estimate.high is None:
+        return _("%(low)s to unbounded") % {"low": _number(estimate.low)}
+    return f"{_number(estimate.low)}–{_number(estimate.high)}"
+
+
+def report_as_text(report: EstimationReport) -> str:
+    """The report as a table and plain sentences."""
+    pct = f"{report.level * 100:g}%"
+    totals = ", ".join(f"{name}: {count:,}" for name, count in report.list_totals.items())
+    lines = [
+        _("Multiple systems estimation from %(k)s lists (%(totals)s).")
+        % {"k": len(report.lists), "totals": totals},
+        "",
+        _("Documented: at least %(n)s distinct people (a count).") % {"n": f"{report.observed:,}"},
+        "",
+    ]
+    if report.estimates:
+        rows = [
+            (
+                _("model"),
+                _("chosen by"),
+                _("estimate"),
+                _("%(pct)s interval") % {"pct": pct},
+                _("interval type"),
+            ),
+        ]
+        for e in report.estimates:
+            rows.append(
+                (e.name, ", ".join(e.selected_by), _number(e.estimate), _interval(e), e.interval)
+            )
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        for i, row in enumerate(rows):
+            lines.append(
+                "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            )
+            if i == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        lines += ["", _("Estimated (documented and undocumented together):")]
+        for e in report.estimates:
+            chosen = f" [{', '.join(e.selected_by)}]" if e.selected_by else ""
+            lines.append(
+                "  "
+                + _("%(model)s%(chosen)s: about %(m)s (%(pct)s interval %(interval)s)")
+                % {
+                    "model": e.name,
+                    "chosen": chosen,
+                    "m": _number(e.estimate),
+                    "pct": pct,
+                    "interval": _interval(e),
+                }
+            )
+    else:
+        lines.append(_("No model gave an estimate for this table."))
+    if report.skipped:
+        lines += ["", _("Models skipped: %(n)s.") % {"n": len(report.skipped)}]
+        for reason, count in Counter(s.reason for s in report.skipped).most_common():
+            examples = [s.name for s in report.skipped if s.reason == reason][:3]
+            more = "" if count <= 3 else ", …"
+            lines.append(f"  {count} × {reason}: {', '.join(examples)}{more}")
+    for note in report.notes:
+        lines.append(_("Note: %(note)s") % {"note": note})
+    warning = _("Warning: %(text)s") % {"text": warning_text()}
+    lines += ["", *textwrap.wrap(warning, width=90), ""]
+    return "\n".join(lines)

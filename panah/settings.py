@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -77,16 +78,15 @@ if DEMO:
     SECRET_KEY = env_secret("PANAH_SECRET_KEY") or _demo_secret("demo-secret-key")
     ALLOWED_HOSTS = (env_str("PANAH_ALLOWED_HOSTS") or "127.0.0.1,localhost,testserver").split(",")
 else:
-    missing = [
-        name
-        for name in (
-            "PANAH_SECRET_KEY",
-            "PANAH_ALLOWED_HOSTS",
-            "PANAH_DATABASE_URL",
-            "PANAH_MASTER_KEY_FILE",
-        )
-        if not (env_str(name) or env_str(f"{name}_FILE"))
-    ]
+    # The secret key and the database URL (it holds a password) may come from NAME_FILE too;
+    # an empty value or an empty file counts as missing.
+    required = {
+        "PANAH_SECRET_KEY": env_secret("PANAH_SECRET_KEY"),
+        "PANAH_ALLOWED_HOSTS": env_str("PANAH_ALLOWED_HOSTS"),
+        "PANAH_DATABASE_URL": env_secret("PANAH_DATABASE_URL"),
+        "PANAH_MASTER_KEY_FILE": env_str("PANAH_MASTER_KEY_FILE"),
+    }
+    missing = [name for name, value in required.items() if not value]
     if missing:
         raise ImproperlyConfigured(
             "Panah is in production mode but these settings are missing: "
@@ -96,8 +96,14 @@ else:
     SECRET_KEY = env_secret("PANAH_SECRET_KEY")
     ALLOWED_HOSTS = env_str("PANAH_ALLOWED_HOSTS").split(",")
 
+# Earlier secret keys, comma-separated, kept after a rotation so old signatures and the audit
+# chain written under them still verify (docs/security.md).
+SECRET_KEY_FALLBACKS = [k for k in (env_secret("PANAH_SECRET_KEY_FALLBACKS") or "").split(",") if k]
+
 # The master key wraps every organisation key; it never lives in the database.
 MASTER_KEY_FILE = env_str("PANAH_MASTER_KEY_FILE") or str(VAR_DIR / "demo-master.key")
+# Uploaded files, encrypted under random names (panah.core.crypto.files).
+ENCRYPTED_FILES_DIR = env_str("PANAH_FILES_DIR") or str(VAR_DIR / "files")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -165,8 +171,10 @@ TEMPLATES = [
 # Database: SQLite in var/ (WAL, set on connection) unless PANAH_DATABASE_URL names another.
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("PANAH_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'panah.sqlite3'}",
-        conn_max_age=env_int("PANAH_DB_CONN_MAX_AGE", 0),
+        env_secret("PANAH_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'panah.sqlite3'}",
+        # Kept open between requests: opening one per request (and, on SQLite, checkpointing the
+        # WAL when it closes) was a third of a signed-in page's cost (bench/pages.py).
+        conn_max_age=env_int("PANAH_DB_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -215,6 +223,8 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # Short idle sessions: every request pushes the expiry forward, so it runs from the last action.
 SESSION_COOKIE_AGE = env_int("PANAH_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Database sessions that skip the write when only the expiry would move, by under a minute.
+SESSION_ENGINE = "panah.core.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -241,7 +251,7 @@ if not DEMO:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
@@ -270,6 +280,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The project-wide static folder (CSS, vendored htmx and font) is not inside an app.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -294,6 +306,12 @@ DEFAULT_FROM_EMAIL = env_str("PANAH_EMAIL_FROM", "panah@localhost")
 DISCLOSURE_THRESHOLD = env_int("PANAH_DISCLOSURE_THRESHOLD", 5)
 # Days an invitation link stays valid.
 INVITATION_DAYS = env_int("PANAH_INVITATION_DAYS", 7)
+# Minutes during which a re-authentication (password + second factor) opens exports and erasures.
+REAUTH_MINUTES = env_int("PANAH_REAUTH_MINUTES", 5)
+# A member reading this many sensitive records within this many minutes alerts the admins
+# (a count of 0 turns the alert off).
+READ_ALERT_COUNT = env_int("PANAH_READ_ALERT_COUNT", 100)
+READ_ALERT_MINUTES = env_int("PANAH_READ_ALERT_MINUTES", 10)
 
 LOGGING = {
     "version": 1,
@@ -302,4 +320,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("PANAH_LOG_LEVEL", "WARNING")},
 }
 
-SILENCED_SYSTEM_CHECKS: list[str] = []
+# Joining the browsers' HSTS preload list binds the whole domain for months: that is the host's
+# own choice (PANAH_HSTS_PRELOAD=True), so not making it is no deployment fault.
+SILENCED_SYSTEM_CHECKS: list[str] = [] if DEMO or SECURE_HSTS_PRELOAD else ["security.W021"]

@@ -3,18 +3,29 @@
 Each organisation has its own chain; events outside any organisation (a failed login) go to
 the "system" chain. An entry's hash covers its content and the previous entry's hash, so any
 change, deletion or reordering shows up when the chain is walked again.
+
+The hash is an HMAC keyed with a secret derived from SECRET_KEY, which lives outside the
+database: someone who can only write to the database cannot recompute a valid chain after
+changing it (docs/security.md weighs this).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_scopes import scopes_disabled
 
 from .models import AuditEntry, AuditHead, Organisation
@@ -34,6 +45,100 @@ def chain_name(organisation: Organisation | int | None) -> str:
     return f"org-{org_id}"
 
 
+def audit_keys() -> list[bytes]:
+    """The chain's HMAC keys: the current one first, then those of older secret keys."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [_derive_key(s) for s in secrets]
+
+
+@functools.lru_cache(maxsize=8)
+def _derive_key(secret: str) -> bytes:
+    # Domain separation: the audit key is not the key Django signs cookies with.
+    return hmac.new(secret.encode(), b"panah audit chain v1", hashlib.sha256).digest()
+
+
+_BLOCK = 64  # SHA-256's block size, in bytes
+
+
+class _KeyedHash:
+    """HMAC-SHA256 (RFC 2104) under one key, with the padded key hashed once, not per entry.
+
+    Gives exactly hmac.new(key, message, sha256).hexdigest() (a test holds it to that) in
+    half the time: verify computes a million of these.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > _BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def __call__(self, previous_hash: str, body: str) -> str:
+        inner = self._inner.copy()
+        inner.update(f"{previous_hash}|{body}".encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+# Sorted keys, no spaces, text as is: the canonical JSON of the entry's `data`.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_encode_str = json.encoder.encode_basestring  # what _ENCODER uses for text
+
+
+def _json(value: Any) -> str:
+    """`_ENCODER.encode(value)`, with a short way for the types every entry has."""
+    cls = value.__class__
+    if cls is str:
+        return _encode_str(value)
+    if cls is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return _ENCODER.encode(value)
+
+
+def _at_text(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat()
+
+
+def _canonical(
+    chain: str,
+    sequence: int,
+    at: str,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    ip: str | None,
+    user_agent: str,
+    data: Any,
+) -> str:
+    """The entry as one JSON array: what its hash covers."""
+    return _body(
+        chain, sequence, at, actor_id, action, object_type, object_id, ip, user_agent, _json(data)
+    )
+
+
+def _body(
+    chain: str,
+    sequence: int,
+    at: str,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    ip: str | None,
+    user_agent: str,
+    data_json: str,
+) -> str:
+    return (
+        f"[{_json(chain)},{_json(sequence)},{_json(at)},{_json(actor_id)},{_json(action)},"
+        f"{_json(object_type)},{_json(object_id)},{_json(ip)},{_json(user_agent)},{data_json}]"
+    )
+
+
 def entry_digest(
     *,
     previous_hash: str,
@@ -47,15 +152,13 @@ def entry_digest(
     ip: str | None,
     user_agent: str,
     data: Any,
+    key: bytes | None = None,
 ) -> str:
-    """The SHA-256 of one entry's canonical form, chained to the previous hash."""
-    body = json.dumps(
-        [chain, sequence, at, actor_id, action, object_type, object_id, ip, user_agent, data],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+    """The keyed hash (HMAC-SHA256) of one entry's canonical form, chained to the previous hash."""
+    body = _canonical(
+        chain, sequence, at, actor_id, action, object_type, object_id, ip, user_agent, data
     )
-    return hashlib.sha256(f"{previous_hash}|{body}".encode()).hexdigest()
+    return _KeyedHash(key if key is not None else audit_keys()[0])(previous_hash, body)
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -87,7 +190,8 @@ def record(
     chain = chain_name(organisation)
     at = timezone.now()
     user_agent = (request.META.get("HTTP_USER_AGENT", "") if request else "")[:300]
-    ip = _client_ip(request)
+    # Stored as the database will give it back (IPv6 is normalised), so the hash verifies.
+    ip = AuditEntry._meta.get_field("ip").get_prep_value(_client_ip(request))
     data = data or {}
     with transaction.atomic(), scopes_disabled():
         head = _locked_head(chain)
@@ -96,7 +200,7 @@ def record(
             previous_hash=head.last_hash,
             chain=chain,
             sequence=sequence,
-            at=at.isoformat(),
+            at=_at_text(at),
             actor_id=actor.pk if actor else None,
             action=action,
             object_type=object_type,
@@ -153,31 +257,96 @@ class ChainProblem:
         return f"chain {self.chain}: {where} (sequence {self.sequence}): {self.reason}"
 
 
-def verify_chain(chain: str, *, batch_size: int = 5000) -> ChainProblem | None:
-    """Walk one chain from its start; return its first problem, or None if it is intact."""
+ProgressCallback = Callable[[int], None]
+
+
+def verify_chain(
+    chain: str,
+    *,
+    batch_size: int = 5000,
+    progress: ProgressCallback | None = None,
+    progress_every: int = 100_000,
+) -> ChainProblem | None:
+    """Walk one chain from its start; return its first problem, or None if it is intact.
+
+    `progress(n)` is called after every `progress_every` entries, for long chains.
+    """
     with scopes_disabled():
         head = AuditHead.objects.filter(chain=chain).first()
         rows = _iter_chain(chain, batch_size)
-        problem, last_sequence, last_hash = _walk(chain, rows)
+        problem, last_sequence, last_hash = _walk(chain, rows, progress, progress_every)
     if problem:
         return problem
-    if head is not None and (head.sequence != last_sequence or head.last_hash != last_hash):
+    if head is None:
+        if last_sequence:
+            return ChainProblem(
+                chain, None, last_sequence, "the chain's head record is missing (deleted)"
+            )
+        return None
+    if head.sequence > last_sequence:
         return ChainProblem(
-            chain, None, head.sequence, "entries are missing at the end of the chain"
+            chain,
+            None,
+            head.sequence,
+            f"entries {last_sequence + 1} to {head.sequence} are missing at the end of the chain"
+            " (deleted)",
+        )
+    if head.sequence != last_sequence or head.last_hash != last_hash:
+        return ChainProblem(
+            chain, None, head.sequence, "the chain's head does not match its last entry"
         )
     return None
 
 
 def _iter_chain(chain: str, batch_size: int) -> Iterator[tuple]:
+    """The chain's rows as the database gives them, without Django's per-value converters
+    (they cost more than the hashing); `_walk` turns the values into their canonical text."""
+    qs = AuditEntry.objects.filter(chain=chain).order_by("sequence")
+    at_field = "at"
+    if connection.vendor == "sqlite":
+        # The time as its stored text: parsing it into a datetime costs more than hashing it.
+        qs = qs.annotate(at_text=Cast("at", TextField()))
+        at_field = "at_text"
     fields = (
-        "id", "sequence", "at", "actor_id", "action", "object_type", "object_id",
+        "id", "sequence", at_field, "actor_id", "action", "object_type", "object_id",
         "ip", "user_agent", "data", "previous_hash", "entry_hash",
     )  # fmt: skip
-    qs = AuditEntry.objects.filter(chain=chain).order_by("sequence").values_list(*fields)
-    return qs.iterator(chunk_size=batch_size)
+    sql, params = qs.values_list(*fields).query.sql_with_params()
+    # A server-side cursor on PostgreSQL, so a long chain is not loaded into memory at once.
+    cursor = connection.chunked_cursor()
+    try:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(batch_size):
+            yield from rows
+    finally:
+        cursor.close()
 
 
-def _walk(chain: str, rows: Iterable[tuple]) -> tuple[ChainProblem | None, int, str]:
+def _at_from_db(value: dt.datetime | str, zone: dt.tzinfo) -> str:
+    """The canonical time text of a stored `at`, as Django's own converter would read it."""
+    if isinstance(value, str):
+        if zone is dt.UTC and len(value) in (19, 26) and value[10] == " ":
+            # Django's SQLite text "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC, rewritten directly.
+            return f"{value[:10]}T{value[11:]}+00:00"
+        parsed = parse_datetime(value)
+        if parsed is None:
+            return value  # not a time at all: it cannot hash right, and is reported as altered
+        value = parsed
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return _at_text(value)
+
+
+def _walk(
+    chain: str,
+    rows: Iterable[tuple],
+    progress: ProgressCallback | None = None,
+    progress_every: int = 100_000,
+) -> tuple[ChainProblem | None, int, str]:
+    current, *older = (_KeyedHash(key) for key in audit_keys())
+    zone = connection.timezone or dt.UTC
+    # Many entries carry the same `data` (often none): its canonical text is worked out once.
+    data_texts: dict[str, str] = {}
     expected_previous = GENESIS
     expected_sequence = 1
     for (
@@ -186,37 +355,53 @@ def _walk(chain: str, rows: Iterable[tuple]) -> tuple[ChainProblem | None, int, 
     ) in rows:  # fmt: skip
         if sequence != expected_sequence:
             reason = (
-                f"expected sequence {expected_sequence}: an entry was deleted or reordered"
+                f"the entry with sequence {expected_sequence} before it is missing:"
+                " it was deleted, or entries were reordered"
                 if sequence > expected_sequence
                 else "sequence repeats: an entry was duplicated or reordered"
             )
             return ChainProblem(chain, entry_id, sequence, reason), sequence, previous_hash
         if previous_hash != expected_previous:
             return (
-                ChainProblem(chain, entry_id, sequence, "does not follow the previous entry"),
+                ChainProblem(
+                    chain,
+                    entry_id,
+                    sequence,
+                    "does not follow the previous entry: entries were reordered or replaced",
+                ),
                 sequence,
                 previous_hash,
             )
-        digest = entry_digest(
-            previous_hash=previous_hash,
-            chain=chain,
-            sequence=sequence,
-            at=at.isoformat(),
-            actor_id=actor_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            ip=ip,
-            user_agent=user_agent,
-            data=data,
-        )
-        if digest != entry_hash:
+        if data.__class__ is str:
+            data_json = data_texts.get(data)
+            if data_json is None:
+                data_json = _json(json.loads(data))
+                if len(data_texts) < 10_000:
+                    data_texts[data] = data_json
+        else:
+            data_json = _json(data)
+        if ip is not None and ip.__class__ is not str:
+            ip = str(ip)
+        body = _body(
+            chain, sequence, _at_from_db(at, zone), actor_id, action, object_type, object_id,
+            ip, user_agent, data_json,
+        )  # fmt: skip
+        if current(previous_hash, body) != entry_hash and not any(
+            h(previous_hash, body) == entry_hash for h in older
+        ):
             return (
-                ChainProblem(chain, entry_id, sequence, "its content was altered"),
+                ChainProblem(
+                    chain,
+                    entry_id,
+                    sequence,
+                    "its content was altered (or the secret key it was written under is gone)",
+                ),
                 sequence,
                 entry_hash,
             )
         expected_previous = entry_hash
+        if progress is not None and expected_sequence % progress_every == 0:
+            progress(expected_sequence)
         expected_sequence += 1
     return None, expected_sequence - 1, expected_previous
 
@@ -227,3 +412,43 @@ def all_chains() -> list[str]:
         names = set(AuditHead.objects.values_list("chain", flat=True))
         names.update(AuditEntry.objects.values_list("chain", flat=True).distinct())
     return sorted(names)
+
+
+READ_SUFFIX = ".viewed"
+
+
+def record_read(
+    action: str,
+    *,
+    organisation: Organisation,
+    actor=None,
+    obj=None,
+    object_type: str = "",
+    object_id: str | int = "",
+    request: HttpRequest | None = None,
+    data: dict | None = None,
+) -> AuditEntry:
+    """Record that a member viewed a sensitive record (action "<thing>.viewed").
+
+    An unusual burst of such reads by one member alerts the organisation's admins
+    (panah.core.security.note_read).
+    """
+    if not action.endswith(READ_SUFFIX):
+        raise ValueError(f"A read is recorded as '<thing>{READ_SUFFIX}', not {action!r}.")
+    from .security import note_read  # security builds on this module
+
+    with transaction.atomic():
+        entry = record(
+            action,
+            organisation=organisation,
+            actor=actor,
+            obj=obj,
+            object_type=object_type,
+            object_id=object_id,
+            request=request,
+            data=data,
+        )
+        # Still inside the transaction that holds the chain's head lock: concurrent reads of
+        # one organisation are counted one after the other, so one burst raises one alert.
+        note_read(entry, request=request)
+    return entry

@@ -82,3 +82,21 @@ def audit_panel(request: HttpRequest) -> Panel:
         .order_by("-sequence")[:5]
     )
     return Panel("core/panels/audit.html", {"recent": list(recent)})
+
+
+@panel(Role.ADMIN)
+def security_panel(request: HttpRequest) -> Panel:
+    """Recent read-burst alerts and the emergency lock, for administrators."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import AuditEntry
+    from .security import READ_BURST_ACTION
+
+    alerts = AuditEntry.objects.filter(
+        organisation=request.organisation,
+        action=READ_BURST_ACTION,
+        at__gte=timezone.now() - timedelta(days=30),
+    ).order_by("-sequence")[:5]
+    return Panel("core/security/panel.html", {"alerts": list(alerts)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.db.models import Prefetch
@@ -9,8 +10,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
-from .access import PASSWORD_ONLY, PUBLIC
-from .models import Membership, RoleGrant
+from .access import PASSWORD_ONLY, PUBLIC, SIGNED_IN
+from .models import Membership, Role, RoleGrant
 
 SESSION_ORG_KEY = "panah_organisation"
 
@@ -19,7 +20,8 @@ class OrganisationMiddleware:
     """Finds the member's current organisation and runs the request inside its scope.
 
     A member removed from their last organisation, or whose organisation is under emergency
-    lock, is logged out on their next request: removal ends access at once.
+    lock, is logged out on their next request: removal ends access at once. An administrator of
+    a locked organisation may still log in, but sees only the unlock page (process_view).
     """
 
     def __init__(self, get_response):
@@ -28,14 +30,32 @@ class OrganisationMiddleware:
     def __call__(self, request):
         request.membership = None
         request.organisation = None
+        request.organisation_locked = False
         user = request.user
         if not user.is_authenticated:
+            if request.COOKIES.get(settings.SESSION_COOKIE_NAME) and not request.session.session_key:
+                # The cookie names no session: it expired, was ended or was tampered with. Said
+                # here, not on the login page, because this response deletes the cookie and a
+                # browser follows the redirect to the login page without it.
+                messages.info(request, _("Your session has ended. Please log in again."))
             return self.get_response(request)
         if not user.is_active:
             logout(request)
             return self.get_response(request)
 
         memberships = active_memberships(user)
+        # Under emergency lock an organisation is shut to everyone but its administrators.
+        shut = [m for m in memberships if _is_shut_to(m)]
+        if shut:
+            memberships = [m for m in memberships if m not in shut]
+            if not memberships:
+                from .security import record_refused_login
+
+                for m in shut:
+                    record_refused_login(membership=m, request=request)
+                logout(request)
+                messages.error(request, locked_message())
+                return redirect("core:login")
         if not memberships and not user.is_superuser:
             logout(request)
             messages.error(request, _("You are no longer a member of any organisation."))
@@ -47,21 +67,17 @@ class OrganisationMiddleware:
             request.session[SESSION_ORG_KEY] = membership.organisation_id
         elif membership is None and chosen_id is not None:
             del request.session[SESSION_ORG_KEY]
-        if membership is not None and membership.organisation.locked_at is not None:
-            logout(request)
-            messages.error(
-                request,
-                _(
-                    "Your organisation is under emergency lock. Ask two administrators to unlock it."
-                ),
-            )
-            return redirect("core:login")
 
         request.memberships = memberships
         if membership is None:
             return self.get_response(request)
         request.membership = membership
         request.organisation = membership.organisation
+        if membership.organisation.locked_at is not None:
+            # An admin of a locked organisation: no scope is entered, so no protected record
+            # can be read; process_view lets through only the pages that unlock.
+            request.organisation_locked = True
+            return self.get_response(request)
         with scope(organisation=membership.organisation):
             return self.get_response(request)
 
@@ -73,7 +89,23 @@ class OrganisationMiddleware:
             return None
         if not user.is_verified():
             return redirect("core:two_factor")
+        if (
+            request.organisation_locked
+            and access != SIGNED_IN
+            and not getattr(view_func, "panah_while_locked", False)
+        ):
+            return redirect("core:emergency_unlock")
         return None
+
+
+def locked_message() -> str:
+    """What a member of a locked organisation is told when turned away."""
+    return _("Your organisation is under emergency lock. Ask two administrators to unlock it.")
+
+
+def _is_shut_to(membership: Membership) -> bool:
+    """Whether an emergency lock keeps this member out (admins stay, to unlock)."""
+    return membership.organisation.locked_at is not None and Role.ADMIN not in membership.role_set()
 
 
 def active_memberships(user) -> list[Membership]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, auth, organisation
+from .views import audit, auth, organisation, security
 
 app_name = "core"
 
@@ -31,4 +31,8 @@ urlpatterns = [
     ),
     path("join/<str:token>/", organisation.join, name="join"),
     path("audit/", audit.audit_trail, name="audit_trail"),
+    path("audit/export.csv", audit.audit_export, name="audit_export"),
+    path("account/confirm/", security.reauthenticate, name="reauthenticate"),
+    path("emergency-lock/", security.emergency_lock, name="emergency_lock"),
+    path("emergency-lock/unlock/", security.emergency_unlock, name="emergency_unlock"),
 ]

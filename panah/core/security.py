@@ -1,0 +1,397 @@
+"""Session security: re-authentication, the emergency lock and alerts on unusual reading.
+
+- `recent_authentication_required`: exports, erasures and key operations need the password and
+  the second factor given again within the last PANAH_REAUTH_MINUTES minutes.
+- Emergency lock: an admin shuts the whole organisation at once (stolen phone, raid); every
+  member's session ends and only admins may log in, to see the unlock page. Two different admins
+  must approve before it opens again.
+- Read bursts: a member reading more than PANAH_READ_ALERT_COUNT sensitive records within
+  PANAH_READ_ALERT_MINUTES minutes alerts the organisation's admins, once per window.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from functools import wraps
+from typing import TypeVar
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp import match_token
+from django_scopes import scopes_disabled
+
+from . import audit
+from .models import (
+    AuditEntry,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    UnlockApproval,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+View = TypeVar("View", bound=Callable)
+
+# --- Re-authentication --------------------------------------------------------------------
+
+REAUTH_SESSION_KEY = "panah_reauthenticated_at"
+
+
+def reauth_minutes() -> int:
+    """How long a re-authentication counts (PANAH_REAUTH_MINUTES)."""
+    return settings.REAUTH_MINUTES
+
+
+def recently_authenticated(request: HttpRequest) -> bool:
+    """True when this session gave the password and the second factor again recently.
+
+    Logging in does not count: a session cookie stolen just after login still cannot export.
+    """
+    at = request.session.get(REAUTH_SESSION_KEY)
+    if not isinstance(at, int | float):
+        return False
+    age = time.time() - at
+    return 0 <= age <= reauth_minutes() * 60
+
+
+def reauthenticate(*, request: HttpRequest, password: str, code: str) -> bool:
+    """Check the user's password and second-factor code again; remember success in the session.
+
+    The password goes through `authenticate`, so repeated failures lock the account as at login.
+    """
+    user = request.user
+    organisation = getattr(request, "organisation", None)
+    checked = authenticate(request, username=user.get_username(), password=password)
+    # The code is only tried (and, for a recovery code, used up) after a right password.
+    device = match_token(user, code) if checked is not None and checked.pk == user.pk else None
+    if device is None:
+        audit.record(
+            "account.reauthentication_failed",
+            organisation=organisation,
+            actor=user,
+            request=request,
+        )
+        return False
+    request.session[REAUTH_SESSION_KEY] = time.time()
+    audit.record("account.reauthenticated", organisation=organisation, actor=user, request=request)
+    return True
+
+
+def recent_authentication_required(view: View) -> View:
+    """Send the user to confirm their password and second factor unless they did so recently.
+
+    Put it under the view's access decorator: `@permission_required(...)` then this. A POST
+    that arrives too late is not carried out; the user comes back to the page and sends it again.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated or not request.user.is_verified():
+            return redirect("core:login")
+        if not recently_authenticated(request):
+            target = reverse("core:reauthenticate")
+            return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        return view(request, *args, **kwargs)
+
+    wrapper.panah_recent_authentication = True
+    return wrapper
+
+
+# --- Audit export -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_audit_export(
+    *,
+    organisation: Organisation,
+    by: User,
+    filters: dict,
+    rows: int,
+    request: HttpRequest | None = None,
+) -> None:
+    """Note in the trail that a member exported (part of) it, with the filters used."""
+    used = {}
+    for name, value in filters.items():
+        if value in (None, ""):
+            continue
+        if isinstance(value, models.Model):
+            value = value.pk
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        used[name] = value
+    audit.record(
+        "audit.exported",
+        organisation=organisation,
+        actor=by,
+        request=request,
+        data={"filters": used, "rows": rows},
+    )
+
+
+# --- Emergency lock -----------------------------------------------------------------------
+
+
+class LockReason(models.TextChoices):
+    """Why an organisation was locked. A fixed list: the audit trail never holds free text."""
+
+    DEVICE_LOST = "device_lost", gettext_lazy("A member's phone or computer was lost or stolen")
+    RAID = "raid", gettext_lazy("A search, raid or seizure")
+    ACCOUNT_COMPROMISED = "account_compromised", gettext_lazy("An account may be in wrong hands")
+    OTHER = "other", gettext_lazy("Another emergency")
+
+
+UNLOCK_APPROVALS_NEEDED = 2
+
+
+def allowed_while_locked(view: View) -> View:
+    """Mark a view an admin may open while their organisation is under emergency lock."""
+    view.panah_while_locked = True
+    return view
+
+
+def is_admin(membership: Membership | None) -> bool:
+    """Whether this membership holds the administrator role."""
+    return membership is not None and Role.ADMIN in membership.role_set()
+
+
+def organisation_admins(organisation: Organisation) -> list[User]:
+    """The organisation's current, active administrators."""
+    with scopes_disabled():
+        return list(
+            User.objects.filter(
+                is_active=True,
+                memberships__organisation=organisation,
+                memberships__removed_at__isnull=True,
+                memberships__grants__role=Role.ADMIN,
+            )
+            .distinct()
+            .order_by("display_name", "email")
+        )
+
+
+def end_sessions_of(user_ids: Iterable[int]) -> int:
+    """Delete every stored session of these users in one pass; returns how many ended."""
+    from django.contrib.sessions.models import Session
+
+    wanted = {str(pk) for pk in user_ids}
+    doomed = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id")) in wanted
+    ]
+    Session.objects.filter(pk__in=doomed).delete()
+    return len(doomed)
+
+
+@transaction.atomic
+def lock_organisation(
+    *, organisation: Organisation, by: User, reason: str, request: HttpRequest | None = None
+) -> int:
+    """Lock the organisation at once: every member's session ends; returns how many ended.
+
+    Until two different admins approve, members cannot log in and admins see only the unlock
+    page. Open invitations are revoked.
+    """
+    if reason not in LockReason.values:
+        raise ValidationError(_("Choose why you lock the organisation."))
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.locked_at is not None:
+        raise ValidationError(_("The organisation is already locked."))
+    organisation.locked_at = timezone.now()
+    organisation.locked_by = by
+    organisation.save(update_fields=["locked_at", "locked_by"])
+    # Approvals from an earlier lock must not count towards lifting this one.
+    UnlockApproval.objects.filter(organisation=organisation).delete()
+    # An open invitation (perhaps in a seized mailbox) could otherwise bring in a new admin
+    # whose approval would count towards unlocking.
+    with scopes_disabled():
+        revoked = Invitation.objects.filter(
+            organisation=organisation, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+    with scopes_disabled():
+        member_ids = list(
+            Membership.objects.filter(
+                organisation=organisation, removed_at__isnull=True
+            ).values_list("user_id", flat=True)
+        )
+    ended = end_sessions_of(member_ids)
+    audit.record(
+        "organisation.locked",
+        organisation=organisation,
+        actor=by,
+        obj=organisation,
+        request=request,
+        data={"reason": reason, "sessions_ended": ended, "invitations_revoked": revoked},
+    )
+    return ended
+
+
+def unlock_approvals(organisation: Organisation) -> list[UnlockApproval]:
+    """The approvals given so far to lift the organisation's lock, oldest first."""
+    return list(
+        UnlockApproval.objects.filter(organisation=organisation)
+        .select_related("admin")
+        .order_by("at")
+    )
+
+
+@transaction.atomic
+def approve_unlock(
+    *, organisation: Organisation, by: User, request: HttpRequest | None = None
+) -> bool:
+    """One admin's approval to lift the lock; the second different admin's lifts it (True)."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.locked_at is None:
+        raise ValidationError(_("The organisation is not locked."))
+    admin_ids = {u.pk for u in organisation_admins(organisation)}
+    if by.pk not in admin_ids:
+        raise ValidationError(_("Only an administrator of the organisation can approve."))
+    _approval, created = UnlockApproval.objects.get_or_create(organisation=organisation, admin=by)
+    if created:
+        audit.record(
+            "organisation.unlock_approved",
+            organisation=organisation,
+            actor=by,
+            obj=organisation,
+            request=request,
+        )
+    # Only approvals of people who are still admins count.
+    approvers = set(
+        UnlockApproval.objects.filter(
+            organisation=organisation, admin_id__in=admin_ids
+        ).values_list("admin_id", flat=True)
+    )
+    if len(approvers) < UNLOCK_APPROVALS_NEEDED:
+        return False
+    locked_at = organisation.locked_at
+    organisation.locked_at = None
+    organisation.locked_by = None
+    organisation.save(update_fields=["locked_at", "locked_by"])
+    UnlockApproval.objects.filter(organisation=organisation).delete()
+    audit.record(
+        "organisation.unlocked",
+        organisation=organisation,
+        actor=by,
+        obj=organisation,
+        request=request,
+        data={
+            "approved_by": sorted(approvers),
+            "locked_minutes": int((timezone.now() - locked_at).total_seconds() // 60),
+        },
+    )
+    return True
+
+
+def lock_reason(organisation: Organisation) -> str:
+    """The reason code given when the organisation was last locked ("" if none is recorded)."""
+    with scopes_disabled():
+        entry = (
+            AuditEntry.objects.filter(organisation=organisation, action="organisation.locked")
+            .order_by("-sequence")
+            .only("data")
+            .first()
+        )
+    return (entry.data or {}).get("reason", "") if entry else ""
+
+
+def record_refused_login(*, membership: Membership, request: HttpRequest) -> None:
+    """Note in the organisation's trail that a member tried to log in while it was locked."""
+    audit.record(
+        "organisation.locked_login_refused",
+        organisation=membership.organisation,
+        actor=membership.user,
+        request=request,
+    )
+
+
+# --- Read bursts --------------------------------------------------------------------------
+
+READ_BURST_ACTION = "security.read_burst"
+
+
+def note_read(entry: AuditEntry, *, request: HttpRequest | None = None) -> bool:
+    """Count a recorded read; alert the admins once when the member's reads become a burst.
+
+    Returns True when this read raised an alert. Called by `audit.record_read`.
+    """
+    threshold = settings.READ_ALERT_COUNT
+    if threshold <= 0 or entry.actor_id is None or entry.organisation_id is None:
+        return False
+    since = entry.at - timedelta(minutes=settings.READ_ALERT_MINUTES)
+    with scopes_disabled():
+        reads = AuditEntry.objects.filter(
+            organisation_id=entry.organisation_id,
+            actor_id=entry.actor_id,
+            at__gte=since,
+            action__endswith=audit.READ_SUFFIX,
+        ).count()
+        if reads < threshold:
+            return False
+        already = AuditEntry.objects.filter(
+            organisation_id=entry.organisation_id,
+            action=READ_BURST_ACTION,
+            object_type="core.user",
+            object_id=str(entry.actor_id),
+            at__gte=since,
+        ).exists()
+    if already:
+        return False
+    organisation = entry.organisation
+    member = entry.actor
+    audit.record(
+        READ_BURST_ACTION,
+        organisation=organisation,
+        object_type="core.user",
+        object_id=entry.actor_id,
+        request=request,
+        data={
+            "reads": reads,
+            "minutes": settings.READ_ALERT_MINUTES,
+            "threshold": threshold,
+            "last_entry": entry.pk,
+        },
+    )
+    transaction.on_commit(
+        lambda: _email_read_burst(organisation=organisation, member=member, reads=reads)
+    )
+    return True
+
+
+def _email_read_burst(*, organisation: Organisation, member: User, reads: int) -> None:
+    """Tell each admin, in their own language, who read unusually much."""
+    context = {
+        "organisation": organisation,
+        "member": member,
+        "reads": reads,
+        "minutes": settings.READ_ALERT_MINUTES,
+        "audit_path": reverse("core:audit_trail"),
+    }
+    for admin in organisation_admins(organisation):
+        with translation.override(admin.language):
+            subject = _("Panah: unusual reading of records in %(organisation)s") % {
+                "organisation": organisation.name
+            }
+            body = render_to_string("core/security/email_read_burst.txt", context)
+        try:
+            send_mail(subject, body, None, [admin.email])
+        except Exception:
+            # An unreachable mail server must not break the page being read; the alert is
+            # in the audit trail either way.
+            logger.exception("Could not send a read-burst alert to admin %s", admin.pk)

@@ -1,0 +1,17 @@
+"""Settings for bench/pages.py only: Panah's own settings, a bare view, a throwaway database.
+
+`PANAH_VAR_DIR` must name a scratch folder (bench/pages.py makes one); the database is always
+SQLite in that folder, whatever PANAH_DATABASE_URL says, so a benchmark never touches real data.
+"""
+
+import os
+import tempfile
+
+if not os.environ.get("PANAH_VAR_DIR"):
+    os.environ["PANAH_VAR_DIR"] = tempfile.mkdtemp(prefix="panah-bench-")
+os.environ.pop("PANAH_DATABASE_URL", None)
+os.environ["PANAH_MODE"] = "demo"
+
+from panah.settings import *  # noqa: E402, F403
+
+ROOT_URLCONF = "bench.urls"

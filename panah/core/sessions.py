@@ -1,0 +1,58 @@
+"""Database sessions whose idle expiry is pushed forward at most once a minute.
+
+`SESSION_SAVE_EVERY_REQUEST` makes the idle timeout run from the member's last action, but
+Django's database store then writes the session on every page: a write transaction per
+request, and on SQLite one writer at a time for the whole server. This store skips that write
+when nothing in the session changed and the stored expiry is less than `TOUCH_SECONDS` behind
+the one a write would set, so the idle timeout is exact to within a minute. Sessions still live
+only in the database: deleting a row ends that session at once (removal, emergency lock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.sessions.backends import db
+
+TOUCH_SECONDS = 60
+
+
+class SessionStore(db.SessionStore):
+    """Django's database session store, with the idle-expiry write throttled."""
+
+    def __init__(self, session_key: str | None = None):
+        super().__init__(session_key)
+        self._stored_expiry: dt.datetime | None = None
+
+    def _get_session_from_db(self):
+        stored = super()._get_session_from_db()
+        self._stored_expiry = stored.expire_date if stored is not None else None
+        return stored
+
+    async def _aget_session_from_db(self):
+        stored = await super()._aget_session_from_db()
+        self._stored_expiry = stored.expire_date if stored is not None else None
+        return stored
+
+    def _fresh_enough(self) -> bool:
+        """True when a save would only move the expiry forward by less than TOUCH_SECONDS."""
+        if self.modified or self._stored_expiry is None or self.session_key is None:
+            return False
+        gained = self.get_expiry_date() - self._stored_expiry
+        return gained < dt.timedelta(seconds=TOUCH_SECONDS)
+
+    def save(self, must_create: bool = False) -> None:
+        """Write the session, unless only its expiry would move, and by less than a minute."""
+        if not must_create:
+            self._get_session()  # loads the stored row (and its expiry) if nothing has yet
+            if self._fresh_enough():
+                return
+        super().save(must_create=must_create)
+        self._stored_expiry = self.get_expiry_date()
+
+    async def asave(self, must_create: bool = False) -> None:
+        """The async twin of save()."""
+        if not must_create and self._fresh_enough():
+            return
+        await super().asave(must_create=must_create)
+        self._stored_expiry = await self.aget_expiry_date()

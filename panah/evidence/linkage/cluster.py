@@ -1,0 +1,175 @@
+"""Reports -> victims: clusters of scored pairs that respect people's decisions.
+
+Confirmed matches (must-link) are joined first and unconditionally; then pairs above the
+threshold are joined from the most to the least probable, skipping any join that would put
+two reports a person split (cannot-link) into one victim. A re-run with the same decisions
+therefore never undoes them, whatever the model now says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+class ConflictingDecisions(ValueError):
+    """Confirmed matches join two reports that a confirmed split keeps apart."""
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:  # path compression
+            parent[x], x = root, parent[x]
+        return root
+
+
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def cluster(
+    ids: Iterable,
+    pairs: pd.DataFrame,
+    threshold: float,
+    must_link: Iterable[tuple] = (),
+    cannot_link: Iterable[tuple] = (),
+    attach_only: Iterable | None = None,
+) -> pd.DataFrame:
+    """Cluster report ids; `pairs` has unique_id_l, unique_id_r and match_probability.
+
+    Reports in `attach_only` (those without a name) never bridge two clusters: each joins,
+    at most, the cluster of its most probable pair. Returns unique_id, cluster_id (the
+    smallest report id of the cluster) and attached (joined through its best pair only)."""
+    ids = np.asarray(list(ids) if not isinstance(ids, np.ndarray | pd.Series) else ids)
+    index = pd.Index(ids)
+    if not index.is_unique:
+        raise ValueError("report ids must be unique")
+    n = len(ids)
+
+    def positions(pair_list) -> tuple[np.ndarray, np.ndarray]:
+        pair_list = list(pair_list)
+        if not pair_list:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        a, b = zip(*pair_list, strict=True)
+        pa, pb = index.get_indexer(list(a)), index.get_indexer(list(b))
+        known = (pa >= 0) & (pb >= 0)  # decisions about reports not in this run are ignored
+        return pa[known], pb[known]
+
+    must_a, must_b = positions(must_link)
+    cannot_a, cannot_b = positions(cannot_link)
+
+    strong = pairs[pairs["match_probability"] >= threshold]
+    edge_a = index.get_indexer(strong["unique_id_l"].to_numpy())
+    edge_b = index.get_indexer(strong["unique_id_r"].to_numpy())
+    probs = strong["match_probability"].to_numpy()
+    keep = (edge_a >= 0) & (edge_b >= 0)
+    edge_a, edge_b, probs = edge_a[keep], edge_b[keep], probs[keep]
+    weak = np.zeros(n, dtype=bool)
+    if attach_only is not None:
+        weak_pos = index.get_indexer(list(attach_only))
+        weak[weak_pos[weak_pos >= 0]] = True
+    touches_weak = weak[edge_a] | weak[edge_b]
+    weak_edges = (edge_a[touches_weak], edge_b[touches_weak], probs[touches_weak])
+    edge_a, edge_b, probs = edge_a[~touches_weak], edge_b[~touches_weak], probs[~touches_weak]
+
+    # Decisions first: must-links alone must not join a split pair.
+    must_comp = _components(n, must_a, must_b)
+    clash = must_comp[cannot_a] == must_comp[cannot_b]
+    if clash.any():
+        i = int(np.flatnonzero(clash)[0])
+        raise ConflictingDecisions(
+            f"confirmed matches join reports {ids[cannot_a[i]]!r} and {ids[cannot_b[i]]!r}, "
+            "which a confirmed split keeps apart"
+        )
+
+    labels = _components(n, np.concatenate([must_a, edge_a]), np.concatenate([must_b, edge_b]))
+    if len(cannot_a):
+        # Only components that would hold a split pair need the careful, ordered merge.
+        bad = np.unique(labels[cannot_a][labels[cannot_a] == labels[cannot_b]])
+        if len(bad):
+            labels = _constrained(
+                n, labels, bad, must_a, must_b, edge_a, edge_b, probs, cannot_a, cannot_b
+            )
+
+    attached = np.zeros(n, dtype=bool)
+    if weak.any() and len(weak_edges[0]):
+        labels, attached = _attach(labels, weak, weak_edges, must_a, must_b, cannot_a, cannot_b)
+
+    clusters = pd.DataFrame({"unique_id": ids, "label": labels, "attached": attached})
+    clusters["cluster_id"] = clusters.groupby("label")["unique_id"].transform("min")
+    return clusters[["unique_id", "cluster_id", "attached"]]
+
+
+def _attach(labels, weak, weak_edges, must_a, must_b, cannot_a, cannot_b):
+    """Each unnamed report joins the cluster of its best pair with a named report, unless
+    a decision already placed it or a split forbids that cluster."""
+    labels = labels.copy()
+    attached = np.zeros(len(labels), dtype=bool)
+    decided = set(must_a.tolist()) | set(must_b.tolist())
+    forbid: dict[int, list[int]] = {}
+    for a, b in zip(cannot_a.tolist(), cannot_b.tolist(), strict=True):
+        forbid.setdefault(a, []).append(b)
+        forbid.setdefault(b, []).append(a)
+    a, b, p = weak_edges
+    # Orient every pair as (unnamed report, other report); unnamed-unnamed pairs do not attach.
+    node = np.where(weak[a], a, b)
+    other = np.where(weak[a], b, a)
+    ok = ~weak[other]
+    order = np.argsort(-p[ok], kind="stable")
+    done: set[int] = set()
+    for x, y in zip(node[ok][order].tolist(), other[ok][order].tolist(), strict=True):
+        if x in done or x in decided:
+            continue
+        target = labels[y]
+        if any(labels[f] == target for f in forbid.get(x, ())):
+            continue
+        labels[x] = target
+        attached[x] = True
+        done.add(x)
+    return labels, attached
+
+
+def _constrained(n, labels, bad, must_a, must_b, edge_a, edge_b, probs, cannot_a, cannot_b):
+    in_bad = np.isin(labels, bad)
+    uf = _UnionFind(n)
+    forbid: dict[int, set[int]] = {}
+    for a, b in zip(cannot_a.tolist(), cannot_b.tolist(), strict=True):
+        forbid.setdefault(a, set()).add(b)
+        forbid.setdefault(b, set()).add(a)
+
+    def union(a: int, b: int) -> bool:
+        ra, rb = uf.find(a), uf.find(b)
+        if ra == rb:
+            return True
+        fa, fb = forbid.get(ra, set()), forbid.get(rb, set())
+        if any(uf.find(x) == rb for x in fa) or any(uf.find(x) == ra for x in fb):
+            return False
+        uf.parent[rb] = ra
+        if fb:
+            forbid[ra] = fa | fb
+            forbid.pop(rb, None)
+        return True
+
+    for a, b in zip(must_a.tolist(), must_b.tolist(), strict=True):
+        union(a, b)  # checked above: never refused
+    sel = in_bad[edge_a]
+    order = np.argsort(-probs[sel], kind="stable")
+    for a, b in zip(edge_a[sel][order].tolist(), edge_b[sel][order].tolist(), strict=True):
+        union(a, b)
+    new = labels.copy()
+    offset = int(labels.max()) + 1
+    for i in np.flatnonzero(in_bad).tolist():
+        new[i] = offset + uf.find(i)
+    return new

@@ -1,0 +1,205 @@
+"""The Splink model: which pairs are compared (blocking), how (comparisons), and its training."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+# Splink SQL is written for DuckDB; CustomLevel(base_dialect_str="duckdb") lets sqlglot
+# translate it for Spark.
+_DIALECT = "duckdb"
+
+
+def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, "base_dialect_str": _DIALECT, **extra}
+
+
+def _null(sql: str) -> dict[str, Any]:
+    return _level(sql, "null", is_null_level=True)
+
+
+def _else() -> dict[str, Any]:
+    return _level("ELSE", "all other comparisons")
+
+
+def _jw(col: str, threshold: float) -> str:
+    return f"jaro_winkler_similarity({col}_l, {col}_r) >= {threshold}"
+
+
+def _given_comparison() -> dict[str, Any]:
+    return {
+        "output_column_name": "given",
+        "comparison_levels": [
+            _null(
+                "(given_l IS NULL AND given_initial_l IS NULL) OR (given_r IS NULL AND given_initial_r IS NULL)"
+            ),
+            _level("given_l = given_r", "same given name", tf_adjustment_column="given"),
+            _level(
+                "given_loose_l = given_loose_r",
+                "same consonants",
+                tf_adjustment_column="given_loose",
+            ),
+            _level(_jw("given", 0.9), "given name jaro-winkler >= 0.9"),
+            _level(
+                "(given_l IS NULL OR given_r IS NULL) AND given_initial_l = given_initial_r",
+                "initial agrees",
+            ),
+            _level(_jw("given", 0.75), "given name jaro-winkler >= 0.75"),
+            _else(),
+        ],
+    }
+
+
+def _surname_comparison() -> dict[str, Any]:
+    return {
+        "output_column_name": "surname",
+        "comparison_levels": [
+            _null("surname_l IS NULL OR surname_r IS NULL"),
+            _level("surname_l = surname_r", "same surname", tf_adjustment_column="surname"),
+            _level(
+                "surname_loose_l = surname_loose_r",
+                "same consonants",
+                tf_adjustment_column="surname_loose",
+            ),
+            _level("name_concat_l = name_concat_r", "same full name, split elsewhere"),
+            _level(_jw("surname", 0.9), "surname jaro-winkler >= 0.9"),
+            _level(_jw("surname", 0.75), "surname jaro-winkler >= 0.75"),
+            _else(),
+        ],
+    }
+
+
+def _father_comparison() -> dict[str, Any]:
+    return {
+        "output_column_name": "father",
+        "comparison_levels": [
+            _null("father_l IS NULL OR father_r IS NULL"),
+            _level("father_l = father_r", "same father's name", tf_adjustment_column="father"),
+            _level("father_loose_l = father_loose_r", "same consonants"),
+            _level(_jw("father", 0.85), "father's name jaro-winkler >= 0.85"),
+            _else(),
+        ],
+    }
+
+
+# Distance in days between two date intervals (0 when they overlap).
+_GAP = "greatest(0, day_lo_r - day_hi_l, day_lo_l - day_hi_r)"
+
+
+def _date_comparison() -> dict[str, Any]:
+    return {
+        "output_column_name": "date",
+        "comparison_levels": [
+            _null("day_lo_l IS NULL OR day_lo_r IS NULL"),
+            _level(
+                "day_lo_l = day_lo_r AND day_hi_l = day_lo_l AND day_hi_r = day_lo_r",
+                "same day",
+            ),
+            _level(f"{_GAP} = 0", "within the stated month or range"),
+            _level(f"{_GAP} <= 3", "within 3 days"),
+            _level(f"{_GAP} <= 31", "within a month"),
+            _level(f"{_GAP} <= 366", "within a year"),
+            _else(),
+        ],
+    }
+
+
+def _age_comparison() -> dict[str, Any]:
+    return {
+        "output_column_name": "age",
+        "comparison_levels": [
+            _null("age_l IS NULL OR age_r IS NULL"),
+            _level("abs(age_l - age_r) <= 1", "within a year"),
+            _level("abs(age_l - age_r) <= 4", "within 4 years"),
+            _else(),
+        ],
+    }
+
+
+def _place_comparison() -> dict[str, Any]:
+    return {
+        "output_column_name": "place",
+        "comparison_levels": [
+            _null(
+                "(province_l IS NULL AND city_l IS NULL) OR (province_r IS NULL AND city_r IS NULL)"
+            ),
+            _level("city_l = city_r", "same city"),
+            _level("province_l = province_r", "same province"),
+            _else(),
+        ],
+    }
+
+
+def _simple(column: str, label: str) -> dict[str, Any]:
+    return {
+        "output_column_name": column,
+        "comparison_levels": [
+            _null(f"{column}_l IS NULL OR {column}_r IS NULL"),
+            _level(f"{column}_l = {column}_r", label),
+            _else(),
+        ],
+    }
+
+
+def blocking_rules() -> list[str]:
+    """Pairs worth scoring: each rule keeps blocks small, together they find spelling,
+    date and name-order errors; the number of pairs grows about linearly with the reports."""
+    return [
+        "l.name_key = r.name_key AND l.year = r.year",
+        "l.surname_loose = r.surname_loose AND l.father_loose = r.father_loose",
+        "l.given_loose = r.given_loose AND l.father_loose = r.father_loose AND l.province = r.province",
+        "l.surname_loose = r.surname_loose AND l.day_lo = r.day_lo",
+        "l.given_loose = r.given_loose AND l.day_lo = r.day_lo",
+        "l.name_key = r.name_key AND l.province = r.province",
+        "l.surname_loose = r.surname_loose AND l.given_initial = r.given_initial AND l.day_lo = r.day_lo",
+        # Reports without a name can only meet others by day and place.
+        "l.day_lo = r.day_lo AND l.province = r.province AND (l.surname IS NULL OR r.surname IS NULL)",
+    ]
+
+
+def settings(probability_two_random_records_match: float = 1e-5) -> dict[str, Any]:
+    """The Splink settings of our model (a plain dict, so it is saved and diffed as JSON)."""
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": probability_two_random_records_match,
+        "blocking_rules_to_generate_predictions": blocking_rules(),
+        "comparisons": [
+            _given_comparison(),
+            _surname_comparison(),
+            _father_comparison(),
+            _date_comparison(),
+            _age_comparison(),
+            _place_comparison(),
+            _simple("charge", "same charge"),
+            _simple("gender", "same gender"),
+        ],
+        "retain_intermediate_calculation_columns": True,
+        "retain_matching_columns": False,
+        "additional_columns_to_retain": [],
+        "max_iterations": 20,
+        "em_convergence": 0.001,
+    }
+
+
+def train(linker, n_reports: int, *, seed: int = 1) -> None:
+    """Estimate the model on the data: the prior from near-certain pairs, u by random
+    sampling, m by EM on two blockings (each trains the comparisons it does not block on:
+    day and province train the names; name and father's name train date, place, age)."""
+    linker.training.estimate_probability_two_random_records_match(
+        ["l.name_key = r.name_key AND l.day_lo = r.day_lo"], recall=0.6
+    )
+    # Sampled pairs are almost all non-matches; a few million pin u down at any size.
+    max_pairs_u = min(3e6, max(1e5, 20.0 * n_reports))
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs_u, seed=seed)
+    for rule in (
+        "l.day_lo = r.day_lo AND l.province = r.province",
+        "l.name_key = r.name_key AND l.father_loose = r.father_loose",
+    ):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=2e6)
+
+
+def quiet_splink() -> None:
+    """Splink logs every SQL step at INFO; our commands print their own progress."""
+    for name in ("splink", "splink.internals"):
+        logging.getLogger(name).setLevel(logging.ERROR)

@@ -1,0 +1,158 @@
+"""Link reports into victims end to end: register, train or load the model, score, cluster."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from panah.evidence.linkage import model as linkage_model
+from panah.evidence.linkage.cluster import cluster
+
+BACKENDS = ("duckdb", "spark")
+
+
+class BackendUnavailable(RuntimeError):
+    """The chosen linkage backend cannot run in this installation."""
+
+
+@dataclass
+class LinkageResult:
+    """Victims as clusters of reports, the scored pairs behind them and the review queue."""
+
+    clusters: pd.DataFrame  # unique_id, cluster_id, attached (an unnamed report's best pair)
+    pairs: pd.DataFrame  # unique_id_l, unique_id_r, match_probability, match_weight
+    # Pairs in the review band with the evidence: mw_<comparison> is each comparison's match
+    # weight (log2 Bayes factor: positive for, negative against), mw_tf_adj_* the part due
+    # to how rare the value is; same_victim says whether the clustering joined them.
+    uncertain: pd.DataFrame
+    model: dict[str, Any]  # the trained Splink model (JSON-serialisable)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_victims(self) -> int:
+        """The number of distinct victims (clusters), unnamed attached reports included."""
+        return int(self.clusters["cluster_id"].nunique())
+
+
+def _db_api(backend: str, spark: Any = None, threads: int | None = None):
+    if backend == "duckdb":
+        import duckdb
+        from splink import DuckDBAPI
+
+        con = duckdb.connect()
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        return DuckDBAPI(connection=con)
+    if backend == "spark":
+        try:
+            import pyspark  # noqa: F401
+        except ImportError:
+            raise BackendUnavailable(
+                "The Spark backend needs pyspark and a Spark session, which this installation "
+                "does not have (install splink with its 'spark' extra on the cluster). "
+                "Use backend='duckdb' on one machine."
+            ) from None
+        from pyspark.sql import SparkSession
+        from splink import SparkAPI
+
+        return SparkAPI(spark_session=spark or SparkSession.builder.getOrCreate())
+    raise ValueError(f"unknown linkage backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+
+
+def _normalised_pairs(pairs: Iterable[tuple]) -> list[tuple]:
+    return [(a, b) if a <= b else (b, a) for a, b in pairs]
+
+
+def link_reports(
+    prepared: pd.DataFrame,
+    *,
+    model_path: str | Path | None = None,
+    retrain: bool = False,
+    backend: str = "duckdb",
+    spark: Any = None,
+    threads: int | None = None,
+    threshold: float = 0.8,
+    review_band: tuple[float, float] = (0.2, 0.9),
+    must_link: Iterable[tuple] = (),
+    cannot_link: Iterable[tuple] = (),
+    seed: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> LinkageResult:
+    """Link prepared reports (see prepare_reports) into victims.
+
+    The model is trained on the data (EM) and saved to `model_path` when given; an existing
+    model there is reused unless `retrain`. Pairs at or above `threshold` are joined, except
+    across confirmed splits (`cannot_link`); confirmed matches (`must_link`) are always joined.
+    Pairs scored inside `review_band` and not yet decided make up the review queue.
+    """
+    from splink import Linker
+
+    say = progress or (lambda _msg: None)
+    linkage_model.quiet_splink()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    db_api = _db_api(backend, spark, threads)
+    frame = prepared.copy()
+    for col in ("day_lo", "day_hi", "year"):
+        frame[col] = frame[col].astype("float64")  # nullable ints become NULL-able doubles
+    frame["age"] = frame["age"].astype("float64")
+    sdf = db_api.register(frame, table_name="reports")
+
+    path = Path(model_path) if model_path else None
+    if path and path.exists() and not retrain:
+        say(f"using the saved model {path}")
+        linker = Linker(sdf, json.loads(path.read_text(encoding="utf-8")), log_level=None)
+    else:
+        say("training the model (u by random sampling, m by EM)")
+        linker = Linker(sdf, linkage_model.settings(), log_level=None)
+        linkage_model.train(linker, len(frame), seed=seed)
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            linker.misc.save_model_to_json(str(path), overwrite=True)
+    timings["train"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    low = min(review_band[0], threshold)
+    say("scoring candidate pairs")
+    predictions = linker.inference.predict(threshold_match_probability=low, warning_mode="never")
+    table = predictions.physical_name
+    pairs = linker.misc.query_sql(
+        f"SELECT unique_id_l, unique_id_r, match_probability, match_weight FROM {table}",  # noqa: S608 (Splink's own table name)
+        output_type="pandas",
+    )
+    band_sql = (
+        f"SELECT * FROM {table} WHERE match_probability >= {float(review_band[0])} "  # noqa: S608
+        f"AND match_probability < {float(review_band[1])}"
+    )
+    uncertain = linker.misc.query_sql(band_sql, output_type="pandas")
+    predictions.drop_table_from_database_and_remove_from_cache()
+    timings["predict"] = time.perf_counter() - t1
+    say(f"{len(pairs):,} scored pairs")
+
+    t2 = time.perf_counter()
+    must = _normalised_pairs(must_link)
+    cannot = _normalised_pairs(cannot_link)
+    unnamed = prepared.loc[prepared["surname"].isna(), "unique_id"]
+    clusters = cluster(prepared["unique_id"], pairs, threshold, must, cannot, attach_only=unnamed)
+    timings["cluster"] = time.perf_counter() - t2
+
+    decided = set(must) | set(cannot)
+    if decided and len(uncertain):
+        keys = list(zip(uncertain["unique_id_l"], uncertain["unique_id_r"], strict=True))
+        uncertain = uncertain[[k not in decided for k in keys]]
+    lookup = clusters.set_index("unique_id")["cluster_id"]
+    uncertain = uncertain.assign(
+        same_victim=(
+            lookup.reindex(uncertain["unique_id_l"]).to_numpy()
+            == lookup.reindex(uncertain["unique_id_r"]).to_numpy()
+        )
+    ).sort_values("match_probability", ascending=False, ignore_index=True)
+    model = linker.misc.save_model_to_json()
+    timings["total"] = time.perf_counter() - t0
+    return LinkageResult(clusters, pairs, uncertain, model, timings)

@@ -1,0 +1,211 @@
+"""Linking reports into victims (panah.evidence.linkage)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from panah.evidence.linkage import (
+    BackendUnavailable,
+    ConflictingDecisions,
+    cluster,
+    cross_script_scores,
+    link_reports,
+    pairwise_scores,
+    prepare_reports,
+)
+from panah.evidence.synthetic import generate
+
+
+def _pairs(*rows):
+    return pd.DataFrame(rows, columns=["unique_id_l", "unique_id_r", "match_probability"])
+
+
+# -- clustering with people's decisions ---------------------------------------------------
+
+
+def test_pairs_above_the_threshold_join_and_the_rest_do_not():
+    out = cluster([1, 2, 3, 4], _pairs((1, 2, 0.95), (3, 4, 0.5)), 0.8)
+    assert out["cluster_id"].tolist() == [1, 1, 3, 4]
+
+
+def test_a_confirmed_match_joins_whatever_the_model_says():
+    out = cluster([1, 2, 3], _pairs((1, 2, 0.01)), 0.8, must_link=[(1, 2)])
+    assert out["cluster_id"].tolist() == [1, 1, 3]
+
+
+def test_a_confirmed_split_is_never_undone_by_a_chain_of_strong_pairs():
+    pairs = _pairs((1, 2, 0.99), (2, 3, 0.97), (1, 3, 0.95))
+    out = cluster([1, 2, 3], pairs, 0.8, cannot_link=[(1, 3)])
+    by_id = dict(zip(out["unique_id"], out["cluster_id"], strict=True))
+    assert by_id[1] != by_id[3]
+    assert by_id[2] == by_id[1]  # the stronger pair wins the middle report
+
+
+def test_decisions_that_contradict_each_other_are_refused():
+    with pytest.raises(ConflictingDecisions, match="confirmed split"):
+        cluster([1, 2, 3], _pairs(), 0.8, must_link=[(1, 2), (2, 3)], cannot_link=[(1, 3)])
+
+
+def test_an_unnamed_report_joins_its_best_pair_and_never_bridges_two_victims():
+    pairs = _pairs((9, 1, 0.95), (9, 2, 0.99))
+    out = cluster([1, 2, 9], pairs, 0.8, attach_only=[9])
+    by_id = dict(zip(out["unique_id"], out["cluster_id"], strict=True))
+    assert by_id[1] == 1 and by_id[2] == 2 and by_id[9] == 2
+    assert out.set_index("unique_id")["attached"].to_dict() == {1: False, 2: False, 9: True}
+
+
+def test_decisions_about_reports_outside_the_run_are_ignored():
+    out = cluster([1, 2], _pairs((1, 2, 0.9)), 0.8, cannot_link=[(1, 77)])
+    assert out["cluster_id"].tolist() == [1, 1]
+
+
+# -- metrics ----------------------------------------------------------------------------
+
+
+def test_pairwise_scores_count_pairs_of_reports():
+    s = pairwise_scores([1, 1, 1, 2], [7, 7, 8, 8])
+    assert (s.predicted_pairs, s.true_pairs, s.true_positive_pairs) == (3, 2, 1)
+    assert s.precision == pytest.approx(1 / 3)
+    assert s.recall == pytest.approx(1 / 2)
+    assert s.count_error == 0.0
+
+
+def test_cross_script_scores_count_only_persian_latin_pairs():
+    s = cross_script_scores([1, 1, 1], [7, 7, 7], ["fa", "latin", "latin"])
+    assert (s.predicted_pairs, s.true_pairs, s.precision, s.recall) == (2, 2, 1.0, 1.0)
+
+
+# -- preparing reports ------------------------------------------------------------------
+
+
+def test_a_persian_and_a_latin_report_of_one_victim_get_the_same_keys():
+    reports = pd.DataFrame(
+        {
+            "name_as_written": ["محمد حسینی", "Muhammad Husseini"],
+            "father_name": ["علیرضا", "Ali Reza"],
+            "date_as_written": ["۱۴۰۲/۱۰/۱۱", "1 January 2024"],
+            "calendar": ["jalali", "gregorian"],
+            "province": ["سیستان و بلوچستان", "Sistan-Baluchestan"],
+            "city": ["زاهدان", "Zahedan"],
+            "age": ["۳۵", 35],
+            "gender": ["مرد", "male"],
+            "charge_category": ["drug", "Drug"],
+        }
+    )
+    p = prepare_reports(reports)
+    for column in (
+        "name_key",
+        "surname_loose",
+        "father",
+        "day_lo",
+        "province",
+        "city",
+        "age",
+        "gender",
+        "charge",
+    ):
+        assert p.loc[0, column] == p.loc[1, column], column
+    assert p["script"].tolist() == ["fa", "latin"]
+    assert p["province"].tolist() == ["sb", "sb"]
+
+
+def test_a_month_only_date_becomes_the_interval_of_that_month():
+    p = prepare_reports(pd.DataFrame({"date_as_written": ["دی ۱۴۰۲"], "calendar": ["jalali"]}))
+    assert p.loc[0, "day_hi"] - p.loc[0, "day_lo"] == 29
+    assert p.loc[0, "year"] == 2023
+
+
+def test_unreadable_dates_and_missing_fields_become_nulls():
+    p = prepare_reports(
+        pd.DataFrame({"name_as_written": [None], "date_as_written": ["30 Esfand 1402"]})
+    )
+    assert (
+        pd.isna(p.loc[0, "day_lo"])
+        and pd.isna(p.loc[0, "name_key"])
+        and pd.isna(p.loc[0, "surname"])
+    )
+
+
+# -- end to end -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small():
+    data = generate(n_reports=1500, seed=3)
+    prepared = prepare_reports(data.to_frame(with_truth=False), id_column="source_reference")
+    prepared["unique_id"] = np.arange(len(prepared))
+    return data, prepared
+
+
+@pytest.fixture(scope="module")
+def linked(small, tmp_path_factory):
+    data, prepared = small
+    model_path = tmp_path_factory.mktemp("model") / "model.json"
+    return link_reports(prepared, model_path=model_path, threads=1, seed=3), model_path
+
+
+def test_linking_finds_the_victims_of_a_small_synthetic_set(small, linked):
+    data, _ = small
+    result, _ = linked
+    scores = pairwise_scores(result.clusters["cluster_id"], data.truth)
+    assert scores.f1 > 0.9
+    assert abs(scores.count_error) < 0.05
+    assert set(result.pairs.columns) >= {"unique_id_l", "unique_id_r", "match_probability"}
+
+
+def test_the_trained_model_is_saved_as_json_and_reused(small, linked):
+    _, prepared = small
+    result, model_path = linked
+    saved = json.loads(model_path.read_text(encoding="utf-8"))
+    assert saved["link_type"] == "dedupe_only"
+    assert any(c["output_column_name"] == "given" for c in saved["comparisons"])
+    again = link_reports(prepared, model_path=model_path, threads=1)
+    assert again.clusters["cluster_id"].tolist() == result.clusters["cluster_id"].tolist()
+    assert again.model["probability_two_random_records_match"] == pytest.approx(
+        saved["probability_two_random_records_match"]
+    )
+
+
+def test_the_review_queue_holds_undecided_pairs_of_the_band_with_their_evidence(small, linked):
+    result, _ = linked
+    queue = result.uncertain
+    assert len(queue)
+    assert queue["match_probability"].between(0.2, 0.9, inclusive="left").all()
+    assert {"mw_given", "mw_surname", "mw_date", "mw_place", "same_victim"} <= set(queue.columns)
+
+
+def test_a_rerun_keeps_confirmed_splits_and_merges(small, linked):
+    _, prepared = small
+    result, model_path = linked
+    joined = result.pairs[result.pairs["match_probability"] > 0.99].iloc[0]
+    split = (int(joined["unique_id_l"]), int(joined["unique_id_r"]))
+    apart = result.uncertain[~result.uncertain["same_victim"]].iloc[0]
+    merge = (int(apart["unique_id_l"]), int(apart["unique_id_r"]))
+    again = link_reports(
+        prepared, model_path=model_path, threads=1, must_link=[merge], cannot_link=[split]
+    )
+    victim = again.clusters.set_index("unique_id")["cluster_id"]
+    assert victim[split[0]] != victim[split[1]]
+    assert victim[merge[0]] == victim[merge[1]]
+    decided = set(zip(again.uncertain["unique_id_l"], again.uncertain["unique_id_r"], strict=True))
+    assert merge not in decided
+
+
+def test_the_spark_backend_needs_pyspark(small):
+    _, prepared = small
+    pytest.importorskip("splink")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        with pytest.raises(BackendUnavailable, match="pyspark"):
+            link_reports(prepared, backend="spark")
+    else:  # pragma: no cover - only where Spark is installed
+        pytest.skip("pyspark is installed here")
+
+
+def test_an_unknown_backend_is_refused(small):
+    _, prepared = small
+    with pytest.raises(ValueError, match="unknown linkage backend"):
+        link_reports(prepared, backend="oracle")

@@ -25,6 +25,7 @@ def _fast_tests(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = False
     settings.MASTER_KEY_FILE = str(tmp_path / "master.key")
+    settings.ENCRYPTED_FILES_DIR = str(tmp_path / "files")
 
 
 @pytest.fixture

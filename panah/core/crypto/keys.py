@@ -1,0 +1,497 @@
+"""Envelope keys: master keyring (outside the database) -> organisation keys -> data keys.
+
+- The master keyring is a JSON file at settings.MASTER_KEY_FILE holding one or more 256-bit
+  master keys with ids; the last one is active (new wrappings use it), older ones stay so rows
+  and backups wrapped under them still open. Demo mode creates the file (mode 0600) on first
+  use; production refuses to start without it.
+- Each organisation has one active 256-bit key (core.OrganisationKey), stored wrapped by a
+  master key with AES-GCM; the associated data binds organisation id, key id and master key id.
+- Each record that owns personal data (a Person) has a random 256-bit data key wrapped by the
+  organisation key; the associated data binds organisation, table, row and both key ids.
+
+Rotation is a rewrap: the master key wraps only organisation keys and an organisation key wraps
+only data keys, so rotating either never re-encrypts a field.
+
+Caching: the keyring is read once per process and re-read when a key id is not in it (a rotation
+by another process). Unwrapped organisation keys are kept per process by key id (a key id's
+material never changes). Unwrapped data keys are kept in a bounded per-process cache addressed by
+the wrapped bytes *and* their associated data, so a wrapped key copied to another row misses the
+cache and fails, and a destroyed wrapped key can no longer be found in it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .errors import DecryptionError, MasterKeyError
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+KEYRING_FORMAT = "panah-master-keyring"
+KEYRING_VERSION = 1
+DATA_KEY_CACHE_SIZE = 20_000
+
+
+# --- Primitive wrapping -----------------------------------------------------------------------
+
+
+def seal(aead: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
+    """nonce || AES-GCM(plaintext) with a fresh random 96-bit nonce."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + aead.encrypt(nonce, plaintext, aad)
+
+
+def unseal(aead: AESGCM, blob: bytes, aad: bytes) -> bytes:
+    """The plaintext of `seal`; raises InvalidTag when anything was altered or moved."""
+    if len(blob) < NONCE_BYTES + 16:
+        raise InvalidTag
+    return aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+
+
+# --- Master keyring ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MasterKey:
+    key_id: str
+    created: str
+    material: bytes = field(repr=False)
+
+    @property
+    def aead(self) -> AESGCM:
+        return AESGCM(self.material)
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """The master keys of one keyring file, oldest first; the last is active."""
+
+    path: str
+    keys: tuple[MasterKey, ...]
+
+    @property
+    def active(self) -> MasterKey:
+        return self.keys[-1]
+
+    def get(self, key_id: str) -> MasterKey | None:
+        return next((k for k in self.keys if k.key_id == key_id), None)
+
+    def require(self, key_id: str) -> MasterKey:
+        key = self.get(key_id)
+        if key is None:
+            raise MasterKeyError(
+                f"The master key file {self.path} does not hold master key {key_id!r} "
+                f"(it holds {', '.join(k.key_id for k in self.keys)}). Use the keyring that "
+                "was in service when this database was written."
+            )
+        return key
+
+
+def new_master_key() -> MasterKey:
+    """A fresh random master key with a new id."""
+    now = timezone.now()
+    return MasterKey(
+        key_id=f"mk-{now:%Y%m%d}-{secrets.token_hex(4)}",
+        created=now.isoformat(),
+        material=os.urandom(KEY_BYTES),
+    )
+
+
+def _keyring_json(keys: tuple[MasterKey, ...]) -> str:
+    return json.dumps(
+        {
+            "format": KEYRING_FORMAT,
+            "version": KEYRING_VERSION,
+            "keys": [
+                {
+                    "id": k.key_id,
+                    "created": k.created,
+                    "key": base64.b64encode(k.material).decode(),
+                }
+                for k in keys
+            ],
+        },
+        indent=2,
+    )
+
+
+def parse_keyring(path: str, text: str) -> Keyring:
+    """The keyring in `text`, or MasterKeyError saying what is wrong with the file."""
+
+    def bad(reason: str) -> MasterKeyError:
+        return MasterKeyError(f"The master key file {path} is not a valid Panah keyring: {reason}.")
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise bad("it is not JSON") from None
+    if not isinstance(data, dict) or data.get("format") != KEYRING_FORMAT:
+        raise bad(f"'format' must be {KEYRING_FORMAT!r}")
+    if data.get("version") != KEYRING_VERSION:
+        raise bad(f"unknown version {data.get('version')!r}")
+    entries = data.get("keys")
+    if not isinstance(entries, list) or not entries:
+        raise bad("it holds no keys")
+    keys = []
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"]:
+            raise bad(f"key {n} has no id")
+        try:
+            material = base64.b64decode(entry.get("key", ""), validate=True)
+        except (binascii.Error, TypeError):
+            raise bad(f"key {entry['id']!r} is not base64") from None
+        if len(material) != KEY_BYTES:
+            raise bad(f"key {entry['id']!r} is {len(material)} bytes, not {KEY_BYTES}")
+        keys.append(MasterKey(entry["id"], str(entry.get("created", "")), material))
+    if len({k.key_id for k in keys}) != len(keys):
+        raise bad("two keys share an id")
+    return Keyring(path, tuple(keys))
+
+
+def read_keyring(path: str | os.PathLike) -> Keyring:
+    """Read a keyring file as it is (never creating it)."""
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MasterKeyError(
+            f"The master key file {path} does not exist. Set PANAH_MASTER_KEY_FILE to the "
+            "keyring file (see docs/security.md); without it nothing encrypted can be read."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise MasterKeyError(f"The master key file {path} cannot be read: {reason}.") from None
+    return parse_keyring(path, text)
+
+
+def write_keyring(path: str | os.PathLike, keys: tuple[MasterKey, ...]) -> Keyring:
+    """Replace the keyring file atomically (mode 0600): readers see the old or the new file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".keyring-")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(_keyring_json(keys))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Keyring(str(path), keys)
+
+
+def _create_demo_keyring(path: Path) -> None:
+    """Create the demo keyring once; if another process wins the race, keep theirs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".keyring-")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(_keyring_json((new_master_key(),)))
+        with contextlib.suppress(FileExistsError):  # another process created it first
+            os.link(tmp, path)  # atomic create-if-absent
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+_keyrings: dict[str, tuple[tuple, Keyring]] = {}
+
+
+def _signature(path: str) -> tuple:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def current_keyring(*, refresh: bool = False) -> Keyring:
+    """The keyring at settings.MASTER_KEY_FILE, cached per process; `refresh` re-reads a changed file.
+
+    In demo mode a missing file is created with one new key; in production it is an error.
+    """
+    path = str(settings.MASTER_KEY_FILE)
+    cached = _keyrings.get(path)
+    if cached is not None and not refresh:
+        return cached[1]
+    signature = _signature(path)
+    if cached is not None and signature == cached[0]:
+        return cached[1]
+    if not signature and getattr(settings, "DEMO", False):
+        _create_demo_keyring(Path(path))
+        signature = _signature(path)
+    keyring = read_keyring(path)
+    _keyrings[path] = (signature, keyring)
+    return keyring
+
+
+def add_master_key() -> tuple[Keyring, MasterKey]:
+    """Append a new active master key to the keyring file, keeping the older ones."""
+    keyring = current_keyring(refresh=True)
+    key = new_master_key()
+    updated = write_keyring(keyring.path, (*keyring.keys, key))
+    _keyrings.pop(keyring.path, None)
+    return updated, key
+
+
+# --- Organisation keys ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgKey:
+    """An unwrapped organisation key."""
+
+    key_id: str
+    organisation_id: int
+    material: bytes = field(repr=False)
+    aead: AESGCM = field(repr=False, compare=False)
+
+
+def org_key_aad(*, organisation_id: int, key_id: str, master_key_id: str) -> bytes:
+    return f"panah/organisation-key/v1|org={organisation_id}|key={key_id}|master={master_key_id}".encode()
+
+
+_org_keys: dict[tuple[str, str], OrgKey] = {}
+
+
+def wrap_organisation_key(
+    material: bytes, *, organisation_id: int, key_id: str, master: MasterKey
+) -> bytes:
+    aad = org_key_aad(organisation_id=organisation_id, key_id=key_id, master_key_id=master.key_id)
+    return seal(master.aead, material, aad)
+
+
+def unwrap_organisation_key(
+    keyring: Keyring, *, organisation_id: int, key_id: str, master_key_id: str, wrapped: bytes
+) -> bytes:
+    """The organisation key's material; a clear error when the master key is wrong or missing."""
+    master = keyring.require(master_key_id)
+    aad = org_key_aad(organisation_id=organisation_id, key_id=key_id, master_key_id=master_key_id)
+    try:
+        return unseal(master.aead, bytes(wrapped), aad)
+    except InvalidTag:
+        raise DecryptionError(
+            f"Organisation key {key_id} does not open with master key {master_key_id} from "
+            f"{keyring.path}: the keyring file is not the one this database was written with, "
+            "or the key row was altered."
+        ) from None
+
+
+def _load_org_key(row) -> OrgKey:
+    keyring = current_keyring()
+    if keyring.get(row.master_key_id) is None:
+        keyring = current_keyring(refresh=True)  # rotated by another process
+    if not row.wrapped_key:
+        raise DecryptionError(f"Organisation key {row.key_id} was destroyed.")
+    material = unwrap_organisation_key(
+        keyring,
+        organisation_id=row.organisation_id,
+        key_id=row.key_id,
+        master_key_id=row.master_key_id,
+        wrapped=row.wrapped_key,
+    )
+    return OrgKey(row.key_id, row.organisation_id, material, AESGCM(material))
+
+
+def organisation_key(key_id: str, *, organisation_id: int) -> OrgKey:
+    """The unwrapped organisation key with this id (cached per process)."""
+    from panah.core.models import OrganisationKey
+
+    cache_key = (str(settings.MASTER_KEY_FILE), key_id)
+    key = _org_keys.get(cache_key)
+    if key is None:
+        row = OrganisationKey.objects.filter(key_id=key_id).first()
+        if row is None:
+            raise DecryptionError(f"Organisation key {key_id} is not in the database.")
+        key = _load_org_key(row)
+        _org_keys[cache_key] = key
+    if key.organisation_id != organisation_id:
+        raise DecryptionError(
+            f"Organisation key {key_id} belongs to another organisation than {organisation_id}."
+        )
+    return key
+
+
+def create_organisation_key(organisation_id: int):
+    """A new organisation key row wrapped under the active master key (not yet saved as active)."""
+    from panah.core.models import OrganisationKey
+
+    master = current_keyring(refresh=True).active
+    key_id = f"ok-{secrets.token_hex(8)}"
+    material = os.urandom(KEY_BYTES)
+    row = OrganisationKey(
+        organisation_id=organisation_id,
+        key_id=key_id,
+        master_key_id=master.key_id,
+        wrapped_key=wrap_organisation_key(
+            material, organisation_id=organisation_id, key_id=key_id, master=master
+        ),
+    )
+    _org_keys[(str(settings.MASTER_KEY_FILE), key_id)] = OrgKey(
+        key_id, organisation_id, material, AESGCM(material)
+    )
+    return row
+
+
+def active_organisation_key(organisation_id: int) -> OrgKey:
+    """The organisation's active key, created (and audited) the first time it is needed."""
+    from panah.core import audit
+    from panah.core.models import OrganisationKey
+
+    row = OrganisationKey.objects.filter(
+        organisation_id=organisation_id, retired_at__isnull=True
+    ).first()
+    if row is None:
+        row = create_organisation_key(organisation_id)
+        try:
+            with transaction.atomic():
+                row.save()
+                audit.record(
+                    "keys.organisation_key_created",
+                    organisation=row.organisation,
+                    obj=row,
+                    data={"key_id": row.key_id, "master_key_id": row.master_key_id},
+                )
+        except IntegrityError:
+            # Another request created the organisation's first key at the same moment.
+            row = OrganisationKey.objects.get(
+                organisation_id=organisation_id, retired_at__isnull=True
+            )
+    return organisation_key(row.key_id, organisation_id=organisation_id)
+
+
+# --- Data keys --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataKey:
+    """An unwrapped per-record data key. `key_id` (8 bytes) is written into every ciphertext."""
+
+    key_id: bytes
+    aead: AESGCM = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class WrappedDataKey:
+    """What a record stores about its data key: ids and the wrapped material."""
+
+    data_key_id: str
+    org_key_id: str
+    wrapped: bytes
+
+
+def data_key_aad(
+    *, organisation_id: int, table: str, pk: object, data_key_id: str, org_key_id: str
+) -> bytes:
+    return (
+        f"panah/data-key/v1|org={organisation_id}|table={table}|row={pk}"
+        f"|key={data_key_id}|org-key={org_key_id}"
+    ).encode()
+
+
+_data_keys: dict[tuple[bytes, bytes], DataKey] = {}
+
+
+def _remember(cache_key: tuple[bytes, bytes], key: DataKey) -> None:
+    if len(_data_keys) >= DATA_KEY_CACHE_SIZE:
+        _data_keys.clear()  # crude but bounded; a listing refills what it needs
+    _data_keys[cache_key] = key
+
+
+def new_data_key(*, organisation_id: int, table: str, pk: object) -> tuple[WrappedDataKey, DataKey]:
+    """A fresh data key for one record, wrapped by the organisation's active key."""
+    org_key = active_organisation_key(organisation_id)
+    data_key_id = secrets.token_hex(8)
+    material = os.urandom(KEY_BYTES)
+    aad = data_key_aad(
+        organisation_id=organisation_id,
+        table=table,
+        pk=pk,
+        data_key_id=data_key_id,
+        org_key_id=org_key.key_id,
+    )
+    wrapped = seal(org_key.aead, material, aad)
+    key = DataKey(bytes.fromhex(data_key_id), AESGCM(material))
+    _remember((aad, wrapped), key)
+    return WrappedDataKey(data_key_id, org_key.key_id, wrapped), key
+
+
+def open_data_key(
+    *, organisation_id: int, table: str, pk: object, stored: WrappedDataKey
+) -> DataKey:
+    """Unwrap a record's data key (cached by wrapped bytes and their associated data)."""
+    aad = data_key_aad(
+        organisation_id=organisation_id,
+        table=table,
+        pk=pk,
+        data_key_id=stored.data_key_id,
+        org_key_id=stored.org_key_id,
+    )
+    wrapped = bytes(stored.wrapped)
+    key = _data_keys.get((aad, wrapped))
+    if key is not None:
+        return key
+    org_key = organisation_key(stored.org_key_id, organisation_id=organisation_id)
+    try:
+        material = unseal(org_key.aead, wrapped, aad)
+    except InvalidTag:
+        raise DecryptionError(
+            f"The data key of {table} row {pk} does not open with organisation key "
+            f"{stored.org_key_id}: it was altered or copied from another row."
+        ) from None
+    key = DataKey(bytes.fromhex(stored.data_key_id), AESGCM(material))
+    _remember((aad, wrapped), key)
+    return key
+
+
+def rewrap_data_key(
+    *, organisation_id: int, table: str, pk: object, stored: WrappedDataKey, new_org_key: OrgKey
+) -> WrappedDataKey:
+    """The same data key wrapped by another organisation key (rotation: nothing re-encrypted)."""
+    old_aad = data_key_aad(
+        organisation_id=organisation_id,
+        table=table,
+        pk=pk,
+        data_key_id=stored.data_key_id,
+        org_key_id=stored.org_key_id,
+    )
+    old_key = organisation_key(stored.org_key_id, organisation_id=organisation_id)
+    try:
+        material = unseal(old_key.aead, bytes(stored.wrapped), old_aad)
+    except InvalidTag:
+        raise DecryptionError(
+            f"The data key of {table} row {pk} does not open: it was altered."
+        ) from None
+    new_aad = data_key_aad(
+        organisation_id=organisation_id,
+        table=table,
+        pk=pk,
+        data_key_id=stored.data_key_id,
+        org_key_id=new_org_key.key_id,
+    )
+    return WrappedDataKey(
+        stored.data_key_id, new_org_key.key_id, seal(new_org_key.aead, material, new_aad)
+    )
+
+
+def clear_key_caches() -> None:
+    """Forget every cached keyring and unwrapped key (tests, and after a restore)."""
+    _keyrings.clear()
+    _org_keys.clear()
+    _data_keys.clear()

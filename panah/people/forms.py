@@ -1,0 +1,126 @@
+"""Forms of the people app: they validate; services act."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import LANGUAGE_CHOICES, DocumentKind, Gender
+
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{6,32}$")
+
+
+class PersonForm(forms.Form):
+    """A person's details; at least one name in either script."""
+
+    given_name_fa = forms.CharField(
+        label=_("Given name (Persian script)"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "rtl", "lang": "fa", "autocomplete": "off"}),
+    )
+    family_name_fa = forms.CharField(
+        label=_("Family name (Persian script)"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "rtl", "lang": "fa", "autocomplete": "off"}),
+    )
+    given_name_latin = forms.CharField(
+        label=_("Given name (Latin script)"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    family_name_latin = forms.CharField(
+        label=_("Family name (Latin script)"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"), choices=[("", "—"), *Gender.choices], required=False
+    )
+    nationality = forms.CharField(label=_("Nationality"), max_length=100, required=False)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"),
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "tel", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        required=False,
+        widget=forms.EmailInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+    )
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        return value
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        if value and not _PHONE.match(value):
+            raise forms.ValidationError(
+                _("Write the phone number with digits, spaces and an optional leading +.")
+            )
+        return value
+
+    def clean(self):
+        data = super().clean()
+        names = ("given_name_fa", "family_name_fa", "given_name_latin", "family_name_latin")
+        if not any(data.get(n) for n in names):
+            raise forms.ValidationError(_("Give at least one name, in Persian or Latin script."))
+        return data
+
+    @classmethod
+    def initial_for(cls, person) -> dict:
+        return {name: getattr(person, name) for name in cls.base_fields}
+
+
+class DocumentForm(forms.Form):
+    """A document's kind and number, and optionally a scan or photo."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
+    document_number = forms.CharField(
+        label=_("Document number"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("JPEG, PNG or PDF. Location and camera data are removed from photos."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("document_number") and not data.get("file"):
+            raise forms.ValidationError(_("Give the document number, a file, or both."))
+        return data
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or document number"), max_length=200, required=False)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("new/", views.person_create, name="create"),
+    path("<uuid:pk>/", views.person_detail, name="detail"),
+    path("<uuid:pk>/edit/", views.person_edit, name="edit"),
+    path("<uuid:pk>/documents/", views.document_add, name="add_document"),
+    path("documents/<uuid:pk>/file/", views.document_file, name="document_file"),
+]

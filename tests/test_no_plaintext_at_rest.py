@@ -1,0 +1,166 @@
+"""Nothing personal at rest: grep the raw database (and the files) for the people we created.
+
+On SQLite the test database is copied to a file with the backup API and its bytes are searched;
+on PostgreSQL `pg_dump` dumps the test database (or, without a working pg_dump, every table is
+read as text). Each name, address, phone number and email is looked for in UTF-8, UTF-16 (both
+byte orders) and hex (how a dump shows binary columns). A plaintext value we know is stored
+(the organisation's name) must be found, so a blind search cannot pass by accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_scopes import scope
+
+from panah.core.models import Organisation
+from panah.people.demo import create_demo_people
+from panah.people.services import add_document, create_person
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PEOPLE = [
+    {
+        "given_name_fa": "نرگس",
+        "family_name_fa": "محمدی",
+        "given_name_latin": "Narges",
+        "family_name_latin": "Mohammadi",
+        "date_of_birth": dt.date(1972, 4, 21),
+        "phone": "+32 470 12 34 56",
+        "email": "narges.mohammadi@example.org",
+        "address": "Rue de la Loi 16\n1000 Bruxelles",
+    },
+    {
+        "given_name_fa": "غلامرضا",
+        "family_name_fa": "حسین‌زاده",
+        "given_name_latin": "Gholamreza",
+        "family_name_latin": "Hosseinzadeh",
+        "phone": "0485 98 76 54",
+        "email": "g.hosseinzadeh@example.net",
+        "address": "Kortrijksesteenweg 225, 9000 Gent",
+    },
+    {
+        "given_name_fa": "ژینا",
+        "family_name_fa": "امینی",
+        "given_name_latin": "Jina",
+        "family_name_latin": "Amini",
+        "phone": "+32 2 555 01 02",
+        "address": "Avenue Louise 480, 1050 Ixelles",
+    },
+]
+DOCUMENT_NUMBER = "K98765432"
+PDF_MARKER = "Asylum statement of Narges Mohammadi"
+PERSONAL_FIELDS = (
+    "given_name_fa",
+    "family_name_fa",
+    "given_name_latin",
+    "family_name_latin",
+    "phone",
+    "email",
+    "address",
+    "nationality",
+)
+
+
+def create_people(org: Organisation) -> list[str]:
+    """Create hand-written and demo people; return every personal value to look for."""
+    with scope(organisation=org):
+        people = [create_person(organisation=org, by=None, **p) for p in PEOPLE]
+        add_document(
+            person=people[0],
+            kind="passport",
+            by=None,
+            document_number=DOCUMENT_NUMBER,
+            upload=f"%PDF-1.4\n1 0 obj << /T ({PDF_MARKER}) >> endobj\n%%EOF\n".encode(),
+        )
+    people += create_demo_people(org, 25, seed=31)
+    values = {DOCUMENT_NUMBER, PDF_MARKER}
+    for person in people:
+        for name in PERSONAL_FIELDS:
+            value = getattr(person, name)
+            values.add(value)
+            values.update(line.strip(" ,") for line in value.splitlines())
+        digits = "".join(ch for ch in person.phone if ch.isdigit())
+        values.add(digits)
+        if person.date_of_birth:
+            values.add(person.date_of_birth.isoformat())
+    return sorted(v for v in values if v)
+
+
+def encodings(value: str) -> list[bytes]:
+    """The byte forms a value could take at rest; too-short forms would match noise."""
+    utf8 = value.encode("utf-8")
+    forms = [utf8, value.encode("utf-16-le"), value.encode("utf-16-be")]
+    # At least 40 bits, so random ciphertext (raw, or hex in a dump) cannot match by chance.
+    return [f for f in forms if len(f) >= 5] + [h for h in [utf8.hex().encode()] if len(h) >= 12]
+
+
+def leaks(haystack: bytes, values: list[str]) -> list[str]:
+    return [v for v in values if any(form in haystack for form in encodings(v))]
+
+
+def files_bytes() -> bytes:
+    root = Path(settings.ENCRYPTED_FILES_DIR)
+    return b"".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file())
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite file is checked on SQLite")
+def test_the_sqlite_file_holds_no_personal_value(org_a, tmp_path):
+    values = create_people(org_a)
+    assert len(values) > 100
+    assert PDF_MARKER in leaks(PDF_MARKER.encode("utf-16-le"), values)  # the search works
+    connection.ensure_connection()
+    copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+    connection.connection.backup(copy)
+    copy.close()
+    raw = (tmp_path / "copy.sqlite3").read_bytes()
+    assert b"Organisation A" in raw  # the search does see plaintext
+    assert leaks(raw, values) == []
+    assert leaks(files_bytes(), values) == []
+
+
+def _pg_dump() -> bytes | None:
+    """The test database dumped by pg_dump, or None when pg_dump is not installed."""
+    exe = shutil.which("pg_dump")
+    if exe is None:
+        return None
+    db = connection.settings_dict
+    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    command = [exe, "--no-owner", "--dbname", db["NAME"], "--username", db.get("USER") or ""]
+    if db.get("HOST"):
+        command += ["--host", db["HOST"]]
+    if db.get("PORT"):
+        command += ["--port", str(db["PORT"])]
+    result = subprocess.run(command, capture_output=True, env=env, timeout=120, check=False)  # noqa: S603
+    assert result.returncode == 0, f"pg_dump failed: {result.stderr.decode(errors='replace')}"
+    return result.stdout
+
+
+def _select_everything() -> bytes:
+    """Every row of every table as text, for when pg_dump cannot be used."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f'SELECT t::text FROM "{table}" t')  # noqa: S608 (table names)
+            chunks.extend(row[0].encode() for row in cursor.fetchall())
+    return b"\n".join(chunks)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the dump is checked on PostgreSQL")
+def test_a_postgresql_dump_holds_no_personal_value(org_a):
+    values = create_people(org_a)
+    assert PDF_MARKER in leaks(PDF_MARKER.encode("utf-16-le"), values)  # the search works
+    dump = _pg_dump()
+    rows = _select_everything()
+    for haystack in [rows] if dump is None else [dump, rows]:
+        assert b"Organisation A" in haystack  # the search does see plaintext
+        assert leaks(haystack, values) == []
+    assert leaks(files_bytes(), values) == []

@@ -1,0 +1,210 @@
+"""Reads of the cases app, always within the member's organisation and what they may open.
+
+Every list is a fixed number of queries whatever its length (a query-count test proves it):
+the person comes with `select_related`, the stage and the nearest binding deadline are
+materialised on the case, and a case page attaches the case to its rows instead of fetching it
+again for each (the rows decrypt with the person's key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, QuerySet
+
+from panah.core.models import Membership, Role
+
+from .models import (
+    Appointment,
+    Case,
+    CaseDocument,
+    CaseNote,
+    CaseStep,
+    ChosenResidence,
+    Deadline,
+    Referral,
+)
+from .rules import SEES_ALL
+
+SOON_DAYS = 7
+# The deadlines page also lists what comes later, so a 30-day appeal shows from its first day.
+LATER_DAYS = 60
+# A coordinator's board over every case stops here (the most urgent come first).
+MAX_BOARD_ROWS = 500
+
+
+def sees_all(membership: Membership) -> bool:
+    return bool(membership.role_set() & SEES_ALL)
+
+
+def visible_cases(membership: Membership) -> QuerySet[Case]:
+    """The cases this member may open: restricted ones only when named on them."""
+    user_id = membership.user_id
+    named = Case.restricted_to.through.objects.filter(user_id=user_id).values("case_id")
+    qs = Case.objects.filter(organisation_id=membership.organisation_id).filter(
+        Q(restricted=False) | Q(pk__in=named)
+    )
+    if not sees_all(membership):
+        qs = _only_assigned(qs, membership)
+    return qs
+
+
+def _visible_deadlines(membership: Membership, *, everyone: bool) -> QuerySet[Deadline]:
+    """Deadlines of the cases the member may open (of those they follow, unless `everyone`)."""
+    named = Case.restricted_to.through.objects.filter(user_id=membership.user_id).values("case_id")
+    qs = Deadline.objects.filter(organisation_id=membership.organisation_id).filter(
+        Q(case__restricted=False) | Q(case_id__in=named)
+    )
+    if not (everyone and sees_all(membership)):
+        qs = qs.filter(case__assignments__user_id=membership.user_id)
+    return qs
+
+
+def _only_assigned(qs: QuerySet[Case], membership: Membership) -> QuerySet[Case]:
+    # A join, not `pk IN (subquery)`: the planner then starts from the member's few assignments
+    # (index on user) instead of walking 100,000 cases in deadline order. One assignment per
+    # case and member (a constraint), so the join repeats no case.
+    return qs.filter(assignments__user_id=membership.user_id)
+
+
+def case_list(membership: Membership, *, everyone: bool = False) -> QuerySet[Case]:
+    """The member's cases (or, for coordinators, every case they may open), most urgent first:
+    the nearest binding deadline first, cases without one after, oldest registration first."""
+    qs = visible_cases(membership)
+    if sees_all(membership) and not everyone:
+        qs = _only_assigned(qs, membership)
+    return qs.select_related("person").order_by(
+        F("next_binding_due").asc(nulls_last=True), "ended", "registered_on", "id"
+    )
+
+
+@dataclass
+class DeadlineBoard:
+    overdue: list[Deadline] = field(default_factory=list)
+    soon: list[Deadline] = field(default_factory=list)
+    later: list[Deadline] = field(default_factory=list)
+
+
+def deadline_board(
+    membership: Membership,
+    *,
+    today: dt.date,
+    everyone: bool = False,
+    days: int = SOON_DAYS,
+    later_days: int = LATER_DAYS,
+) -> DeadlineBoard:
+    """Open deadlines of the member's cases: past, due within `days` days, and later ones up to
+    `later_days` days ahead (one query)."""
+    rows = (
+        _visible_deadlines(membership, everyone=everyone)
+        .filter(due_on__lte=today + dt.timedelta(days=max(days, later_days)))
+        .select_related("case__person")
+        .order_by("due_on", "case_id", "rule_code")[:MAX_BOARD_ROWS]
+    )
+    board = DeadlineBoard()
+    soon = today + dt.timedelta(days=days)
+    for row in rows:
+        if row.due_on < today:
+            board.overdue.append(row)
+        elif row.due_on <= soon:
+            board.soon.append(row)
+        else:
+            board.later.append(row)
+    return board
+
+
+@dataclass
+class CasePage:
+    case: Case
+    history: list[CaseStep]
+    deadlines: list[Deadline]
+    residences: list[ChosenResidence]
+    notes: list[CaseNote]
+    documents: list[CaseDocument]
+    appointments: list[Appointment]
+    referrals: list[Referral]
+    caseworkers: list
+
+
+def case_page(case: Case) -> CasePage:
+    """Everything the case page shows; each row carries the case, so its person's key is reused."""
+
+    def attach(rows):
+        rows = list(rows)
+        for row in rows:
+            row.case = case
+        return rows
+
+    history = attach(
+        CaseStep.objects.filter(case=case)
+        .select_related("recorded_by", "superseded_by")
+        .order_by("occurred_on", "sequence", "recorded_at")
+    )
+    return CasePage(
+        case=case,
+        history=history,
+        deadlines=attach(Deadline.objects.filter(case=case).order_by("due_on")),
+        residences=attach(ChosenResidence.objects.filter(case=case).select_related("recorded_by")),
+        notes=attach(CaseNote.objects.filter(case=case).select_related("author")),
+        documents=attach(CaseDocument.objects.filter(case=case).select_related("uploaded_by")),
+        appointments=attach(Appointment.objects.filter(case=case).select_related("attendee")),
+        referrals=attach(Referral.objects.filter(case=case).select_related("made_by")),
+        caseworkers=[
+            a.user for a in case.assignments.select_related("user").order_by("user__display_name")
+        ],
+    )
+
+
+def my_appointments(membership: Membership, *, since: dt.datetime) -> QuerySet[Appointment]:
+    """Appointments the member attends, from `since` on, in the cases they may still open."""
+    return (
+        Appointment.objects.filter(
+            organisation_id=membership.organisation_id,
+            attendee_id=membership.user_id,
+            starts_at__gte=since,
+            case__in=visible_cases(membership).values("pk"),
+        )
+        .select_related("case")
+        .order_by("starts_at")
+    )
+
+
+def deadline_counts(membership: Membership, *, today: dt.date, everyone: bool) -> dict[str, int]:
+    """How many binding deadlines are overdue and due within a week (for the dashboard)."""
+    soon = today + dt.timedelta(days=SOON_DAYS)
+    return (
+        _visible_deadlines(membership, everyone=everyone)
+        .filter(binding=True, due_on__lte=soon)
+        .aggregate(
+            overdue=Count("pk", filter=Q(due_on__lt=today)),
+            soon=Count("pk", filter=Q(due_on__gte=today)),
+        )
+    )
+
+
+def open_case_count(membership: Membership) -> int:
+    return visible_cases(membership).filter(ended=False).count()
+
+
+def case_members(organisation_id: int) -> QuerySet[Membership]:
+    """Members who may follow cases (caseworkers, coordinators, admins), by name."""
+    return (
+        Membership.objects.filter(
+            organisation_id=organisation_id,
+            removed_at__isnull=True,
+            grants__role__in=[Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN],
+        )
+        .select_related("user")
+        .distinct()
+        .order_by("user__display_name", "user__email")
+    )
+
+
+def waiting_rows(organisation_id: int) -> list[tuple]:
+    """(registered_on, first decision or None, procedure, nationality, ended) of every case."""
+    return list(
+        Case.objects.filter(organisation_id=organisation_id).values_list(
+            "registered_on", "first_decision_on", "procedure", "nationality", "ended"
+        )
+    )

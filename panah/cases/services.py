@@ -1,0 +1,768 @@
+"""Every write of the cases app: one function per intention, in a transaction, audited.
+
+Audit entries carry ids only (the case, the step, the members), never a note, an address, a
+name or an outcome. Refusals are ValidationErrors keyed by the form field they concern, so a
+form shows each message beside the field it names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from panah.core import audit
+from panah.core.crypto.files import EncryptedFileStore, clean_upload
+from panah.core.models import Membership, Organisation, User
+from panah.people.models import Person
+
+from . import labels
+from .models import (
+    Appointment,
+    AppointmentKind,
+    Case,
+    CaseAssignment,
+    CaseDocument,
+    CaseNote,
+    CaseStep,
+    ChosenResidence,
+    ConsentForm,
+    Deadline,
+    ProcedureLanguage,
+    ProcedureType,
+    Referral,
+    ReferralKind,
+    ResidenceCommunication,
+    RuleTableEdit,
+)
+from .procedure import (
+    CaseContext,
+    RecordedStep,
+    RuleTable,
+    TransitionRefused,
+    deemed_notification,
+    replay,
+)
+from .rules import CASE_ROLES
+from .ruletable import organisation_table, table_label
+
+# Steps whose date ends the wait for a first-instance decision (waiting-time statistics).
+FIRST_DECISIONS = ("cgrs_decision", "dublin_transfer_decision")
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _active_member(organisation: Organisation, user: User, roles=CASE_ROLES) -> Membership:
+    membership = (
+        Membership.objects.filter(organisation=organisation, user=user, removed_at__isnull=True)
+        .prefetch_related("grants")
+        .first()
+    )
+    if membership is None or not (membership.role_set() & set(roles)):
+        raise ValidationError(
+            _("%(name)s is not a caseworker, coordinator or administrator here.")
+            % {"name": user.display_name or user.email}
+        )
+    return membership
+
+
+# --- opening and assigning ------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_case(
+    *,
+    organisation: Organisation,
+    person: Person,
+    by: User | None,
+    registered_on: dt.date,
+    procedure: str = ProcedureType.FIRST,
+    detained: bool = False,
+    accelerated: bool = False,
+    language: str = "",
+    caseworkers: Iterable[User] = (),
+    nationality: str | None = None,
+    external_reference: str = "",
+    assign_opener: bool = True,
+    request: HttpRequest | None = None,
+) -> Case:
+    """Open a case for a person; the member who opens it follows it unless others are named."""
+    if person.organisation_id != organisation.pk:
+        raise ValidationError({"person": _("This person belongs to another organisation.")})
+    if procedure not in ProcedureType.values:
+        raise ValidationError({"procedure": _("Choose the kind of procedure.")})
+    if language and language not in ProcedureLanguage.values:
+        raise ValidationError({"language": _("The language of the procedure is French or Dutch.")})
+    if registered_on > _today():
+        raise ValidationError(
+            {"registered_on": _("The registration date %(date)s is in the future.")
+             % {"date": registered_on.isoformat()}}
+        )  # fmt: skip
+    if nationality is None:
+        nationality = (person.nationality or "").strip()
+    case = Case.objects.create(
+        organisation=organisation,
+        person=person,
+        procedure=procedure,
+        current_procedure=procedure,
+        detained=detained,
+        accelerated=accelerated,
+        registered_on=registered_on,
+        language=language,
+        rule_table=table_label(organisation_table(organisation.pk)),
+        nationality=nationality[:64],
+        external_reference=external_reference.strip()[:64],
+        opened_by=by,
+    )
+    chosen = list(caseworkers) or ([by] if by is not None and assign_opener else [])
+    for user in chosen:
+        _active_member(organisation, user)
+        CaseAssignment.objects.create(
+            organisation=organisation, case=case, user=user, assigned_by=by
+        )
+    audit.record(
+        "case.opened",
+        organisation=organisation,
+        actor=by,
+        obj=case,
+        request=request,
+        data={"person": str(person.pk), "caseworkers": [u.pk for u in chosen]},
+    )
+    return case
+
+
+@transaction.atomic
+def assign_case(
+    *, case: Case, caseworkers: Iterable[User], by: User, request: HttpRequest | None = None
+) -> list[int]:
+    """Set who follows a case; returns the ids of the members now assigned."""
+    wanted = {u.pk: u for u in caseworkers}
+    for user in wanted.values():
+        _active_member(case.organisation, user)
+    current = set(CaseAssignment.objects.filter(case=case).values_list("user_id", flat=True))
+    CaseAssignment.objects.filter(case=case).exclude(user_id__in=wanted).delete()
+    CaseAssignment.objects.bulk_create(
+        CaseAssignment(organisation_id=case.organisation_id, case=case, user=u, assigned_by=by)
+        for pk, u in wanted.items()
+        if pk not in current
+    )
+    ids = sorted(wanted)
+    audit.record(
+        "case.assigned",
+        organisation=case.organisation,
+        actor=by,
+        obj=case,
+        request=request,
+        data={"caseworkers": ids},
+    )
+    return ids
+
+
+@transaction.atomic
+def restrict_case(
+    *,
+    case: Case,
+    restricted: bool,
+    members: Iterable[User] = (),
+    by: User,
+    request: HttpRequest | None = None,
+) -> Case:
+    """Narrow who may open a case to named members (the one restricting it stays among them)."""
+    named = {u.pk: u for u in members}
+    if restricted:
+        named.setdefault(by.pk, by)
+        for user in named.values():
+            _active_member(case.organisation, user)
+    case.restricted = restricted
+    case.save(update_fields=["restricted"])
+    case.restricted_to.set(list(named.values()) if restricted else [])
+    audit.record(
+        "case.restricted" if restricted else "case.unrestricted",
+        organisation=case.organisation,
+        actor=by,
+        obj=case,
+        request=request,
+        data={"members": sorted(named) if restricted else []},
+    )
+    return case
+
+
+# --- steps, corrections and deadlines -------------------------------------------------------
+
+
+def context_of(case: Case) -> CaseContext:
+    return CaseContext(case.procedure, case.detained, case.accelerated)
+
+
+def _as_recorded(step: CaseStep) -> RecordedStep:
+    return RecordedStep(step.code, step.occurred_on, step.outcome or None, step.notified_on)
+
+
+def current_steps(case: Case) -> list[CaseStep]:
+    """The case's history without superseded steps, in order."""
+    return list(
+        CaseStep.objects.filter(case=case, superseded_at__isnull=True).order_by(
+            "occurred_on", "sequence"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What a member enters for a step (new or corrected)."""
+
+    code: str
+    occurred_on: dt.date
+    outcome: str = ""
+    notification_mode: str = ""
+    sent_on: dt.date | None = None
+    received_on: dt.date | None = None
+    receipt_proven: bool = False
+    document_reference: str = ""
+
+
+def _check_input(case: Case, table: RuleTable, data: StepInput) -> dt.date | None:
+    """Refuse impossible values, each error naming its field; returns the deemed notification date."""
+    errors: dict[str, str] = {}
+    today = _today()
+    rule = table.steps.get(data.code)
+    if rule is None:
+        raise ValidationError({"code": _("Choose a step of the procedure.")})
+    if rule.outcomes and not data.outcome:
+        errors["outcome"] = _("Choose the outcome of the %(step)s.") % {
+            "step": labels.step_label(data.code)
+        }
+    elif data.outcome and data.outcome not in rule.outcomes:
+        errors["outcome"] = _("%(step)s has no such outcome.") % {
+            "step": labels.step_label(data.code)
+        }
+    if data.occurred_on > today:
+        errors["occurred_on"] = _("The date %(date)s is in the future.") % {
+            "date": data.occurred_on.isoformat()
+        }
+    elif rule.is_decision and data.occurred_on < case.registered_on:
+        errors["occurred_on"] = _(
+            "The decision date %(date)s is before the application was registered (%(registered)s)."
+        ) % {"date": data.occurred_on.isoformat(), "registered": case.registered_on.isoformat()}
+    for name, value in (("sent_on", data.sent_on), ("received_on", data.received_on)):
+        if value and value > today:
+            errors[name] = _("The notification date %(date)s is in the future.") % {
+                "date": value.isoformat()
+            }
+    if data.sent_on and data.sent_on < data.occurred_on and "sent_on" not in errors:
+        errors["sent_on"] = _("A decision cannot be sent before it was taken (%(date)s).") % {
+            "date": data.occurred_on.isoformat()
+        }
+    if (
+        data.sent_on
+        and data.received_on
+        and data.received_on < data.sent_on
+        and "received_on" not in errors
+    ):
+        errors["received_on"] = _("It cannot be received before it was sent.")
+    if (data.sent_on or data.received_on) and not data.notification_mode:
+        errors["notification_mode"] = _("Say how the decision was notified.")
+    if errors:
+        raise ValidationError(errors)
+    if not data.notification_mode:
+        return None
+    return deemed_notification(
+        data.notification_mode,
+        sent_on=data.sent_on or data.occurred_on,
+        received_on=data.received_on,
+        receipt_proven=data.receipt_proven,
+        country=table.country,
+    )
+
+
+def _refused(exc: TransitionRefused) -> ValidationError:
+    allowed = ", ".join(labels.step_label(c) for c in exc.allowed) or _("none: the case has ended")
+    after = labels.step_label(exc.after) if exc.after else _("the start of the case")
+    return ValidationError(
+        {
+            "code": _("%(step)s cannot follow %(after)s. Possible next steps: %(allowed)s.")
+            % {"step": labels.step_label(exc.step), "after": after, "allowed": allowed}
+        }
+    )
+
+
+def _replay(table: RuleTable, case: Case, history: list[CaseStep]):
+    try:
+        return replay(table, [_as_recorded(s) for s in history], context_of(case))
+    except TransitionRefused as exc:
+        raise _refused(exc) from None
+
+
+def refresh_case(case: Case, table: RuleTable | None = None, history=None) -> list[Deadline]:
+    """Recompute the stage and rewrite the case's open deadlines from its history."""
+    table = table or organisation_table(case.organisation_id)
+    history = current_steps(case) if history is None else history
+    result = _replay(table, case, history)
+    Deadline.objects.filter(case=case).delete()
+    rows = []
+    for opened in result.deadlines:
+        rule = opened.rule
+        step = next(
+            s
+            for s in reversed(history)
+            if s.code == rule.opened_by and (s.notified_on or s.occurred_on) == opened.starts_after
+        )
+        rows.append(
+            Deadline(
+                organisation_id=case.organisation_id,
+                case=case,
+                rule_code=rule.code,
+                due_on=opened.due_on,
+                starts_after=opened.starts_after,
+                binding=rule.binding,
+                party=rule.party,
+                legal_source=rule.source,
+                opened_by=step,
+            )
+        )
+    Deadline.objects.bulk_create(rows)
+    binding = sorted((d for d in rows if d.binding), key=lambda d: d.due_on)
+    case.stage = result.stage or ""
+    case.current_procedure = result.procedure
+    case.ended = result.ended
+    case.first_decision_on = next(
+        (s.occurred_on for s in history if s.code in FIRST_DECISIONS), None
+    )
+    case.next_binding_due = binding[0].due_on if binding else None
+    case.next_binding_rule = binding[0].rule_code if binding else ""
+    case.save(
+        update_fields=[
+            "stage",
+            "current_procedure",
+            "ended",
+            "first_decision_on",
+            "next_binding_due",
+            "next_binding_rule",
+        ]
+    )
+    return rows
+
+
+def allowed_next_steps(case: Case, table: RuleTable | None = None) -> list[str]:
+    """The step codes that may be recorded next on this case."""
+    table = table or organisation_table(case.organisation_id)
+    history = current_steps(case)
+    result = _replay(table, case, history)
+    if result.ended:
+        return []
+    last = _as_recorded(history[-1]) if history else None
+    return table.allowed_next(last, result.procedure)
+
+
+def _locked(case: Case) -> Case:
+    # Two members recording a step on the same case at once must not both pass the check.
+    return Case.objects.select_for_update().select_related("person", "organisation").get(pk=case.pk)
+
+
+@transaction.atomic
+def record_step(
+    *, case: Case, by: User | None, step: StepInput, request: HttpRequest | None = None
+) -> CaseStep:
+    """Record a step: check it may follow the history, compute its deadlines, audit it."""
+    case = _locked(case)
+    table = organisation_table(case.organisation_id)
+    notified_on = _check_input(case, table, step)
+    history = current_steps(case)
+    if history and step.occurred_on < history[-1].occurred_on:
+        raise ValidationError(
+            {
+                "occurred_on": _(
+                    "The date %(date)s is before the last recorded step (%(last)s on %(on)s). "
+                    "If that step is wrong, correct it instead."
+                )
+                % {
+                    "date": step.occurred_on.isoformat(),
+                    "last": labels.step_label(history[-1].code),
+                    "on": history[-1].occurred_on.isoformat(),
+                }
+            }
+        )
+    sequence = (CaseStep.objects.filter(case=case).aggregate(m=Max("sequence"))["m"] or 0) + 1
+    new = _build_step(case, step, notified_on, by, sequence)
+    _replay(table, case, [*history, new])  # refuses before anything is written
+    new.save()
+    refresh_case(case, table, [*history, new])
+    audit.record(
+        "case.step_recorded",
+        organisation=case.organisation,
+        actor=by,
+        obj=new,
+        request=request,
+        data={"case": str(case.pk)},
+    )
+    return new
+
+
+def _build_step(
+    case: Case, data: StepInput, notified_on: dt.date | None, by: User | None, sequence: int
+) -> CaseStep:
+    step = CaseStep(
+        organisation_id=case.organisation_id,
+        case=case,
+        sequence=sequence,
+        code=data.code,
+        outcome=data.outcome or "",
+        occurred_on=data.occurred_on,
+        notification_mode=data.notification_mode or "",
+        sent_on=(data.sent_on or data.occurred_on) if data.notification_mode else None,
+        received_on=data.received_on,
+        receipt_proven=bool(data.receipt_proven and data.received_on),
+        notified_on=notified_on,
+        document_reference=(data.document_reference or "").strip(),
+        recorded_by=by,
+    )
+    return step
+
+
+@transaction.atomic
+def correct_step(
+    *,
+    step: CaseStep,
+    by: User,
+    reason: str,
+    corrected: StepInput,
+    request: HttpRequest | None = None,
+) -> CaseStep:
+    """Replace a wrongly entered step: the old one stays, superseded, with who, when and why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the step is corrected.")})
+    case = _locked(step.case)
+    step = CaseStep.objects.select_for_update().get(pk=step.pk)
+    if step.superseded_at is not None:
+        raise ValidationError(_("This step was already corrected; correct the newer one."))
+    table = organisation_table(case.organisation_id)
+    notified_on = _check_input(case, table, corrected)
+    new = _build_step(case, corrected, notified_on, by, step.sequence)
+    history = [s for s in current_steps(case) if s.pk != step.pk] + [new]
+    history.sort(key=lambda s: (s.occurred_on, s.sequence))
+    _replay(table, case, history)
+    step.superseded_at = timezone.now()
+    step.superseded_by = by
+    step.superseded_reason = reason
+    step.save(update_fields=["superseded_at", "superseded_by", "superseded_reason"])
+    new.save()
+    step.replaced_by = new
+    step.save(update_fields=["replaced_by"])
+    refresh_case(case, table, history)
+    audit.record(
+        "case.step_corrected",
+        organisation=case.organisation,
+        actor=by,
+        obj=new,
+        request=request,
+        data={"case": str(case.pk), "replaces": str(step.pk)},
+    )
+    return new
+
+
+# --- the chosen residence, notes, documents, appointments, referrals ------------------------
+
+
+@transaction.atomic
+def record_chosen_residence(
+    *,
+    case: Case,
+    address: str,
+    valid_from: dt.date,
+    communicated_how: str,
+    by: User | None,
+    request: HttpRequest | None = None,
+) -> ChosenResidence:
+    """Record the address chosen for the procedure from a date (notifications go there)."""
+    errors = {}
+    if not (address or "").strip():
+        errors["address"] = _("Give the address.")
+    if valid_from > _today():
+        errors["valid_from"] = _("The date %(date)s is in the future.") % {
+            "date": valid_from.isoformat()
+        }
+    if communicated_how not in ResidenceCommunication.values:
+        errors["communicated_how"] = _("Say how the authorities were told.")
+    if errors:
+        raise ValidationError(errors)
+    residence = ChosenResidence.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        address=address.strip(),
+        valid_from=valid_from,
+        communicated_how=communicated_how,
+        recorded_by=by,
+    )
+    audit.record(
+        "case.residence_recorded",
+        organisation=case.organisation,
+        actor=by,
+        obj=residence,
+        request=request,
+        data={"case": str(case.pk)},
+    )
+    return residence
+
+
+@transaction.atomic
+def add_note(
+    *, case: Case, text: str, by: User | None, request: HttpRequest | None = None
+) -> CaseNote:
+    """Add an encrypted note to a case."""
+    if not (text or "").strip():
+        raise ValidationError({"text": _("The note is empty.")})
+    note = CaseNote.objects.create(
+        organisation_id=case.organisation_id, case=case, text=text.strip(), author=by
+    )
+    audit.record(
+        "case.note_added",
+        organisation=case.organisation,
+        actor=by,
+        obj=note,
+        request=request,
+        data={"case": str(case.pk)},
+    )
+    return note
+
+
+@transaction.atomic
+def add_document(
+    *,
+    case: Case,
+    upload,
+    by: User | None,
+    description: str = "",
+    request: HttpRequest | None = None,
+) -> CaseDocument:
+    """Attach a file to a case: checked, stripped of metadata, encrypted under a random name."""
+    clean = clean_upload(upload)
+    document = CaseDocument(
+        organisation_id=case.organisation_id,
+        case=case,
+        description=(description or "").strip(),
+        original_name=clean.original_name[:200],
+        content_type=clean.content_type,
+        uploaded_by=by,
+    )
+    store = EncryptedFileStore()
+    document.stored_file = store.save(
+        clean.data, key=case.person.data_key(), context=document.file_context()
+    )
+    try:
+        document.save()
+        audit.record(
+            "case.document_added",
+            organisation=case.organisation,
+            actor=by,
+            obj=document,
+            request=request,
+            data={"case": str(case.pk)},
+        )
+    except BaseException:
+        # Nothing was recorded, so the encrypted file must not stay behind.
+        store.delete(document.stored_file)
+        raise
+    return document
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    data: bytes
+    content_type: str
+    name: str
+
+
+def open_document(
+    *, document: CaseDocument, by: User | None, request: HttpRequest | None = None
+) -> OpenedFile:
+    """Decrypt a case document for the member who asked (audited as a read)."""
+    audit.record_read(
+        "case_document.viewed",
+        organisation=document.case.organisation,
+        actor=by,
+        obj=document,
+        request=request,
+        data={"case": str(document.case_id)},
+    )
+    data = EncryptedFileStore().open(
+        document.stored_file,
+        key=document.data_key(),
+        context=document.file_context(),
+        where=f"{document._meta.db_table} row {document.pk}",
+    )
+    return OpenedFile(data, document.content_type, document.original_name or "document")
+
+
+@transaction.atomic
+def schedule_appointment(
+    *,
+    case: Case,
+    kind: str,
+    starts_at: dt.datetime,
+    by: User,
+    place: str = "",
+    attendee: User | None = None,
+    duration_minutes: int = 60,
+    request: HttpRequest | None = None,
+) -> Appointment:
+    """Put an appointment of the case in the calendar of the member who goes with the person."""
+    if kind not in AppointmentKind.values:
+        raise ValidationError({"kind": _("Choose the kind of appointment.")})
+    if not 5 <= duration_minutes <= 24 * 60:
+        raise ValidationError(
+            {"duration_minutes": _("Give a duration between 5 minutes and a day.")}
+        )
+    attendee = attendee or by
+    _active_member(case.organisation, attendee)
+    appointment = Appointment.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        kind=kind,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        place=(place or "").strip(),
+        attendee=attendee,
+        created_by=by,
+    )
+    audit.record(
+        "case.appointment_scheduled",
+        organisation=case.organisation,
+        actor=by,
+        obj=appointment,
+        request=request,
+        data={"case": str(case.pk), "attendee": attendee.pk},
+    )
+    return appointment
+
+
+@transaction.atomic
+def make_referral(
+    *,
+    case: Case,
+    kind: str,
+    recipient: str,
+    by: User | None,
+    consent_on: dt.date | None,
+    consent_how: str,
+    consent_scope: str,
+    purpose: str = "",
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Refer the person to a lawyer or partner; refused unless their consent is recorded."""
+    if not consent_on or consent_how not in ConsentForm.values or not (consent_scope or "").strip():
+        raise ValidationError(
+            _(
+                "A referral needs the person's consent to it, recorded: the date they gave it, "
+                "how it was recorded and what they agreed to share. Nothing was sent or saved."
+            ),
+            code="no_consent",
+        )
+    errors = {}
+    if consent_on > _today():
+        errors["consent_on"] = _("The consent date %(date)s is in the future.") % {
+            "date": consent_on.isoformat()
+        }
+    if kind not in ReferralKind.values:
+        errors["kind"] = _("Choose a lawyer or a partner organisation.")
+    if not (recipient or "").strip():
+        errors["recipient"] = _("Name the lawyer or organisation.")
+    if errors:
+        raise ValidationError(errors)
+    referral = Referral.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        kind=kind,
+        recipient=recipient.strip(),
+        purpose=(purpose or "").strip(),
+        consent_on=consent_on,
+        consent_how=consent_how,
+        consent_scope=consent_scope.strip(),
+        made_by=by,
+    )
+    audit.record(
+        "case.referral_made",
+        organisation=case.organisation,
+        actor=by,
+        obj=referral,
+        request=request,
+        data={"case": str(case.pk)},
+    )
+    return referral
+
+
+# --- the rule table -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def edit_deadline_rule(
+    *,
+    organisation: Organisation,
+    rule_code: str,
+    effective_from: dt.date,
+    source: str,
+    by: User,
+    days: int = 0,
+    months: int = 0,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> RuleTableEdit:
+    """Change a deadline from a date on; cases notified since then get the new deadline."""
+    table = organisation_table(organisation.pk)
+    versions = [r for r in table.deadlines if r.code == rule_code]
+    if not versions:
+        raise ValidationError({"rule_code": _("There is no such deadline rule.")})
+    errors = {}
+    if days <= 0 and months <= 0:
+        errors["days"] = _("Give the period in days or months.")
+    if not (source or "").strip():
+        errors["source"] = _("Every deadline names its legal source.")
+    if RuleTableEdit.objects.filter(
+        organisation=organisation, rule_code=rule_code, effective_from=effective_from
+    ).exists():
+        errors["effective_from"] = _("This rule already changes on that date.")
+    if errors:
+        raise ValidationError(errors)
+    edit = RuleTableEdit.objects.create(
+        organisation=organisation,
+        rule_code=rule_code,
+        effective_from=effective_from,
+        days=days,
+        months=months,
+        source=source.strip(),
+        reason=(reason or "").strip(),
+        created_by=by,
+    )
+    # Cases notified on or after the date now fall under the new rule: recompute them.
+    opened_by = {r.opened_by for r in versions}
+    affected = Case.objects.filter(
+        organisation=organisation,
+        ended=False,
+        steps__code__in=opened_by,
+        steps__superseded_at__isnull=True,
+        # A registered letter counts as notified days after the decision's date.
+        steps__occurred_on__gte=effective_from - dt.timedelta(days=31),
+    ).distinct()
+    new_table = organisation_table(organisation.pk)
+    recomputed = 0
+    for case in affected.select_related("organisation"):
+        refresh_case(case, new_table)
+        recomputed += 1
+    audit.record(
+        "cases.rule_edited",
+        organisation=organisation,
+        actor=by,
+        obj=edit,
+        request=request,
+        data={"rule": rule_code, "cases_recomputed": recomputed},
+    )
+    return edit

@@ -1,0 +1,143 @@
+"""Importing people and cases from CSV and XLSX: all or nothing, idempotent, either calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_scopes import scope
+from openpyxl import Workbook
+
+from panah.cases.importing import RowError, import_cases, parse_date
+from panah.cases.models import Case
+from panah.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "external_reference,given_name_latin,family_name_latin,given_name_fa,registered_on,procedure,detained\n"
+    "A-1,Reza,Karimi,رضا,2024-03-05,first,no\n"
+    "A-2,Sara,Amini,سارا,۱۴۰۲/۱۲/۱۵,subsequent,yes\n"
+    "A-3,Kaveh,Nouri,,05/01/2024,dublin,\n"
+)
+
+
+def run(org, user, data: str | bytes, *, filename="people.csv", **kw):
+    with scope(organisation=org):
+        return import_cases(
+            organisation=org,
+            by=user,
+            data=data.encode() if isinstance(data, str) else data,
+            filename=filename,
+            **kw,
+        )
+
+
+def test_dates_are_read_in_either_calendar_and_either_digits():
+    assert parse_date("2024-03-05") == dt.date(2024, 3, 5)
+    assert parse_date("05/03/2024") == dt.date(2024, 3, 5)
+    assert parse_date("1402/12/15") == dt.date(2024, 3, 5)
+    assert parse_date("۱۴۰۲/۱۲/۱۵") == dt.date(2024, 3, 5)
+
+
+def test_a_good_file_creates_every_person_and_case(org_a, admin_a):
+    report = run(org_a, admin_a, CSV)
+    assert (report.rows, report.created, report.errors, report.saved) == (3, 3, [], True)
+    with scope(organisation=org_a):
+        sara = Case.objects.get(external_reference="A-2")
+        assert (sara.registered_on, sara.procedure, sara.detained) == (
+            dt.date(2024, 3, 5),
+            "subsequent",
+            True,
+        )
+        assert sara.person.name_fa == "سارا"
+
+
+def test_importing_the_same_file_twice_creates_nothing_the_second_time(org_a, admin_a):
+    run(org_a, admin_a, CSV)
+    again = run(org_a, admin_a, CSV)
+    assert (again.created, again.already_imported, again.errors) == (0, 3, [])
+    with scope(organisation=org_a):
+        assert Person.objects.count() == 3
+
+
+def test_a_dry_run_reports_and_saves_nothing(org_a, admin_a):
+    report = run(org_a, admin_a, CSV, dry_run=True)
+    assert (report.created, report.saved, report.errors) == (3, False, [])
+    with scope(organisation=org_a):
+        assert not Case.objects.exists()
+
+
+def test_a_broken_date_column_saves_nothing_and_names_row_and_field(org_a, admin_a):
+    broken = CSV.replace("05/01/2024", "31/02/2024").replace("2024-03-05", "yesterday")
+    report = run(org_a, admin_a, broken)
+    assert [(e.row, e.field) for e in report.errors] == [(2, "registered_on"), (4, "registered_on")]
+    assert "is not a date" in report.errors[0].message
+    with scope(organisation=org_a):
+        assert (Person.objects.count(), Case.objects.count()) == (0, 0)
+
+
+def test_a_column_mapping_reads_the_associations_own_headers(org_a, admin_a):
+    data = "File no.;Name;تاریخ ثبت\nB-7;Leila;1403/01/01\n"
+    report = run(
+        org_a,
+        admin_a,
+        data,
+        mapping={"external_reference": "File no.", "given_name_latin": "Name",
+                 "registered_on": "تاریخ ثبت"},
+    )  # fmt: skip
+    assert (report.created, report.errors) == (1, [])
+    with scope(organisation=org_a):
+        assert Case.objects.get().registered_on == dt.date(2024, 3, 20)
+
+
+def test_a_missing_required_column_is_reported_on_the_header_row(org_a, admin_a):
+    report = run(org_a, admin_a, "given_name_latin\nReza\n")
+    assert report.errors == [
+        RowError(1, "external_reference", "no column named 'external_reference'"),
+        RowError(1, "registered_on", "no column named 'registered_on'"),
+    ]
+
+
+def test_an_xlsx_file_with_real_date_cells_imports(org_a, admin_a):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["external_reference", "given_name_latin", "registered_on", "caseworker_email"])
+    sheet.append(["X-1", "Amir", dt.datetime(2024, 6, 1), "admin-a@example.org"])
+    out = io.BytesIO()
+    book.save(out)
+    report = run(org_a, admin_a, out.getvalue(), filename="people.xlsx")
+    assert (report.created, report.errors) == (1, [])
+    with scope(organisation=org_a):
+        case = Case.objects.get()
+        assert (case.registered_on, list(case.caseworkers.all())) == (
+            dt.date(2024, 6, 1),
+            [admin_a],
+        )
+
+
+def test_the_command_imports_and_refuses_a_broken_file(org_a, admin_a, tmp_path, capsys):
+    path = tmp_path / "people.csv"
+    path.write_text(CSV.replace("2024-03-05", "2024-13-45"))
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("cases", "import", str(path), "--organisation", "org-a", "--by", admin_a.email)
+    assert "row 2, registered_on" in capsys.readouterr().err
+    path.write_text(CSV)
+    call_command("cases", "import", str(path), "--organisation", "org-a", "--by", admin_a.email)
+    with scope(organisation=org_a):
+        assert Case.objects.count() == 3
+
+
+def test_the_import_page_shows_the_report(admin_a, login_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = login_as(admin_a).post(
+        "/cases/import/",
+        {"file": SimpleUploadedFile("p.csv", CSV.replace("2024-03-05", "nope").encode()),
+         "dry_run": "on"},
+    )  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "nothing was imported" in page and "registered_on" in page

@@ -1,0 +1,78 @@
+"""Waiting-time statistics: Kaplan–Meier by group, the backlog, SVG and suppressed exports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import time
+
+import pytest
+from django_scopes import scope
+from openpyxl import load_workbook
+
+from panah.cases.statistics import table_rows, waiting_statistics
+from panah.core.security import REAUTH_SESSION_KEY
+
+from .conftest import lodged, refusal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def six_cases(make_case, make_person, today):
+    """Five Iranian first applications (two decided) and one Afghan still waiting."""
+    registered = today - dt.timedelta(days=300)
+    decided = [lodged(registered), refusal(registered + dt.timedelta(days=100))]
+    for n in range(5):
+        make_case(registered_on=registered, steps=decided if n < 2 else [lodged(registered)])
+    afghan = make_person(given_name_latin="Ahmad", nationality="Afghan")
+    make_case(registered_on=registered, person=afghan)
+
+
+def test_cases_still_waiting_count_in_the_curve(six_cases, org_a, today):
+    with scope(organisation=org_a):
+        stats = waiting_statistics(org_a.pk, as_of=today)
+    (first,) = stats.by_procedure
+    assert (first.group, first.cases, first.finished, first.still_waiting) == (
+        "First application",
+        6,
+        2,
+        4,
+    )
+    assert first.median_days is None  # more than half still wait: no median yet
+    assert round(first.share_waiting_after(150), 3) == round(4 / 6, 3)
+    assert stats.backlog[-1] == (today, 4)
+
+
+def test_the_export_withholds_groups_below_the_threshold(six_cases, org_a, today, settings):
+    settings.DISCLOSURE_THRESHOLD = 5
+    with scope(organisation=org_a):
+        header, rows = table_rows(waiting_statistics(org_a.pk, as_of=today, for_publication=True))
+    nationality = {r[1]: r[2:5] for r in rows if r[0] == "nationality"}
+    assert nationality == {"Iranian": [5, "< 5", "< 5"], "Afghan": ["< 5", "", ""]}
+    assert header[2] == "cases"
+
+
+def test_the_statistics_page_draws_svg_and_the_exports_need_a_recent_login(
+    six_cases, coordinator_a, login_as
+):
+    client = login_as(coordinator_a)
+    page = client.get("/cases/statistics/").content.decode()
+    assert page.count("<svg") == 4 and "<script" not in page.split("<main")[1]
+    response = client.get("/cases/statistics/waiting-times.csv")
+    assert response.status_code == 302 and "confirm" in response["Location"]
+
+
+def test_the_csv_and_xlsx_exports_apply_the_threshold(six_cases, coordinator_a, login_as, settings):
+    settings.DISCLOSURE_THRESHOLD = 5
+    client = login_as(coordinator_a)
+    session = client.session
+    session[REAUTH_SESSION_KEY] = time.time()
+    session.save()
+    response = client.get("/cases/statistics/waiting-times.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[[r[1] for r in rows].index("Afghan")][:3] == ["nationality", "Afghan", "< 5"]
+    book = load_workbook(io.BytesIO(client.get("/cases/statistics/waiting-times.xlsx").content))
+    values = [list(r) for r in book.active.iter_rows(values_only=True)]
+    assert [v for v in values if v[1] == "Afghan"][0][:3] == ["nationality", "Afghan", "< 5"]

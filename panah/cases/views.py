@@ -1,0 +1,658 @@
+"""Casework pages: my cases, deadlines, a case and its forms, statistics, rules, import.
+
+Thin: each view authorises (one access decorator; the case through get_for_member with an
+object rule, so a case the member may not open is a 404), parses a form, calls one service and
+renders. Pages are written for a phone first: one column, big targets, forms on their own page.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from panah.core import audit
+from panah.core.access import get_for_member, permission_required
+from panah.core.security import recent_authentication_required
+from panah.people.models import Person
+from panah.people.queries import search_people
+from panah.people.views import refuse_undecryptable
+
+from . import charts, labels, queries, services
+from .forms import (
+    AppointmentForm,
+    AssignForm,
+    CorrectStepForm,
+    DocumentForm,
+    ImportForm,
+    NoteForm,
+    OpenCaseForm,
+    PersonSearchForm,
+    ReferralForm,
+    ResidenceForm,
+    RestrictForm,
+    RuleEditForm,
+    StepForm,
+)
+from .ical import appointments_calendar
+from .importing import FIELDS, import_cases
+from .models import Case, CaseDocument, CaseStep
+from .ruletable import organisation_table, rule_versions
+from .statistics import table_rows, waiting_statistics
+
+PAGE_SIZE = 50
+
+
+def _case(request: HttpRequest, pk, permission: str = "cases.view_case") -> Case:
+    """The case the member may open, or 404 (another organisation's, or not theirs to open)."""
+    return get_for_member(request, Case, permission=permission, pk=pk)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's refusal beside the field it names (or above the form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_page(request, case, form, *, title: str, action: str, multipart=False, status=200):
+    return render(
+        request,
+        "cases/form.html",
+        {"case": case, "form": form, "title": title, "action": action, "multipart": multipart},
+        status=status,
+    )
+
+
+def _members(request):
+    from panah.core.models import User
+
+    ids = queries.case_members(request.organisation.pk).values("user_id")
+    return User.objects.filter(pk__in=ids).order_by("display_name", "email")
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+@permission_required("cases.view_cases")
+@refuse_undecryptable
+def case_list(request: HttpRequest) -> HttpResponse:
+    """The member's cases, most urgent first (coordinators may list every case)."""
+    everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
+    page = Paginator(queries.case_list(request.membership, everyone=everyone), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return HttpResponse(
+        render(
+            request,
+            "cases/case_list.html",
+            {
+                "page": page,
+                "everyone": everyone,
+                "may_see_all": queries.sees_all(request.membership),
+                "today": timezone.localdate(),
+            },
+        ).content
+    )
+
+
+@permission_required("cases.view_cases")
+@refuse_undecryptable
+def deadlines(request: HttpRequest) -> HttpResponse:
+    """Overdue deadlines, those due within 7 days and the next ones, each with its legal source."""
+    everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
+    today = timezone.localdate()
+    board = queries.deadline_board(request.membership, today=today, everyone=everyone)
+    return HttpResponse(
+        render(
+            request,
+            "cases/deadlines.html",
+            {
+                "board": board,
+                "everyone": everyone,
+                "may_see_all": queries.sees_all(request.membership),
+                "today": today,
+                "soon_days": queries.SOON_DAYS,
+                "later_days": queries.LATER_DAYS,
+            },
+        ).content
+    )
+
+
+# --- opening a case ---------------------------------------------------------------------------
+
+
+@permission_required("cases.open_case")
+@refuse_undecryptable
+def open_case(request: HttpRequest) -> HttpResponse:
+    """Pick a person (search by name or document number), then open their case."""
+    person = None
+    person_id = request.POST.get("person") or request.GET.get("person")
+    if person_id:
+        person = get_for_member(request, Person, pk=person_id)
+    search = PersonSearchForm(request.GET or None)
+    found = []
+    if person is None and search.is_valid() and search.cleaned_data["q"].strip():
+        found = list(search_people(request.organisation, search.cleaned_data["q"])[:20])
+    form = OpenCaseForm(request.POST or None)
+    if request.method == "POST" and person is not None and form.is_valid():
+        try:
+            case = services.open_case(
+                organisation=request.organisation,
+                person=person,
+                by=request.user,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The case is open."))
+            return redirect("cases:detail", pk=case.pk)
+    return HttpResponse(
+        render(
+            request,
+            "cases/open_case.html",
+            {"person": person, "search": search, "found": found, "form": form},
+        ).content
+    )
+
+
+# --- one case ---------------------------------------------------------------------------------
+
+
+@permission_required("cases.view_cases")
+@refuse_undecryptable
+def case_detail(request: HttpRequest, pk) -> HttpResponse:
+    """A case: its history and stage, open deadlines with their sources, and the daily work."""
+    case = _case(request, pk)
+    audit.record_read("case.viewed", organisation=request.organisation, obj=case, request=request)
+    page = queries.case_page(case)
+    table = organisation_table(case.organisation_id)
+    users = _members(request)
+    return HttpResponse(
+        render(
+            request,
+            "cases/case_detail.html",
+            {
+                "case": case,
+                "page": page,
+                "stage": labels.step_label(case.stage) if case.stage else "",
+                "allowed": services.allowed_next_steps(case, table) if not case.ended else [],
+                "today": timezone.localdate(),
+                "note_form": NoteForm(),
+                "document_form": DocumentForm(),
+                "appointment_form": AppointmentForm(users=users),
+                "referral_form": ReferralForm(),
+                "residence_form": ResidenceForm(),
+            },
+        ).content
+    )
+
+
+@permission_required("cases.view_cases")
+@refuse_undecryptable
+def record_step(request: HttpRequest, pk) -> HttpResponse:
+    """Choose the next step among those the procedure allows, then give its dates."""
+    case = _case(request, pk, "cases.change_case")
+    table = organisation_table(case.organisation_id)
+    allowed = services.allowed_next_steps(case, table)
+    code = request.POST.get("code") or request.GET.get("code")
+    if code not in allowed:
+        return render(
+            request,
+            "cases/choose_step.html",
+            {"case": case, "allowed": [(c, labels.step_label(c)) for c in allowed]},
+        )
+    form = StepForm(request.POST or None, initial={"code": code}, step_rule=table.step(code))
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None,)}
+        try:
+            services.record_step(
+                case=case, by=request.user, step=services.StepInput(**data), request=request
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Recorded: %(step)s.") % {"step": labels.step_label(code)})
+            return redirect("cases:detail", pk=case.pk)
+    return _form_page(
+        request,
+        case,
+        form,
+        title=labels.step_label(code),
+        action=reverse("cases:record_step", kwargs={"pk": case.pk}),
+    )
+
+
+@permission_required("cases.view_cases")
+@refuse_undecryptable
+def correct_step(request: HttpRequest, pk, step) -> HttpResponse:
+    """Replace a wrongly entered step; the history keeps both, with who, when and why."""
+    case = _case(request, pk, "cases.change_case")
+    try:
+        old = CaseStep.objects.get(pk=step, case=case, superseded_at__isnull=True)
+    except (CaseStep.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    old.case = case
+    table = organisation_table(case.organisation_id)
+    initial = {
+        "code": old.code,
+        "outcome": old.outcome,
+        "occurred_on": old.occurred_on,
+        "notification_mode": old.notification_mode,
+        "sent_on": old.sent_on,
+        "received_on": old.received_on,
+        "receipt_proven": old.receipt_proven,
+        "document_reference": old.document_reference,
+    }
+    form = CorrectStepForm(request.POST or None, initial=initial, table=table)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        data = {k: v for k, v in data.items() if v is not None}
+        try:
+            services.correct_step(
+                step=old,
+                by=request.user,
+                reason=reason,
+                corrected=services.StepInput(**data),
+                request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The step is corrected; the history keeps the old entry."))
+            return redirect("cases:detail", pk=case.pk)
+    return _form_page(
+        request,
+        case,
+        form,
+        title=_("Correct: %(step)s") % {"step": labels.step_label(old.code)},
+        action=reverse("cases:correct_step", kwargs={"pk": case.pk, "step": old.pk}),
+    )
+
+
+@permission_required("cases.assign_case")
+def assign(request: HttpRequest, pk) -> HttpResponse:
+    """Choose who follows the case (coordinators)."""
+    case = _case(request, pk, "cases.assign_case")
+    users = _members(request)
+    form = AssignForm(
+        request.POST or None,
+        users=users,
+        initial={"caseworkers": list(case.assignments.values_list("user_id", flat=True))},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_case(
+                case=case, caseworkers=form.cleaned_data["caseworkers"], by=request.user,
+                request=request,
+            )  # fmt: skip
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The assignment is saved."))
+            return redirect("cases:detail", pk=case.pk)
+    return _form_page(
+        request, case, form, title=_("Assign the case"),
+        action=reverse("cases:assign", kwargs={"pk": case.pk}),
+    )  # fmt: skip
+
+
+@permission_required("cases.restrict_case")
+def restrict(request: HttpRequest, pk) -> HttpResponse:
+    """Narrow who may open the case to named members."""
+    case = _case(request, pk, "cases.restrict_case")
+    form = RestrictForm(
+        request.POST or None,
+        users=_members(request),
+        initial={"restricted": case.restricted, "members": list(case.restricted_to.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.restrict_case(
+                case=case,
+                restricted=form.cleaned_data["restricted"],
+                members=form.cleaned_data["members"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Who may open the case is saved."))
+            return redirect("cases:detail", pk=case.pk)
+    return _form_page(
+        request, case, form, title=_("Restrict the case"),
+        action=reverse("cases:restrict", kwargs={"pk": case.pk}),
+    )  # fmt: skip
+
+
+def _case_form_view(request, pk, form_class, call, *, title, url_name, multipart=False, **form_kw):
+    """A small form about a case posted from the case page; errors come back on its own page."""
+    case = _case(request, pk, "cases.change_case")
+    if request.method != "POST":
+        form = form_class(**form_kw)
+        return _form_page(
+            request, case, form, title=title, multipart=multipart,
+            action=reverse(url_name, kwargs={"pk": case.pk}),
+        )  # fmt: skip
+    form = form_class(request.POST, request.FILES, **form_kw)
+    if form.is_valid():
+        try:
+            message = call(case, form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("cases:detail", pk=case.pk)
+    return _form_page(
+        request, case, form, title=title, multipart=multipart, status=400,
+        action=reverse(url_name, kwargs={"pk": case.pk}),
+    )  # fmt: skip
+
+
+@permission_required("cases.view_cases")
+@refuse_undecryptable
+def add_note(request: HttpRequest, pk) -> HttpResponse:
+    def call(case, data):
+        services.add_note(case=case, text=data["text"], by=request.user, request=request)
+        return _("The note is saved.")
+
+    return _case_form_view(
+        request, pk, NoteForm, call, title=_("Add a note"), url_name="cases:add_note"
+    )
+
+
+@permission_required("cases.view_cases")
+@refuse_undecryptable
+def add_document(request: HttpRequest, pk) -> HttpResponse:
+    def call(case, data):
+        services.add_document(
+            case=case, upload=data["file"], description=data["description"], by=request.user,
+            request=request,
+        )  # fmt: skip
+        return _("The document is saved, encrypted.")
+
+    return _case_form_view(
+        request, pk, DocumentForm, call, title=_("Add a document"),
+        url_name="cases:add_document", multipart=True,
+    )  # fmt: skip
+
+
+@permission_required("cases.view_cases")
+@refuse_undecryptable
+def document_file(request: HttpRequest, pk) -> HttpResponse:
+    """Download a case document (decrypted for this member, audited)."""
+    try:
+        document = CaseDocument.objects.select_related("case__person", "case__organisation").get(
+            pk=pk
+        )
+    except (CaseDocument.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    _case(request, document.case_id)
+    opened = services.open_document(document=document, by=request.user, request=request)
+    response = HttpResponse(opened.data, content_type=opened.content_type)
+    response["Content-Disposition"] = f'attachment; filename="document-{str(document.pk)[:8]}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@permission_required("cases.view_cases")
+@refuse_undecryptable
+def residence(request: HttpRequest, pk) -> HttpResponse:
+    def call(case, data):
+        services.record_chosen_residence(case=case, by=request.user, request=request, **data)
+        return _("The chosen address is recorded.")
+
+    return _case_form_view(
+        request, pk, ResidenceForm, call, title=_("Chosen address for the procedure"),
+        url_name="cases:residence",
+    )  # fmt: skip
+
+
+@permission_required("cases.view_cases")
+@refuse_undecryptable
+def add_appointment(request: HttpRequest, pk) -> HttpResponse:
+    def call(case, data):
+        starts_at = timezone.make_aware(dt.datetime.combine(data["day"], data["time"]))
+        services.schedule_appointment(
+            case=case,
+            kind=data["kind"],
+            starts_at=starts_at,
+            duration_minutes=data["duration_minutes"],
+            place=data["place"],
+            attendee=data["attendee"],
+            by=request.user,
+            request=request,
+        )
+        return _("The appointment is in the calendar.")
+
+    return _case_form_view(
+        request, pk, AppointmentForm, call, title=_("Schedule an appointment"),
+        url_name="cases:add_appointment", users=_members(request),
+    )  # fmt: skip
+
+
+@permission_required("cases.view_cases")
+@refuse_undecryptable
+def add_referral(request: HttpRequest, pk) -> HttpResponse:
+    def call(case, data):
+        services.make_referral(case=case, by=request.user, request=request, **data)
+        return _("The referral is recorded with the person's consent.")
+
+    return _case_form_view(
+        request, pk, ReferralForm, call, title=_("Refer to a lawyer or partner"),
+        url_name="cases:add_referral",
+    )  # fmt: skip
+
+
+# --- calendar ---------------------------------------------------------------------------------
+
+
+@permission_required("cases.view_cases")
+def calendar(request: HttpRequest) -> HttpResponse:
+    """The member's own coming appointments as an .ics file (no names, no places: see ical.py)."""
+    since = timezone.now() - dt.timedelta(days=30)
+    appointments = queries.my_appointments(request.membership, since=since)
+    body = appointments_calendar(
+        appointments, case_url=lambda case_id: reverse("cases:detail", kwargs={"pk": case_id})
+    )
+    audit.record(
+        "cases.calendar_exported",
+        organisation=request.organisation,
+        request=request,
+        data={"appointments": len(appointments)},
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="panah-appointments.ics"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+
+@permission_required("cases.view_statistics")
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Waiting times to a first decision (Kaplan–Meier) and the backlog, drawn as SVG."""
+    today = timezone.localdate()
+    stats = waiting_statistics(request.organisation.pk, as_of=today)
+    x_label = _("days since registration")
+    return render(
+        request,
+        "cases/statistics.html",
+        {
+            "stats": stats,
+            "procedure_chart": charts.survival_chart(
+                stats.by_procedure,
+                title=_("Still waiting for a first decision, by procedure"),
+                desc=_("Kaplan–Meier curves; cases still waiting are counted until today."),
+                x_label=x_label,
+            ),
+            "nationality_chart": charts.survival_chart(
+                stats.by_nationality,
+                title=_("Still waiting for a first decision, by nationality"),
+                desc=_("The largest groups; small groups appear only in the table."),
+                x_label=x_label,
+            ),
+            "month_chart": charts.survival_chart(
+                stats.by_month[-6:],
+                title=_("Still waiting, by month of registration (last six months)"),
+                desc=_("Kaplan–Meier curves of recent months of registration."),
+                x_label=x_label,
+            ),
+            "backlog_chart": charts.backlog_chart(
+                stats.backlog,
+                title=_("Cases waiting for a first decision at the end of each month"),
+                desc=_("The number of registered cases without a first-instance decision."),
+                x_label=_("month"),
+            ),
+        },
+    )
+
+
+def _export_rows(request: HttpRequest):
+    stats = waiting_statistics(
+        request.organisation.pk, as_of=timezone.localdate(), for_publication=True
+    )
+    header, rows = table_rows(stats)
+    audit.record(
+        "cases.statistics_exported",
+        organisation=request.organisation,
+        request=request,
+        data={"rows": len(rows), "threshold": stats.threshold},
+    )
+    return header, rows
+
+
+@permission_required("cases.export_statistics")
+@recent_authentication_required
+def statistics_csv(request: HttpRequest) -> HttpResponse:
+    """The waiting-time table as CSV; groups and counts below the threshold are suppressed."""
+    header, rows = _export_rows(request)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="waiting-times.csv"'
+    return response
+
+
+@permission_required("cases.export_statistics")
+@recent_authentication_required
+def statistics_xlsx(request: HttpRequest) -> HttpResponse:
+    """The waiting-time table as XLSX, with the same suppression as the CSV."""
+    from openpyxl import Workbook
+
+    header, rows = _export_rows(request)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "waiting times"
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="waiting-times.xlsx"'
+    return response
+
+
+# --- the rule table ---------------------------------------------------------------------------
+
+
+@permission_required("cases.view_rules")
+def rule_list(request: HttpRequest) -> HttpResponse:
+    """The deadline rules in force, each with its legal source and its dated versions."""
+    table = organisation_table(request.organisation.pk)
+    codes = list(dict.fromkeys(r.code for r in table.deadlines))
+    rules = [
+        {
+            "code": code,
+            "label": labels.deadline_label(code),
+            "versions": rule_versions(table, code),
+            "opened_by": labels.step_label(rule_versions(table, code)[0].opened_by),
+        }
+        for code in codes
+    ]
+    return render(request, "cases/rules.html", {"table": table, "rules": rules})
+
+
+@permission_required("cases.edit_rules")
+def rule_edit(request: HttpRequest) -> HttpResponse:
+    """Change a deadline's period or source from a date (administrators); ?code= names the rule.
+
+    The rule table is shared by every organisation, so the code is not an object of this one:
+    it travels in the query string, not the path."""
+    code = request.POST.get("code") or request.GET.get("code", "call_appeal")
+    table = organisation_table(request.organisation.pk)
+    versions = rule_versions(table, code)
+    if not versions:
+        raise Http404
+    latest = versions[-1]
+    form = RuleEditForm(
+        request.POST or None,
+        initial={"days": latest.days, "months": latest.months, "source": latest.source},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.edit_deadline_rule(
+                organisation=request.organisation,
+                rule_code=code,
+                effective_from=data["effective_from"],
+                days=data["days"] or 0,
+                months=data["months"] or 0,
+                source=data["source"],
+                reason=data["reason"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The rule is changed from the date given."))
+            return redirect("cases:rules")
+    return render(
+        request,
+        "cases/rule_edit.html",
+        {"form": form, "code": code, "label": labels.deadline_label(code), "versions": versions},
+    )
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@permission_required("cases.import")
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Import people and cases from a spreadsheet: a dry run first, then all or nothing."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = import_cases(
+            organisation=request.organisation,
+            by=request.user,
+            data=upload.read(),
+            filename=upload.name,
+            mapping=form.cleaned_data["mapping"],
+            dry_run=form.cleaned_data["dry_run"],
+        )
+    return render(request, "cases/import.html", {"form": form, "report": report, "fields": FIELDS})

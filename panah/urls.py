@@ -4,4 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("panah.core.urls")),
+    path("evidence/", include("panah.evidence.urls")),
+    path("people/", include("panah.people.urls")),
+    path("cases/", include("panah.cases.urls")),
+    path("p/", include("panah.public.urls")),
 ]

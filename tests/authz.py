@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from panah.core.access import PASSWORD_ONLY, PUBLIC, SIGNED_IN
 from panah.core.models import Membership, Organisation, Role, User
@@ -75,7 +75,67 @@ URL_SAMPLES: dict[str, Callable[[World], dict]] = {
     "core:revoke_invitation": lambda w: {"pk": w.objects_a["invitation"].pk},
     "core:join": lambda w: {"token": w.objects_a["invitation_token"]},
     "core:password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "set-password"},
+    "evidence:report": lambda w: {"pk": _evidence_sample(w, "report").pk},
+    "evidence:batch": lambda w: {"pk": _evidence_sample(w, "batch").pk},
 }
+
+
+def _evidence_sample(world: World, kind: str):
+    """A source, an import batch and a report of organisation A (created once per world)."""
+    from panah.evidence.models import ImportBatch, Report, Source
+
+    if "evidence_report" not in world.objects_a:
+        with scopes_disabled():
+            source = Source.objects.create(organisation=world.org_a, name="Source A", kind="ngo")
+            batch = ImportBatch.objects.create(
+                organisation=world.org_a, source=source, file_name="a.csv", file_format="csv",
+                sha256="0" * 64, status="imported",
+            )  # fmt: skip
+            report = Report.objects.create(
+                organisation=world.org_a, source=source, batch=batch, source_reference="A-1"
+            )
+        world.objects_a.update(evidence_batch=batch, evidence_report=report)
+    return world.objects_a[f"evidence_{kind}"]
+
+
+def _people_sample(world: World, kind: str):
+    """A person of organisation A with a document that has an encrypted file (created once)."""
+    from panah.people.services import add_document, create_person
+
+    if "person" not in world.objects_a:
+        with scope(organisation=world.org_a):
+            person = create_person(
+                organisation=world.org_a,
+                by=None,
+                given_name_latin="Marker",
+                family_name_latin="Person-A",
+            )
+            document = add_document(
+                person=person, kind="other", by=None,
+                upload=b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n",
+            )  # fmt: skip
+        world.objects_a.update(person=person, person_document=document)
+        world.markers_a.append("Person-A")
+    return world.objects_a[kind]
+
+
+URL_SAMPLES.update(
+    {
+        "people:detail": lambda w: {"pk": _people_sample(w, "person").pk},
+        "people:edit": lambda w: {"pk": _people_sample(w, "person").pk},
+        "people:add_document": lambda w: {"pk": _people_sample(w, "person").pk},
+        "people:document_file": lambda w: {"pk": _people_sample(w, "person_document").pk},
+    }
+)
+
+
+def _cases_samples() -> dict[str, Callable[[World], dict]]:
+    from panah.cases.tests.samples import URL_SAMPLES as CASES
+
+    return CASES
+
+
+URL_SAMPLES.update(_cases_samples())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,840 @@
+"""Linking an organisation's reports into victims, and people's review decisions on the result.
+
+`run_linkage` reads every report (excluded ones aside), links them with the Splink model of
+panah.evidence.linkage, and replaces the victims whose reports changed: a victim whose set of
+reports is the same as before keeps its id, so the history stays small and readable. People's
+decisions (ReviewDecision) are passed to the linkage as confirmed matches and splits, so no run
+ever undoes one. `decide_pair` records a decision and applies it to the victims at once
+(a merge or a split, with who, when and why in MergeSplitEvent).
+
+The audit trail gets ids and counts only, never a name.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics as pystats
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from panah.core import audit
+from panah.core.models import Organisation, User
+
+from .linkage.places import province_code
+from .models import (
+    Announced,
+    ChargeCategory,
+    DatePrecision,
+    Gender,
+    LinkageRun,
+    MergeSplitEvent,
+    Report,
+    ReviewDecision,
+    ReviewPair,
+    Verification,
+    Victim,
+    VictimMembership,
+)
+from .normalise import canonical_text, display_text
+from .synthetic_names import ETHNICITIES, PROVINCES
+
+log = logging.getLogger(__name__)
+
+# Below this many reports EM has too few pairs to learn from: the starter model is used.
+MIN_TRAIN_REPORTS = 500
+STARTER_REPORTS = 4000
+STARTER_SEED = 11
+# The comparisons of the model, in the order the review page shows them.
+COMPARISONS = ("given", "surname", "father", "date", "age", "place", "charge", "gender")
+REPORT_COLUMNS = (
+    "id", "source_id", "source_reference", "name_as_written", "name_canonical", "name_key",
+    "father_name", "age", "gender", "ethnicity", "nationality", "province", "city", "prison",
+    "charge_category", "date_start", "date_end", "date_precision", "announced", "verification",
+    "identity_confirmed",
+)  # fmt: skip
+PRECISION_ORDER = {
+    DatePrecision.DAY: 0,
+    DatePrecision.RANGE: 1,
+    DatePrecision.MONTH: 2,
+    DatePrecision.YEAR: 3,
+    DatePrecision.UNKNOWN: 4,
+}
+
+
+class LinkageRefused(Exception):
+    """The linkage cannot run (for instance people's decisions contradict each other)."""
+
+
+# --- Places and groups as counted ----------------------------------------------------------------
+
+_PROVINCE_NAMES = {
+    line.split("|")[0]: line.split("|")[1] for line in PROVINCES.strip().splitlines()
+}
+_ETHNICITY_ALIASES = {
+    "persian": ("fars", "farsi"),
+    "baluch": ("baloch", "balouch", "baluchi", "balochi", "بلوچی"),
+    "kurd": ("kurdish", "kord", "کورد"),
+    "turk": ("turkish", "azeri", "azerbaijani", "ترک آذری", "آذری"),
+    "lor": ("lur", "luri", "lori"),
+    "arab": ("arabic", "ahwazi", "عرب اهوازی"),
+    "afghan": ("afghanistani", "افغانستانی"),
+}
+_ETHNICITY_NAMES: dict[str, str] = {}
+for _code, (_en, _fa, _share, _tag) in ETHNICITIES.items():
+    for _alias in (_code, _en, _fa, *_ETHNICITY_ALIASES.get(_code, ())):
+        _ETHNICITY_NAMES[canonical_text(_alias)] = _en
+
+
+def province_label(text: str) -> str:
+    """One name per province whichever script or spelling a report used (English for the 31)."""
+    code = province_code(text)
+    if code is None:
+        return ""
+    return _PROVINCE_NAMES.get(code) or display_text(text).strip()
+
+
+def ethnicity_label(text: str) -> str:
+    """One name per ethnic group whichever script a report used; other values as written."""
+    clean = canonical_text(text)
+    if not clean:
+        return ""
+    return _ETHNICITY_NAMES.get(clean) or display_text(text).strip()
+
+
+# --- The canonical record of a victim -------------------------------------------------------------
+
+
+def _most_common(values: Iterable[Any], skip: Iterable[Any] = ("",)) -> Any:
+    skipped = set(skip)
+    counted = Counter(v for v in values if v is not None and v not in skipped)
+    if not counted:
+        return None
+    # Ties go to the value seen first (reports are given in a stable order).
+    best = max(counted.values())
+    return next(v for v in counted if counted[v] == best)
+
+
+def canonical_record(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """A victim's record from its reports: the most common value of each field, the most
+    precise date, and the strongest verification and announcement any report gives."""
+    reports = sorted(reports, key=lambda r: r["id"])
+    named = [r for r in reports if r["name_as_written"]]
+    name_report = None
+    if named:
+        best_name = _most_common(r["name_canonical"] for r in named)
+        name_report = next(r for r in named if r["name_canonical"] == best_name)
+    ages = [r["age"] for r in reports if r["age"] is not None]
+    dated = [r for r in reports if r["date_start"] is not None]
+    date_start = date_end = None
+    precision = DatePrecision.UNKNOWN
+    if dated:
+        sharpest = min(PRECISION_ORDER.get(r["date_precision"], 4) for r in dated)
+        candidates = [r for r in dated if PRECISION_ORDER.get(r["date_precision"], 4) == sharpest]
+        span = _most_common((r["date_start"], r["date_end"]) for r in candidates)
+        date_start, date_end = span
+        precision = candidates[0]["date_precision"]
+        for r in candidates:
+            if (r["date_start"], r["date_end"]) == span:
+                precision = r["date_precision"]
+                break
+    announcements = {r["announced"] for r in reports}
+    announced = (
+        Announced.YES
+        if Announced.YES in announcements
+        else Announced.NO
+        if Announced.NO in announcements
+        else Announced.UNKNOWN
+    )
+    verifications = {r["verification"] for r in reports}
+    return {
+        "name": name_report["name_as_written"] if name_report else "",
+        "name_canonical": name_report["name_canonical"] if name_report else "",
+        "name_key": name_report["name_key"] if name_report else "",
+        "father_name": _most_common(r["father_name"] for r in reports) or "",
+        "age": round(pystats.median(ages)) if ages else None,
+        "gender": _most_common((r["gender"] for r in reports), skip=("", Gender.UNKNOWN))
+        or Gender.UNKNOWN,
+        "ethnicity": _most_common(ethnicity_label(r["ethnicity"]) for r in reports) or "",
+        "nationality": _most_common(r["nationality"] for r in reports) or "",
+        "province": _most_common(province_label(r["province"]) for r in reports) or "",
+        "city": _most_common(r["city"] for r in reports) or "",
+        "prison": _most_common(r["prison"] for r in reports) or "",
+        "charge_category": _most_common(
+            (r["charge_category"] for r in reports), skip=("", ChargeCategory.UNKNOWN)
+        )
+        or ChargeCategory.UNKNOWN,
+        "date_start": date_start,
+        "date_end": date_end,
+        "date_precision": precision,
+        "announced": announced,
+        "verification": Verification.CONFIRMED
+        if Verification.CONFIRMED in verifications
+        else Verification.UNVERIFIED,
+        "identity_confirmed": any(r["identity_confirmed"] for r in reports),
+    }
+
+
+# --- Reading reports and decisions ----------------------------------------------------------------
+
+
+def linked_reports(organisation: Organisation) -> list[dict[str, Any]]:
+    """The reports the linkage reads: every report of the organisation except excluded ones."""
+    return list(
+        Report.objects.filter(organisation=organisation)
+        .exclude(verification=Verification.EXCLUDED)
+        .order_by("pk")
+        .values(*REPORT_COLUMNS)
+    )
+
+
+def current_decisions(organisation: Organisation) -> tuple[list[tuple], list[tuple]]:
+    """People's decisions in force: (confirmed matches, confirmed splits) as report-id pairs."""
+    must: list[tuple] = []
+    cannot: list[tuple] = []
+    for a, b, decision in ReviewDecision.objects.filter(
+        organisation=organisation, superseded_at__isnull=True
+    ).values_list("report_a_id", "report_b_id", "decision"):
+        (must if decision == ReviewDecision.Decision.MATCH else cannot).append((a, b))
+    return must, cannot
+
+
+def _frame(reports: list[dict[str, Any]]):
+    import pandas as pd
+
+    frame = pd.DataFrame(reports, columns=list(REPORT_COLUMNS))
+    frame = frame.rename(columns={"id": "report_id"})
+    # Unknown is not a value two reports can agree on.
+    frame["charge_category"] = frame["charge_category"].where(
+        frame["charge_category"] != ChargeCategory.UNKNOWN, None
+    )
+    for column in ("name_as_written", "father_name", "province", "city"):
+        frame[column] = frame[column].where(frame[column] != "", None)
+    frame["age"] = frame["age"].astype("float64")
+    return frame
+
+
+# --- The model used ---------------------------------------------------------------------------------
+
+
+def linkage_dir() -> Path:
+    """Where trained models are kept (one per organisation)."""
+    return Path(getattr(settings, "EVIDENCE_LINKAGE_DIR", settings.VAR_DIR / "linkage"))
+
+
+def organisation_model_path(organisation: Organisation) -> Path:
+    """The organisation's own trained model."""
+    return linkage_dir() / f"model-org-{organisation.pk}.json"
+
+
+def starter_model_path() -> Path:
+    """A model trained on synthetic reports, for organisations with too few reports to train."""
+    return Path(
+        getattr(settings, "EVIDENCE_STARTER_MODEL", None) or linkage_dir() / "starter-model.json"
+    )
+
+
+def ensure_starter_model(progress: Callable[[str], None] | None = None) -> Path:
+    """Train the starter model on synthetic reports once (a few seconds) and keep it."""
+    path = starter_model_path()
+    if path.exists():
+        return path
+    import numpy as np
+
+    from .linkage import link_reports, prepare_reports
+    from .synthetic import generate
+
+    say = progress or (lambda _msg: None)
+    say(f"training the starter model on {STARTER_REPORTS:,} synthetic reports")
+    data = generate(n_reports=STARTER_REPORTS, seed=STARTER_SEED)
+    prepared = prepare_reports(data.to_frame(with_truth=False), id_column="source_reference")
+    prepared["unique_id"] = np.arange(len(prepared))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.json")
+    link_reports(prepared, model_path=tmp, retrain=True, threads=1, seed=STARTER_SEED)
+    tmp.replace(path)  # atomic: a concurrent run never reads half a file
+    return path
+
+
+def _choose_model(
+    organisation: Organisation, n_reports: int, retrain: bool, say: Callable[[str], None]
+) -> tuple[Path, bool, str]:
+    """(model path, train on the data?, how the model was chosen)."""
+    own = organisation_model_path(organisation)
+    if n_reports >= MIN_TRAIN_REPORTS and (retrain or not own.exists()):
+        return own, True, "trained on this organisation's reports (EM)"
+    if own.exists():
+        return own, False, "this organisation's saved model"
+    return (
+        ensure_starter_model(say),
+        False,
+        f"starter model trained on synthetic reports (fewer than {MIN_TRAIN_REPORTS} reports "
+        "to train on)",
+    )
+
+
+# --- Running the linkage ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    clusters: Any  # DataFrame: unique_id, cluster_id
+    pairs: Any  # DataFrame: unique_id_l, unique_id_r, match_probability
+    uncertain: Any
+    model: dict[str, Any]
+    threshold: float
+    must: set[tuple]  # the decisions the clusters were made with
+    cannot: set[tuple]
+    unnamed: list[int]  # reports that may only attach to a victim, never bridge two
+
+
+def run_linkage(
+    *,
+    organisation: Organisation,
+    by: User | None = None,
+    request: HttpRequest | None = None,
+    retrain: bool = False,
+    threshold: float = 0.8,
+    review_band: tuple[float, float] = (0.2, 0.9),
+    threads: int | None = None,
+    backend: str = "duckdb",
+    progress: Callable[[str], None] | None = None,
+) -> LinkageRun:
+    """Link the organisation's reports into victims, keeping every confirmed match and split.
+
+    Victims whose reports are unchanged keep their id; the others are retired and replaced,
+    and the change is written to the merge/split history. The review queue is replaced by the
+    run's undecided pairs of the review band. A failure leaves the victims as they were and
+    the run marked failed (with the reason) before the exception goes on.
+    """
+    say = progress or (lambda _msg: None)
+    if not 0 < threshold <= 1 or not 0 <= review_band[0] <= review_band[1] <= 1:
+        raise ValueError("the threshold and the review band must be probabilities")
+    run = LinkageRun.objects.create(
+        organisation=organisation,
+        started_by=by,
+        backend=backend,
+        parameters={
+            "threshold": threshold,
+            "review_band": list(review_band),
+            "retrain": retrain,
+            "threads": threads,
+        },
+    )
+    try:
+        reports = linked_reports(organisation)
+        must, cannot = current_decisions(organisation)
+        say(f"{len(reports):,} reports to link, {len(must) + len(cannot):,} decisions kept")
+        outcome = None
+        if reports:
+            outcome = _link(
+                organisation, run, reports, must, cannot, retrain=retrain, threshold=threshold,
+                review_band=review_band, threads=threads, backend=backend, say=say,
+            )  # fmt: skip
+        with transaction.atomic():
+            _lock(organisation)
+            created, retired = _apply(organisation, run, reports, outcome, by)
+            queued = _store_queue(organisation, run, outcome)
+            run.status = LinkageRun.Status.FINISHED
+            run.finished_at = timezone.now()
+            run.report_count = len(reports)
+            run.pair_count = 0 if outcome is None else len(outcome.pairs)
+            run.review_count = queued
+            run.victim_count = Victim.objects.filter(
+                organisation=organisation, retired_at__isnull=True
+            ).count()
+            run.save()
+            audit.record(
+                "evidence.linkage_finished",
+                organisation=organisation,
+                actor=by,
+                obj=run,
+                request=request,
+                data={
+                    "reports": run.report_count,
+                    "victims": run.victim_count,
+                    "created": created,
+                    "retired": retired,
+                    "review": queued,
+                },
+            )
+        say(
+            f"{run.victim_count:,} victims ({created:,} new or changed, {retired:,} retired), "
+            f"{queued:,} pairs to review"
+        )
+    except Exception as exc:
+        run.status = LinkageRun.Status.FAILED
+        run.finished_at = timezone.now()
+        run.notes = (run.notes + "\n" if run.notes else "") + f"failed: {exc}"[:2000]
+        run.save(update_fields=["status", "finished_at", "notes"])
+        with transaction.atomic():
+            audit.record(
+                "evidence.linkage_failed",
+                organisation=organisation,
+                actor=by,
+                obj=run,
+                request=request,
+                data={"error": type(exc).__name__},
+            )
+        raise
+    return run
+
+
+def _link(
+    organisation, run, reports, must, cannot, *, retrain, threshold, review_band, threads,
+    backend, say,
+) -> _Outcome:  # fmt: skip
+    from .linkage import ConflictingDecisions, link_reports, prepare_reports
+
+    prepared = prepare_reports(_frame(reports), id_column="report_id")
+    path, train, how = _choose_model(organisation, len(reports), retrain, say)
+    try:
+        result = link_reports(
+            prepared, model_path=path, retrain=train, backend=backend, threads=threads,
+            threshold=threshold, review_band=review_band, must_link=must, cannot_link=cannot,
+            progress=say,
+        )  # fmt: skip
+    except ConflictingDecisions as exc:
+        raise LinkageRefused(str(exc)) from exc
+    except Exception as exc:
+        if not train or type(exc).__name__ != "EMTrainingException":
+            raise
+        # Too few pairs of some kind to train on: fall back to the starter model.
+        how = f"starter model trained on synthetic reports (training failed: {exc})"[:300]
+        result = link_reports(
+            prepared, model_path=ensure_starter_model(say), backend=backend, threads=threads,
+            threshold=threshold, review_band=review_band, must_link=must, cannot_link=cannot,
+            progress=say,
+        )  # fmt: skip
+    run.model = result.model
+    run.parameters = {**run.parameters, "model": how, "timings": result.timings}
+    run.notes = _("Model: %(how)s.") % {"how": how}
+    unnamed = prepared.loc[prepared["surname"].isna(), "unique_id"].tolist()
+    return _Outcome(
+        result.clusters, result.pairs, result.uncertain, result.model, threshold,
+        set(must), set(cannot), unnamed,
+    )  # fmt: skip
+
+
+def _lock(organisation: Organisation) -> None:
+    """Serialise changes to one organisation's victims (runs and review decisions)."""
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+
+
+def _apply(
+    organisation: Organisation,
+    run: LinkageRun,
+    reports: list[dict[str, Any]],
+    outcome: _Outcome | None,
+    by: User | None,
+) -> tuple[int, int]:
+    """Replace the victims whose reports changed; returns (created, retired)."""
+    groups: dict[Any, list[int]] = defaultdict(list)
+    probability: dict[int, float] = {}
+    if outcome is not None:
+        clusters = outcome.clusters
+        must, cannot = current_decisions(organisation)
+        if (set(must), set(cannot)) != (outcome.must, outcome.cannot):
+            # Someone decided while the model ran: cluster again (cheap) so it holds too.
+            from .linkage import ConflictingDecisions, cluster
+
+            try:
+                clusters = cluster(
+                    clusters["unique_id"], outcome.pairs, outcome.threshold, must, cannot,
+                    attach_only=outcome.unnamed,
+                )  # fmt: skip
+            except ConflictingDecisions as exc:
+                raise LinkageRefused(str(exc)) from exc
+        for report_id, cluster_id in zip(
+            clusters["unique_id"].tolist(), clusters["cluster_id"].tolist(), strict=True
+        ):
+            groups[cluster_id].append(int(report_id))
+        probability = _membership_probabilities(clusters, outcome.pairs)
+    wanted = {frozenset(ids): ids for ids in groups.values()}
+
+    current: dict[int, set[int]] = defaultdict(set)
+    for victim_id, report_id in VictimMembership.objects.filter(
+        organisation=organisation, victim__retired_at__isnull=True
+    ).values_list("victim_id", "report_id"):
+        current[victim_id].add(report_id)
+    for victim_id in Victim.objects.filter(
+        organisation=organisation, retired_at__isnull=True, memberships__isnull=True
+    ).values_list("pk", flat=True):
+        current[victim_id] = set()
+    kept = {frozenset(ids) for ids in current.values()} & set(wanted)
+    retire = [v for v, ids in current.items() if frozenset(ids) not in kept]
+    create = [ids for key, ids in wanted.items() if key not in kept]
+
+    now = timezone.now()
+    if retire:
+        Victim.objects.filter(pk__in=retire).update(retired_at=now, retired_by_run=run)
+    by_id = {r["id"]: r for r in reports}
+    new_victims = [
+        Victim(
+            organisation=organisation,
+            created_at=now,
+            created_by_run=run,
+            **canonical_record([by_id[i] for i in ids]),
+        )
+        for ids in create
+    ]
+    Victim.objects.bulk_create(new_victims, batch_size=2000)
+    if any(v.pk is None for v in new_victims):  # pragma: no cover - backends without RETURNING
+        raise RuntimeError("the database did not return the new victims' ids")
+    VictimMembership.objects.bulk_create(
+        [
+            VictimMembership(
+                organisation=organisation,
+                victim=victim,
+                report_id=report_id,
+                run=run,
+                probability=probability.get(report_id),
+                created_at=now,
+            )
+            for victim, ids in zip(new_victims, create, strict=True)
+            for report_id in ids
+        ],
+        batch_size=5000,
+    )
+    if retire or new_victims:
+        MergeSplitEvent.objects.create(
+            organisation=organisation,
+            kind=MergeSplitEvent.Kind.LINKAGE,
+            at=now,
+            by=by,
+            run=run,
+            reason=_("Linkage run %(run)s") % {"run": run.pk},
+            victims_before=sorted(retire),
+            victims_after=[v.pk for v in new_victims],
+        )
+    return len(new_victims), len(retire)
+
+
+def _membership_probabilities(clusters, pairs) -> dict[int, float]:
+    """Each report's best match probability with another report of its victim."""
+    if pairs is None or not len(pairs):
+        return {}
+    victim = dict(zip(clusters["unique_id"].tolist(), clusters["cluster_id"].tolist(), strict=True))
+    best: dict[int, float] = {}
+    for left, right, p in zip(
+        pairs["unique_id_l"].tolist(),
+        pairs["unique_id_r"].tolist(),
+        pairs["match_probability"].tolist(),
+        strict=True,
+    ):
+        if victim.get(left) is not None and victim.get(left) == victim.get(right):
+            for report_id in (int(left), int(right)):
+                if p > best.get(report_id, -1.0):
+                    best[report_id] = float(p)
+    return best
+
+
+def _level_tables(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
+    """For each comparison, the match weight of each of its levels and the level's label."""
+    import math
+
+    tables: dict[str, list[tuple[float, str]]] = {}
+    for comparison in model.get("comparisons", []):
+        levels = []
+        for level in comparison.get("comparison_levels", []):
+            label = level.get("label_for_charts", "")
+            if level.get("is_null_level"):
+                levels.append((0.0, label))
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if m and u:
+                levels.append((math.log2(m / u), label))
+        tables[comparison["output_column_name"]] = levels
+    return tables
+
+
+def _evidence(row: dict[str, Any], levels: dict[str, list[tuple[float, str]]]) -> list[dict]:
+    out = []
+    for name in COMPARISONS:
+        weight = row.get(f"mw_{name}")
+        if weight is None or weight != weight:  # NaN
+            continue
+        tf = row.get(f"mw_tf_adj_{name}")
+        tf = 0.0 if tf is None or tf != tf else float(tf)
+        label = ""
+        options = levels.get(name, [])
+        if options:
+            closest = min(options, key=lambda level: abs(level[0] - weight))
+            if abs(closest[0] - weight) < 1e-6:
+                label = closest[1]
+        out.append(
+            {
+                "comparison": name,
+                "level": label,
+                "weight": round(float(weight), 3),
+                "tf": round(tf, 3),
+            }
+        )
+    return out
+
+
+def _store_queue(organisation: Organisation, run: LinkageRun, outcome: _Outcome | None) -> int:
+    """Replace the review queue by this run's undecided pairs of the review band."""
+    ReviewPair.objects.filter(organisation=organisation).exclude(run=run).delete()
+    if outcome is None or not len(outcome.uncertain):
+        return 0
+    must, cannot = current_decisions(organisation)
+    decided = set(must) | set(cannot)
+    levels = _level_tables(outcome.model)
+    pairs = []
+    for row in outcome.uncertain.to_dict("records"):
+        a, b = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
+        if (a, b) in decided:
+            continue
+        pairs.append(
+            ReviewPair(
+                organisation=organisation,
+                run=run,
+                report_a_id=a,
+                report_b_id=b,
+                probability=float(row["match_probability"]),
+                match_weight=float(row["match_weight"]),
+                evidence=_evidence(row, levels),
+                same_victim=bool(row.get("same_victim")),
+            )
+        )
+    ReviewPair.objects.bulk_create(pairs, batch_size=2000)
+    return len(pairs)
+
+
+# --- Review decisions ---------------------------------------------------------------------------------
+
+
+def current_victim_of(report_ids: Iterable[int]) -> dict[int, int]:
+    """The current victim of each report that has one."""
+    return dict(
+        VictimMembership.objects.filter(
+            report_id__in=list(report_ids), victim__retired_at__isnull=True
+        ).values_list("report_id", "victim_id")
+    )
+
+
+class _Components:
+    """Union-find over report ids (for chains of confirmed matches)."""
+
+    def __init__(self, pairs: Iterable[tuple[int, int]] = ()):
+        self.parent: dict[int, int] = {}
+        for a, b in pairs:
+            self.union(a, b)
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+@transaction.atomic
+def decide_pair(
+    *,
+    organisation: Organisation,
+    report_a: Report,
+    report_b: Report,
+    decision: str,
+    reason: str,
+    by: User,
+    pair: ReviewPair | None = None,
+    request: HttpRequest | None = None,
+) -> ReviewDecision:
+    """Record that two reports are the same person or two people, and apply it to the victims.
+
+    A match merges their victims; a split separates them (each report keeps the reports tied
+    to it by confirmed matches or the same name). The decision replaces an earlier one on the
+    same pair and is taken as given by every later linkage run. A decision that contradicts
+    others (a split between reports chained by confirmed matches, or a merge that would join a
+    confirmed split) is refused with ValidationError.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why: the reason is kept with the decision."))
+    if decision not in ReviewDecision.Decision.values:
+        raise ValidationError(_("Unknown decision."))
+    if report_a.pk == report_b.pk:
+        raise ValidationError(_("A report cannot be compared with itself."))
+    if report_a.organisation_id != organisation.pk or report_b.organisation_id != organisation.pk:
+        raise ValidationError(_("Both reports must belong to this organisation."))
+    if report_a.pk > report_b.pk:
+        report_a, report_b = report_b, report_a
+    _lock(organisation)
+    a, b = report_a.pk, report_b.pk
+    previous = (
+        ReviewDecision.objects.select_for_update()
+        .filter(organisation=organisation, report_a=report_a, report_b=report_b)
+        .filter(superseded_at__isnull=True)
+        .first()
+    )
+    must, cannot = current_decisions(organisation)
+    must = [p for p in must if p != (a, b)]
+    cannot = [p for p in cannot if p != (a, b)]
+    victim_of = current_victim_of([a, b])
+    va, vb = victim_of.get(a), victim_of.get(b)
+
+    if decision == ReviewDecision.Decision.NON_MATCH:
+        if _chained(must, a, b):
+            raise ValidationError(
+                _(
+                    "Confirmed matches already tie these two reports together; change one of "
+                    "those decisions first."
+                )
+            )
+    else:
+        members = set(
+            VictimMembership.objects.filter(victim_id__in=[v for v in (va, vb) if v]).values_list(
+                "report_id", flat=True
+            )
+        ) | {a, b}
+        for x, y in cannot:
+            if x in members and y in members:
+                raise ValidationError(
+                    _(
+                        "Merging would put together two reports that a confirmed split keeps "
+                        "apart (reports %(x)s and %(y)s)."
+                    )
+                    % {"x": x, "y": y}
+                )
+
+    now = timezone.now()
+    if previous is not None:
+        # Retired first: only one current decision per pair may exist at any moment.
+        previous.superseded_at = now
+        previous.save(update_fields=["superseded_at"])
+    made = ReviewDecision.objects.create(
+        organisation=organisation,
+        report_a=report_a,
+        report_b=report_b,
+        decision=decision,
+        reason=reason,
+        decided_by=by,
+        decided_at=now,
+        run=pair.run if pair else None,
+        probability=pair.probability if pair else None,
+    )
+    if previous is not None:
+        previous.superseded_by = made
+        previous.save(update_fields=["superseded_by"])
+
+    event = None
+    if decision == ReviewDecision.Decision.MATCH and va and vb and va != vb:
+        event = _merge(organisation, [va, vb], reason=reason, by=by, reports=[a, b], at=now)
+    elif decision == ReviewDecision.Decision.NON_MATCH and va and va == vb:
+        event = _split(organisation, va, a, b, must, reason=reason, by=by, at=now)
+    ReviewPair.objects.filter(
+        organisation=organisation, report_a=report_a, report_b=report_b
+    ).delete()
+    audit.record(
+        "evidence.review_decided",
+        organisation=organisation,
+        actor=by,
+        obj=made,
+        request=request,
+        data={
+            "decision": decision,
+            "reports": [a, b],
+            "superseded": previous.pk if previous else None,
+            "event": event.pk if event else None,
+            "victims_before": event.victims_before if event else [],
+            "victims_after": event.victims_after if event else [],
+        },
+    )
+    return made
+
+
+def _chained(must: list[tuple[int, int]], a: int, b: int) -> bool:
+    components = _Components(must)
+    return components.find(a) == components.find(b)
+
+
+def _members(victim_ids: Iterable[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    for victim_id, report_id in VictimMembership.objects.filter(
+        victim_id__in=list(victim_ids)
+    ).values_list("victim_id", "report_id"):
+        out[victim_id].append(report_id)
+    return out
+
+
+def _new_victim(
+    organisation: Organisation, report_ids: list[int], event: MergeSplitEvent, at
+) -> Victim:
+    reports = list(Report.objects.filter(pk__in=report_ids).order_by("pk").values(*REPORT_COLUMNS))
+    victim = Victim.objects.create(
+        organisation=organisation, created_at=at, **canonical_record(reports)
+    )
+    VictimMembership.objects.bulk_create(
+        [
+            VictimMembership(
+                organisation=organisation, victim=victim, report_id=r, event=event, created_at=at
+            )
+            for r in sorted(report_ids)
+        ]
+    )
+    return victim
+
+
+def _merge(organisation, victim_ids, *, reason, by, reports, at) -> MergeSplitEvent:
+    members = _members(victim_ids)
+    event = MergeSplitEvent.objects.create(
+        organisation=organisation, kind=MergeSplitEvent.Kind.MERGE, at=at, by=by, reason=reason,
+        victims_before=sorted(victim_ids), reports=reports,
+    )  # fmt: skip
+    Victim.objects.filter(pk__in=victim_ids).update(retired_at=at)
+    union = sorted({r for ids in members.values() for r in ids})
+    victim = _new_victim(organisation, union, event, at)
+    event.victims_after = [victim.pk]
+    event.save(update_fields=["victims_after"])
+    return event
+
+
+def _split(organisation, victim_id, a, b, must, *, reason, by, at) -> MergeSplitEvent:
+    """Split one victim in two around reports a and b.
+
+    Reports tied by confirmed matches go together; any other report goes with b when it
+    shares b's name key and not a's, else it stays with a. The next linkage run refines the
+    split with the model, keeping a and b apart.
+    """
+    ids = _members([victim_id])[victim_id]
+    keys = dict(Report.objects.filter(pk__in=ids).values_list("pk", "name_key"))
+    components = _Components(p for p in must if p[0] in keys and p[1] in keys)
+    root_a, root_b = components.find(a), components.find(b)
+    side_a, side_b = [], []
+    for report_id in ids:
+        root = components.find(report_id)
+        if root == root_b:
+            side_b.append(report_id)
+        elif root == root_a:
+            side_a.append(report_id)
+        elif keys[report_id] and keys[report_id] == keys[b] and keys[b] != keys[a]:
+            side_b.append(report_id)
+        else:
+            side_a.append(report_id)
+    event = MergeSplitEvent.objects.create(
+        organisation=organisation, kind=MergeSplitEvent.Kind.SPLIT, at=at, by=by, reason=reason,
+        victims_before=[victim_id], reports=[a, b],
+    )  # fmt: skip
+    Victim.objects.filter(pk=victim_id).update(retired_at=at)
+    first = _new_victim(organisation, side_a, event, at)
+    second = _new_victim(organisation, side_b, event, at)
+    event.victims_after = [first.pk, second.pk]
+    event.save(update_fields=["victims_after"])
+    return event

@@ -1,0 +1,166 @@
+"""Documented counts, their definitions, sources' coverage, estimates and disclosure control."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope
+
+from panah.evidence.models import LinkageRun, Report, Source, Victim, VictimMembership
+from panah.evidence.statistics import (
+    Scope,
+    Statistics,
+    estimate_sentence,
+    jalali_month_span,
+    percentage_change,
+    protect_table,
+)
+
+from .linking_fixtures import _linkage_settings, starter_model  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+@pytest.fixture
+def world(org_a):
+    """Victims placed by hand: what each source documented, when, where."""
+    with scope(organisation=org_a):
+        run = LinkageRun.objects.create(
+            organisation=org_a, status="finished", finished_at=timezone.now()
+        )
+        sources = {
+            n: Source.objects.create(organisation=org_a, name=n, kind="ngo")
+            for n in ("IHR", "HRANA", "Hengaw")
+        }
+        counter = iter(range(1, 10_000))
+
+        def victim(start, end=None, sources_=("IHR",), **values):
+            v = Victim.objects.create(
+                organisation=org_a, created_by_run=run, date_start=start, date_end=end or start,
+                date_precision="day" if start and (end or start) == start else "month",
+                name=values.pop("name", "Someone"), **values,
+            )  # fmt: skip
+            for s in sources_:
+                r = Report.objects.create(
+                    organisation=org_a, source=sources[s], source_reference=f"R{next(counter)}"
+                )
+                VictimMembership.objects.create(organisation=org_a, victim=v, report=r)
+            return v
+
+        for _ in range(10):
+            victim(D(2022, 5, 1), sources_=("IHR", "HRANA"), province="Tehran")
+        for _ in range(15):
+            victim(D(2023, 1, 10), sources_=("IHR",), province="Tehran", charge_category="drugs")
+        for _ in range(3):
+            victim(D(2023, 7, 1), sources_=("HRANA",), province="Kurdistan", gender="female",
+                   verification="confirmed")  # fmt: skip
+        # "Dey 1402": 22 Dec 2023 – 20 Jan 2024, so not countable in either Gregorian year.
+        victim(D(2023, 12, 22), D(2024, 1, 20), sources_=("Hengaw", "IHR"))
+        victim(None, None, sources_=("Hengaw",), name="")  # no date, no name
+        Victim.objects.create(
+            organisation=org_a, date_start=D(2023, 1, 1), date_end=D(2023, 1, 1),
+            retired_at=timezone.now(),
+        )  # fmt: skip  (retired: never counted)
+    return org_a
+
+
+def stats(org, **scope_values) -> Statistics:
+    with scope(organisation=org):
+        return Statistics(org, Scope(**scope_values))
+
+
+def test_yearly_counts_are_minimums_with_the_change_on_the_year_before(world):
+    table = stats(world).yearly()
+    assert [(r.key, r.value, r.imprecise) for r in table.rows] == [
+        ("2022", 10, 0), ("2023", 18, 1), ("2024", 0, 1),
+    ]  # fmt: skip
+    assert [r.change for r in table.rows] == [None, 80.0, -100.0]
+    assert table.undated == 1
+    assert "at least N" in table.method and "linkage run" in table.method
+    assert "1 January to 31 December" in table.period_definition
+
+
+def test_gregorian_months_count_only_dates_inside_the_month(world):
+    table = stats(world).monthly(2023)
+    values = {r.key: (r.value, r.imprecise) for r in table.rows}
+    assert values["2023-01"] == (15, 0)
+    assert values["2023-07"] == (3, 0)
+    assert values["2023-12"] == (0, 1)
+    assert table.rows[0].label == "January 2023"
+
+
+def test_persian_months_have_their_gregorian_days_and_take_a_dey_only_date(world):
+    assert jalali_month_span(1402, 10) == (D(2023, 12, 22), D(2024, 1, 20))
+    assert jalali_month_span(1402, 12) == (D(2024, 2, 20), D(2024, 3, 19))  # 1402 is not leap
+    table = stats(world).jalali_monthly(1402)
+    dey = next(r for r in table.rows if r.key == "1402/10")
+    assert (dey.value, dey.imprecise) == (1, 0)
+    assert dey.label.startswith("Dey 1402 (دی)")
+
+
+def test_breakdowns_label_unknowns_and_stay_within_the_year(world):
+    by_province = stats(world).breakdown("province", year=2023)
+    assert [(r.label, r.value) for r in by_province.rows] == [("Tehran", 15), ("Kurdistan", 3)]
+    by_gender = stats(world).breakdown("gender", year=2023)
+    assert {r.label: r.value for r in by_gender.rows} == {"Unknown": 15, "Female": 3}
+    assert by_province.undated == 12  # the other years, the imprecise and the undated ones
+
+
+def test_the_scope_counts_confirmed_or_named_victims_only(world):
+    assert stats(world, verification="confirmed").yearly().values == {"2023": 3}
+    assert len(stats(world, named_only=True).facts) == 29
+    assert "identified by name only" in stats(world, named_only=True).method()
+
+
+def test_coverage_gives_each_sources_share_and_the_overlap_between_sources(world):
+    coverage = stats(world).coverage()
+    by_source = {s["source"]: s for s in coverage["sources"]}
+    assert coverage["total"] == 30
+    assert by_source["IHR"]["documented"] == 26 and by_source["IHR"]["only_this_source"] == 15
+    names = coverage["names"]
+    assert coverage["overlap"][names.index("HRANA")][names.index("IHR")] == 10
+
+
+def test_the_capture_table_and_the_estimate_are_built_from_the_linked_victims(world):
+    s = stats(world)
+    table = s.capture_table()
+    assert table.lists == ("HRANA", "Hengaw", "IHR") and table.observed == 30
+    summary = s.estimate(methods=("loglinear",))
+    assert summary.documented == 30 and summary.estimates
+    assert summary.sentence().startswith("estimated: about ")
+    assert "interval" in summary.sentence() and "method" in summary.sentence()
+
+
+def test_an_estimate_needs_two_sources(org_a):
+    with scope(organisation=org_a):
+        with pytest.raises(ValueError, match="at least two sources"):
+            Statistics(org_a).estimate()
+
+
+def test_estimate_sentences_say_about_the_interval_and_the_method():
+    e = {"estimate": 1234.4, "low": 1100.2, "high": None, "level": 0.95, "name": "LCMCR"}
+    assert estimate_sentence(e) == (
+        "estimated: about 1,234 (95% interval 1,100–unbounded), method LCMCR"
+    )
+
+
+def test_percentage_change_is_undefined_from_zero():
+    assert percentage_change(0, 5) is None
+    assert percentage_change(834, 975) == 16.9
+
+
+def test_published_cells_below_the_threshold_are_suppressed_with_their_changes(world):
+    protected = protect_table(stats(world).monthly(2023).as_dict(), 5)
+    rows = {r["key"]: r for r in protected["rows"]}
+    # July's 3 is hidden; January's 15 too, or the total would give July away. Zeros stay.
+    assert rows["2023-07"]["value"] is None and rows["2023-01"]["value"] is None
+    assert rows["2023-03"]["value"] == 0
+    assert rows["2023-08"]["change"] is None  # beside a hidden count
+    assert rows["2023-12"]["imprecise"] is None  # 1 < 5
+    assert protected["threshold"] == 5
+    yearly = protect_table(stats(world).yearly().as_dict(), 5)
+    assert [r["value"] for r in yearly["rows"]] == [10, 18, 0]
+    assert [r["change"] for r in yearly["rows"]] == [None, 80.0, -100.0]

@@ -1,0 +1,331 @@
+"""The evidence pages: who sees what, the four-step import, the register and the panel."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
+
+from panah.core.models import Role
+from panah.evidence import services
+from panah.evidence.models import ImportBatch, PublishedFigure, Report, Source
+from panah.evidence.reference_figures import FIGURES
+
+from .conftest import EXAMPLES, row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _uploads(settings, tmp_path):
+    settings.EVIDENCE_UPLOAD_DIR = tmp_path / "uploads"
+
+
+def import_file(source, path) -> ImportBatch:
+    with scope(organisation=source.organisation):
+        return services.import_reports(
+            organisation=source.organisation, source=source, path=path, file_name=path.name
+        )
+
+
+def make_reports(source, write_csv, n: int, name="reports.csv") -> None:
+    rows = [
+        row(source_reference=f"R-{i}", date_as_written=f"2024-01-{i + 1:02d}") for i in range(n)
+    ]
+    batch = import_file(source, write_csv(rows, name=name))
+    assert batch.status == "imported"
+
+
+# --- Who may see what -----------------------------------------------------------------------------
+
+
+def test_a_coordinator_may_read_the_reports_but_not_import(org_a, make_member, login_as, source_a):
+    client = login_as(make_member(org_a, [Role.COORDINATOR]))
+    assert client.get(reverse("evidence:reports")).status_code == 200
+    assert client.get(reverse("evidence:figures")).status_code == 200
+    assert client.get(reverse("evidence:import_upload")).status_code == 403
+    assert client.get(reverse("evidence:source_create")).status_code == 403
+    assert client.post(reverse("evidence:figures_seed")).status_code == 403
+
+
+def test_a_caseworker_sees_no_evidence(caseworker_a, login_as):
+    client = login_as(caseworker_a)
+    for name in ("reports", "sources", "figures", "import_upload"):
+        assert client.get(reverse(f"evidence:{name}")).status_code == 403
+
+
+def test_another_organisation_finds_neither_sources_reports_nor_batches(
+    org_b, make_member, login_as, source_a, write_csv
+):
+    make_reports(source_a, write_csv, 1)
+    with scopes_disabled():
+        report = Report.objects.get()
+        batch = ImportBatch.objects.get()
+    client = login_as(make_member(org_b, [Role.RESEARCHER]))
+
+    assert client.get(reverse("evidence:report", args=[report.pk])).status_code == 404
+    assert client.get(reverse("evidence:batch", args=[batch.pk])).status_code == 404
+    listing = client.get(reverse("evidence:reports")).content.decode()
+    sources = client.get(reverse("evidence:sources")).content.decode()
+    assert "Mohammad Hosseini" not in listing
+    assert "Iran Human Rights" not in sources
+
+
+# --- Sources -----------------------------------------------------------------------------------
+
+
+def test_a_researcher_adds_a_source_and_a_second_of_the_same_name_is_refused(
+    researcher_a, login_as, org_a
+):
+    client = login_as(researcher_a)
+    data = {"name": "HRANA", "kind": "ngo", "language": "fa", "reliability_notes": "Own reporters."}
+    response = client.post(reverse("evidence:source_create"), data)
+    assert response.status_code == 302
+    again = client.post(reverse("evidence:source_create"), {**data, "name": "hrana"})
+    assert "There is already a source with this name." in again.content.decode()
+    with scope(organisation=org_a):
+        source = Source.objects.get()
+    assert (source.name, source.kind, source.language, source.created_by) == (
+        "HRANA", "ngo", "fa", researcher_a,
+    )  # fmt: skip
+    assert "HRANA" in client.get(reverse("evidence:sources")).content.decode()
+
+
+# --- Reports -----------------------------------------------------------------------------------
+
+
+def test_the_report_list_costs_the_same_queries_for_one_or_three_reports(
+    researcher_a, login_as, source_a, write_csv
+):
+    client = login_as(researcher_a)
+
+    def queries_for_the_list(expected_rows: int) -> int:
+        client.get(reverse("evidence:reports"))  # the session settles first
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("evidence:reports"))
+        assert response.content.decode().count('href="/evidence/reports/') == expected_rows
+        return len(queries)
+
+    make_reports(source_a, write_csv, 1, name="one.csv")
+    one = queries_for_the_list(1)
+    rows = [row(source_reference=f"S-{i}", date_as_written="2023-06-01") for i in range(2)]
+    import_file(source_a, write_csv(rows, name="two.csv"))
+    assert queries_for_the_list(3) == one
+
+
+def test_reports_filter_by_source_year_verification_and_any_spelling_of_a_name(
+    researcher_a, login_as, source_a, org_a, write_csv
+):
+    import_file(
+        source_a,
+        write_csv(
+            [
+                row(source_reference="A", name_as_written="علی كريمی", date_as_written="2023-05-01"),
+                row(source_reference="B", name_as_written="Reza Ahmadi", verification="confirmed",
+                    date_as_written="2024-02-01"),
+            ]
+        ),
+    )  # fmt: skip
+    with scope(organisation=org_a):
+        other = services.create_source(organisation=org_a, name="HRANA", kind="ngo")
+    import_file(other, write_csv([row(source_reference="C", name_as_written="Sara")], name="o.csv"))
+    client = login_as(researcher_a)
+    url = reverse("evidence:reports")
+
+    def listed(**params) -> set[str]:
+        body = client.get(url, params).content.decode()
+        return {n for n in ("علی كريمی", "Reza Ahmadi", "Sara") if n in body}
+
+    assert listed() == {"علی كريمی", "Reza Ahmadi", "Sara"}
+    assert listed(source=other.pk) == {"Sara"}
+    assert listed(year=2023) == {"علی كريمی"}
+    assert listed(verification="confirmed") == {"Reza Ahmadi"}
+    assert listed(name="کریمی") == {"علی كريمی"}  # Persian kaf and yeh find the Arabic ones
+
+
+def test_a_report_shows_what_was_written_and_what_was_read(
+    researcher_a, login_as, source_a, write_csv
+):
+    make_reports(source_a, write_csv, 1)
+    with scopes_disabled():
+        report = Report.objects.get()
+    body = login_as(researcher_a).get(reverse("evidence:report", args=[report.pk])).content.decode()
+    assert "2024-01-01" in body and "Mohammad Hosseini" in body
+    assert "Not linked yet." in body
+
+
+# --- The import in four steps -----------------------------------------------------------------
+
+
+def upload(client, source, path, name=None):
+    with open(path, "rb") as fh:
+        data = io.BytesIO(fh.read())
+    data.name = name or path.name
+    return client.post(reverse("evidence:import_upload"), {"source": source.pk, "file": data})
+
+
+def test_upload_map_dry_run_then_confirm_imports_the_file_once(
+    researcher_a, login_as, source_a, org_a, settings
+):
+    client = login_as(researcher_a)
+    response = upload(client, source_a, EXAMPLES / "reports-other-layout.csv")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "evidence:import_columns"
+    )
+
+    page = client.get(reverse("evidence:import_columns")).content.decode()
+    assert "Case no." in page and "Date of execution" in page
+    columns = ["Case no.", "Victim", "Father", "Age", "Sex", "Province", "Prison", "Crime",
+               "Date of execution", "Official?", "Link"]  # fmt: skip
+    fields = ["source_reference", "name_as_written", "father_name", "age", "gender", "province",
+              "prison", "charge_category", "date_as_written", "announced", "url"]  # fmt: skip
+    mapping = {f"column_{i}": f for i, f in enumerate(fields)}
+    response = client.post(reverse("evidence:import_columns"), mapping)
+    with scope(organisation=org_a):
+        dry = ImportBatch.objects.get()
+        assert Report.objects.count() == 0
+    assert (dry.status, dry.created_count) == ("dry_run", 3), dry.problems
+    assert dry.mapping == dict(zip(columns, fields, strict=True))
+    assert response["Location"] == reverse("evidence:batch", args=[dry.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Import 3 reports" in page
+
+    confirmed = client.post(reverse("evidence:import_confirm"))
+    with scope(organisation=org_a):
+        done = ImportBatch.objects.exclude(pk=dry.pk).get()
+        assert Report.objects.count() == 3
+    assert confirmed["Location"] == reverse("evidence:batch", args=[done.pk])
+    assert (done.status, done.created_count, done.imported_by) == ("imported", 3, researcher_a)
+    assert list((settings.EVIDENCE_UPLOAD_DIR).iterdir()) == []  # the kept file is gone
+    # Confirming twice does nothing more.
+    again = client.post(reverse("evidence:import_confirm"))
+    assert again["Location"] == reverse("evidence:import_upload")
+
+
+def test_the_column_step_proposes_our_fields_and_known_spellings(
+    researcher_a, login_as, source_a, write_csv
+):
+    path = write_csv([{"ID": "1", "نام": "علی", "Date": "1402/10/11", "Whatever": "x"}],
+                     columns=["ID", "نام", "Date", "Whatever"])  # fmt: skip
+    client = login_as(researcher_a)
+    upload(client, source_a, path)
+    form = client.get(reverse("evidence:import_columns")).context["form"]
+    assert [form[f"column_{i}"].initial for i in range(4)] == [
+        "source_reference", "name_as_written", "date_as_written", "",
+    ]  # fmt: skip
+
+
+def test_a_dry_run_with_errors_offers_no_confirmation_and_confirming_is_refused(
+    researcher_a, login_as, source_a, org_a, write_csv
+):
+    path = write_csv([row(), row(source_reference="R-2", date_as_written="1402/12/30")])
+    client = login_as(researcher_a)
+    upload(client, source_a, path)
+    response = client.post(
+        reverse("evidence:import_columns"),
+        {"column_0": "source_reference", "column_1": "name_as_written",
+         "column_2": "gender", "column_3": "charge_category", "column_4": "date_as_written"},
+    )  # fmt: skip
+    page = client.get(response["Location"]).content.decode()
+    assert "Refused: nothing was saved" in page
+    assert "Esfand 1402 has only 29 days" in page
+    assert "Import 1 report" not in page
+    client.post(reverse("evidence:import_confirm"))
+    with scope(organisation=org_a):
+        assert Report.objects.count() == 0
+
+
+def test_the_column_step_refuses_a_mapping_without_the_required_fields(
+    researcher_a, login_as, source_a, write_csv
+):
+    client = login_as(researcher_a)
+    upload(client, source_a, write_csv([row()]))
+    response = client.post(reverse("evidence:import_columns"), {"column_0": "source_reference"})
+    assert response.status_code == 200
+    assert (
+        "The file has no column for name_as_written, date_as_written." in response.content.decode()
+    )
+
+
+def test_an_upload_that_is_not_a_spreadsheet_is_refused_on_the_form(
+    researcher_a, login_as, source_a, tmp_path, settings
+):
+    path = tmp_path / "notes.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0")
+    response = upload(login_as(researcher_a), source_a, path)
+    assert ".xls files are not read: save the sheet as .xlsx or as CSV (UTF-8) first." in (
+        response.content.decode()
+    )
+    fake = tmp_path / "fake.xlsx"
+    fake.write_bytes(b"not a zip")
+    response = upload(login_as(researcher_a), source_a, fake)
+    assert "This is not a valid .xlsx file (it is not a zip archive)." in response.content.decode()
+    assert list(settings.EVIDENCE_UPLOAD_DIR.iterdir()) == []
+
+
+def test_an_oversized_upload_is_refused_on_the_form(
+    researcher_a, login_as, source_a, write_csv, monkeypatch
+):
+    from panah.evidence import importing
+
+    monkeypatch.setattr(importing, "MAX_FILE_BYTES", 50)
+    response = upload(login_as(researcher_a), source_a, write_csv([row(notes="x" * 100)]))
+    assert "the limit is 0 MB. Split it, or import it with the command line." in (
+        response.content.decode()
+    )
+
+
+def test_the_column_step_without_an_upload_sends_back_to_the_first_step(researcher_a, login_as):
+    response = login_as(researcher_a).get(reverse("evidence:import_columns"))
+    assert response["Location"] == reverse("evidence:import_upload")
+
+
+# --- Published figures ------------------------------------------------------------------------
+
+
+def test_the_register_lists_the_seeded_figures_with_period_and_as_of(researcher_a, login_as, org_a):
+    client = login_as(researcher_a)
+    assert "The register is empty." in client.get(reverse("evidence:figures")).content.decode()
+    client.post(reverse("evidence:figures_seed"))
+    client.post(reverse("evidence:figures_seed"))  # idempotent
+    with scope(organisation=org_a):
+        assert PublishedFigure.objects.count() == len(FIGURES) == 25
+        ihr_2023 = PublishedFigure.objects.get(publisher__startswith="Iran Human Rights",
+                                               period_definition="calendar year 2023")  # fmt: skip
+    assert (ihr_2023.figure, ihr_2023.at_least, ihr_2023.checked_against_primary) == (
+        834,
+        True,
+        False,
+    )
+    body = client.get(reverse("evidence:figures")).content.decode()
+    assert "at least 834" in body and "calendar year 2023" in body
+    assert "Not yet checked against the primary report." in body
+
+
+def test_seed_figures_command_fills_every_organisation(org_a, org_b):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("evidence", "seed-figures", stdout=out)
+    assert "org-a: 25 published figures added." in out.getvalue()
+    assert "org-b: 25 published figures added." in out.getvalue()
+    with scopes_disabled():
+        assert PublishedFigure.objects.count() == 50
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+
+def test_the_researcher_panel_says_what_to_do_first_then_counts(
+    researcher_a, login_as, source_a, write_csv
+):
+    client = login_as(researcher_a)
+    body = client.get(reverse("core:dashboard")).content.decode()
+    assert "Nothing imported yet. Import a first file of reports" in body
+    make_reports(source_a, write_csv, 3)
+    body = client.get(reverse("core:dashboard")).content.decode()
+    assert "3 reports" in body and "1 source" in body and "0 distinct victims" in body

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from . import views, views_review, views_statistics
+
+app_name = "evidence"
+
+urlpatterns = [
+    path("", views.reports, name="reports"),
+    path("reports/<int:pk>/", views.report_detail, name="report"),
+    path("sources/", views.sources, name="sources"),
+    path("sources/new/", views.source_create, name="source_create"),
+    path("import/", views.import_upload, name="import_upload"),
+    path("import/columns/", views.import_columns, name="import_columns"),
+    path("import/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("figures/", views.figures, name="figures"),
+    path("figures/seed/", views.figures_seed, name="figures_seed"),
+    # Linkage, review and statistics (issue 5).
+    path("review/", views_review.review_queue, name="review_queue"),
+    path("review/<int:pk>/", views_review.review_pair, name="review_pair"),
+    path("linkage/run/", views_review.linkage_run, name="linkage_run"),
+    path("linkage/history/", views_review.linkage_history, name="linkage_history"),
+    path("statistics/", views_statistics.statistics, name="statistics"),
+    path(
+        "statistics/download.<str:fmt>",
+        views_statistics.statistics_download,
+        name="statistics_download",
+    ),
+]

@@ -1,0 +1,297 @@
+"""The statistics page: documented counts with charts, sources, an estimate kept apart, downloads.
+
+Counts on the page are exact (the page stays inside the organisation); downloads and
+publications leave it, so every cell in them passes through disclosure control first.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from panah.core import audit, disclosure
+from panah.core.access import permission_required
+
+from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
+from .charts import bar_chart
+from .statistics import (
+    DIMENSIONS,
+    VERIFICATION_SCOPES,
+    EstimateSummary,
+    Scope,
+    Statistics,
+    Table,
+    protect_table,
+    web_estimate_options,
+)
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+class StatisticsForm(forms.Form):
+    """What the page counts: which victims, which Gregorian and Persian year."""
+
+    verification = forms.ChoiceField(
+        label=gettext_lazy("Count"),
+        choices=list(VERIFICATION_SCOPES.items()),
+        required=False,
+    )
+    named_only = forms.BooleanField(label=gettext_lazy("Identified by name only"), required=False)
+    year = forms.TypedChoiceField(
+        label=gettext_lazy("Year (months, breakdowns)"), coerce=int, required=False
+    )
+    jyear = forms.TypedChoiceField(label=gettext_lazy("Persian year"), coerce=int, required=False)
+
+    def __init__(self, *args, years: list[int], jyears: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, str(y)) for y in reversed(years)]
+        self.fields["jyear"].choices = [(y, str(y)) for y in reversed(jyears)]
+
+
+@dataclass
+class Selection:
+    scope: Scope
+    year: int | None
+    jyear: int | None
+    form: StatisticsForm
+    stats: Statistics
+
+
+def selection(request: HttpRequest) -> Selection:
+    """The statistics the request asks for (query string), loaded once."""
+    data = request.GET if request.method == "GET" else request.POST
+    first = Statistics(request.organisation)
+    years, jyears = first.years(), first.jalali_years()
+    form = StatisticsForm(data or None, years=years, jyears=jyears)
+    clean = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    scope = Scope(
+        verification=clean.get("verification") or "all", named_only=bool(clean.get("named_only"))
+    )
+    stats = first if scope == first.scope else Statistics(request.organisation, scope)
+    year = clean.get("year") or (years[-1] if years else None)
+    jyear = clean.get("jyear") or (jyears[-1] if jyears else None)
+    return Selection(scope, year, jyear, form, stats)
+
+
+def tables_for(sel: Selection) -> dict[str, Table]:
+    """Every table the page and the downloads show, by name."""
+    stats = sel.stats
+    tables: dict[str, Table] = {"yearly": stats.yearly()}
+    if sel.year:
+        tables["monthly"] = stats.monthly(sel.year)
+    if sel.jyear:
+        tables["jalali_monthly"] = stats.jalali_monthly(sel.jyear)
+    for dimension in DIMENSIONS:
+        tables[dimension] = stats.breakdown(dimension, year=sel.year)
+    return tables
+
+
+def chart_for(table: Table | dict, *, protected: bool = False):
+    """The bar chart of a period table (None for breakdowns, which are tables only)."""
+    data = table if isinstance(table, dict) else None
+    kind = data["kind"] if data else table.kind
+    if kind not in ("year", "month", "jalali_month"):
+        return None
+    rows = data["rows"] if data else [r.__dict__ for r in table.rows]
+    if kind == "year":
+        labels = [r["key"] for r in rows]
+    else:  # "Mar" of "March 2024", "Dey" of "Dey 1402 (...)"
+        labels = [r["label"].split(" ")[0][:9] for r in rows]
+    values = [r["value"] for r in rows]
+    title = data["title"] if data else table.title
+    definition = data["period_definition"] if data else table.period_definition
+    return bar_chart(
+        labels,
+        values,
+        title=title,
+        desc=definition,
+        threshold=(data or {}).get("threshold") if protected else None,
+    )
+
+
+def run_estimate(sel: Selection, year: int | None) -> tuple[EstimateSummary | None, str]:
+    """The estimate for a year (or all dates), or the reason there is none."""
+    try:
+        return sel.stats.estimate(year=year, **web_estimate_options()), ""
+    except ValueError as exc:
+        return None, str(exc)
+
+
+@permission_required("evidence.view_evidence")
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Documented counts per period and group, sources' coverage, and (on request) an estimate."""
+    sel = selection(request)
+    tables = tables_for(sel)
+    periods = [
+        {"name": name, "table": tables[name], "chart": chart_for(tables[name])}
+        for name in ("yearly", "monthly", "jalali_monthly")
+        if name in tables
+    ]
+    estimate, estimate_error = None, ""
+    estimate_year = request.GET.get("estimate")
+    if estimate_year:
+        year = None if estimate_year == "all" else _int(estimate_year)
+        estimate, estimate_error = run_estimate(sel, year)
+    query = request.GET.copy()
+    query.pop("estimate", None)
+    return render(
+        request,
+        "evidence/statistics.html",
+        {
+            "sel": sel,
+            "form": sel.form,
+            "periods": periods,
+            "breakdowns": [tables[d] for d in DIMENSIONS],
+            "coverage": sel.stats.coverage(year=sel.year),
+            "coverage_all": sel.stats.coverage(),
+            "estimate": estimate,
+            "estimate_error": estimate_error,
+            "estimate_year": estimate_year,
+            "query": query.urlencode(),
+            "threshold": disclosure.threshold(),
+            "total_victims": len(sel.stats.facts),
+        },
+    )
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def protected_tables(sel: Selection) -> list[dict[str, Any]]:
+    """The tables as they may leave the organisation: small cells suppressed."""
+    k = disclosure.threshold()
+    return [protect_table(t.as_dict(), k) for t in tables_for(sel).values()]
+
+
+def _cell(value: Any, threshold: int) -> str:
+    return f"< {threshold}" if value is None else str(value)
+
+
+@permission_required("evidence.view_evidence")
+def statistics_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The page's tables as CSV, XLSX or PDF (with charts), small cells suppressed."""
+    if fmt not in FORMATS:
+        raise Http404
+    sel = selection(request)
+    tables = protected_tables(sel)
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        body = _csv(tables)
+    elif fmt == "xlsx":
+        body = _xlsx(tables)
+    else:
+        body = _pdf(request, sel, tables)
+    audit.record(
+        "evidence.statistics_exported",
+        organisation=request.organisation,
+        request=request,
+        data={
+            "format": fmt,
+            "tables": len(tables),
+            "linkage_run": sel.stats.run_id,
+            "threshold": disclosure.threshold(),
+        },
+    )
+    response = HttpResponse(body, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="execution-statistics-{stamp}.{fmt}"'
+    return response
+
+
+CSV_HEADER = (
+    "table", "period_definition", "method", "as_of", "linkage_run", "key", "label",
+    "documented_at_least", "date_could_also_fall_here", "change_percent",
+)  # fmt: skip
+
+
+def _csv(tables: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for t in tables:
+        k = t["threshold"]
+        for r in t["rows"]:
+            writer.writerow(
+                [
+                    t["title"], t["period_definition"], t["method"], t["as_of"],
+                    t["linkage_run_id"] or "", r["key"], r["label"], _cell(r["value"], k),
+                    _cell(r["imprecise"], k) if r["imprecise"] != 0 else 0,
+                    "" if r["change"] is None else r["change"],
+                ]
+            )  # fmt: skip
+    return out.getvalue()
+
+
+def _xlsx(tables: list[dict[str, Any]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for index, t in enumerate(tables, start=1):
+        sheet = book.create_sheet(f"{index} {t['kind']}"[:31])
+        k = t["threshold"]
+        sheet.append([t["title"]])
+        sheet.append([_("Period"), t["period_definition"]])
+        sheet.append([_("Method"), t["method"]])
+        sheet.append([_("As of"), t["as_of"]])
+        sheet.append([_("Linkage run"), t["linkage_run_id"]])
+        sheet.append([_("Disclosure control"), _("counts below %(k)s shown as < %(k)s") % {"k": k}])
+        sheet.append([])
+        sheet.append(
+            [
+                t["dimension"],
+                _("Documented (at least)"),
+                _("Date could also fall here"),
+                _("Change (%)"),
+            ]
+        )
+        for r in t["rows"]:
+            sheet.append(
+                [r["label"], _cell(r["value"], k) if r["value"] is None else r["value"],
+                 _cell(r["imprecise"], k) if r["imprecise"] is None else r["imprecise"],
+                 r["change"]]
+            )  # fmt: skip
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _refuse_fetch(url: str, *args, **kwargs):
+    """WeasyPrint may fetch nothing: the PDF is built from what we hand it."""
+    raise ValueError(f"no fetching from {url!r}")
+
+
+def _pdf(request: HttpRequest, sel: Selection, tables: list[dict[str, Any]]) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "evidence/statistics_pdf.html",
+        {
+            "organisation": request.organisation,
+            "tables": [{"table": t, "chart": chart_for(t, protected=True)} for t in tables],
+            "generated": timezone.now(),
+            "threshold": disclosure.threshold(),
+            "scope": sel.scope.describe(),
+            "today": dt.date.today(),
+        },
+        request=request,
+    )
+    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()

@@ -111,3 +111,31 @@ def current_code(email: str) -> str:
     if device is None:
         raise LookupError(f"No demo account {email} with an authenticator. Run `panah demo` first.")
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def load_demo_records(progress=print) -> None:
+    """People, cases and evidence for the first demo organisation, through the real services.
+
+    Skipped when the organisation already has people (running `panah demo` again adds nothing).
+    """
+    ensure_demo_mode()
+    from panah.cases.demo import create_demo_cases
+    from panah.evidence.demo import load_demo_evidence
+    from panah.people.demo import create_demo_people
+    from panah.people.models import Person
+
+    with scopes_disabled():
+        org = Organisation.objects.get(name=ORG_A)
+        if Person.objects.filter(organisation=org).exists():
+            return
+        caseworkers = [
+            m.user
+            for m in Membership.objects.filter(organisation=org, grants__role=Role.CASEWORKER)
+            .select_related("user")
+            .order_by("user__email")
+        ]
+    progress("Creating demo people and their cases...")
+    people = create_demo_people(org, 24)
+    create_demo_cases(org, people, caseworkers)
+    progress("Importing, linking and publishing demo evidence (about a minute)...")
+    load_demo_evidence(org)

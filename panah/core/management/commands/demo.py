@@ -19,6 +19,7 @@ class Command(BaseCommand):
                 self.stdout.write(demo.current_code(code))
                 return
             accounts = demo.load_demo()
+            demo.load_demo_records(progress=self.stdout.write)
         except (demo.DemoRefused, LookupError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))

@@ -15,11 +15,16 @@ JALALI_MONTHS_FA = (
 )  # fmt: skip
 
 
+def local_date(value: dt.date | dt.datetime) -> dt.date:
+    """The calendar day of a date, or of a moment in the local time zone."""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
 def to_jalali(value: dt.date | dt.datetime) -> jdatetime.date:
     """The Solar Hijri date of a Gregorian date (a datetime is taken in the local time zone)."""
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return jdatetime.date.fromgregorian(date=value)
+    return jdatetime.date.fromgregorian(date=local_date(value))
 
 
 def jalali_text(value: dt.date | dt.datetime) -> str:

@@ -22,6 +22,11 @@ class LoginForm(AuthenticationForm):
         "inactive": _("This account is disabled."),
     }
 
+    def clean_username(self) -> str:
+        # Addresses are stored in lower case; phones often capitalise the first letter, and
+        # the lockout must count "A@x" and "a@x" as the same account.
+        return self.cleaned_data["username"].strip().lower()
+
 
 class SecondFactorForm(forms.Form):
     """A six-digit code from the authenticator app, or a one-time recovery code."""

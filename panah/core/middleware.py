@@ -33,7 +33,10 @@ class OrganisationMiddleware:
         request.organisation_locked = False
         user = request.user
         if not user.is_authenticated:
-            if request.COOKIES.get(settings.SESSION_COOKIE_NAME) and not request.session.session_key:
+            if (
+                request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+                and not request.session.session_key
+            ):
                 # The cookie names no session: it expired, was ended or was tampered with. Said
                 # here, not on the login page, because this response deletes the cookie and a
                 # browser follows the redirect to the login page without it.

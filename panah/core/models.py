@@ -38,6 +38,10 @@ class UserManager(BaseUserManager["User"]):
         extra.setdefault("is_superuser", True)
         return self.create_user(email, password, **extra)
 
+    def get_by_natural_key(self, username: str) -> User:
+        # Addresses are stored in lower case (create_user), so look them up the same way.
+        return self.get(**{self.model.USERNAME_FIELD: username.strip().lower()})
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in. What they may do depends on their memberships, not on this row."""

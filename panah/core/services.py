@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -32,9 +33,19 @@ def token_hash(token: str) -> str:
 
 @transaction.atomic
 def create_organisation(
-    *, name: str, founder: User, request: HttpRequest | None = None
+    *,
+    name: str,
+    founder: User,
+    request: HttpRequest | None = None,
+    from_command_line: bool = False,
 ) -> Organisation:
-    """Create an organisation with its founder as administrator."""
+    """Create an organisation with its founder as administrator.
+
+    From the command line no member acts: the entry names no actor and says so.
+    """
+    name = name.strip()
+    if not name or len(name) > Organisation._meta.get_field("name").max_length:
+        raise ValidationError(_("Give the organisation a name of at most 200 characters."))
     base = slugify(name)[:40] or "organisation"
     slug, n = base, 1
     while Organisation.objects.filter(slug=slug).exists():
@@ -43,8 +54,58 @@ def create_organisation(
     org = Organisation.objects.create(name=name, slug=slug)
     membership = Membership.objects.create(organisation=org, user=founder)
     RoleGrant.objects.create(membership=membership, organisation=org, role=Role.ADMIN)
-    audit.record("organisation.created", organisation=org, actor=founder, obj=org, request=request)
+    audit.record(
+        "organisation.created",
+        organisation=org,
+        actor=None if from_command_line else founder,
+        obj=org,
+        request=request,
+        data={"founder": founder.pk, "via": "command line"} if from_command_line else {},
+    )
     return org
+
+
+@dataclass(frozen=True)
+class FirstAdministrator:
+    """The organisation made by `panah organisation create` and its administrator's account."""
+
+    organisation: Organisation
+    admin: User
+    account_created: bool
+
+
+@transaction.atomic
+def set_up_organisation(*, name: str, admin_email: str) -> FirstAdministrator:
+    """Create an organisation from the command line with EMAIL's account as its administrator.
+
+    A new account has no usable password: its owner chooses one through a one-time link
+    (`password_setup_path`), then enrols a second factor at first login.
+    """
+    email = admin_email.strip().lower()
+    validate_email(email)
+    user = User.objects.filter(email=email).first()
+    created = user is None
+    if created:
+        user = User.objects.create_user(email, None, display_name=email.split("@")[0])
+    org = create_organisation(name=name, founder=user, from_command_line=True)
+    return FirstAdministrator(org, user, created)
+
+
+def password_setup_path(user: User) -> str:
+    """The path of a one-time link to choose a password (Django's reset token: it stops working
+    once a password is set, or after PASSWORD_RESET_TIMEOUT)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    return reverse(
+        "core:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -194,6 +255,11 @@ def change_member_roles(
 
 
 def _is_last_admin(membership: Membership) -> bool:
+    # Lock the organisation row first: two admins demoting each other at the same moment must
+    # not both see the other as the remaining administrator.
+    Organisation.objects.select_for_update().values_list("pk", flat=True).get(
+        pk=membership.organisation_id
+    )
     admins = RoleGrant.objects.filter(
         organisation=membership.organisation,
         role=Role.ADMIN,
@@ -249,6 +315,16 @@ def confirm_totp_enrolment(
     codes = issue_recovery_codes(user=user)
     audit.record("account.second_factor_enrolled", organisation=None, actor=user, request=request)
     return codes
+
+
+def note_second_factor_failure(*, user: User, request: HttpRequest | None = None) -> None:
+    """Record a wrong second-factor code: the password was right, so it may be known to others."""
+    audit.record("account.second_factor_failed", organisation=None, actor=user, request=request)
+
+
+def note_password_set(*, user: User, request: HttpRequest | None = None) -> None:
+    """Record that a password was chosen through a reset or set-up link (other sessions end)."""
+    audit.record("account.password_set", organisation=None, actor=user, request=request)
 
 
 def issue_recovery_codes(*, user: User) -> list[str]:

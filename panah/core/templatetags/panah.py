@@ -17,7 +17,8 @@ def dual_date(value: dt.date | dt.datetime | None):
     """A <time> element: in Persian the Jalali date with the Gregorian date beside it."""
     if not value:
         return ""
-    iso = value.isoformat() if not isinstance(value, dt.datetime) else value.date().isoformat()
+    # The machine-readable date must be the same day as the text: a moment is dated locally.
+    iso = dates.local_date(value).isoformat()
     gregorian = dates.gregorian_text(value)
     if dates.shows_jalali():
         return format_html(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -10,11 +12,13 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import services
@@ -28,12 +32,6 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "core/login.html"
     redirect_authenticated_user = True
-
-    def get(self, request, *args, **kwargs):
-        # A session cookie that names no session: it expired, was ended, or was tampered with.
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.session_key is None:
-            messages.info(request, _("Your session has ended. Please log in again."))
-        return super().get(request, *args, **kwargs)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -80,8 +78,21 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request))
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("core:two_factor_setup")
-    form = SecondFactorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = SecondFactorForm(request.POST if request.method == "POST" else None)
+    wait = _seconds_to_wait(user) if request.method == "POST" else 0
+    if wait:
+        # Each wrong code doubles the wait (django-otp); without this the right code, sent too
+        # soon, would be answered "not right".
+        form.add_error(
+            None,
+            ngettext(
+                "Too many wrong codes. Wait %(seconds)d second, then try again.",
+                "Too many wrong codes. Wait %(seconds)d seconds, then try again.",
+                wait,
+            )
+            % {"seconds": wait},
+        )
+    elif request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
@@ -89,10 +100,15 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 left = device.token_set.count()
                 messages.warning(
                     request,
-                    _("You used a recovery code. %(left)d are left; each works only once.")
+                    ngettext(
+                        "You used a recovery code. %(left)d is left; each works only once.",
+                        "You used a recovery code. %(left)d are left; each works only once.",
+                        left,
+                    )
                     % {"left": left},
                 )
             return redirect(_safe_next(request))
+        services.note_second_factor_failure(user=user, request=request)
         form.add_error(
             "code",
             _(
@@ -100,6 +116,18 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             ),
         )
     return render(request, "core/two_factor.html", {"form": form, "next": _safe_next(request)})
+
+
+def _seconds_to_wait(user) -> int:
+    """Seconds until any of the user's devices accepts a code again (0: it would now)."""
+    waits = []
+    for device in devices_for_user(user):
+        allowed, info = device.verify_is_allowed()
+        if allowed:
+            return 0
+        until = (info or {}).get("locked_until")
+        waits.append(math.ceil((until - timezone.now()).total_seconds()) if until else 1)
+    return max(1, min(waits)) if waits else 0
 
 
 @password_only
@@ -114,7 +142,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if device is None:
         device = services.start_totp_enrolment(user=user)
         request.session[SETUP_DEVICE_KEY] = device.pk
-    form = SecondFactorForm(request.POST or None)
+    form = SecondFactorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             codes = services.confirm_totp_enrolment(user=user, device=device, request=request)
@@ -159,12 +187,19 @@ password_reset = public(
 password_reset_done = public(
     auth_views.PasswordResetDoneView.as_view(template_name="core/password_reset_done.html")
 )
-password_reset_confirm = public(
-    auth_views.PasswordResetConfirmView.as_view(
-        template_name="core/password_reset_confirm.html",
-        success_url=reverse_lazy("core:password_reset_complete"),
-    )
-)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "core/password_reset_confirm.html"
+    success_url = reverse_lazy("core:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.note_password_set(user=form.user, request=self.request)
+        return response
+
+
+password_reset_confirm = public(PasswordResetConfirmView.as_view())
 password_reset_complete = public(
     auth_views.PasswordResetCompleteView.as_view(template_name="core/password_reset_complete.html")
 )

@@ -89,7 +89,7 @@ def members(request: HttpRequest) -> HttpResponse:
 @permission_required("core.manage_members")
 def invite(request: HttpRequest) -> HttpResponse:
     """Invite a new member; the link is shown once and sent by email."""
-    form = InviteForm(request.POST or None)
+    form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         issued = services.invite_member(
             organisation=request.organisation,
@@ -119,7 +119,10 @@ def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 def member_roles(request: HttpRequest, pk: int) -> HttpResponse:
     """Change what a member may do."""
     membership = get_for_member(request, Membership, pk=pk, removed_at__isnull=True)
-    form = RolesForm(request.POST or None, initial={"roles": sorted(membership.role_set())})
+    form = RolesForm(
+        request.POST if request.method == "POST" else None,
+        initial={"roles": sorted(membership.role_set())},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.change_member_roles(
@@ -164,7 +167,13 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         )
     if request.user.is_authenticated:
         if request.method == "POST":
-            services.accept_invitation(token=token, user=request.user, request=request)
+            try:
+                services.accept_invitation(token=token, user=request.user, request=request)
+            except ValidationError:
+                # Used or revoked since it was read above (two tabs, two clicks).
+                return render(
+                    request, "core/invitation_invalid.html", {"invitation": invitation}, status=410
+                )
             request.session[SESSION_ORG_KEY] = invitation.organisation_id
             messages.success(
                 request, _("Welcome to %(name)s.") % {"name": invitation.organisation.name}
@@ -178,7 +187,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             "core/join_login_first.html",
             {"invitation": invitation, "login_url": login_url},
         )
-    form = JoinForm(request.POST or None, email=invitation.email)
+    form = JoinForm(request.POST if request.method == "POST" else None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.accept_invitation(

@@ -1,0 +1,219 @@
+"""Settings come only from PANAH_* variables; production refuses to start without its secrets."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from panah import settings as panah_settings
+
+ROOT = Path(panah_settings.BASE_DIR).parent
+MISSING_ALL = (
+    "django.core.exceptions.ImproperlyConfigured: Panah is in production mode but these settings "
+    "are missing: PANAH_SECRET_KEY, PANAH_ALLOWED_HOSTS, PANAH_DATABASE_URL, "
+    "PANAH_MASTER_KEY_FILE. See .env.example and docs/deploy.md."
+)
+
+
+def run(tmp_path: Path, *args: str, **variables: str) -> subprocess.CompletedProcess:
+    """Run Python in a fresh process with exactly these PANAH_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PANAH_", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="panah.settings", PANAH_VAR_DIR=str(tmp_path / "var"), **variables
+    )
+    return subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def setup(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess:
+    return run(tmp_path, "-c", "import django; django.setup()", **variables)
+
+
+def last_line(result: subprocess.CompletedProcess) -> str:
+    return result.stderr.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def production(tmp_path) -> dict[str, str]:
+    """Every variable production needs, with a real keyring and a SQLite database."""
+    from panah.core.crypto.keys import new_master_key, write_keyring
+
+    key_file = tmp_path / "master.key"
+    write_keyring(key_file, (new_master_key(),))
+    return {
+        "PANAH_MODE": "production",
+        "PANAH_SECRET_KEY": secrets.token_urlsafe(64),
+        "PANAH_ALLOWED_HOSTS": "panah.example.org",
+        "PANAH_DATABASE_URL": f"sqlite:///{tmp_path / 'panah.sqlite3'}",
+        "PANAH_MASTER_KEY_FILE": str(key_file),
+    }
+
+
+def test_production_without_any_secret_refuses_to_start_and_names_them_all(tmp_path):
+    result = setup(tmp_path, PANAH_MODE="production")
+
+    assert result.returncode == 1
+    assert last_line(result) == MISSING_ALL
+
+
+@pytest.mark.parametrize(
+    "left_out",
+    ["PANAH_SECRET_KEY", "PANAH_ALLOWED_HOSTS", "PANAH_DATABASE_URL", "PANAH_MASTER_KEY_FILE"],
+)
+def test_production_names_the_one_missing_variable(left_out, tmp_path, production):
+    del production[left_out]
+
+    result = setup(tmp_path, **production)
+
+    assert result.returncode == 1
+    assert last_line(result) == (
+        "django.core.exceptions.ImproperlyConfigured: Panah is in production mode but these "
+        f"settings are missing: {left_out}. See .env.example and docs/deploy.md."
+    )
+
+
+def test_an_empty_secret_key_file_counts_as_missing(tmp_path, production):
+    empty = tmp_path / "secret_key"
+    empty.write_text("\n")
+    del production["PANAH_SECRET_KEY"]
+
+    result = setup(tmp_path, **production, PANAH_SECRET_KEY_FILE=str(empty))
+
+    assert last_line(result).endswith(
+        "missing: PANAH_SECRET_KEY. See .env.example and docs/deploy.md."
+    )
+
+
+def test_an_unreadable_secret_file_is_named(tmp_path, production):
+    del production["PANAH_SECRET_KEY"]
+    absent = tmp_path / "nowhere" / "secret_key"
+
+    result = setup(tmp_path, **production, PANAH_SECRET_KEY_FILE=str(absent))
+
+    assert result.returncode == 1
+    assert last_line(result) == (
+        f"django.core.exceptions.ImproperlyConfigured: PANAH_SECRET_KEY_FILE points to "
+        f"'{absent}', which cannot be read: [Errno 2] No such file or directory: '{absent}'"
+    )
+
+
+def test_secrets_may_come_from_files(tmp_path, production):
+    key_file = tmp_path / "secret_key"
+    key_file.write_text(production.pop("PANAH_SECRET_KEY") + "\n")
+    url_file = tmp_path / "database_url"
+    url_file.write_text(production.pop("PANAH_DATABASE_URL"))
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(len(s.SECRET_KEY), s.DATABASES['default']['NAME'])"
+    )
+
+    result = run(
+        tmp_path,
+        "-c",
+        code,
+        **production,
+        PANAH_SECRET_KEY_FILE=str(key_file),
+        PANAH_DATABASE_URL_FILE=str(url_file),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        str(len(key_file.read_text().strip())),
+        str(tmp_path / "panah.sqlite3"),
+    ]
+
+
+def test_an_unknown_mode_is_refused(tmp_path):
+    result = setup(tmp_path, PANAH_MODE="staging")
+
+    assert last_line(result) == (
+        "django.core.exceptions.ImproperlyConfigured: "
+        "PANAH_MODE must be 'demo' or 'production', not 'staging'."
+    )
+
+
+def test_a_boolean_variable_other_than_true_or_false_stops_the_start(tmp_path):
+    result = setup(tmp_path, PANAH_DEBUG="yes")
+
+    assert last_line(result) == (
+        "django.core.exceptions.ImproperlyConfigured: PANAH_DEBUG must be True or False, not 'yes'."
+    )
+
+
+def test_demo_mode_starts_with_no_variable_at_all(tmp_path):
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.DEMO, s.DEBUG)"
+
+    result = run(tmp_path, "-c", code)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False"]
+    assert (tmp_path / "var" / "demo-secret-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_deployment_check_is_clean_in_production(tmp_path, production):
+    result = run(
+        tmp_path, "-m", "panah", "check", "--deploy", "--fail-level", "WARNING", **production
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (1 silenced)."
+
+
+@pytest.mark.parametrize(("word", "value"), [("True", True), ("False", False)])
+def test_env_bool_accepts_true_and_false(word, value, monkeypatch):
+    monkeypatch.setenv("PANAH_TEST_FLAG", word)
+
+    assert panah_settings.env_bool("PANAH_TEST_FLAG", not value) is value
+
+
+@pytest.mark.parametrize("word", ["true", "false", "1", "0", "yes", "no", "on", "TRUE", " True"])
+def test_env_bool_refuses_anything_else(word, monkeypatch):
+    monkeypatch.setenv("PANAH_TEST_FLAG", word)
+
+    with pytest.raises(ImproperlyConfigured) as refused:
+        panah_settings.env_bool("PANAH_TEST_FLAG", False)
+
+    assert str(refused.value) == f"PANAH_TEST_FLAG must be True or False, not {word!r}."
+
+
+@pytest.mark.parametrize("unset", [None, ""])
+def test_env_bool_falls_back_to_its_default_when_unset(unset, monkeypatch):
+    if unset is None:
+        monkeypatch.delenv("PANAH_TEST_FLAG", raising=False)
+    else:
+        monkeypatch.setenv("PANAH_TEST_FLAG", unset)
+
+    assert panah_settings.env_bool("PANAH_TEST_FLAG", True) is True
+
+
+def test_env_int_refuses_a_word(monkeypatch):
+    monkeypatch.setenv("PANAH_TEST_NUMBER", "seven")
+
+    with pytest.raises(ImproperlyConfigured) as refused:
+        panah_settings.env_int("PANAH_TEST_NUMBER", 7)
+
+    assert str(refused.value) == "PANAH_TEST_NUMBER must be a whole number, not 'seven'."
+
+
+def test_the_settings_module_reads_no_variable_outside_panah():
+    source = (ROOT / "panah" / "settings.py").read_text()
+    names = {
+        a or b
+        for a, b in re.findall(r'env_\w+\(\s*f?"([A-Z_]+)|os\.environ\.get\("([A-Z_]+)"', source)
+    }
+
+    assert "PANAH_MODE" in names
+    assert sorted(n for n in names if not n.startswith("PANAH_")) == []

@@ -49,9 +49,10 @@ def bar_chart(
     parts = [
         f'<line x1="{LEFT}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}" stroke="#4a4a4a"/>',
     ]
-    for i in range(5):
-        tick = top * i / 4
-        y = bottom - plot_h * i / 4
+    steps = 4 if top % 4 == 0 else 5
+    for i in range(steps + 1):
+        tick = top * i / steps
+        y = bottom - plot_h * i / steps
         parts.append(
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e3e5e8"/>'
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">'

@@ -132,7 +132,9 @@ def _write_files(data, folder: Path) -> list[tuple[Path, dict[str, str] | None]]
     files.append((english, None))
 
     mixed = folder / "hengaw-style.json"
-    items = [{MIXED_HEADERS[k]: _text(r[k]) for k in MIXED_HEADERS} for r in by_source.get("hengaw", [])]
+    items = [
+        {MIXED_HEADERS[k]: _text(r[k]) for k in MIXED_HEADERS} for r in by_source.get("hengaw", [])
+    ]
     mixed.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
     files.append((mixed, {v: k for k, v in MIXED_HEADERS.items()}))
     return files

@@ -12,7 +12,6 @@ The audit trail gets ids and counts only, never a name.
 
 from __future__ import annotations
 
-import logging
 import statistics as pystats
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -47,8 +46,6 @@ from .models import (
 )
 from .normalise import canonical_text, display_text
 from .synthetic_names import ETHNICITIES, PROVINCES
-
-log = logging.getLogger(__name__)
 
 # Below this many reports EM has too few pairs to learn from: the starter model is used.
 MIN_TRAIN_REPORTS = 500
@@ -699,17 +696,13 @@ def decide_pair(
                 )
             )
     else:
-        members = set(
-            VictimMembership.objects.filter(victim_id__in=[v for v in (va, vb) if v]).values_list(
-                "report_id", flat=True
-            )
-        ) | {a, b}
+        components = _Components([*must, (a, b)])
         for x, y in cannot:
-            if x in members and y in members:
+            if components.find(x) == components.find(y):
                 raise ValidationError(
                     _(
-                        "Merging would put together two reports that a confirmed split keeps "
-                        "apart (reports %(x)s and %(y)s)."
+                        "Confirmed matches would then join two reports that a confirmed split "
+                        "keeps apart (reports %(x)s and %(y)s); change one of those decisions first."
                     )
                     % {"x": x, "y": y}
                 )
@@ -736,7 +729,9 @@ def decide_pair(
 
     event = None
     if decision == ReviewDecision.Decision.MATCH and va and vb and va != vb:
-        event = _merge(organisation, [va, vb], reason=reason, by=by, reports=[a, b], at=now)
+        event = _merge(
+            organisation, [va, vb], [*must, (a, b)], cannot, reason=reason, by=by, at=now
+        )
     elif decision == ReviewDecision.Decision.NON_MATCH and va and va == vb:
         event = _split(organisation, va, a, b, must, reason=reason, by=by, at=now)
     ReviewPair.objects.filter(
@@ -792,16 +787,50 @@ def _new_victim(
     return victim
 
 
-def _merge(organisation, victim_ids, *, reason, by, reports, at) -> MergeSplitEvent:
+def _merge(organisation, victim_ids, must, cannot, *, reason, by, at) -> MergeSplitEvent:
+    """Merge two victims; a report a confirmed split keeps from the other side stays apart.
+
+    The reports of both victims are clustered again under every decision: confirmed matches
+    first, then the pairs of each former victim from the most to the least probable, skipping
+    any join a confirmed split forbids.
+    """
+    import pandas as pd
+
+    from .linkage import cluster
+
     members = _members(victim_ids)
+    probability = dict(
+        VictimMembership.objects.filter(victim_id__in=victim_ids).values_list(
+            "report_id", "probability"
+        )
+    )
+    edges = [
+        (x, y, min(probability.get(x) or 0.9, probability.get(y) or 0.9))
+        for ids in members.values()
+        for i, x in enumerate(sorted(ids))
+        for y in sorted(ids)[i + 1 :]
+    ]
+    ids = sorted({r for group in members.values() for r in group})
+    inside = set(ids)
+    clusters = cluster(
+        ids,
+        pd.DataFrame(edges, columns=["unique_id_l", "unique_id_r", "match_probability"]),
+        0.0,
+        [p for p in must if p[0] in inside and p[1] in inside],
+        [p for p in cannot if p[0] in inside and p[1] in inside],
+    )
+    groups: dict[int, list[int]] = defaultdict(list)
+    for report_id, cluster_id in zip(
+        clusters["unique_id"].tolist(), clusters["cluster_id"].tolist(), strict=True
+    ):
+        groups[cluster_id].append(int(report_id))
     event = MergeSplitEvent.objects.create(
         organisation=organisation, kind=MergeSplitEvent.Kind.MERGE, at=at, by=by, reason=reason,
-        victims_before=sorted(victim_ids), reports=reports,
+        victims_before=sorted(victim_ids), reports=[must[-1][0], must[-1][1]],
     )  # fmt: skip
     Victim.objects.filter(pk__in=victim_ids).update(retired_at=at)
-    union = sorted({r for ids in members.values() for r in ids})
-    victim = _new_victim(organisation, union, event, at)
-    event.victims_after = [victim.pk]
+    after = [_new_victim(organisation, group, event, at) for group in groups.values()]
+    event.victims_after = [v.pk for v in after]
     event.save(update_fields=["victims_after"])
     return event
 

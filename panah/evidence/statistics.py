@@ -599,13 +599,14 @@ def victims_per_source(organisation: Organisation) -> dict[str, int]:
 def protect_table(table: dict[str, Any], threshold: int) -> dict[str, Any]:
     """A table (as Table.as_dict gives it) with every count below the threshold suppressed.
 
-    A suppressed value is stored as None (shown as "< threshold"); a second cell is hidden
-    when one alone would be recoverable from the total shown with the table. A percentage
+    A suppressed value is stored as None (shown as "< threshold"). In months and breakdowns,
+    whose total is published too (as the year's count), a second cell is hidden when one
+    alone could be recovered by subtraction; the years have no published total. A percentage
     change next to a suppressed count is suppressed too.
     """
     rows = table["rows"]
     values = {r["key"]: int(r["value"]) for r in rows if r["value"] is not None}
-    cells = disclosure.suppress(values, with_total=True, minimum=threshold)
+    cells = disclosure.suppress(values, with_total=table["kind"] != "year", minimum=threshold)
     imprecise = disclosure.suppress(
         {r["key"]: int(r.get("imprecise") or 0) for r in rows}, minimum=threshold
     )

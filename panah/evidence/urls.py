@@ -21,9 +21,5 @@ urlpatterns = [
     path("linkage/run/", views_review.linkage_run, name="linkage_run"),
     path("linkage/history/", views_review.linkage_history, name="linkage_history"),
     path("statistics/", views_statistics.statistics, name="statistics"),
-    path(
-        "statistics/download.<str:fmt>",
-        views_statistics.statistics_download,
-        name="statistics_download",
-    ),
+    path("statistics/download/", views_statistics.statistics_download, name="statistics_download"),
 ]

@@ -187,8 +187,10 @@ def _cell(value: Any, threshold: int) -> str:
 
 
 @permission_required("evidence.view_evidence")
-def statistics_download(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The page's tables as CSV, XLSX or PDF (with charts), small cells suppressed."""
+def statistics_download(request: HttpRequest) -> HttpResponse:
+    """The page's tables as CSV, XLSX or PDF (?fmt=), with charts in the PDF; small cells
+    suppressed."""
+    fmt = request.GET.get("fmt", "csv")
     if fmt not in FORMATS:
         raise Http404
     sel = selection(request)

@@ -19,6 +19,10 @@ from panah.evidence.statistics import EstimateSummary, Table, protect_estimate, 
 from .models import PublishedStatistic
 
 
+def _days(start: str, end: str) -> int:
+    return (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days + 1
+
+
 def _comparison(organisation: Organisation, tables: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Other organisations' published figures whose period lies within a published period."""
     periods = []
@@ -31,7 +35,13 @@ def _comparison(organisation: Organisation, tables: list[dict[str, Any]]) -> lis
         start = figure.period_start.isoformat()
         end = (figure.period_end or figure.period_start).isoformat()
         for index, key, row_start, row_end in periods:
-            if row_start <= start and end <= row_end:
+            # Within the row's period and covering most of it: a month's figure is no
+            # comparison for a year, but HRANA's "1 January - 20 December" is.
+            if (
+                row_start <= start
+                and end <= row_end
+                and _days(start, end) >= 0.8 * _days(row_start, row_end)
+            ):
                 out.append(
                     {
                         "table": index,
@@ -151,8 +161,3 @@ def withdraw_statistic(
         request=request,
     )
     return statistic
-
-
-def parse_iso(value: str | None) -> dt.date | None:
-    """An ISO date from a snapshot, or None."""
-    return dt.date.fromisoformat(value) if value else None

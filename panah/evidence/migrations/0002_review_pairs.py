@@ -5,29 +5,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_organisation_keys_and_lock'),
-        ('evidence', '0001_sources_reports_victims_figures'),
+        ("core", "0002_organisation_keys_and_lock"),
+        ("evidence", "0001_sources_reports_victims_figures"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReviewPair',
+            name="ReviewPair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('probability', models.FloatField()),
-                ('match_weight', models.FloatField()),
-                ('evidence', models.JSONField(blank=True, default=list)),
-                ('same_victim', models.BooleanField(default=False)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('report_a', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evidence.report')),
-                ('report_b', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evidence.report')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_pairs', to='evidence.linkagerun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("probability", models.FloatField()),
+                ("match_weight", models.FloatField()),
+                ("evidence", models.JSONField(blank=True, default=list)),
+                ("same_victim", models.BooleanField(default=False)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "report_a",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="evidence.report",
+                    ),
+                ),
+                (
+                    "report_b",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="evidence.report",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="review_pairs",
+                        to="evidence.linkagerun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-probability', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('report_a__lt', models.F('report_b'))), name='reviewpair_ordered'), models.UniqueConstraint(fields=('run', 'report_a', 'report_b'), name='reviewpair_once_per_run'), models.CheckConstraint(condition=models.Q(('probability__gte', 0), ('probability__lte', 1)), name='reviewpair_probability_range')],
+                "ordering": ["-probability", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("report_a__lt", models.F("report_b"))),
+                        name="reviewpair_ordered",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("run", "report_a", "report_b"), name="reviewpair_once_per_run"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("probability__gte", 0), ("probability__lte", 1)),
+                        name="reviewpair_probability_range",
+                    ),
+                ],
             },
         ),
     ]

@@ -1,5 +1,7 @@
 """The demo: three sources imported through the real services, linked, reviewed, published."""
 
+# ruff: noqa: F811 (fixtures imported from a shared module are test parameters)
+
 import pytest
 from django_scopes import scope, scopes_disabled
 
@@ -12,8 +14,10 @@ from .linking_fixtures import _linkage_settings, researcher, starter_model  # no
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_imports_three_sources_links_them_and_publishes_counts(org_a, researcher):  # noqa: F811
-    result = load_demo_evidence(org_a, n_reports=400, lcmcr_options={"burn_in": 200, "samples": 100, "thin": 1})
+def test_the_demo_imports_three_sources_links_them_and_publishes_counts(org_a, researcher):
+    result = load_demo_evidence(
+        org_a, n_reports=400, lcmcr_options={"burn_in": 200, "samples": 100, "thin": 1}
+    )
     assert len(result.sources) == 3
     with scope(organisation=org_a):
         assert Source.objects.count() == 3
@@ -27,6 +31,8 @@ def test_the_demo_imports_three_sources_links_them_and_publishes_counts(org_a, r
     assert published.figures["estimate"]["documented"] > 0
 
 
-def test_the_demo_runs_once(org_a, researcher):  # noqa: F811
-    load_demo_evidence(org_a, n_reports=150, review=0, lcmcr_options={"burn_in": 100, "samples": 50, "thin": 1})
+def test_the_demo_runs_once(org_a, researcher):
+    load_demo_evidence(
+        org_a, n_reports=150, review=0, lcmcr_options={"burn_in": 100, "samples": 50, "thin": 1}
+    )
     assert load_demo_evidence(org_a, n_reports=150).skipped

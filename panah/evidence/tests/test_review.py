@@ -1,9 +1,12 @@
 """The linkage, review and statistics pages, and the whole path of the issue through them."""
 
+# ruff: noqa: F811 (fixtures imported from a shared module are test parameters)
+
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -29,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def linked(org_a, researcher):  # noqa: F811
+def linked(org_a, researcher):
     add_reports(org_a, "Persian", PERSIAN)
     add_reports(org_a, "English", ENGLISH)
     add_reports(org_a, "Mixed", MIXED)
@@ -40,9 +43,7 @@ def linked(org_a, researcher):  # noqa: F811
                 province="Tehran", date_as_written="2024-02-01", gender="male")])  # fmt: skip
     with scope(organisation=org_a):
         run_linkage(organisation=org_a, review_band=(0.0, 1.0), threshold=0.99)
-        pair = ReviewPair.objects.filter(
-            report_a__source_reference__in=["P-9", "E-9"]
-        ).get()
+        pair = ReviewPair.objects.filter(report_a__source_reference__in=["P-9", "E-9"]).get()
     return org_a, pair
 
 
@@ -79,7 +80,9 @@ def test_another_organisations_pair_is_not_found(linked, org_b, make_member, log
 # --- The review page -------------------------------------------------------------------------------
 
 
-def test_the_pair_page_shows_both_reports_and_the_evidence_for_and_against(linked, researcher, login_as):  # noqa: F811
+def test_the_pair_page_shows_both_reports_and_the_evidence_for_and_against(
+    linked, researcher, login_as
+):
     _org, pair = linked
     page = login_as(researcher).get(reverse("evidence:review_pair", args=[pair.pk]))
     text = page.content.decode()
@@ -87,7 +90,7 @@ def test_the_pair_page_shows_both_reports_and_the_evidence_for_and_against(linke
     assert "same surname" in text and "weight-for" in text and "weight-against" in text
 
 
-def test_a_decision_without_a_reason_is_refused_and_nothing_changes(linked, researcher, login_as):  # noqa: F811
+def test_a_decision_without_a_reason_is_refused_and_nothing_changes(linked, researcher, login_as):
     org, pair = linked
     response = login_as(researcher).post(
         reverse("evidence:review_pair", args=[pair.pk]), {"decision": "match", "reason": ""}
@@ -97,7 +100,7 @@ def test_a_decision_without_a_reason_is_refused_and_nothing_changes(linked, rese
         assert not ReviewDecision.objects.exists()
 
 
-def test_a_decision_is_applied_and_shown_in_the_history(linked, researcher, login_as):  # noqa: F811
+def test_a_decision_is_applied_and_shown_in_the_history(linked, researcher, login_as):
     org, pair = linked
     client = login_as(researcher)
     response = client.post(
@@ -112,7 +115,7 @@ def test_a_decision_is_applied_and_shown_in_the_history(linked, researcher, logi
     assert "Same father in the court ruling." in history and "Merge" in history
 
 
-def test_linking_from_the_page_reports_the_run(org_a, researcher, login_as):  # noqa: F811
+def test_linking_from_the_page_reports_the_run(org_a, researcher, login_as):
     add_reports(org_a, "English", ENGLISH)
     response = login_as(researcher).post(reverse("evidence:linkage_run"), follow=True)
     assert b"3 victims from 3 reports" in response.content
@@ -121,7 +124,9 @@ def test_linking_from_the_page_reports_the_run(org_a, researcher, login_as):  # 
 # --- The statistics page ----------------------------------------------------------------------------
 
 
-def test_the_statistics_page_shows_counts_a_chart_and_their_definitions(linked, researcher, login_as):  # noqa: F811
+def test_the_statistics_page_shows_counts_a_chart_and_their_definitions(
+    linked, researcher, login_as
+):
     response = login_as(researcher).get(reverse("evidence:statistics"), {"year": 2024})
     text = response.content.decode()
     assert text.count('<svg xmlns="http://www.w3.org/2000/svg"') == 3  # years, months, Persian
@@ -129,16 +134,16 @@ def test_the_statistics_page_shows_counts_a_chart_and_their_definitions(linked, 
     assert "estimated: about" not in text  # estimates only on request
 
 
-def test_the_estimate_is_shown_apart_with_its_interval_and_method(linked, researcher, login_as):  # noqa: F811
+def test_the_estimate_is_shown_apart_with_its_interval_and_method(linked, researcher, login_as):
     text = login_as(researcher).get(reverse("evidence:statistics"), {"estimate": "all"}).content
     text = text.decode()
     assert "estimated: about" in text and "method" in text and "Warning:" in text
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
-def test_downloads_suppress_small_cells(linked, researcher, login_as, fmt):  # noqa: F811
+def test_downloads_suppress_small_cells(linked, researcher, login_as, fmt):
     response = login_as(researcher).get(
-        reverse("evidence:statistics_download", args=[fmt]), {"year": 2024}
+        reverse("evidence:statistics_download"), {"year": 2024, "fmt": fmt}
     )
     assert response.status_code == 200
     body = response.content
@@ -153,8 +158,8 @@ def test_downloads_suppress_small_cells(linked, researcher, login_as, fmt):  # n
         assert body[:5] == b"%PDF-"
 
 
-def test_an_unknown_download_format_is_not_found(researcher, login_as):  # noqa: F811
-    response = login_as(researcher).get(reverse("evidence:statistics_download", args=["docx"]))
+def test_an_unknown_download_format_is_not_found(researcher, login_as):
+    response = login_as(researcher).get(reverse("evidence:statistics_download"), {"fmt": "docx"})
     assert response.status_code == 404
 
 
@@ -162,7 +167,10 @@ def test_an_unknown_download_format_is_not_found(researcher, login_as):  # noqa:
 
 
 def test_a_researcher_imports_three_sources_links_reviews_and_publishes_counts_and_an_estimate(
-    org_a, researcher, login_as, tmp_path  # noqa: F811
+    org_a,
+    researcher,
+    login_as,
+    tmp_path,
 ):
     client = login_as(researcher)
     specs = {s.name: s for s in SOURCES}
@@ -171,14 +179,20 @@ def test_a_researcher_imports_three_sources_links_reviews_and_publishes_counts_a
     files = _write_files(data, tmp_path)
 
     # Three sources, three files: Persian/Jalali CSV, English/Gregorian XLSX, mixed JSON.
-    for (name, kind, language, _notes, _key), (path, mapping) in zip(DEMO_SOURCES, files, strict=True):
-        client.post(reverse("evidence:source_create"), {"name": name, "kind": kind, "language": language})
+    for (name, kind, language, _notes, _key), (path, mapping) in zip(
+        DEMO_SOURCES, files, strict=True
+    ):
+        client.post(
+            reverse("evidence:source_create"), {"name": name, "kind": kind, "language": language}
+        )
         with scope(organisation=org_a):
             from panah.evidence.models import Source
 
             source = Source.objects.get(name=name)
         with path.open("rb") as fh:
-            response = client.post(reverse("evidence:import_upload"), {"source": source.pk, "file": fh})
+            response = client.post(
+                reverse("evidence:import_upload"), {"source": source.pk, "file": fh}
+            )
         assert response.status_code == 302, response.content.decode()[:2000]
         columns = client.session["evidence_import"]["columns"]
         form = {f"column_{i}": (mapping or {}).get(c, c) for i, c in enumerate(columns)}
@@ -206,7 +220,9 @@ def test_a_researcher_imports_three_sources_links_reviews_and_publishes_counts_a
             reverse("evidence:review_pair", args=[pair.pk]),
             {"decision": "match" if same else "non_match", "reason": "Checked the court records."},
         )
-        assert response.status_code == 302
+        assert response.status_code == 302, re.findall(
+            r"errorlist[^>]*>(.*?)</ul>", response.content.decode(), re.S
+        )
         decided += 1
     queue = client.get(reverse("evidence:review_queue")).content.decode()
     assert "No pair waits for a decision." in queue

@@ -1,5 +1,7 @@
 """Documented counts, their definitions, sources' coverage, estimates and disclosure control."""
 
+# ruff: noqa: F811 (fixtures imported from a shared module are test parameters)
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,7 +63,9 @@ def world(org_a):
         victim(D(2023, 12, 22), D(2024, 1, 20), sources_=("Hengaw", "IHR"))
         victim(None, None, sources_=("Hengaw",), name="")  # no date, no name
         Victim.objects.create(
-            organisation=org_a, date_start=D(2023, 1, 1), date_end=D(2023, 1, 1),
+            organisation=org_a,
+            date_start=D(2023, 1, 1),
+            date_end=D(2023, 1, 1),
             retired_at=timezone.now(),
         )  # fmt: skip  (retired: never counted)
     return org_a
@@ -135,9 +139,8 @@ def test_the_capture_table_and_the_estimate_are_built_from_the_linked_victims(wo
 
 
 def test_an_estimate_needs_two_sources(org_a):
-    with scope(organisation=org_a):
-        with pytest.raises(ValueError, match="at least two sources"):
-            Statistics(org_a).estimate()
+    with scope(organisation=org_a), pytest.raises(ValueError, match="at least two sources"):
+        Statistics(org_a).estimate()
 
 
 def test_estimate_sentences_say_about_the_interval_and_the_method():
@@ -164,3 +167,14 @@ def test_published_cells_below_the_threshold_are_suppressed_with_their_changes(w
     yearly = protect_table(stats(world).yearly().as_dict(), 5)
     assert [r["value"] for r in yearly["rows"]] == [10, 18, 0]
     assert [r["change"] for r in yearly["rows"]] == [None, 80.0, -100.0]
+
+
+def test_a_small_year_is_hidden_without_hiding_another_year():
+    rows = [
+        {"key": "2018", "value": 2, "imprecise": 0, "change": None},
+        {"key": "2019", "value": 300, "imprecise": 0, "change": 14900.0},
+        {"key": "2020", "value": 280, "imprecise": 0, "change": -6.7},
+    ]
+    protected = protect_table({"kind": "year", "rows": rows, "total": 582, "undated": 0}, 5)
+    assert [r["value"] for r in protected["rows"]] == [None, 300, 280]
+    assert [r["change"] for r in protected["rows"]] == [None, None, -6.7]

@@ -30,6 +30,10 @@ EXPECTED_PUBLIC = {
     "core:password_reset_complete",
     "core:set_language",
     "core:join",
+    # Published statistics (panah.public): only what a researcher published.
+    "public:index",
+    "public:organisation",
+    "public:statistic",
 }
 
 
@@ -125,6 +129,8 @@ URL_SAMPLES.update(
         "people:edit": lambda w: {"pk": _people_sample(w, "person").pk},
         "people:add_document": lambda w: {"pk": _people_sample(w, "person").pk},
         "people:document_file": lambda w: {"pk": _people_sample(w, "person_document").pk},
+        "people:erase": lambda w: {"pk": _people_sample(w, "person").pk},
+        "people:export": lambda w: {"pk": _people_sample(w, "person").pk},
     }
 )
 
@@ -136,6 +142,38 @@ def _cases_samples() -> dict[str, Callable[[World], dict]]:
 
 
 URL_SAMPLES.update(_cases_samples())
+
+
+def _linkage_sample(world: World, kind: str):
+    """A review pair and a publication of organisation A (created once per world)."""
+    from panah.evidence.models import LinkageRun, Report, ReviewPair
+    from panah.public.models import PublishedStatistic
+
+    if "linkage_pair" not in world.objects_a:
+        report = _evidence_sample(world, "report")
+        with scopes_disabled():
+            other = Report.objects.create(
+                organisation=world.org_a, source=report.source, source_reference="A-2"
+            )
+            run = LinkageRun.objects.create(organisation=world.org_a, status="finished")
+            pair = ReviewPair.objects.create(
+                organisation=world.org_a, run=run, report_a=report, report_b=other,
+                probability=0.5, match_weight=0.0,
+            )  # fmt: skip
+            published = PublishedStatistic.objects.create(
+                organisation=world.org_a, title="Counts A", as_of=run.started_at,
+                period_definition="2024", method="count", published_by=world.everything_a,
+            )  # fmt: skip
+        world.objects_a.update(linkage_pair=pair, linkage_publication=published)
+    return world.objects_a[f"linkage_{kind}"]
+
+
+URL_SAMPLES.update(
+    {
+        "evidence:review_pair": lambda w: {"pk": _linkage_sample(w, "pair").pk},
+        "public:withdraw": lambda w: {"pk": _linkage_sample(w, "publication").pk},
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -124,3 +125,27 @@ class DocumentForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Name or document number"), max_length=200, required=False)
+
+
+class ErasureForm(forms.Form):
+    """Why a person is erased, and a typed confirmation: erasure cannot be undone."""
+
+    reason = forms.ChoiceField(label=_("Reason"), choices=())
+    confirm = forms.BooleanField(
+        label=_("I understand that this person's data will be unreadable for good, in backups too.")
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from .erasure import ErasureReason
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", "—"), *ErasureReason.choices]
+
+
+class SubjectAccessForm(forms.Form):
+    """The language and format of a subject access export."""
+
+    language = forms.ChoiceField(label=_("Language of the export"), choices=settings.LANGUAGES)
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[("pdf", _("PDF (readable)")), ("json", _("JSON (complete)"))]
+    )

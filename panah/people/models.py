@@ -93,6 +93,9 @@ class Person(DataKeyHolder):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now)
+    # Set when the person's data was erased (crypto-shredded); the row stays as a tombstone so
+    # that cases keep counting. See panah.people.erasure.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ScopedManager(organisation="organisation")
 
@@ -107,6 +110,11 @@ class Person(DataKeyHolder):
                 | (~models.Q(data_key_id="") & ~models.Q(data_key_org_key_id="")),
                 name="person_data_key_has_ids",
             ),
+            models.CheckConstraint(
+                condition=models.Q(erased_at__isnull=True)
+                | models.Q(data_key_wrapped__isnull=True),
+                name="person_erased_has_no_data_key",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -114,11 +122,19 @@ class Person(DataKeyHolder):
         return f"person {str(self.pk)[:8]}"
 
     @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
     def name_latin(self) -> str:
+        if self.erased_at is not None:
+            return str(_("Erased person"))
         return " ".join(n for n in (self.given_name_latin, self.family_name_latin) if n)
 
     @property
     def name_fa(self) -> str:
+        if self.erased_at is not None:
+            return ""
         return " ".join(n for n in (self.given_name_fa, self.family_name_fa) if n)
 
     @property

@@ -26,12 +26,15 @@ LIST_FIELDS = (
     "family_name_latin",
     "date_of_birth",
     "created_at",
+    "erased_at",
 )
 
 
 def people_list(organisation: Organisation) -> QuerySet[Person]:
     """The organisation's people, newest first, loading only what a list shows."""
-    return Person.objects.filter(organisation=organisation).only(*LIST_FIELDS)
+    return Person.objects.filter(organisation=organisation, erased_at__isnull=True).only(
+        *LIST_FIELDS
+    )
 
 
 def _organisation_keys(organisation: Organisation) -> list:

@@ -7,5 +7,7 @@ add_permissions(
     {
         "people.view_person": has_role(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN),
         "people.manage_person": has_role(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN),
+        "people.erase_person": has_role(Role.COORDINATOR, Role.ADMIN),
+        "people.export_person": has_role(Role.COORDINATOR, Role.ADMIN),
     }
 )

@@ -10,5 +10,7 @@ urlpatterns = [
     path("<uuid:pk>/", views.person_detail, name="detail"),
     path("<uuid:pk>/edit/", views.person_edit, name="edit"),
     path("<uuid:pk>/documents/", views.document_add, name="add_document"),
+    path("<uuid:pk>/erase/", views.person_erase, name="erase"),
+    path("<uuid:pk>/export/", views.person_export, name="export"),
     path("documents/<uuid:pk>/file/", views.document_file, name="document_file"),
 ]

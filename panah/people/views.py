@@ -22,10 +22,13 @@ from django.views.decorators.http import require_POST
 from panah.core import audit
 from panah.core.access import get_for_member, permission_required
 from panah.core.crypto import CryptoError
+from panah.core.security import recent_authentication_required
 
 from . import queries, services
-from .forms import DocumentForm, PersonForm, SearchForm
+from .erasure import erase_person
+from .forms import DocumentForm, ErasureForm, PersonForm, SearchForm, SubjectAccessForm
 from .models import Person, PersonDocument
+from .subject_access import export_person
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
@@ -44,6 +47,11 @@ def refuse_undecryptable(view: Callable) -> Callable:
             return render(request, "people/undecryptable.html", {"problem": str(exc)}, status=500)
 
     return wrapper
+
+
+def _erased(request: HttpRequest, person: Person) -> HttpResponse:
+    """The page of an erased person: only that it was erased, and when (410 Gone)."""
+    return render(request, "people/person_erased.html", {"person": person}, status=410)
 
 
 def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -78,6 +86,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, pk) -> HttpResponse:
     """One person's record; every opening is written to the audit trail."""
     person = get_for_member(request, Person, pk=pk)
+    if person.is_erased:
+        return _erased(request, person)
     audit.record_read(
         "person.viewed", organisation=request.organisation, obj=person, request=request
     )
@@ -118,6 +128,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, pk) -> HttpResponse:
     """Change a person's details."""
     person = get_for_member(request, Person, pk=pk)
+    if person.is_erased:
+        return _erased(request, person)
     form = PersonForm(request.POST or None, initial=PersonForm.initial_for(person))
     if request.method == "POST" and form.is_valid():
         try:
@@ -139,6 +151,8 @@ def person_edit(request: HttpRequest, pk) -> HttpResponse:
 def document_add(request: HttpRequest, pk) -> HttpResponse:
     """Add a document (number and/or file) to a person."""
     person = get_for_member(request, Person, pk=pk)
+    if person.is_erased:
+        return _erased(request, person)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -182,3 +196,60 @@ def document_file(request: HttpRequest, pk) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@permission_required("people.erase_person")
+def person_erase(request: HttpRequest, pk) -> HttpResponse:
+    """Erase a person for good, after re-authentication and a stated reason."""
+    person = get_for_member(request, Person, pk=pk)
+    if person.is_erased:
+        return _erased(request, person)
+    # Fetched first, so that another organisation's id is a 404, not a re-authentication.
+    return _erase(request, person)
+
+
+@recent_authentication_required
+@refuse_undecryptable
+def _erase(request: HttpRequest, person: Person) -> HttpResponse:
+    form = ErasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            erase_person(
+                person, by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The person's data is erased."))
+            return redirect("people:detail", pk=person.pk)
+    return _render(request, "people/person_erase.html", {"person": person, "form": form})
+
+
+@permission_required("people.export_person")
+def person_export(request: HttpRequest, pk) -> HttpResponse:
+    """Subject access: everything held about a person, as PDF or JSON, after re-authentication."""
+    person = get_for_member(request, Person, pk=pk)
+    if person.is_erased:
+        return _erased(request, person)
+    return _export(request, person)
+
+
+@recent_authentication_required
+@refuse_undecryptable
+def _export(request: HttpRequest, person: Person) -> HttpResponse:
+    form = SubjectAccessForm(
+        request.POST or None, initial={"language": request.user.language, "format": "pdf"}
+    )
+    if request.method == "POST" and form.is_valid():
+        export = export_person(
+            person,
+            by=request.user,
+            fmt=form.cleaned_data["format"],
+            language=form.cleaned_data["language"],
+            request=request,
+        )
+        response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+    return _render(request, "people/person_export.html", {"person": person, "form": form})

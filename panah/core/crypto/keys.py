@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -414,11 +416,105 @@ def _remember(cache_key: tuple[bytes, bytes], key: DataKey) -> None:
     _data_keys[cache_key] = key
 
 
+# --- Data key shares (outside the database) ------------------------------------------------
+#
+# A data key written since shares exist is wrapped as SHARE_VERSION || 32 random bytes, and the
+# key that encrypts is HKDF(those bytes, salt = a 32-byte share kept in a file outside the
+# database). Erasure deletes the share file, so a copy of the database taken before the erasure
+# (which still holds the wrapped key, openable with the master key) no longer yields the key.
+# A wrapped key of exactly 32 bytes predates shares and is used as it is. The version byte is
+# inside the authenticated wrapping, so nobody can strip it to skip the share.
+
+SHARE_VERSION = b"\x02"
+_SHARE_NAME_CHARS = frozenset("0123456789abcdef")
+
+
+def shares_dir() -> Path:
+    """settings.DATA_KEY_SHARES_DIR, or data-key-shares/ beside the master keyring."""
+    configured = getattr(settings, "DATA_KEY_SHARES_DIR", None)
+    if configured:
+        return Path(configured)
+    return Path(settings.MASTER_KEY_FILE).parent / "data-key-shares"
+
+
+def share_path(data_key_id: str) -> Path:
+    """Where the share of one data key lives (one file per key, mode 0600)."""
+    if len(data_key_id) != 16 or not set(data_key_id) <= _SHARE_NAME_CHARS:
+        raise DecryptionError(f"{data_key_id!r} is not a data key id.")
+    return shares_dir() / data_key_id[:2] / data_key_id
+
+
+def _write_share(data_key_id: str) -> bytes:
+    share = os.urandom(KEY_BYTES)
+    path = share_path(data_key_id)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, share)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return share
+
+
+def _read_share(data_key_id: str, *, table: str, pk: object) -> bytes:
+    path = share_path(data_key_id)
+    try:
+        share = path.read_bytes()
+    except FileNotFoundError:
+        raise DecryptionError(
+            f"The key share of {table} row {pk} (data key {data_key_id}) is not in "
+            f"{shares_dir()}: the record was erased, or this is not the key share folder "
+            "that belongs to this database."
+        ) from None
+    except OSError as exc:
+        raise DecryptionError(
+            f"The key share {path} cannot be read: {exc.strerror or type(exc).__name__}."
+        ) from None
+    if len(share) != KEY_BYTES:
+        raise DecryptionError(f"The key share {path} is damaged ({len(share)} bytes).")
+    return share
+
+
+def _derive(material: bytes, share: bytes, data_key_id: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=KEY_BYTES,
+        salt=share,
+        info=f"panah/data-key/v2|{data_key_id}".encode(),
+    ).derive(material)
+
+
+def destroy_data_key_share(data_key_id: str) -> bool:
+    """Delete a data key's share file and forget the key in this process (erasure).
+
+    Returns False when there was no share (a key from before shares, or already destroyed).
+    """
+    marker = f"|key={data_key_id}|".encode()
+    for cache_key in [k for k in _data_keys if marker in k[0]]:
+        _data_keys.pop(cache_key, None)
+    path = share_path(data_key_id)
+    try:
+        # Overwrite before unlinking: cheap, and it defeats undelete on simple filesystems.
+        with open(path, "r+b") as fh:
+            fh.write(os.urandom(KEY_BYTES))
+            fh.flush()
+            os.fsync(fh.fileno())
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def new_data_key(*, organisation_id: int, table: str, pk: object) -> tuple[WrappedDataKey, DataKey]:
-    """A fresh data key for one record, wrapped by the organisation's active key."""
+    """A fresh data key for one record, wrapped by the organisation's active key.
+
+    Its share is written to the share folder first; the effective key needs both.
+    """
     org_key = active_organisation_key(organisation_id)
     data_key_id = secrets.token_hex(8)
     material = os.urandom(KEY_BYTES)
+    share = _write_share(data_key_id)
     aad = data_key_aad(
         organisation_id=organisation_id,
         table=table,
@@ -426,8 +522,8 @@ def new_data_key(*, organisation_id: int, table: str, pk: object) -> tuple[Wrapp
         data_key_id=data_key_id,
         org_key_id=org_key.key_id,
     )
-    wrapped = seal(org_key.aead, material, aad)
-    key = DataKey(bytes.fromhex(data_key_id), AESGCM(material))
+    wrapped = seal(org_key.aead, SHARE_VERSION + material, aad)
+    key = DataKey(bytes.fromhex(data_key_id), AESGCM(_derive(material, share, data_key_id)))
     _remember((aad, wrapped), key)
     return WrappedDataKey(data_key_id, org_key.key_id, wrapped), key
 
@@ -435,7 +531,10 @@ def new_data_key(*, organisation_id: int, table: str, pk: object) -> tuple[Wrapp
 def open_data_key(
     *, organisation_id: int, table: str, pk: object, stored: WrappedDataKey
 ) -> DataKey:
-    """Unwrap a record's data key (cached by wrapped bytes and their associated data)."""
+    """Unwrap a record's data key (cached by wrapped bytes and their associated data).
+
+    A key with a share needs its share file too: without it, DecryptionError (erased).
+    """
     aad = data_key_aad(
         organisation_id=organisation_id,
         table=table,
@@ -455,9 +554,21 @@ def open_data_key(
             f"The data key of {table} row {pk} does not open with organisation key "
             f"{stored.org_key_id}: it was altered or copied from another row."
         ) from None
-    key = DataKey(bytes.fromhex(stored.data_key_id), AESGCM(material))
+    key = data_key_from_unwrapped(material, stored.data_key_id, table=table, pk=pk)
     _remember((aad, wrapped), key)
     return key
+
+
+def data_key_from_unwrapped(
+    material: bytes, data_key_id: str, *, table: str, pk: object
+) -> DataKey:
+    """The data key from its unwrapped bytes: with its share from the share folder if it has one."""
+    if len(material) == KEY_BYTES + 1 and material[:1] == SHARE_VERSION:
+        share = _read_share(data_key_id, table=table, pk=pk)
+        material = _derive(material[1:], share, data_key_id)
+    elif len(material) != KEY_BYTES:
+        raise DecryptionError(f"The data key of {table} row {pk} has an unknown format.")
+    return DataKey(bytes.fromhex(data_key_id), AESGCM(material))
 
 
 def rewrap_data_key(

@@ -13,10 +13,10 @@ from django_scopes import scope
 from panah.core.crypto import MasterKeyError
 from panah.core.crypto.fields import decrypt_bytes, field_context
 from panah.core.crypto.keys import (
-    DataKey,
     clear_key_caches,
     current_keyring,
     data_key_aad,
+    data_key_from_unwrapped,
     read_keyring,
     unseal,
     unwrap_organisation_key,
@@ -76,8 +76,8 @@ def read_names_from_copy(copy, keyring) -> list[str]:
             data_key_id=data_key_id,
             org_key_id=org_key_id,
         )
-        data_key = DataKey(
-            bytes.fromhex(data_key_id), AESGCM(unseal(AESGCM(org_key), wrapped, aad))
+        data_key = data_key_from_unwrapped(
+            unseal(AESGCM(org_key), wrapped, aad), data_key_id, table="people_person", pk=pk
         )
         context = field_context("people_person", "family_name_latin", pk)
         names.append(decrypt_bytes(data_key, blob, context, where=str(pk)).decode())

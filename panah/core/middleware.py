@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -112,14 +111,23 @@ def _is_shut_to(membership: Membership) -> bool:
 
 
 def active_memberships(user) -> list[Membership]:
-    """The user's current memberships with their organisations and roles (two queries)."""
-    return list(
-        Membership.objects.with_scopes_disabled()
-        .filter(user=user, removed_at__isnull=True)
-        .select_related("organisation")
-        # The grants are the user's own, read before any organisation is in scope.
-        .prefetch_related(
-            Prefetch("grants", queryset=RoleGrant.objects.with_scopes_disabled().all())
-        )
-        .order_by("organisation__name")
+    """The user's current memberships with their organisations and roles, in one query.
+
+    Read from the role grants: an active membership always holds at least one role (removing
+    a member deletes their grants; changing roles refuses an empty set). This runs on every
+    request, so it is one join rather than a query and a prefetch.
+    """
+    grants = (
+        RoleGrant.objects.with_scopes_disabled()
+        .filter(membership__user=user, membership__removed_at__isnull=True)
+        .select_related("membership__organisation")
+        .order_by("membership__organisation__name", "membership_id")
     )
+    memberships: dict[int, Membership] = {}
+    roles: dict[int, set[str]] = {}
+    for grant in grants:
+        membership = memberships.setdefault(grant.membership_id, grant.membership)
+        roles.setdefault(grant.membership_id, set()).add(grant.role)
+    for membership_id, membership in memberships.items():
+        membership._roles = frozenset(roles[membership_id])
+    return list(memberships.values())

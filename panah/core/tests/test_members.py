@@ -68,7 +68,7 @@ def test_the_members_page_costs_the_same_queries_for_one_or_three_members(
 
     # Session, user, OTP device, the viewer's memberships and their grants; the members, their
     # grants, the open invitations. (The session is not rewritten within a minute of the last.)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get("/members/")
 
     assert len(response.context["members"]) == 1 + extra_members

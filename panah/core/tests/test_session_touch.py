@@ -54,7 +54,7 @@ def test_a_page_pushes_the_expiry_forward_once_it_is_a_minute_behind(caseworker_
 
 
 def test_a_change_to_the_session_is_always_written(caseworker_a, org_b, make_member, login_as):
-    make_member(org_b, [], email=caseworker_a.email)
+    make_member(org_b, ["caseworker"], email=caseworker_a.email)
     client = login_as(caseworker_a)
     client.get("/")
 

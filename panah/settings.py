@@ -312,6 +312,9 @@ REAUTH_MINUTES = env_int("PANAH_REAUTH_MINUTES", 5)
 # (a count of 0 turns the alert off).
 READ_ALERT_COUNT = env_int("PANAH_READ_ALERT_COUNT", 100)
 READ_ALERT_MINUTES = env_int("PANAH_READ_ALERT_MINUTES", 10)
+# Retention periods per record type, in months (`panah retention apply`). A person with no
+# case activity and no change for this long is erased (crypto-shredded).
+RETENTION_PERSON_MONTHS = env_int("PANAH_RETENTION_PERSON_MONTHS", 24)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ so a test of the test can prove a forgotten check is caught.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -103,8 +104,8 @@ def _evidence_sample(world: World, kind: str):
 
 
 def _people_sample(world: World, kind: str):
-    """A person of organisation A with a document that has an encrypted file (created once)."""
-    from panah.people.services import add_document, create_person
+    """A person of organisation A with a document (encrypted file) and a consent (created once)."""
+    from panah.people.services import add_document, create_person, record_consent
 
     if "person" not in world.objects_a:
         with scope(organisation=world.org_a):
@@ -118,7 +119,11 @@ def _people_sample(world: World, kind: str):
                 person=person, kind="other", by=None,
                 upload=b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n",
             )  # fmt: skip
-        world.objects_a.update(person=person, person_document=document)
+            consent = record_consent(
+                person=person, category="health", legal_basis="consent",
+                given_on=dt.date(2024, 1, 15), how_recorded="signed_form", by=None,
+            )  # fmt: skip
+        world.objects_a.update(person=person, person_document=document, consent=consent)
         world.markers_a.append("Person-A")
     return world.objects_a[kind]
 
@@ -131,6 +136,8 @@ URL_SAMPLES.update(
         "people:document_file": lambda w: {"pk": _people_sample(w, "person_document").pk},
         "people:erase": lambda w: {"pk": _people_sample(w, "person").pk},
         "people:export": lambda w: {"pk": _people_sample(w, "person").pk},
+        "people:add_consent": lambda w: {"pk": _people_sample(w, "person").pk},
+        "people:withdraw_consent": lambda w: {"pk": _people_sample(w, "consent").pk},
     }
 )
 

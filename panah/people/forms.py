@@ -9,7 +9,14 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import LANGUAGE_CHOICES, DocumentKind, Gender
+from .models import (
+    LANGUAGE_CHOICES,
+    ConsentCategory,
+    ConsentMethod,
+    DocumentKind,
+    Gender,
+    LegalBasis,
+)
 
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{6,32}$")
 
@@ -149,3 +156,25 @@ class SubjectAccessForm(forms.Form):
     format = forms.ChoiceField(
         label=_("Format"), choices=[("pdf", _("PDF (readable)")), ("json", _("JSON (complete)"))]
     )
+
+
+class ConsentForm(forms.Form):
+    """A consent or another legal basis for one category of a person's data."""
+
+    category = forms.ChoiceField(label=_("Category of data"), choices=ConsentCategory.choices)
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
+    given_on = forms.DateField(
+        label=_("Given or established on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    how_recorded = forms.ChoiceField(label=_("How it was recorded"), choices=ConsentMethod.choices)
+
+    def clean(self):
+        data = super().clean()
+        # Consent needs a trace the person gave it; the other bases do not rest on the person.
+        if (
+            data.get("legal_basis") == LegalBasis.CONSENT
+            and data.get("how_recorded") == ConsentMethod.NOT_APPLICABLE
+        ):
+            self.add_error("how_recorded", _("Say how the person gave their consent."))
+        return data

@@ -227,3 +227,90 @@ class PersonToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} token"
+
+
+class ConsentCategory(models.TextChoices):
+    """What the consent or legal basis covers: the GDPR art. 9 special categories, and contact."""
+
+    POLITICAL_OPINION = "political_opinion", _("Political opinion")
+    ETHNIC_ORIGIN = "ethnic_origin", _("Ethnic origin")
+    RELIGION = "religion", _("Religious or philosophical belief")
+    HEALTH = "health", _("Health")
+    CONTACT_DETAILS = "contact_details", _("Contact details")
+
+
+class LegalBasis(models.TextChoices):
+    CONSENT = "consent", _("Explicit consent (art. 6(1)(a) and 9(2)(a))")
+    VITAL_INTERESTS = "vital_interests", _("Vital interests (art. 9(2)(c))")
+    NOT_FOR_PROFIT = (
+        "not_for_profit",
+        _("Legitimate activities of a not-for-profit body (art. 9(2)(d))"),
+    )
+    LEGAL_CLAIMS = "legal_claims", _("Legal claims (art. 9(2)(f))")
+
+
+class ConsentMethod(models.TextChoices):
+    SIGNED_FORM = "signed_form", _("Signed form")
+    ORAL_WITH_WITNESS = "oral_with_witness", _("Oral, with a witness")
+    EMAIL = "email", _("Email")
+    WRITTEN_MESSAGE = "written_message", _("Written message (SMS, messaging app)")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable (another legal basis)")
+
+
+class ConsentRecord(models.Model):
+    """The legal basis on which one category of a person's data is held, and since when.
+
+    Holds no free text on purpose: every column is a code or a date, so nothing personal needs
+    encrypting and the record survives an erasure as a count.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    category = models.CharField(_("category"), max_length=32, choices=ConsentCategory.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=32, choices=LegalBasis.choices)
+    given_on = models.DateField(_("given or established on"))
+    how_recorded = models.CharField(
+        _("how it was recorded"), max_length=32, choices=ConsentMethod.choices
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["category", "-given_on"]
+        verbose_name = _("consent or legal basis")
+        verbose_name_plural = _("consents and legal bases")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(category__in=ConsentCategory.values),
+                name="consentrecord_category_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(legal_basis__in=LegalBasis.values),
+                name="consentrecord_legal_basis_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(how_recorded__in=ConsentMethod.values),
+                name="consentrecord_method_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_on__isnull=True)
+                | models.Q(withdrawn_on__gte=models.F("given_on")),
+                name="consentrecord_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"consent {str(self.pk)[:8]}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None

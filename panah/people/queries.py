@@ -12,7 +12,7 @@ from panah.core.crypto import blind_index
 from panah.core.crypto.keys import organisation_key
 from panah.core.models import Organisation, OrganisationKey
 
-from .models import Person, PersonDocument, PersonToken, TokenKind
+from .models import ConsentRecord, Person, PersonDocument, PersonToken, TokenKind
 
 LIST_FIELDS = (
     "id",
@@ -84,3 +84,10 @@ def search_people(organisation: Organisation, text: str) -> QuerySet[Person]:
 def person_documents(person: Person) -> QuerySet[PersonDocument]:
     """A person's documents, oldest first, with the person (whose key opens them)."""
     return PersonDocument.objects.filter(person=person).select_related("person")
+
+
+def person_consents(person: Person) -> QuerySet[ConsentRecord]:
+    """A person's consents and legal bases, by category, the current ones first."""
+    return ConsentRecord.objects.filter(person=person).order_by(
+        "category", "withdrawn_on", "-given_on"
+    )

@@ -5,6 +5,7 @@ Audit entries name the record and the fields touched, never their values.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,15 @@ from panah.core.crypto.files import EncryptedFileStore, clean_upload
 from panah.core.crypto.keys import active_organisation_key
 from panah.core.models import Organisation, User
 
-from .models import DocumentKind, Household, Person, PersonDocument, PersonToken, TokenKind
+from .models import (
+    ConsentRecord,
+    DocumentKind,
+    Household,
+    Person,
+    PersonDocument,
+    PersonToken,
+    TokenKind,
+)
 
 PERSONAL_FIELDS = (
     "given_name_fa",
@@ -240,3 +249,77 @@ def open_document(
         where=f"{document._meta.db_table} row {document.pk}",
     )
     return OpenedFile(data, document.content_type, document.original_name or "document")
+
+
+@transaction.atomic
+def record_consent(
+    *,
+    person: Person,
+    category: str,
+    legal_basis: str,
+    given_on: dt.date,
+    how_recorded: str,
+    by: User | None,
+    request: HttpRequest | None = None,
+) -> ConsentRecord:
+    """Record the legal basis (or consent) for one category of a person's data; audited by codes."""
+    if person.is_erased:
+        raise ValidationError(_("This person was erased."), code="erased")
+    if given_on > timezone.localdate():
+        raise ValidationError({"given_on": _("The date cannot be in the future.")}, code="future")
+    consent = ConsentRecord(
+        organisation_id=person.organisation_id,
+        person=person,
+        category=category,
+        legal_basis=legal_basis,
+        given_on=given_on,
+        how_recorded=how_recorded,
+        recorded_by=by,
+    )
+    consent.full_clean(exclude=["organisation", "person", "recorded_by"])
+    consent.save()
+    audit.record(
+        "consent.recorded",
+        organisation=person.organisation,
+        actor=by,
+        obj=consent,
+        request=request,
+        data={
+            "person": str(person.pk),
+            "category": category,
+            "legal_basis": legal_basis,
+            "how_recorded": how_recorded,
+        },
+    )
+    return consent
+
+
+@transaction.atomic
+def withdraw_consent(
+    *,
+    consent: ConsentRecord,
+    withdrawn_on: dt.date | None = None,
+    by: User | None,
+    request: HttpRequest | None = None,
+) -> ConsentRecord:
+    """Mark a consent as withdrawn from a date (today by default); the record itself stays."""
+    consent = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
+    withdrawn_on = withdrawn_on or timezone.localdate()
+    if consent.withdrawn_on is not None:
+        raise ValidationError(_("This consent was already withdrawn."), code="withdrawn")
+    if withdrawn_on < consent.given_on:
+        raise ValidationError(
+            _("A consent cannot be withdrawn before it was given."), code="before_given"
+        )
+    consent.withdrawn_on = withdrawn_on
+    consent.withdrawn_by = by
+    consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
+    audit.record(
+        "consent.withdrawn",
+        organisation=consent.organisation,
+        actor=by,
+        obj=consent,
+        request=request,
+        data={"person": str(consent.person_id), "category": consent.category},
+    )
+    return consent

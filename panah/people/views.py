@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,8 +27,15 @@ from panah.core.security import recent_authentication_required
 
 from . import queries, services
 from .erasure import erase_person
-from .forms import DocumentForm, ErasureForm, PersonForm, SearchForm, SubjectAccessForm
-from .models import Person, PersonDocument
+from .forms import (
+    ConsentForm,
+    DocumentForm,
+    ErasureForm,
+    PersonForm,
+    SearchForm,
+    SubjectAccessForm,
+)
+from .models import ConsentRecord, Person, PersonDocument
 from .subject_access import export_person
 
 logger = logging.getLogger(__name__)
@@ -98,6 +106,7 @@ def person_detail(request: HttpRequest, pk) -> HttpResponse:
             "person": person,
             "documents": queries.person_documents(person),
             "document_form": DocumentForm(),
+            "consents": queries.person_consents(person),
         },
     )
 
@@ -172,7 +181,12 @@ def document_add(request: HttpRequest, pk) -> HttpResponse:
     return _render(
         request,
         "people/person_detail.html",
-        {"person": person, "documents": queries.person_documents(person), "document_form": form},
+        {
+            "person": person,
+            "documents": queries.person_documents(person),
+            "document_form": form,
+            "consents": queries.person_consents(person),
+        },
     )
 
 
@@ -253,3 +267,38 @@ def _export(request: HttpRequest, person: Person) -> HttpResponse:
         response["Cache-Control"] = "no-store"
         return response
     return _render(request, "people/person_export.html", {"person": person, "form": form})
+
+
+@permission_required("people.manage_person")
+def consent_add(request: HttpRequest, pk) -> HttpResponse:
+    """Record a consent or another legal basis for one category of a person's data."""
+    person = get_for_member(request, Person, pk=pk)
+    if person.is_erased:
+        return _erased(request, person)
+    form = ConsentForm(request.POST or None, initial={"given_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_consent(
+                person=person, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The legal basis is recorded."))
+            return redirect("people:detail", pk=person.pk)
+    # The page shows no personal value: only the person's short id, never a name.
+    return render(request, "people/consent_form.html", {"person": person, "form": form})
+
+
+@permission_required("people.manage_person")
+@require_POST
+def consent_withdraw(request: HttpRequest, pk) -> HttpResponse:
+    """Mark a consent as withdrawn today."""
+    consent = get_for_member(request, ConsentRecord, pk=pk)
+    try:
+        services.withdraw_consent(consent=consent, by=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The consent is marked as withdrawn."))
+    return redirect("people:detail", pk=consent.person_id)

@@ -29,7 +29,7 @@ from panah.core import audit
 from panah.core.crypto.fields import EncryptedField
 from panah.core.models import User
 
-from .models import Person, PersonDocument
+from .models import ConsentRecord, Person, PersonDocument
 
 FORMATS = ("json", "pdf")
 FONT_FILE = Path(settings.BASE_DIR) / "static/vendor/vazirmatn/Vazirmatn-wght.woff2"
@@ -74,6 +74,10 @@ def collect(person: Person) -> dict[str, Any]:
             "person": _record(person),
             "documents": [
                 _record(d) for d in PersonDocument.objects.filter(person=person).order_by("pk")
+            ],
+            # What the person agreed to, and on which legal basis we hold each kind of data.
+            "consents": [
+                _record(c) for c in ConsentRecord.objects.filter(person=person).order_by("given_on")
             ],
             "cases": [],
         }

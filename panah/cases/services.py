@@ -365,7 +365,13 @@ def allowed_next_steps(case: Case, table: RuleTable | None = None) -> list[str]:
 
 def _locked(case: Case) -> Case:
     # Two members recording a step on the same case at once must not both pass the check.
-    return Case.objects.select_for_update().select_related("person", "organisation").get(pk=case.pk)
+    # Lock the case row only: on PostgreSQL a plain FOR UPDATE over the join also locks the
+    # organisation row, which every concurrent write touches, and deadlocks with the audit head.
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("person", "organisation")
+        .get(pk=case.pk)
+    )
 
 
 @transaction.atomic

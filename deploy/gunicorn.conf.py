@@ -1,0 +1,59 @@
+"""Gunicorn settings for Panah behind nginx (docs/deploy.md). Used by deploy/panah.service.
+
+Command-line options override these (the crash test binds to a loopback port this way).
+"""
+
+import multiprocessing
+import os
+
+# nginx talks to gunicorn over a Unix socket that only the two of them can reach.
+bind = os.environ.get("PANAH_GUNICORN_BIND", "unix:/run/panah/gunicorn.sock")
+# Threads share a worker's memory and its kept-open database connections: on a small server
+# two or three processes with a few threads each serve more than many processes.
+worker_class = "gthread"
+workers = int(os.environ.get("PANAH_GUNICORN_WORKERS", min(4, multiprocessing.cpu_count() + 1)))
+threads = int(os.environ.get("PANAH_GUNICORN_THREADS", 4))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then, so a slow leak can never grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# Only nginx on this machine may say which scheme and address the client used.
+forwarded_allow_ips = "127.0.0.1"
+proxy_allow_ips = "127.0.0.1"
+limit_request_line = 8190
+limit_request_fields = 100
+# No access log: it would hold every member's address and every URL (with record ids) again,
+# outside the audit trail. Errors go to the journal.
+accesslog = None
+errorlog = "-"
+loglevel = "warning"
+umask = 0o007  # the socket: panah and its group (nginx is added to it)
+proc_name = "panah"
+
+
+def on_starting(server):
+    """Before any worker starts: remove encrypted files a crash left without their row.
+
+    A file is written before its row commits; a killed server can leave one behind. At this
+    moment no request of this server is in flight, so every unreferenced file is such a leftover.
+    (With several application servers sharing one files folder, remove this hook and run
+    `sweep_orphaned_files(min_age_seconds=3600)` from a timer instead.)
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panah.settings")
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from panah.core.backup.files import sweep_orphaned_files
+
+    try:
+        removed = sweep_orphaned_files(min_age_seconds=0)
+    finally:
+        connections.close_all()  # never share a connection with the forked workers
+    if removed:
+        server.log.warning(
+            "Removed %d encrypted file(s) left by an interrupted write.", len(removed)
+        )

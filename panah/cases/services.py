@@ -19,7 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from panah.core import audit
-from panah.core.crypto.files import EncryptedFileStore, clean_upload
+from panah.core.crypto.files import (
+    EncryptedFileStore,
+    OpenedFile,
+    clean_upload,
+    open_document_file,
+)
 from panah.core.models import Membership, Organisation, User
 from panah.people.models import Person
 
@@ -581,13 +586,6 @@ def add_document(
     return document
 
 
-@dataclass(frozen=True)
-class OpenedFile:
-    data: bytes
-    content_type: str
-    name: str
-
-
 def open_document(
     *, document: CaseDocument, by: User | None, request: HttpRequest | None = None
 ) -> OpenedFile:
@@ -600,13 +598,7 @@ def open_document(
         request=request,
         data={"case": str(document.case_id)},
     )
-    data = EncryptedFileStore().open(
-        document.stored_file,
-        key=document.data_key(),
-        context=document.file_context(),
-        where=f"{document._meta.db_table} row {document.pk}",
-    )
-    return OpenedFile(data, document.content_type, document.original_name or "document")
+    return open_document_file(document)
 
 
 @transaction.atomic

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,7 +17,12 @@ from django.utils.translation import gettext as _
 
 from panah.core import audit
 from panah.core.crypto import blind_index
-from panah.core.crypto.files import EncryptedFileStore, clean_upload
+from panah.core.crypto.files import (
+    EncryptedFileStore,
+    OpenedFile,
+    clean_upload,
+    open_document_file,
+)
 from panah.core.crypto.keys import active_organisation_key
 from panah.core.models import Organisation, User
 
@@ -221,15 +225,6 @@ def add_document(
     return document
 
 
-@dataclass(frozen=True)
-class OpenedFile:
-    """A decrypted document file, ready to send."""
-
-    data: bytes
-    content_type: str
-    name: str
-
-
 def open_document(
     *, document: PersonDocument, by: User | None, request: HttpRequest | None = None
 ) -> OpenedFile:
@@ -242,13 +237,7 @@ def open_document(
         request=request,
         data={"person": str(document.person_id)},
     )
-    data = EncryptedFileStore().open(
-        document.stored_file,
-        key=document.data_key(),
-        context=document.file_context(),
-        where=f"{document._meta.db_table} row {document.pk}",
-    )
-    return OpenedFile(data, document.content_type, document.original_name or "document")
+    return open_document_file(document)
 
 
 @transaction.atomic

@@ -170,3 +170,26 @@ class EncryptedFileStore:
 
     def delete(self, name: str) -> None:
         self.path(name).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    """A decrypted document file, ready to send."""
+
+    data: bytes
+    content_type: str
+    name: str
+
+
+def open_document_file(document) -> OpenedFile:
+    """Decrypt the file of a document row (one with `stored_file`, `data_key()`, `file_context()`).
+
+    The caller audits the read: what counts as a sensitive read depends on the record.
+    """
+    data = EncryptedFileStore().open(
+        document.stored_file,
+        key=document.data_key(),
+        context=document.file_context(),
+        where=f"{document._meta.db_table} row {document.pk}",
+    )
+    return OpenedFile(data, document.content_type, document.original_name or "document")

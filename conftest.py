@@ -10,6 +10,7 @@ import itertools
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
@@ -26,6 +27,11 @@ def _fast_tests(settings, tmp_path):
     settings.AXES_ENABLED = False
     settings.MASTER_KEY_FILE = str(tmp_path / "master.key")
     settings.ENCRYPTED_FILES_DIR = str(tmp_path / "files")
+    # The active language is per thread: a test that switched to Dutch must not leave the
+    # next test on the same worker speaking Dutch.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint migrations-check test-sqlite test-postgres test-browser browsers messages lock bench clean
+.PHONY: install system-libs demo test lint migrations-check test-sqlite test-postgres test-browser browsers messages lock bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -16,7 +16,14 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+install: system-libs $(STAMP)
+
+# Debian's libraries that WeasyPrint loads at run time for the PDF exports: Pango, and
+# HarfBuzz's font subsetter (without it every PDF logs a warning and embeds whole fonts).
+system-libs:
+	@ldconfig -p | grep -q libharfbuzz-subset.so.0 && ldconfig -p | grep -q libpangoft2-1.0.so.0 \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 
 demo: install
 	PANAH_MODE=demo $(BIN)/panah migrate --noinput

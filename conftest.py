@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -30,6 +31,9 @@ def _fast_tests(settings, tmp_path):
     # The active language is per thread: a test that switched to Dutch must not leave the
     # next test on the same worker speaking Dutch.
     translation.activate(settings.LANGUAGE_CODE)
+    # Each test's database starts again from empty, ids and audit chains included, so a page
+    # cached by an earlier test (dashboard panels, menus) could match a later test's keys.
+    cache.clear()
     yield
     translation.deactivate()
 
@@ -81,7 +85,7 @@ def admin_b(org_b, make_member) -> User:
 def verified_client(user: User, client: Client | None = None) -> Client:
     """A client logged in as `user` who has passed the second factor."""
     client = client or Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="panah.core.backends.ModelBackend")
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     session = client.session
     session["otp_device_id"] = device.persistent_id

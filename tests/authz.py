@@ -216,7 +216,7 @@ def _client_for(user: User | None, *, verified: bool = True) -> Client:
     if verified:
         return verified_client(user)
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="panah.core.backends.ModelBackend")
     return client
 
 

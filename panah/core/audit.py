@@ -29,6 +29,7 @@ from django.utils.dateparse import parse_datetime
 from django_scopes import scopes_disabled
 
 from .models import AuditEntry, AuditHead, Organisation
+from .precompiled import PrecompiledQuery
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -43,6 +44,17 @@ def chain_name(organisation: Organisation | int | None) -> str:
         return SYSTEM_CHAIN
     org_id = organisation if isinstance(organisation, int) else organisation.pk
     return f"org-{org_id}"
+
+
+_HEAD_OF_CHAIN = PrecompiledQuery(
+    lambda chain: AuditHead.objects.filter(chain=chain), "precompiled-audit-chain"
+)
+
+
+def chain_position(organisation: Organisation | int | None) -> int:
+    """How many entries the organisation's chain holds: every audited write (or read) moves it."""
+    head = _HEAD_OF_CHAIN.first(chain_name(organisation))
+    return head.sequence if head is not None else 0
 
 
 def audit_keys() -> list[bytes]:

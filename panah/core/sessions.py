@@ -13,8 +13,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.sessions.backends import db
+from django.utils import timezone
+
+from .precompiled import PrecompiledQuery
 
 TOUCH_SECONDS = 60
+
+# Read on every signed-in request: compiled once (see core.precompiled).
+_SESSION_BY_KEY = PrecompiledQuery(
+    lambda key: db.SessionStore.get_model_class().objects.filter(session_key=key),
+    "precompiled-session-key",
+)
 
 
 class SessionStore(db.SessionStore):
@@ -25,7 +34,12 @@ class SessionStore(db.SessionStore):
         self._stored_expiry: dt.datetime | None = None
 
     def _get_session_from_db(self):
-        stored = super()._get_session_from_db()
+        # As Django's store: a missing or expired row is no session (the expiry is compared
+        # here rather than in SQL so that the query's parameters stay plain strings).
+        stored = _SESSION_BY_KEY.first(self.session_key, using=self.model.objects.db)
+        if stored is None or stored.expire_date <= timezone.now():
+            self._session_key = None
+            stored = None
         self._stored_expiry = stored.expire_date if stored is not None else None
         return stored
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 from .. import dates
 
@@ -17,6 +19,19 @@ def dual_date(value: dt.date | dt.datetime | None):
     """A <time> element: in Persian the Jalali date with the Gregorian date beside it."""
     if not value:
         return ""
+    if type(value) is dt.date:
+        # Lists repeat the same few days row after row; a day's element depends on nothing
+        # but the day and the language.
+        return _dual_date_of_day(value, get_language() or "")
+    return _dual_date(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _dual_date_of_day(value: dt.date, language: str):
+    return _dual_date(value)
+
+
+def _dual_date(value: dt.date | dt.datetime):
     # The machine-readable date must be the same day as the text: a moment is dated locally.
     iso = dates.local_date(value).isoformat()
     gregorian = dates.gregorian_text(value)

@@ -31,7 +31,7 @@ WRONG_SETUP_CODE_MESSAGE = "That code is not right. Check the time on your phone
 def password_only_client(user: User) -> Client:
     """A client that gave the right password and nothing more."""
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="panah.core.backends.ModelBackend")
     return client
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from .. import queries, services
 from ..access import get_for_member, permission_required, public, signed_in
-from ..dashboard import panels_for
+from ..dashboard import rendered_panels
 from ..forms import InviteForm, JoinForm, RolesForm
 from ..middleware import SESSION_ORG_KEY
 from ..models import Invitation, Membership
@@ -29,7 +29,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/dashboard.html",
-        {"panels": panels_for(request), "today": timezone.localdate()},
+        {"panels": rendered_panels(request), "today": timezone.localdate()},
     )
 
 
@@ -200,9 +200,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            auth_login(
-                request, membership.user, backend="django.contrib.auth.backends.ModelBackend"
-            )
+            auth_login(request, membership.user, backend="panah.core.backends.ModelBackend")
             request.session[SESSION_ORG_KEY] = invitation.organisation_id
             return redirect("core:two_factor_setup")
     return render(request, "core/join.html", {"invitation": invitation, "form": form})

@@ -1,0 +1,61 @@
+"""Precompiled per-request queries read the database afresh every time, like a queryset."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_scopes import scopes_disabled
+
+from panah.core.middleware import active_memberships
+from panah.core.models import Membership, Role, RoleGrant, User
+from panah.core.precompiled import PrecompiledQuery
+
+BY_EMAIL = PrecompiledQuery(lambda email: User.objects.filter(email=email), "sentinel@example.org")
+
+
+def test_it_yields_what_the_queryset_yields_with_the_callers_parameters(admin_a, caseworker_a):
+    found = BY_EMAIL("caseworker-a@example.org")
+
+    assert found == [caseworker_a]
+    # Values come back converted as a queryset gives them (dates aware, booleans bool).
+    expected = User.objects.get(pk=caseworker_a.pk)
+    assert found[0].date_joined == expected.date_joined
+    assert found[0].is_active is True
+    assert BY_EMAIL.first("admin-a@example.org") == admin_a
+    assert BY_EMAIL.first("nobody@example.org") is None
+
+
+def test_it_reads_the_database_on_every_call(caseworker_a):
+    assert BY_EMAIL.first("caseworker-a@example.org").is_active
+    User.objects.filter(pk=caseworker_a.pk).update(is_active=False)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert BY_EMAIL.first("caseworker-a@example.org").is_active is False
+    assert len(queries) == 1
+
+
+def test_a_sentinel_missing_from_the_query_is_refused_when_first_run(db):
+    query = PrecompiledQuery(lambda email: User.objects.all(), "sentinel@example.org")
+    with pytest.raises(ValueError, match="Sentinel"):
+        query("x@example.org")
+
+
+def test_memberships_come_with_organisation_and_roles_in_one_query(org_a, org_b, make_member):
+    user = make_member(org_a, [Role.ADMIN, Role.COORDINATOR], email="two@example.org")
+    make_member(org_b, [Role.CASEWORKER], email="two@example.org")
+
+    with CaptureQueriesContext(connection) as queries:
+        memberships = active_memberships(user)
+        names = [m.organisation.name for m in memberships]
+    assert len(queries) == 1
+    assert names == ["Organisation A", "Organisation B"]
+    assert [m.role_set() for m in memberships] == [
+        {Role.ADMIN, Role.COORDINATOR},
+        {Role.CASEWORKER},
+    ]
+
+    with scopes_disabled():
+        RoleGrant.objects.filter(membership__organisation=org_b).delete()
+        Membership.objects.filter(organisation=org_b).delete()
+    assert [m.organisation_id for m in active_memberships(user)] == [org_a.pk]

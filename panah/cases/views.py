@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from panah.core import audit
@@ -49,7 +53,9 @@ from .models import Case, CaseDocument, CaseStep
 from .ruletable import organisation_table, rule_versions
 from .statistics import table_rows, waiting_statistics
 
-PAGE_SIZE = 50
+# A phone screen's worth: a caseworker scrolls a short list, then pages.
+PAGE_SIZE = 25
+BLANK_FORM_SECONDS = 300
 
 
 def _case(request: HttpRequest, pk, permission: str = "cases.view_case") -> Case:
@@ -80,6 +86,24 @@ def _members(request):
 
     ids = queries.case_members(request.organisation.pk).values("user_id")
     return User.objects.filter(pk__in=ids).order_by("display_name", "email")
+
+
+def _blank_form(form_class, variant: str = "", **kwargs) -> SafeString:
+    """The HTML of an empty form, rendered once per language (and `variant`) for a while.
+
+    The case page offers five forms; Django's form templates made rendering them, empty and
+    identical every time, half the page's cost. A form with errors is rendered anew.
+    """
+    key = f"cases:blank-form:{form_class.__name__}:{get_language()}:{variant}"
+    html = cache.get(key)
+    if html is None:
+        html = form_class(**kwargs).as_div()
+        cache.set(key, html, timeout=BLANK_FORM_SECONDS)
+    return mark_safe(html)  # noqa: S308 (rendered by Django's escaping form templates)
+
+
+def _digest(value) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -191,11 +215,16 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
                 "stage": labels.step_label(case.stage) if case.stage else "",
                 "allowed": services.allowed_next_steps(case, table) if not case.ended else [],
                 "today": timezone.localdate(),
-                "note_form": NoteForm(),
-                "document_form": DocumentForm(),
-                "appointment_form": AppointmentForm(users=users),
-                "referral_form": ReferralForm(),
-                "residence_form": ResidenceForm(),
+                "note_form": _blank_form(NoteForm),
+                "document_form": _blank_form(DocumentForm),
+                # Its list of members is part of the form: the key names who is on it.
+                "appointment_form": _blank_form(
+                    AppointmentForm,
+                    _digest([(u.pk, u.display_name, u.email) for u in users]),
+                    users=users,
+                ),
+                "referral_form": _blank_form(ReferralForm),
+                "residence_form": _blank_form(ResidenceForm),
             },
         ).content
     )

@@ -182,6 +182,14 @@ class Invitation(models.Model):
             and self.expires_at > timezone.now()
         )
 
+    def is_addressed_to(self, user) -> bool:
+        """Whether `user`'s account has the email address this invitation was sent to.
+
+        Compared without regard to case, as at login: invitations keep addresses in lower case,
+        while an account made another way (the admin site, a script) may not.
+        """
+        return (user.email or "").strip().lower() == self.email.strip().lower()
+
 
 class AuditEntry(models.Model):
     """One line of an organisation's tamper-evident trail: who did what to which record.
@@ -282,3 +290,31 @@ class OrganisationKey(models.Model):
 
     def __str__(self) -> str:
         return self.key_id
+
+
+class UserSession(models.Model):
+    """A stored session and the user it logged in, recorded at login (`security.record_session`).
+
+    Ending a user's sessions (removal, emergency lock) deletes exactly the sessions named here,
+    instead of decoding every session in the database to find theirs. The row goes with its
+    session whenever the session is deleted through Django (logout, `clearsessions`, a new key
+    at login, `security.end_sessions_of`). There is no database constraint, so a session deleted
+    by other means leaves a stale row behind: harmless (deleting it again deletes nothing), and
+    swept at the user's next login.
+    """
+
+    session = models.OneToOneField(
+        "sessions.Session",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        db_constraint=False,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        # Never the key: a session key is as good as the member's password and code.
+        return f"a session of user {self.user_id}"

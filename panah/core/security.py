@@ -7,6 +7,8 @@
   must approve before it opens again.
 - Read bursts: a member reading more than PANAH_READ_ALERT_COUNT sensitive records within
   PANAH_READ_ALERT_MINUTES minutes alerts the organisation's admins, once per window.
+- Sessions by user: each login records its session's key against the user, so removal and
+  the lock end exactly that user's sessions without reading anyone else's.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from .models import (
     Role,
     UnlockApproval,
     User,
+    UserSession,
 )
 
 logger = logging.getLogger(__name__)
@@ -186,18 +189,50 @@ def organisation_admins(organisation: Organisation) -> list[User]:
         )
 
 
-def end_sessions_of(user_ids: Iterable[int]) -> int:
-    """Delete every stored session of these users in one pass; returns how many ended."""
+# --- Sessions of a user -------------------------------------------------------------------
+
+
+def record_session(*, request: HttpRequest, user: User) -> None:
+    """Remember that the request's session is `user`'s, so that it can be ended by user.
+
+    Called at every login (the `user_logged_in` signal), the one moment a session gains a user
+    or a new key. Also forgets the user's records whose session has ended meanwhile.
+    """
     from django.contrib.sessions.models import Session
 
-    wanted = {str(pk) for pk in user_ids}
-    doomed = [
-        session.pk
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if str(session.get_decoded().get("_auth_user_id")) in wanted
-    ]
-    Session.objects.filter(pk__in=doomed).delete()
-    return len(doomed)
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    if session.session_key is None:
+        # Logging in over another user's session empties it and gives it its key only when
+        # it is first saved (at the end of the response): save it now to know the key.
+        session.save()
+    UserSession.objects.update_or_create(session_id=session.session_key, defaults={"user": user})
+    # Looked up by key (the user's few records), so a login never reads the whole table.
+    keys = list(UserSession.objects.filter(user=user).values_list("session_id", flat=True))
+    live = Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+    gone = set(keys) - set(live.values_list("session_key", flat=True))
+    if gone:
+        UserSession.objects.filter(user=user, session_id__in=gone).delete()
+
+
+def end_sessions_of(user_ids: Iterable[int]) -> int:
+    """Delete every stored session of these users; returns how many were still open.
+
+    Only the sessions recorded at their login are touched (`UserSession`): nothing else is read
+    or decoded, however many sessions other people have open.
+    """
+    from django.contrib.sessions.models import Session
+
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return 0
+    recorded = UserSession.objects.filter(user_id__in=user_ids)
+    sessions = Session.objects.filter(session_key__in=recorded.values("session_id"))
+    still_open = sessions.filter(expire_date__gt=timezone.now()).count()
+    sessions.delete()  # their records go with them
+    recorded.delete()  # records whose session was already gone
+    return still_open
 
 
 @transaction.atomic

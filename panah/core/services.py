@@ -160,7 +160,16 @@ def find_invitation(token: str) -> Invitation | None:
         )
 
 
-@transaction.atomic
+class InvitationForAnotherAccount(ValidationError):
+    """The signed-in account's email address is not the one the invitation was sent to."""
+
+
+def _unusable_invitation() -> ValidationError:
+    return ValidationError(
+        _("This invitation link is not valid any more. Ask your administrator for a new one.")
+    )
+
+
 def accept_invitation(
     *,
     token: str,
@@ -170,7 +179,49 @@ def accept_invitation(
     password: str = "",
     request: HttpRequest | None = None,
 ) -> Membership:
-    """Use an invitation: join as `user`, or create the account first. Works once, before expiry."""
+    """Use an invitation: join as `user`, or create the account first. Works once, before expiry.
+
+    Only the account of the invited email address may use it: a link forwarded, leaked or
+    opened while signed in as someone else must not make that someone a member (and perhaps an
+    admin). Such an attempt changes nothing, is noted in the organisation's audit trail (the link
+    may be in wrong hands) and raises `InvitationForAnotherAccount`.
+    """
+    if user is not None:
+        invitation = find_invitation(token)
+        if invitation is None or not invitation.is_usable:
+            raise _unusable_invitation()
+        # The address of an invitation never changes, so this check needs no lock; it runs
+        # outside the transaction below so that the refusal's audit entry is kept.
+        if not invitation.is_addressed_to(user):
+            audit.record(
+                "member.invitation_refused",
+                organisation=invitation.organisation,
+                actor=user,
+                obj=invitation,
+                request=request,
+                data={"reason": "other_address"},
+            )
+            raise InvitationForAnotherAccount(
+                _(
+                    "This invitation was sent to another email address than the one you are "
+                    "logged in with."
+                ),
+                code="other_address",
+            )
+    return _accept_invitation(
+        token=token, user=user, display_name=display_name, password=password, request=request
+    )
+
+
+@transaction.atomic
+def _accept_invitation(
+    *,
+    token: str,
+    user: User | None,
+    display_name: str,
+    password: str,
+    request: HttpRequest | None,
+) -> Membership:
     with scopes_disabled():
         invitation = (
             Invitation.objects.select_for_update()
@@ -179,11 +230,7 @@ def accept_invitation(
             .first()
         )
         if invitation is None or not invitation.is_usable:
-            raise ValidationError(
-                _(
-                    "This invitation link is not valid any more. Ask your administrator for a new one."
-                )
-            )
+            raise _unusable_invitation()
         if user is None:
             if User.objects.filter(email__iexact=invitation.email).exists():
                 raise ValidationError(_("An account with this email exists already: log in first."))
@@ -287,15 +334,10 @@ def remove_member(*, membership: Membership, by: User, request: HttpRequest | No
 
 
 def end_sessions(user: User) -> int:
-    """Delete every stored session of this user; returns how many ended."""
-    from django.contrib.sessions.models import Session
+    """Delete every stored session of this user; returns how many were still open."""
+    from .security import end_sessions_of
 
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
+    return end_sessions_of([user.pk])
 
 
 def start_totp_enrolment(*, user: User) -> TOTPDevice:

@@ -1,15 +1,19 @@
-"""Audit entries for authentication events, which no service of ours performs."""
+"""Audit entries for authentication events, which no service of ours performs, and the record
+of each login's session (panah.core.security.record_session)."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from . import audit
+from .security import record_session
 
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
     audit.record("account.logged_in", organisation=None, actor=user, request=request)
+    # So that removal or the emergency lock can end this session without scanning them all.
+    record_session(request=request, user=user)
 
 
 @receiver(user_logged_out)

@@ -15,7 +15,7 @@ from django_scopes import scope, scopes_disabled
 from panah.core import services
 from panah.core.models import AuditEntry, Invitation, Membership, Role, RoleGrant, User
 
-from .helpers import PASSWORD, snapshot
+from .helpers import PASSWORD, confirmed_device, password_login, snapshot, totp_code
 
 INVALID_PAGE_MESSAGE = (
     "This invitation link is not valid any more: it was used already, it was revoked or it "
@@ -40,6 +40,12 @@ def issued(org_a, admin_a) -> services.IssuedInvitation:
 
 def join_form(name: str = "New Comer", password: str = NEW_PASSWORD) -> dict:
     return {"display_name": name, "password1": password, "password2": password}
+
+
+def address_to(issued: services.IssuedInvitation, email: str) -> None:
+    """Make the invitation one sent to `email` (as if the admin had typed that address)."""
+    with scopes_disabled():
+        Invitation.objects.filter(pk=issued.invitation.pk).update(email=email)
 
 
 def test_an_admin_invites_by_email_and_sees_the_link_once(admin_a, login_as):
@@ -264,6 +270,7 @@ def test_someone_with_an_account_is_asked_to_log_in_first(issued, admin_b):
 def test_a_logged_in_member_joins_a_second_organisation_with_their_account(
     issued, org_a, admin_b, login_as
 ):
+    address_to(issued, "admin-b@example.org")
     client = login_as(admin_b)
     assert "Join with this account?" in client.get(f"/join/{issued.token}/").content.decode()
 
@@ -286,6 +293,7 @@ def test_a_removed_member_can_be_invited_back(issued, org_a, admin_a, caseworker
         membership = Membership.objects.get(user=caseworker_a)
     with scope(organisation=org_a):
         services.remove_member(membership=membership, by=admin_a)
+    address_to(issued, "caseworker-a@example.org")
 
     services.accept_invitation(token=issued.token, user=caseworker_a)
 
@@ -329,6 +337,7 @@ def test_the_user_is_created_with_the_invited_address_not_a_typed_one(issued):
 def test_a_link_used_meanwhile_in_another_tab_is_refused_not_an_error(
     issued, admin_b, login_as, monkeypatch
 ):
+    address_to(issued, "admin-b@example.org")
     client = login_as(admin_b)
     stale = services.find_invitation(issued.token)
     services.accept_invitation(token=issued.token, user=admin_b)
@@ -340,3 +349,119 @@ def test_a_link_used_meanwhile_in_another_tab_is_refused_not_an_error(
     assert response.status_code == 410
     assert INVALID_PAGE_MESSAGE in response.content.decode()
     assert snapshot() == before
+
+
+# --- Only the invited address may use the link -------------------------------------------------
+
+WRONG_ACCOUNT_MESSAGE = (
+    "You are logged in as admin-b@example.org, but this invitation was sent to another email "
+    "address. This account cannot use it, and nothing was changed."
+)
+
+
+def test_a_signed_in_user_cannot_accept_an_invitation_sent_to_another_address(
+    issued, org_a, org_b, admin_b, login_as
+):
+    client = login_as(admin_b)
+    before = snapshot()
+
+    get = client.get(f"/join/{issued.token}/")
+    post = client.post(f"/join/{issued.token}/")
+
+    for response in (get, post):
+        assert response.status_code == 403
+        page = response.content.decode()
+        assert WRONG_ACCOUNT_MESSAGE in page
+        assert "To join, log out, then open the link in the invitation email again." in page
+        assert "Join with this account?" not in page
+    assert snapshot() == before
+    with scopes_disabled():
+        assert not Membership.objects.filter(user=admin_b, organisation=org_a).exists()
+        assert Invitation.objects.get(pk=issued.invitation.pk).is_usable
+        # The attempt is in the inviting organisation's trail: the link may be in wrong hands.
+        refused = AuditEntry.objects.get(action="member.invitation_refused")
+    assert (refused.organisation, refused.actor) == (org_a, admin_b)
+    assert refused.object_id == str(issued.invitation.pk)
+    assert refused.data == {"reason": "other_address"}
+    # Still signed in to their own organisation, where nothing changed either.
+    assert client.get("/").context["current_organisation"] == org_b
+
+
+def test_the_invited_person_can_still_use_a_link_another_account_was_refused(
+    issued, org_a, admin_b, login_as
+):
+    login_as(admin_b).post(f"/join/{issued.token}/")
+
+    response = Client().post(f"/join/{issued.token}/", join_form())
+
+    assert response["Location"] == "/account/second-factor/setup/"
+    with scopes_disabled():
+        assert Membership.objects.get(user__email="newcomer@example.org").organisation == org_a
+
+
+def test_the_service_refuses_another_account_whatever_the_caller(issued, admin_b):
+    before = snapshot()
+
+    with pytest.raises(services.InvitationForAnotherAccount) as refused:
+        services.accept_invitation(token=issued.token, user=admin_b)
+
+    assert refused.value.messages == [
+        "This invitation was sent to another email address than the one you are logged in with."
+    ]
+    assert snapshot() == before
+
+
+def test_the_invited_address_is_matched_whatever_its_case(
+    issued, org_a, org_b, make_member, login_as
+):
+    user = make_member(org_b, [Role.AUDITOR], email="NewComer@Example.org")
+
+    response = login_as(user).post(f"/join/{issued.token}/")
+
+    assert response["Location"] == "/"
+    with scopes_disabled():
+        assert set(
+            RoleGrant.objects.filter(membership__user=user, organisation=org_a).values_list(
+                "role", flat=True
+            )
+        ) == {"caseworker", "researcher"}
+
+
+def test_a_user_who_gave_only_a_password_passes_the_second_factor_before_joining(issued, admin_b):
+    address_to(issued, "admin-b@example.org")
+    client = Client()
+    client.force_login(admin_b, backend="panah.core.backends.ModelBackend")
+    before = snapshot_without_sessions()
+
+    for response in (client.get(f"/join/{issued.token}/"), client.post(f"/join/{issued.token}/")):
+        assert response.status_code == 302
+        assert response["Location"] == (f"/login/second-factor/?next=%2Fjoin%2F{issued.token}%2F")
+    assert snapshot_without_sessions() == before
+
+
+def snapshot_without_sessions() -> dict:
+    taken = snapshot()
+    del taken["sessions"]
+    return taken
+
+
+def test_someone_with_an_account_logs_in_from_the_link_and_comes_back_to_join(
+    issued, org_a, admin_b
+):
+    address_to(issued, "admin-b@example.org")
+    client = Client()
+    join_url = f"/join/{issued.token}/"
+    login_url = client.get(join_url).context["login_url"]
+
+    password_login(client, "admin-b@example.org", next=join_url)
+    device = confirmed_device(admin_b)
+    verified = client.post(
+        f"/login/second-factor/?next={join_url}", {"code": totp_code(device), "next": join_url}
+    )
+
+    assert login_url == f"/login/?next={join_url}"
+    assert verified["Location"] == join_url
+    assert "Join with this account?" in client.get(join_url).content.decode()
+    assert client.post(join_url)["Location"] == "/"
+    with scopes_disabled():
+        assert Membership.objects.filter(user=admin_b, organisation=org_a).exists()

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -166,9 +166,16 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             request, "core/invitation_invalid.html", {"invitation": invitation}, status=410
         )
     if request.user.is_authenticated:
+        if not request.user.is_verified():
+            # Joining with an existing account is joining as that account: the password alone
+            # (perhaps phished) must not be enough. Back here once the second factor is passed.
+            target = reverse("core:two_factor")
+            return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         if request.method == "POST":
             try:
                 services.accept_invitation(token=token, user=request.user, request=request)
+            except services.InvitationForAnotherAccount:
+                return _wrong_account(request, invitation)
             except ValidationError:
                 # Used or revoked since it was read above (two tabs, two clicks).
                 return render(
@@ -179,6 +186,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 request, _("Welcome to %(name)s.") % {"name": invitation.organisation.name}
             )
             return redirect("core:dashboard")
+        if not invitation.is_addressed_to(request.user):
+            return _wrong_account(request, invitation)
         return render(request, "core/join_existing.html", {"invitation": invitation})
     if services.account_exists(invitation.email):
         login_url = reverse("core:login") + "?next=" + reverse("core:join", args=[token])
@@ -204,3 +213,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             request.session[SESSION_ORG_KEY] = invitation.organisation_id
             return redirect("core:two_factor_setup")
     return render(request, "core/join.html", {"invitation": invitation, "form": form})
+
+
+def _wrong_account(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    """The refusal shown to a signed-in user whose address is not the invitation's."""
+    return render(request, "core/join_wrong_account.html", {"invitation": invitation}, status=403)

@@ -164,3 +164,56 @@ def test_a_postgresql_dump_holds_no_personal_value(org_a):
         assert b"Organisation A" in haystack  # the search does see plaintext
         assert leaks(haystack, values) == []
     assert leaks(files_bytes(), values) == []
+
+
+def test_an_evidence_upload_waiting_for_its_import_is_not_plaintext(org_a, make_member, settings):
+    """A researcher's upload waits between the dry run and the import, encrypted on disk."""
+    import csv
+    import io
+
+    from django.contrib.sessions.models import Session
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from conftest import verified_client
+    from panah.core.models import Role
+    from panah.evidence.services import create_source
+
+    settings.EVIDENCE_UPLOAD_DIR = Path(settings.ENCRYPTED_FILES_DIR).parent / "evidence-uploads"
+    researcher = make_member(org_a, [Role.RESEARCHER])
+    with scope(organisation=org_a):
+        source = create_source(organisation=org_a, name="HRANA", kind="ngo")
+    # Each refugee of PEOPLE as a report: their names in both scripts, as an import would hold.
+    values = []
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["source_reference", "name_as_written", "father_name", "date_as_written"])
+    for n, person in enumerate(PEOPLE, 1):
+        latin = f"{person['given_name_latin']} {person['family_name_latin']}"
+        persian = f"{person['given_name_fa']} {person['family_name_fa']}"
+        writer.writerow([f"R-{n}", latin, person["family_name_fa"], "2024-03-01"])
+        writer.writerow([f"R-{n}-fa", persian, person["family_name_fa"], "2024-03-01"])
+        values += [latin, persian, person["family_name_fa"]]
+    content = out.getvalue().encode()
+    assert leaks(content, values) == values  # the search finds them in the file sent
+    client = verified_client(researcher)
+
+    client.post(
+        reverse("evidence:import_upload"),
+        {"source": source.pk, "file": SimpleUploadedFile("executions.csv", content)},
+    )
+    response = client.post(
+        reverse("evidence:import_columns"),
+        {"column_0": "source_reference", "column_1": "name_as_written",
+         "column_2": "father_name", "column_3": "date_as_written"},
+    )  # fmt: skip
+    assert response.status_code == 302  # the dry run read the upload back
+
+    kept = [p for p in Path(settings.EVIDENCE_UPLOAD_DIR).rglob("*") if p.is_file()]
+    assert len(kept) == 1
+    assert leaks(kept[0].read_bytes(), values) == []
+    # Nor does the session that names the waiting upload hold what is in it.
+    sessions = b"".join(
+        repr(s.get_decoded()).encode() + s.session_data.encode() for s in Session.objects.all()
+    )
+    assert leaks(sessions, values) == []

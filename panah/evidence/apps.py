@@ -8,4 +8,4 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
-        from . import panels, rules  # noqa: F401
+        from . import panels, rules, signals  # noqa: F401

@@ -2,7 +2,8 @@
 
 Nothing here writes to the database: `services.import_reports` drives it inside a transaction.
 Files are checked before any row is read (size, encoding, zip bomb, declared sheet size) and
-then streamed, so memory stays bounded whatever the file's length. The column format is
+then streamed, so memory stays bounded whatever the file's length (a web upload, which never
+lies on disk as plaintext, is read from memory: at most MAX_FILE_BYTES). The column format is
 documented in docs/evidence-import.md.
 """
 
@@ -12,6 +13,7 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
@@ -48,6 +50,27 @@ FORMATS = ("csv", "xlsx", "json")
 
 class ImportRefused(Exception):
     """The whole file is refused (size, encoding, layout); the message says why and what to do."""
+
+
+# A file on disk (the command line), or a file's content in memory: a web upload is kept
+# encrypted between the import's steps and is read from its decrypted bytes, never from a
+# plaintext copy on disk.
+FileInput = str | os.PathLike | bytes
+
+
+def file_size(file: FileInput) -> int:
+    """The file's size in bytes."""
+    return len(file) if isinstance(file, bytes) else os.path.getsize(file)
+
+
+def open_binary(file: FileInput) -> io.BufferedIOBase:
+    """The file opened for reading bytes, from the disk or from memory."""
+    return io.BytesIO(file) if isinstance(file, bytes) else open(file, "rb")  # noqa: SIM115 (the caller closes it)
+
+
+def _open_text(file: FileInput, **options) -> io.TextIOWrapper:
+    """The file opened as UTF-8 text (a byte-order mark skipped), as `open` would."""
+    return io.TextIOWrapper(open_binary(file), encoding="utf-8-sig", **options)
 
 
 @dataclass(frozen=True)
@@ -230,9 +253,9 @@ def detect_format(file_name: str) -> str:
     raise ImportRefused("Give a .csv, .xlsx or .json file.")
 
 
-def check_file(path: str | os.PathLike, file_format: str) -> str:
+def check_file(path: FileInput, file_format: str) -> str:
     """Refuse a file too big, badly encoded or a zip bomb before reading it; return its SHA-256."""
-    size = os.path.getsize(path)
+    size = file_size(path)
     if size > MAX_FILE_BYTES:
         raise ImportRefused(
             f"The file is {size / MB:.1f} MB; the limit is {MAX_FILE_BYTES // MB} MB. "
@@ -245,11 +268,11 @@ def check_file(path: str | os.PathLike, file_format: str) -> str:
     return _sha256_and_encoding(path, check_utf8=file_format in ("csv", "json"))
 
 
-def _sha256_and_encoding(path: str | os.PathLike, *, check_utf8: bool) -> str:
+def _sha256_and_encoding(path: FileInput, *, check_utf8: bool) -> str:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     line, offset = 1, 0
-    with open(path, "rb") as f:
+    with open_binary(path) as f:
         head = f.read(4)
         if check_utf8 and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise ImportRefused(
@@ -280,14 +303,14 @@ def _sha256_and_encoding(path: str | os.PathLike, *, check_utf8: bool) -> str:
     return digest.hexdigest()
 
 
-def check_xlsx(path: str | os.PathLike) -> None:
+def check_xlsx(path: FileInput) -> None:
     """Refuse an XLSX whose zip would unpack to too much (a zip bomb), from its central directory.
 
     Python's zip reader stops at the size the directory declares, so a member that lies about
     its size fails its checksum instead of unpacking further.
     """
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_binary(path) as raw, zipfile.ZipFile(raw) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError):
         raise ImportRefused("This is not a valid .xlsx file (it is not a zip archive).") from None
@@ -317,7 +340,7 @@ RowResult = tuple[int, dict[str, str] | str]  # (row number, cells by column, or
 class Table:
     """A file's column names and an iterator over its rows, read lazily."""
 
-    def __init__(self, path: str | os.PathLike, file_format: str):
+    def __init__(self, path: FileInput, file_format: str):
         self.path = path
         self.format = file_format
         self.columns: list[str] = []
@@ -346,7 +369,7 @@ class Table:
 
     # CSV: UTF-8 with or without BOM; comma, semicolon (Excel in Belgium) or tab separated.
     def _open_csv(self) -> None:
-        handle = open(self.path, newline="", encoding="utf-8-sig")  # noqa: SIM115 (closed by close())
+        handle = _open_text(self.path, newline="")  # closed by close()
         self._close = handle.close
         first = handle.readline()
         delimiter = max((",", ";", "\t"), key=first.count)
@@ -391,7 +414,8 @@ class Table:
         import openpyxl
 
         try:
-            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            source = io.BytesIO(self.path) if isinstance(self.path, bytes) else self.path
+            workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise ImportRefused(f"The .xlsx file cannot be opened: {exc}") from None
         self._close = workbook.close
@@ -429,7 +453,7 @@ class Table:
 
     # JSON: a list of objects, decoded one object at a time.
     def _open_json(self) -> None:
-        handle = open(self.path, encoding="utf-8-sig")  # noqa: SIM115 (closed by close())
+        handle = _open_text(self.path)  # closed by close()
         self._close = handle.close
         objects = _json_objects(handle)
         first = next(objects, None)

@@ -105,7 +105,7 @@ def import_reports(
     *,
     organisation: Organisation,
     source: Source,
-    path: str | os.PathLike,
+    path: importing.FileInput,
     file_name: str,
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
@@ -117,7 +117,8 @@ def import_reports(
     """Import a file's reports all or nothing, or only check them (dry run); returns the batch.
 
     The batch records every attempt with its row-level report; reports are saved only when no
-    row has an error. A reference already imported for this source is left as it is.
+    row has an error. A reference already imported for this source is left as it is. `path` is
+    the file on disk, or its content in memory (a web upload, decrypted); `file_name` names it.
     """
     batch = ImportBatch(
         organisation=organisation,
@@ -132,7 +133,7 @@ def import_reports(
     with transaction.atomic():
         try:
             batch.file_format = importing.detect_format(file_name)
-            batch.file_size = os.path.getsize(path)
+            batch.file_size = importing.file_size(path)
             batch.sha256 = importing.check_file(path, batch.file_format)
         except ImportRefused as exc:
             batch.file_error = str(exc)
@@ -172,7 +173,7 @@ def import_reports(
 
 def _import_rows(
     batch: ImportBatch,
-    path: str | os.PathLike,
+    path: importing.FileInput,
     mapping: dict[str, str] | None,
     dry_run: bool,
     progress: Callable[[int], None] | None,

@@ -1,17 +1,16 @@
 """Pages of the evidence app: sources, reports, importing a file, the published figures register.
 
 Importing is four steps: upload (the file is checked and kept aside), map the columns, read the
-dry run's report, confirm. Between steps the pending upload lives in the member's session and a
-private file under var/; it is deleted once imported or replaced.
+dry run's report, confirm. Between steps the member's session names the pending upload, which is
+kept encrypted under the organisation's key (panah.evidence.uploads); it is deleted once
+imported or replaced, at logout, or after a day.
 """
 
 from __future__ import annotations
 
-import secrets
-import time
+import logging
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -21,14 +20,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from panah.core.access import get_for_member, permission_required
+from panah.core.crypto.errors import CryptoError
 
-from . import importing, queries, services
+from . import importing, queries, services, uploads
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
 from .forms import FIELD_LABELS, MappingForm, ReportFilterForm, SourceForm, UploadForm
 from .models import ImportBatch, ImportStatus, Report, Source
 
-PENDING = "evidence_import"
-STALE_SECONDS = 24 * 3600
+logger = logging.getLogger(__name__)
+
+PENDING = uploads.PENDING
 
 
 # --- Sources -------------------------------------------------------------------------------------
@@ -92,73 +93,63 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Import --------------------------------------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    path = Path(getattr(settings, "EVIDENCE_UPLOAD_DIR", settings.VAR_DIR / "evidence-uploads"))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
 def _pending(request: HttpRequest) -> dict | None:
     """The member's upload waiting for mapping or confirmation, in this organisation."""
     pending = request.session.get(PENDING)
     if not pending or pending.get("organisation") != request.organisation.pk:
         return None
-    if not _pending_path(pending).is_file():
+    if not uploads.is_kept(pending):
         return None
     return pending
 
 
-def _pending_path(pending: dict) -> Path:
-    # The token is ours (hex), never the uploaded name, so no path can be smuggled in.
-    return _upload_dir() / f"{pending['token']}.{pending['format']}"
-
-
 def _discard_pending(request: HttpRequest) -> None:
-    pending = request.session.pop(PENDING, None)
-    if pending and all(k in pending for k in ("token", "format")):
-        _pending_path(pending).unlink(missing_ok=True)
+    uploads.discard(request.session.pop(PENDING, None))
 
 
-def _remove_stale_uploads() -> None:
-    cutoff = time.time() - STALE_SECONDS
-    for path in _upload_dir().iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+def _pending_content(request: HttpRequest, pending: dict) -> bytes | None:
+    """The pending upload decrypted, or None (and it is discarded) when it does not open."""
+    try:
+        return uploads.read(request.organisation, pending)
+    except CryptoError as exc:
+        # Altered on disk, or its key is gone: fail closed, and let the member upload again.
+        logger.error("A pending evidence upload does not decrypt: %s", exc)
+        _discard_pending(request)
+        messages.error(
+            request, _("The file waiting to be imported cannot be read. Upload it again.")
+        )
+        return None
 
 
 @permission_required("evidence.import_reports")
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Step 1: choose the source and the file; it is checked before anything is read."""
+    uploads.remove_stale()
     form = UploadForm(
         request.POST or None, request.FILES or None, organisation=request.organisation
     )
     if request.method == "POST" and form.is_valid():
         _discard_pending(request)
-        _remove_stale_uploads()
         upload = form.cleaned_data["file"]
         file_format = importing.detect_format(upload.name)
-        pending = {
-            "organisation": request.organisation.pk,
-            "token": secrets.token_hex(16),
-            "format": file_format,
-            "file_name": Path(upload.name).name[:255],
-            "source": form.cleaned_data["source"].pk,
-        }
-        path = _pending_path(pending)
-        with open(path, "wb") as out:
-            path.chmod(0o600)
-            for chunk in upload.chunks():
-                out.write(chunk)
+        # Checked in memory (the form capped its size): only a file that passes is kept, and
+        # then only encrypted.
+        content = b"".join(upload.chunks())
         try:
-            importing.check_file(path, file_format)
-            with importing.Table(path, file_format) as table:
+            importing.check_file(content, file_format)
+            with importing.Table(content, file_format) as table:
                 columns = table.columns
         except importing.ImportRefused as exc:
-            path.unlink(missing_ok=True)
             form.add_error("file", str(exc))
         else:
-            pending["columns"] = columns
-            request.session[PENDING] = pending
+            request.session[PENDING] = {
+                "organisation": request.organisation.pk,
+                **uploads.keep(request.organisation, content),
+                "format": file_format,
+                "file_name": Path(upload.name).name[:255],
+                "source": form.cleaned_data["source"].pk,
+                "columns": columns,
+            }
             return redirect("evidence:import_columns")
     return render(
         request,
@@ -179,10 +170,13 @@ def import_columns(request: HttpRequest) -> HttpResponse:
     form = MappingForm(request.POST or None, columns=columns, initial_mapping=initial)
     if request.method == "POST" and form.is_valid():
         source = get_for_member(request, Source, pk=pending["source"])
+        content = _pending_content(request, pending)
+        if content is None:
+            return redirect("evidence:import_upload")
         batch = services.import_reports(
             organisation=request.organisation,
             source=source,
-            path=_pending_path(pending),
+            path=content,
             file_name=pending["file_name"],
             mapping=form.mapping,
             dry_run=True,
@@ -211,10 +205,13 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     if dry_run.status != ImportStatus.DRY_RUN:
         messages.error(request, _("Correct the file first: its dry run found errors."))
         return redirect("evidence:batch", pk=dry_run.pk)
+    content = _pending_content(request, pending)
+    if content is None:
+        return redirect("evidence:import_upload")
     batch = services.import_reports(
         organisation=request.organisation,
         source=dry_run.source,
-        path=_pending_path(pending),
+        path=content,
         file_name=pending["file_name"],
         mapping=pending["mapping"],
         by=request.user,

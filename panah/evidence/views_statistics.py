@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from panah.core import audit, disclosure
 from panah.core.access import permission_required
+from panah.core.security import recent_authentication_required
 
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
 from .charts import bar_chart
@@ -186,10 +187,12 @@ def _cell(value: Any, threshold: int) -> str:
     return f"< {threshold}" if value is None else str(value)
 
 
-@permission_required("evidence.view_evidence")
+@permission_required("evidence.export_statistics")
+@recent_authentication_required
 def statistics_download(request: HttpRequest) -> HttpResponse:
     """The page's tables as CSV, XLSX or PDF (?fmt=), with charts in the PDF; small cells
-    suppressed."""
+    suppressed. Needs a recent re-authentication, like every export: these are the
+    organisation's working figures, not what it published."""
     fmt = request.GET.get("fmt", "csv")
     if fmt not in FORMATS:
         raise Http404

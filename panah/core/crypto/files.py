@@ -9,18 +9,26 @@
   `<files dir>/<2 hex>/<32 random hex>`, mode 0600: the name on disk says nothing, and a file
   moved to another record fails to decrypt. The original name lives in an encrypted field.
 - Files are encrypted in one piece in memory, which the size limit keeps small.
+- `TemporaryFileStore` keeps an organisation's short-lived files (an evidence upload between
+  its dry run and its import) the same way, under a key derived from the organisation key,
+  since no record owns them yet.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
 import secrets
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
@@ -28,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from .errors import DecryptionError
 from .fields import decrypt_bytes, encrypt_bytes
-from .keys import DataKey
+from .keys import DataKey, active_organisation_key, organisation_key
 
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # The content types accepted, and the extension a download gets.
@@ -144,9 +152,12 @@ class EncryptedFileStore:
             raise DecryptionError(f"{name!r} is not the name of an encrypted file.")
         return self.location / name[:2] / name
 
-    def save(self, data: bytes, *, key: DataKey, context: bytes) -> str:
-        """Encrypt and write `data`; returns the random name to keep in the record."""
-        name = secrets.token_hex(16)
+    def save(self, data: bytes, *, key: DataKey, context: bytes, name: str | None = None) -> str:
+        """Encrypt and write `data`; returns the random name to keep in the record.
+
+        A caller whose associated data names the file chooses the name first (`new_name()`).
+        """
+        name = name or self.new_name()
         path = self.path(name)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -155,6 +166,11 @@ class EncryptedFileStore:
             fh.flush()
             os.fsync(fh.fileno())
         return name
+
+    @staticmethod
+    def new_name() -> str:
+        """A fresh random file name (128 bits: it says nothing and is never guessed)."""
+        return secrets.token_hex(16)
 
     def open(self, name: str, *, key: DataKey, context: bytes, where: str) -> bytes:
         """The decrypted content; DecryptionError when missing, truncated or altered."""
@@ -170,6 +186,90 @@ class EncryptedFileStore:
 
     def delete(self, name: str) -> None:
         self.path(name).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class TemporaryFile:
+    """What to remember (in a session) to read a temporary file back. Holds no secret."""
+
+    name: str
+    org_key_id: str
+
+
+class TemporaryFileStore:
+    """An organisation's files kept for hours, not for good, encrypted like record files.
+
+    No row owns such a file, so none has a data key: each is encrypted under a key derived
+    (HKDF-SHA256) from the organisation's key and the store's `purpose`, and its associated data
+    binds organisation, purpose and file name, so a file renamed, or moved to another
+    organisation or purpose, does not decrypt. The organisation key itself only ever wraps data
+    keys; the derived key is used for these files alone. Without the master key (outside the
+    database) the files are noise. Callers delete a file once used; `remove_expired` sweeps
+    the ones abandoned.
+    """
+
+    def __init__(self, location: str | os.PathLike, *, purpose: str) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", purpose):
+            raise ValueError(f"{purpose!r} is not a purpose name (lower-case letters, digits, -).")
+        self.files = EncryptedFileStore(location)
+        self.purpose = purpose
+
+    def save(self, data: bytes, *, organisation_id: int) -> TemporaryFile:
+        """Encrypt and write `data` under the organisation's active key; returns its reference."""
+        org_key = active_organisation_key(organisation_id)
+        name = self.files.new_name()
+        self.files.save(
+            data,
+            key=self._key(org_key),
+            context=self._context(organisation_id, name),
+            name=name,
+        )
+        return TemporaryFile(name, org_key.key_id)
+
+    def open(self, file: TemporaryFile, *, organisation_id: int) -> bytes:
+        """The decrypted content; DecryptionError when missing, altered, moved or keyless."""
+        # The key the file was written under, even if the organisation's key rotated since.
+        org_key = organisation_key(file.org_key_id, organisation_id=organisation_id)
+        return self.files.open(
+            file.name,
+            key=self._key(org_key),
+            context=self._context(organisation_id, file.name),
+            where=f"temporary {self.purpose} file",
+        )
+
+    def exists(self, name: str) -> bool:
+        """Whether the file is still on disk (False for a name that is not one of ours)."""
+        try:
+            return self.files.path(name).is_file()
+        except DecryptionError:
+            return False
+
+    def delete(self, name: str) -> None:
+        """Remove the file (nothing happens when it is already gone)."""
+        self.files.delete(name)
+
+    def remove_expired(self, *, max_age_seconds: float) -> int:
+        """Remove the files written more than `max_age_seconds` ago; returns how many."""
+        cutoff = time.time() - max_age_seconds
+        removed = 0
+        for path in self.files.location.glob("??/*"):
+            if _NAME.match(path.name) and path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    def _key(self, org_key) -> DataKey:
+        info = f"panah/temporary-file/v1|org-key={org_key.key_id}|purpose={self.purpose}"
+        material = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info.encode()).derive(
+            org_key.material
+        )
+        # The id written into each ciphertext names the organisation key and purpose, not a
+        # data key: it tells which key a file needs without saying anything secret.
+        key_id = hashlib.sha256(info.encode()).digest()[:8]
+        return DataKey(key_id, AESGCM(material))
+
+    def _context(self, organisation_id: int, name: str) -> bytes:
+        return f"temporary-file|{self.purpose}|org={organisation_id}|{name}".encode()
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
-from panah.core.models import Role
+from panah.core.models import AuditEntry, Role
+from panah.core.security import REAUTH_SESSION_KEY
+from panah.core.tests.helpers import PASSWORD, confirmed_device, totp_code, wrong_code
 from panah.evidence.demo import DEMO_SOURCES, _write_files
 from panah.evidence.linking import run_linkage
 from panah.evidence.models import ReviewDecision, ReviewPair, Victim
@@ -140,9 +144,17 @@ def test_the_estimate_is_shown_apart_with_its_interval_and_method(linked, resear
     assert "estimated: about" in text and "method" in text and "Warning:" in text
 
 
+def reauthenticated(client: Client) -> Client:
+    """The client as if its member had just given their password and code again."""
+    session = client.session
+    session[REAUTH_SESSION_KEY] = time.time()
+    session.save()
+    return client
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
 def test_downloads_suppress_small_cells(linked, researcher, login_as, fmt):
-    response = login_as(researcher).get(
+    response = reauthenticated(login_as(researcher)).get(
         reverse("evidence:statistics_download"), {"year": 2024, "fmt": fmt}
     )
     assert response.status_code == 200
@@ -159,8 +171,92 @@ def test_downloads_suppress_small_cells(linked, researcher, login_as, fmt):
 
 
 def test_an_unknown_download_format_is_not_found(researcher, login_as):
-    response = login_as(researcher).get(reverse("evidence:statistics_download"), {"fmt": "docx"})
+    response = reauthenticated(login_as(researcher)).get(
+        reverse("evidence:statistics_download"), {"fmt": "docx"}
+    )
     assert response.status_code == 404
+
+
+def exports(org) -> int:
+    with scopes_disabled():
+        return AuditEntry.objects.filter(
+            organisation=org, action="evidence.statistics_exported"
+        ).count()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+def test_a_download_needs_the_password_and_a_code_given_again(linked, researcher, login_as, fmt):
+    org, _pair = linked
+    client = login_as(researcher)
+    url = reverse("evidence:statistics_download")
+
+    refused = client.get(url, {"year": 2024, "fmt": fmt})
+
+    # Logging in does not count: the member is asked to confirm, and comes back to the file.
+    assert refused.status_code == 302
+    back_to = f"{url}?year=2024&fmt={fmt}"
+    assert refused["Location"] == f"/account/confirm/?{urlencode({'next': back_to})}"
+    assert exports(org) == 0
+    confirm = client.get(refused["Location"])
+    assert "Confirm it is you" in confirm.content.decode()
+    device = confirmed_device(researcher)
+    confirmed = client.post(
+        "/account/confirm/", {"password": PASSWORD, "code": totp_code(device), "next": back_to}
+    )
+    assert confirmed["Location"] == back_to
+
+    response = client.get(back_to)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="execution-statistics')
+    assert exports(org) == 1
+
+
+def test_a_wrong_code_opens_no_download(linked, researcher, login_as):
+    org, _pair = linked
+    client = login_as(researcher)
+    url = reverse("evidence:statistics_download")
+    client.post(
+        "/account/confirm/",
+        {"password": PASSWORD, "code": wrong_code(confirmed_device(researcher)), "next": url},
+    )
+
+    response = client.get(url, {"fmt": "csv"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/confirm/")
+    assert exports(org) == 0
+
+
+def test_a_stale_reauthentication_no_longer_opens_a_download(
+    linked, researcher, login_as, settings
+):
+    org, _pair = linked
+    client = login_as(researcher)
+    session = client.session
+    session[REAUTH_SESSION_KEY] = time.time() - settings.REAUTH_MINUTES * 60 - 1
+    session.save()
+
+    response = client.get(reverse("evidence:statistics_download"), {"fmt": "csv"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/confirm/")
+    assert exports(org) == 0
+
+
+def test_the_statistics_page_itself_needs_no_reauthentication(linked, researcher, login_as):
+    response = login_as(researcher).get(reverse("evidence:statistics"))
+
+    assert response.status_code == 200
+    assert 'href="/evidence/statistics/download/?fmt=csv' in response.content.decode()
+
+
+def test_a_caseworker_may_not_download_even_after_reauthenticating(linked, caseworker_a, login_as):
+    client = reauthenticated(login_as(caseworker_a))
+
+    response = client.get(reverse("evidence:statistics_download"), {"fmt": "csv"})
+
+    assert response.status_code == 403
 
 
 # --- The issue's "done when", through the pages ---------------------------------------------------

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
+import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -161,6 +165,11 @@ def test_a_report_shows_what_was_written_and_what_was_read(
 # --- The import in four steps -----------------------------------------------------------------
 
 
+def kept_files(settings) -> list[Path]:
+    """Every file in the folder where uploads wait between the import's steps."""
+    return sorted(p for p in Path(settings.EVIDENCE_UPLOAD_DIR).rglob("*") if p.is_file())
+
+
 def upload(client, source, path, name=None):
     with open(path, "rb") as fh:
         data = io.BytesIO(fh.read())
@@ -200,7 +209,7 @@ def test_upload_map_dry_run_then_confirm_imports_the_file_once(
         assert Report.objects.count() == 3
     assert confirmed["Location"] == reverse("evidence:batch", args=[done.pk])
     assert (done.status, done.created_count, done.imported_by) == ("imported", 3, researcher_a)
-    assert list((settings.EVIDENCE_UPLOAD_DIR).iterdir()) == []  # the kept file is gone
+    assert kept_files(settings) == []  # the kept file is gone
     # Confirming twice does nothing more.
     again = client.post(reverse("evidence:import_confirm"))
     assert again["Location"] == reverse("evidence:import_upload")
@@ -264,7 +273,7 @@ def test_an_upload_that_is_not_a_spreadsheet_is_refused_on_the_form(
     fake.write_bytes(b"not a zip")
     response = upload(login_as(researcher_a), source_a, fake)
     assert "This is not a valid .xlsx file (it is not a zip archive)." in response.content.decode()
-    assert list(settings.EVIDENCE_UPLOAD_DIR.iterdir()) == []
+    assert kept_files(settings) == []
 
 
 def test_an_oversized_upload_is_refused_on_the_form(
@@ -282,6 +291,133 @@ def test_an_oversized_upload_is_refused_on_the_form(
 def test_the_column_step_without_an_upload_sends_back_to_the_first_step(researcher_a, login_as):
     response = login_as(researcher_a).get(reverse("evidence:import_columns"))
     assert response["Location"] == reverse("evidence:import_upload")
+
+
+# --- The kept upload: encrypted at rest, deleted once used or stale --------------------------------
+
+SECRET_ROW = row(
+    source_reference="HRANA-2024-0717",
+    name_as_written="Zahra Kazemi-Tabrizi",
+    father_name="Abdolhossein",
+    date_as_written="2024-07-17",
+)
+
+
+def columns_step(client):
+    return client.post(
+        reverse("evidence:import_columns"),
+        {"column_0": "source_reference", "column_1": "name_as_written",
+         "column_2": "father_name", "column_3": "gender", "column_4": "charge_category",
+         "column_5": "date_as_written"},
+    )  # fmt: skip
+
+
+def test_the_upload_waits_encrypted_and_private_between_the_steps(
+    researcher_a, login_as, source_a, org_a, settings, write_csv
+):
+    path = write_csv([SECRET_ROW])
+    client = login_as(researcher_a)
+
+    upload(client, source_a, path)
+    [kept] = kept_files(settings)
+    before_dry_run = kept.read_bytes()
+    response = columns_step(client)
+    assert response.status_code == 302
+
+    # Through the dry run, only ciphertext is on disk: no cell, no header, not the file's name.
+    assert kept_files(settings) == [kept]
+    for raw in (before_dry_run, kept.read_bytes()):
+        assert path.read_bytes() not in raw
+        for value in ("Zahra Kazemi-Tabrizi", "HRANA-2024-0717", "Abdolhossein", "name_as_written"):
+            assert value.encode() not in raw
+            assert value.encode("utf-16-le") not in raw
+    assert "reports" not in kept.name and not kept.name.endswith(".csv")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(Path(settings.EVIDENCE_UPLOAD_DIR).stat().st_mode) == 0o700
+    # The dry run read it back, and so does the import.
+    with scope(organisation=org_a):
+        assert ImportBatch.objects.get().status == "dry_run"
+    client.post(reverse("evidence:import_confirm"))
+    with scope(organisation=org_a):
+        assert Report.objects.get().name_as_written == "Zahra Kazemi-Tabrizi"
+    assert kept_files(settings) == []
+
+
+def test_a_new_upload_replaces_and_deletes_the_waiting_one(
+    researcher_a, login_as, source_a, settings, write_csv
+):
+    client = login_as(researcher_a)
+    upload(client, source_a, write_csv([row()], name="first.csv"))
+    [first] = kept_files(settings)
+
+    upload(client, source_a, write_csv([row(source_reference="R-2")], name="second.csv"))
+
+    [second] = kept_files(settings)
+    assert second != first and not first.exists()
+
+
+def test_logging_out_deletes_the_waiting_upload(
+    researcher_a, login_as, source_a, settings, write_csv
+):
+    client = login_as(researcher_a)
+    upload(client, source_a, write_csv([row()]))
+    assert len(kept_files(settings)) == 1
+
+    client.post(reverse("core:logout"))
+
+    assert kept_files(settings) == []
+
+
+def test_an_upload_left_for_a_day_is_deleted_when_the_import_page_is_next_opened(
+    researcher_a, org_a, make_member, login_as, source_a, settings, write_csv
+):
+    client = login_as(researcher_a)
+    upload(client, source_a, write_csv([row()]))
+    [kept] = kept_files(settings)
+    a_day_ago = time.time() - 24 * 3600 - 1
+    os.utime(kept, (a_day_ago, a_day_ago))
+
+    # Anyone importing (here a colleague) sweeps it away.
+    login_as(make_member(org_a, [Role.RESEARCHER])).get(reverse("evidence:import_upload"))
+
+    assert kept_files(settings) == []
+    response = client.get(reverse("evidence:import_columns"), follow=True)
+    assert response.redirect_chain == [(reverse("evidence:import_upload"), 302)]
+    assert "Upload a file first." in response.content.decode()
+
+
+def test_a_plaintext_upload_left_by_an_earlier_version_is_deleted_at_once(
+    researcher_a, login_as, settings
+):
+    folder = Path(settings.EVIDENCE_UPLOAD_DIR)
+    folder.mkdir(parents=True)
+    left = folder / ("0123456789abcdef" * 2 + ".csv")
+    left.write_text("source_reference,name_as_written\nR-1,Zahra Kazemi-Tabrizi\n")
+
+    login_as(researcher_a).get(reverse("evidence:import_upload"))
+
+    assert not left.exists()
+
+
+def test_an_upload_altered_on_disk_is_refused_and_nothing_is_imported(
+    researcher_a, login_as, source_a, org_a, settings, write_csv
+):
+    client = login_as(researcher_a)
+    upload(client, source_a, write_csv([SECRET_ROW]))
+    [kept] = kept_files(settings)
+    raw = bytearray(kept.read_bytes())
+    raw[40] ^= 0xFF
+    kept.write_bytes(bytes(raw))
+
+    response = columns_step(client)
+
+    assert response["Location"] == reverse("evidence:import_upload")
+    page = client.get(response["Location"]).content.decode()
+    assert "The file waiting to be imported cannot be read. Upload it again." in page
+    with scope(organisation=org_a):
+        assert not ImportBatch.objects.exists()
+    assert kept_files(settings) == []
+    assert "evidence_import" not in client.session
 
 
 # --- Published figures ------------------------------------------------------------------------

@@ -217,3 +217,11 @@ def test_an_evidence_upload_waiting_for_its_import_is_not_plaintext(org_a, make_
         repr(s.get_decoded()).encode() + s.session_data.encode() for s in Session.objects.all()
     )
     assert leaks(sessions, values) == []
+
+
+def test_no_accepted_upload_is_spooled_to_a_plaintext_temporary_file(settings):
+    """Django writes uploads above FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file in clear."""
+    from panah.core.crypto.files import max_upload_bytes
+    from panah.evidence.importing import MAX_FILE_BYTES
+
+    assert max(MAX_FILE_BYTES, max_upload_bytes()) < settings.FILE_UPLOAD_MAX_MEMORY_SIZE

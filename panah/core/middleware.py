@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django_otp.middleware import OTPMiddleware
 from django_scopes import scope
@@ -30,6 +31,14 @@ class OrganisationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        response = self._respond(request)
+        if request.user.is_authenticated:
+            # Nothing a member sees may stay in a browser's or a proxy's cache: a shared
+            # computer's back button, or a download's copy, would show it to the next person.
+            add_never_cache_headers(response)
+        return response
+
+    def _respond(self, request):
         request.membership = None
         request.organisation = None
         request.organisation_locked = False

@@ -46,3 +46,10 @@ def test_new_roles_change_the_menu_and_the_panels_at_once(org_a, admin_a, make_m
     page = client.get("/").content.decode()
     assert 'href="/members/"' in page
     assert 'id="panel-members"' in page
+
+
+def test_no_page_a_member_sees_may_be_kept_by_a_browser_or_proxy(admin_a, login_as):
+    for path in ("/", "/members/", "/bare-path-that-is-not-found/"):
+        response = login_as(admin_a).get(path)
+        assert "no-store" in response["Cache-Control"], path
+        assert "private" in response["Cache-Control"], path

@@ -53,3 +53,41 @@ def test_no_page_a_member_sees_may_be_kept_by_a_browser_or_proxy(admin_a, login_
         response = login_as(admin_a).get(path)
         assert "no-store" in response["Cache-Control"], path
         assert "private" in response["Cache-Control"], path
+
+
+def _nonce_and_token(page: str) -> tuple[str, str]:
+    import re
+
+    nonce = re.search(r'nonce="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    return nonce, token
+
+
+def test_a_dashboard_from_the_cache_has_its_own_nonce_and_a_working_csrf_token(admin_a, login_as):
+    from django.test import Client
+
+    client = login_as(admin_a, Client(enforce_csrf_checks=True))
+    first = client.get("/")
+    second = client.get("/")
+    assert first.context is not None and second.context is None  # the second was not rendered
+
+    nonce, token = _nonce_and_token(second.content.decode())
+    assert nonce != _nonce_and_token(first.content.decode())[0]
+    assert f"'nonce-{nonce}'" in second["Content-Security-Policy"]
+    assert "\x00" not in second.content.decode()
+    # The token written into the cached copy is accepted: the member can log out from it.
+    response = client.post("/logout/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302  # logged out
+
+
+def test_waiting_messages_are_shown_and_never_cached(org_a, admin_a, caseworker_a, login_as):
+    client = login_as(admin_a)
+    client.get("/")  # cached now
+    with scopes_disabled():
+        membership = Membership.objects.get(user=caseworker_a)
+    client.post(f"/members/{membership.pk}/roles/", {"roles": ["caseworker", "auditor"]})
+
+    page = client.get("/").content.decode()  # the message from the roles page is waiting
+    assert "Roles saved." in page
+    assert "Roles saved." not in client.get("/").content.decode()

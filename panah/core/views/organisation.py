@@ -15,22 +15,27 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import queries, services
+from .. import audit, queries, services
 from ..access import get_for_member, permission_required, public, signed_in
-from ..dashboard import rendered_panels
+from ..dashboard import PANEL_SECONDS, rendered_panels
 from ..forms import InviteForm, JoinForm, RolesForm
 from ..middleware import SESSION_ORG_KEY
 from ..models import Invitation, Membership
+from ..pagecache import member_page
 
 
 @permission_required("core.view_dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The home page: one panel for each of the member's roles, each saying what to do next."""
-    return render(
-        request,
-        "core/dashboard.html",
-        {"panels": rendered_panels(request), "today": timezone.localdate()},
-    )
+    today = timezone.localdate()
+
+    def draw(extra: dict) -> HttpResponse:
+        context = {"panels": rendered_panels(request), "today": today, **extra}
+        return render(request, "core/dashboard.html", context)
+
+    # The page every member opens first and most often: kept while nothing it shows changed.
+    position = audit.chain_position(request.organisation)
+    return member_page(request, [today, position], draw, seconds=PANEL_SECONDS)
 
 
 @signed_in

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db import NotSupportedError
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
 
 from panah.core.models import Membership, Role
 
@@ -201,10 +202,45 @@ def case_members(organisation_id: int) -> QuerySet[Membership]:
     )
 
 
-def waiting_rows(organisation_id: int) -> list[tuple]:
-    """(registered_on, first decision or None, procedure, nationality, ended) of every case."""
-    return list(
-        Case.objects.filter(organisation_id=organisation_id).values_list(
-            "registered_on", "first_decision_on", "procedure", "nationality", "ended"
+class DayNumber(Func):
+    """A date as its day number, Python's `date.toordinal()`, computed by the database (NULL
+    stays NULL): the waiting-time statistics read 100,000 dates without building a `date`
+    object for each. Written for the two databases Panah runs on."""
+
+    arity = 1
+    output_field = IntegerField()
+    # 719,163 is date(1970, 1, 1).toordinal(); counting from 1970 keeps clear of old calendars.
+    _TEMPLATES = {
+        "sqlite": "(CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER) + 719163)",
+        "postgresql": "((%(expressions)s) - DATE '1970-01-01' + 719163)",
+    }
+
+    @property
+    def convert_value(self):
+        return self._convert_value_noop  # the database gives an integer already: no int() per row
+
+    def as_sql(self, compiler, connection, **extra_context):
+        template = self._TEMPLATES.get(connection.vendor)
+        if template is None:
+            raise NotSupportedError(f"DayNumber is not written for {connection.vendor}.")
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+
+def waiting_columns(
+    organisation_id: int,
+) -> tuple[list[int], list[int | None], list[str], list[str]]:
+    """The cases that count in the waiting times, as four columns: the day number
+    (`date.toordinal()`) of the registration, of the first decision (None while waiting), the
+    procedure and the nationality. A case that ended without a decision is left out.
+
+    One query, unordered (sorting 100,000 rows would be wasted), no per-value conversion.
+    """
+    rows = list(
+        Case.objects.filter(organisation_id=organisation_id)
+        .exclude(ended=True, first_decision_on__isnull=True)
+        .order_by()
+        .values_list(
+            DayNumber("registered_on"), DayNumber("first_decision_on"), "procedure", "nationality"
         )
     )
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]

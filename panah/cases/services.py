@@ -7,9 +7,11 @@ form shows each message beside the field it names.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from panah.core import audit
+from panah.core.crypto import keys
 from panah.core.crypto.files import (
     EncryptedFileStore,
     OpenedFile,
@@ -67,6 +70,10 @@ def _today() -> dt.date:
 
 
 def _active_member(organisation: Organisation, user: User, roles=CASE_ROLES) -> Membership:
+    current = _in_bulk(organisation.pk)
+    checked = (user.pk, frozenset(roles))
+    if current is not None and checked in current.members:
+        return current.members[checked]
     membership = (
         Membership.objects.filter(organisation=organisation, user=user, removed_at__isnull=True)
         .prefetch_related("grants")
@@ -77,7 +84,59 @@ def _active_member(organisation: Organisation, user: User, roles=CASE_ROLES) -> 
             _("%(name)s is not a caseworker, coordinator or administrator here.")
             % {"name": user.display_name or user.email}
         )
+    if current is not None:
+        current.members[checked] = membership
     return membership
+
+
+# --- many writes in one transaction ---------------------------------------------------------
+
+
+@dataclass
+class _Bulk:
+    organisation_id: int
+    table: RuleTable
+    members: dict[tuple[int, frozenset], Membership] = field(default_factory=dict)
+
+
+_bulk: ContextVar[_Bulk | None] = ContextVar("panah_cases_bulk", default=None)
+
+
+def _in_bulk(organisation_id: int) -> _Bulk | None:
+    current = _bulk.get()
+    return current if current is not None and current.organisation_id == organisation_id else None
+
+
+@contextlib.contextmanager
+def bulk(organisation: Organisation) -> Iterator[None]:
+    """Many writes for one organisation in the current transaction (an import of thousands of
+    rows): what each write would read again is read once.
+
+    - the rule table in force, and whether a member may follow cases (once per member);
+    - the organisation's active key (panah.core.crypto.keys.batch, which also locks it against
+      a key rotation until the transaction ends, and syncs the key shares together);
+    - the head of the organisation's audit chain (panah.core.audit.batch: written once at the
+      end, not after every entry).
+
+    Held in a context variable for this block only, and it must run inside transaction.atomic():
+    on SQLite nobody else writes until the transaction ends (IMMEDIATE transactions); on
+    PostgreSQL a change another member commits meanwhile (a rule edited, a member removed)
+    applies as if it had come just after the import.
+    """
+    if _in_bulk(organisation.pk) is not None:
+        yield
+        return
+    with keys.batch(organisation.pk), audit.batch(organisation):
+        token = _bulk.set(_Bulk(organisation.pk, organisation_table(organisation.pk)))
+        try:
+            yield
+        finally:
+            _bulk.reset(token)
+
+
+def _table(organisation_id: int) -> RuleTable:
+    current = _in_bulk(organisation_id)
+    return current.table if current is not None else organisation_table(organisation_id)
 
 
 # --- opening and assigning ------------------------------------------------------------------
@@ -123,7 +182,7 @@ def open_case(
         accelerated=accelerated,
         registered_on=registered_on,
         language=language,
-        rule_table=table_label(organisation_table(organisation.pk)),
+        rule_table=table_label(_table(organisation.pk)),
         nationality=nationality[:64],
         external_reference=external_reference.strip()[:64],
         opened_by=by,

@@ -77,7 +77,7 @@ def create_person(
     person = Person(organisation=organisation, household=household, created_by=by, **details)
     _require_a_name(person)
     person.save()
-    reindex_person(person)
+    reindex_person(person, new=True)
     audit.record(
         "person.created",
         organisation=organisation,
@@ -116,19 +116,24 @@ def update_person(
     return changed
 
 
-def reindex_person(person: Person) -> int:
-    """Rewrite the person's blind-index tokens (names and document numbers); returns how many."""
+def reindex_person(person: Person, *, new: bool = False) -> int:
+    """Rewrite the person's blind-index tokens (names and document numbers); returns how many.
+
+    `new`: the person was just created, so has neither documents nor tokens to read or delete
+    (two queries fewer per person, which an import of thousands of people feels).
+    """
     org_key = active_organisation_key(person.organisation_id)
     tokens = {
         (TokenKind.NAME, t)
         for t in blind_index.name_tokens(*(getattr(person, f) for f in NAME_FIELDS))
     }
-    numbers = PersonDocument.objects.filter(person=person).exclude(document_number=None)
-    for document in numbers.select_related("person"):
-        token = blind_index.document_token(document.document_number)
-        if token:
-            tokens.add((TokenKind.DOCUMENT, token))
-    PersonToken.objects.filter(person=person).delete()
+    if not new:
+        numbers = PersonDocument.objects.filter(person=person).exclude(document_number=None)
+        for document in numbers.select_related("person"):
+            token = blind_index.document_token(document.document_number)
+            if token:
+                tokens.add((TokenKind.DOCUMENT, token))
+        PersonToken.objects.filter(person=person).delete()
     PersonToken.objects.bulk_create(
         PersonToken(
             organisation_id=person.organisation_id,

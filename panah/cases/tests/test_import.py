@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
-from django_scopes import scope
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django_scopes import scope, scopes_disabled
 from openpyxl import Workbook
 
 from panah.cases.importing import RowError, import_cases, parse_date
 from panah.cases.models import Case
+from panah.core import audit
+from panah.core.models import AuditEntry, Role, RoleGrant
 from panah.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +146,105 @@ def test_the_import_page_shows_the_report(admin_a, login_as):
     page = response.content.decode()
     assert response.status_code == 200
     assert "nothing was imported" in page and "registered_on" in page
+
+
+# --- at scale: what each row costs ------------------------------------------------------------
+
+
+def _rows(n: int, first: int = 1) -> str:
+    lines = ["external_reference,given_name_latin,registered_on,caseworker_email"]
+    lines += [f"S-{i},Reza,2024-03-05,caseworker-a@example.org" for i in range(first, first + n)]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_key_rule_table_and_members_are_read_once_per_import_not_per_row(
+    org_a, admin_a, caseworker_a
+):
+    """A lookup per row made an import of 10,000 rows read the active key 20,000 times."""
+    once = ("core_organisationkey", "cases_ruletableedit", "core_membership", "core_rolegrant")
+
+    def lookups(n: int, first: int) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            report = run(org_a, admin_a, _rows(n, first))
+        assert report.created == n, report.errors
+        selects = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+        return sum(1 for sql in selects if any(f'FROM "{table}"' in sql for table in once))
+
+    lookups(1, first=100)  # the organisation's first key is created by the first import
+    assert lookups(2, first=1) == lookups(6, first=10)
+
+
+def test_an_imports_audit_trail_verifies_and_a_refused_import_leaves_nothing_in_it(
+    org_a, admin_a, caseworker_a
+):
+    chain = audit.chain_name(org_a)
+    run(org_a, admin_a, _rows(3))
+    with scopes_disabled():
+        before = AuditEntry.objects.filter(chain=chain).count()
+    # Row 3 names no caseworker of the organisation: found only when its case is opened.
+    broken = _rows(3, first=10).replace(
+        "S-12,Reza,2024-03-05,caseworker-a", "S-12,Reza,2024-03-05,admin-a"
+    )
+    with scopes_disabled():
+        RoleGrant.objects.filter(membership__user=admin_a).update(role=Role.AUDITOR)
+    report = run(org_a, admin_a, broken)
+    assert not report.saved and [e.row for e in report.errors] == [4]
+    with scopes_disabled():
+        assert AuditEntry.objects.filter(chain=chain).count() == before
+    assert audit.verify_chain(chain) is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite runs one writing transaction at a time: a rotation cannot overlap an import",
+)
+def test_a_key_rotation_during_an_import_waits_and_then_rewraps_the_imported_people(org_a):
+    """The import holds the organisation's active key for its whole transaction; a rotation
+    started meanwhile must not leave the import's people under the key it retires."""
+    from panah.cases.services import bulk
+    from panah.core.crypto.keys import active_organisation_key
+    from panah.core.crypto.rotation import rotate_organisation_key
+    from panah.people.services import create_person
+
+    old_key = active_organisation_key(org_a.pk).key_id
+    started, finish, rotated = threading.Event(), threading.Event(), threading.Event()
+    failures = []
+
+    def importing():
+        try:
+            with scope(organisation=org_a), transaction.atomic(), bulk(org_a):
+                # Nothing written yet (so no audit entry locks the organisation's chain): only
+                # the lock on the key keeps the rotation waiting.
+                started.set()
+                finish.wait(10)
+                create_person(organisation=org_a, by=None, given_name_latin="Imported")
+                create_person(organisation=org_a, by=None, given_name_latin="Imported too")
+        except Exception as exc:  # reported below, in the test's thread
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    def rotating():
+        try:
+            started.wait(10)
+            rotate_organisation_key(org_a)
+            rotated.set()
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=importing), threading.Thread(target=rotating)]
+    for thread in threads:
+        thread.start()
+    assert started.wait(10)
+    assert not rotated.wait(0.5), "the rotation did not wait for the import's transaction"
+    finish.set()
+    for thread in threads:
+        thread.join(20)
+    assert not failures and rotated.is_set()
+    with scope(organisation=org_a):
+        keys_used = set(Person.objects.values_list("data_key_org_key_id", flat=True))
+        assert Person.objects.count() == 2
+    assert old_key not in keys_used and len(keys_used) == 1

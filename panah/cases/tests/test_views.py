@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django_scopes import scope
 
 from panah.cases import services
@@ -258,6 +258,77 @@ def test_the_case_page_query_count_does_not_grow_with_its_notes(
         services.add_note(case=case, text="two", by=caseworker_a)
         services.add_note(case=case, text="three", by=caseworker_a)
     assert _count(client, url("detail", pk=case.pk)) == one
+
+
+def test_the_coordinators_board_of_every_deadline_makes_the_same_number_of_queries(
+    make_case, coordinator_a, login_as, today
+):
+    steps = [lodged(today - dt.timedelta(days=100)), refusal(today - dt.timedelta(days=2))]
+    make_case(steps=steps)
+    client = login_as(coordinator_a)
+    _count(client, url("deadlines") + "?all=1")
+    one = _count(client, url("deadlines") + "?all=1")
+    make_case(steps=steps)
+    make_case(steps=steps)
+    assert _count(client, url("deadlines") + "?all=1") == one
+
+
+def _add_one_of_each(case, by, today, n: int) -> None:
+    """A note, a document, an appointment, a referral and a chosen residence (the n-th)."""
+    services.add_note(case=case, text=f"note {n}", by=by)
+    services.add_document(case=case, upload=b"%PDF-1.4\n%%EOF\n", by=by, description=f"{n}")
+    services.schedule_appointment(
+        case=case, kind="lawyer", starts_at=timezone.now() + dt.timedelta(days=n), by=by
+    )
+    services.make_referral(
+        case=case, kind="lawyer", recipient=f"Maître {n}", by=by, consent_on=today,
+        consent_how="signed_form", consent_scope="the file",
+    )  # fmt: skip
+    services.record_chosen_residence(
+        case=case, address=f"Rue {n}", valid_from=today - dt.timedelta(days=n),
+        communicated_how="other", by=by,
+    )  # fmt: skip
+
+
+def test_the_case_page_query_count_does_not_grow_with_its_history_and_work(
+    make_case, caseworker_a, login_as, org_a, today
+):
+    steps = [lodged(today - dt.timedelta(days=100))]
+    case = make_case(caseworkers=[caseworker_a], steps=steps)
+    client = login_as(caseworker_a)
+    with scope(organisation=org_a):
+        _add_one_of_each(case, caseworker_a, today, 1)
+    _count(client, url("detail", pk=case.pk))
+    one = _count(client, url("detail", pk=case.pk))
+    with scope(organisation=org_a):
+        services.record_step(case=case, by=caseworker_a, step=refusal(today - dt.timedelta(days=2)))
+        _add_one_of_each(case, caseworker_a, today, 2)
+        _add_one_of_each(case, caseworker_a, today, 3)
+    page = client.get(url("detail", pk=case.pk)).content.decode()
+    assert "Maître 3" in page and "note 3" in page
+    assert _count(client, url("detail", pk=case.pk)) == one
+
+
+def test_the_calendar_makes_the_same_number_of_queries_for_1_and_3_appointments(
+    make_case, caseworker_a, login_as, org_a
+):
+    case = make_case(caseworkers=[caseworker_a])
+    client = login_as(caseworker_a)
+
+    def schedule(n: int) -> None:
+        with scope(organisation=org_a):
+            services.schedule_appointment(
+                case=case, kind="lawyer", starts_at=timezone.now() + dt.timedelta(days=n),
+                by=caseworker_a,
+            )  # fmt: skip
+
+    schedule(1)
+    _count(client, url("calendar"))
+    one = _count(client, url("calendar"))
+    schedule(2)
+    schedule(3)
+    assert client.get(url("calendar")).content.count(b"BEGIN:VEVENT") == 3
+    assert _count(client, url("calendar")) == one
 
 
 def test_the_dashboard_shows_the_casework_panels(make_case, caseworker_a, coordinator_a, login_as):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -57,27 +56,54 @@ class Curve:
 
 def kaplan_meier(spells: Sequence[Spell], as_of: dt.date, group: Hashable = None) -> Curve:
     """The curve for one set of spells; a case not finished by `as_of` is censored there."""
-    durations = np.empty(len(spells), dtype=float)
-    finished = np.empty(len(spells), dtype=float)
-    for i, s in enumerate(spells):
-        done = s.end is not None and s.end <= as_of
-        end = s.end if done else as_of
-        durations[i] = max((end - s.start).days, 0)
-        finished[i] = 1.0 if done else 0.0
+    starts, ends = spell_days(spells)
+    return kaplan_meier_days(starts, ends, as_of, group)
+
+
+def spell_days(spells: Sequence[Spell]) -> tuple[np.ndarray, np.ndarray]:
+    """The spells as two columns of day numbers (date.toordinal()): starts, and ends with NaN
+    where the case still waits."""
+    starts = np.fromiter((s.start.toordinal() for s in spells), dtype=float, count=len(spells))
+    ends = np.fromiter(
+        (np.nan if s.end is None else s.end.toordinal() for s in spells),
+        dtype=float,
+        count=len(spells),
+    )
+    return starts, ends
+
+
+def kaplan_meier_days(
+    starts: np.ndarray, ends: np.ndarray, as_of: dt.date, group: Hashable = None
+) -> Curve:
+    """`kaplan_meier` over columns of day numbers (see `spell_days`): no Python loop per case."""
+    durations, finished = _durations(starts, ends, as_of.toordinal())
+    return _curve(durations, finished, group)
+
+
+def _durations(starts: np.ndarray, ends: np.ndarray, as_of: int) -> tuple[np.ndarray, np.ndarray]:
+    # NaN (no decision yet) compares false: still waiting, censored on the as-of date.
+    with np.errstate(invalid="ignore"):
+        done = ends <= as_of
+    durations = np.maximum(np.where(done, ends, as_of) - starts, 0.0)
+    return durations, done.astype(float)
+
+
+def _curve(durations: np.ndarray, finished: np.ndarray, group: Hashable) -> Curve:
+    cases = len(durations)
     n_finished = int(finished.sum())
-    if len(spells) == 0:
+    if cases == 0:
         return Curve(group, 0, 0, 0, (), (), None, None, None)
     if n_finished == 0:
-        return Curve(group, len(spells), 0, len(spells), (0,), (1.0,), None, None, None)
+        return Curve(group, cases, 0, cases, (0,), (1.0,), None, None, None)
     sf = SurvfuncRight(durations, finished)
     median, low, high = _median_with_interval(sf)
     return Curve(
         group=group,
-        cases=len(spells),
+        cases=cases,
         finished=n_finished,
-        still_waiting=len(spells) - n_finished,
-        days=tuple(int(t) for t in sf.surv_times),
-        still_waiting_share=tuple(float(p) for p in sf.surv_prob),
+        still_waiting=cases - n_finished,
+        days=tuple(sf.surv_times.astype(int).tolist()),
+        still_waiting_share=tuple(sf.surv_prob.astype(float).tolist()),
         median_days=median,
         median_low=low,
         median_high=high,
@@ -106,16 +132,39 @@ def curves_by(
 ) -> list[Curve]:
     """One curve per group, largest first; groups below the disclosure threshold are withheld
     when the result leaves the organisation."""
-    groups: dict[Hashable, list[Spell]] = defaultdict(list)
-    for s in spells:
-        groups[s.group].append(s)
+    spells = list(spells)
+    starts, ends = spell_days(spells)
+    index: dict[Hashable, int] = {}
+    codes = np.fromiter(
+        (index.setdefault(s.group, len(index)) for s in spells), dtype=np.intp, count=len(spells)
+    )
+    return curves_by_days(starts, ends, codes, list(index), as_of, for_publication=for_publication)
+
+
+def curves_by_days(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    codes: np.ndarray,
+    groups: Sequence[Hashable],
+    as_of: dt.date,
+    *,
+    for_publication: bool = False,
+) -> list[Curve]:
+    """`curves_by` over columns (see `spell_days`): spell i belongs to `groups[codes[i]]`."""
+    durations, finished = _durations(starts, ends, as_of.toordinal())
+    # One stable sort splits every group at once, instead of one pass over all cases per group.
+    order = np.argsort(codes, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=len(groups)))))
     k = threshold()
     curves = []
-    for key, members in groups.items():
+    for code, key in enumerate(groups):
+        members = order[bounds[code] : bounds[code + 1]]
+        if len(members) == 0:
+            continue
         if for_publication and len(members) < k:
             curves.append(Curve(key, 0, 0, 0, (), (), None, None, None, withheld=True))
             continue
-        curves.append(kaplan_meier(members, as_of, key))
+        curves.append(_curve(durations[members], finished[members], key))
     return sorted(curves, key=lambda c: (c.withheld, -c.cases, str(c.group)))
 
 
@@ -128,18 +177,28 @@ def backlog(
     spells: Iterable[Spell], months: Sequence[dt.date], *, for_publication: bool = False
 ) -> list[tuple[dt.date, int | None]]:
     """How many cases were waiting at the end of each given day (None if below the threshold)."""
-    spells = list(spells)
-    starts = np.array(sorted(s.start.toordinal() for s in spells))
-    ends = np.array(sorted(s.end.toordinal() for s in spells if s.end is not None))
+    starts, ends = spell_days(list(spells))
+    return backlog_days(starts, ends, months, for_publication=for_publication)
+
+
+def backlog_days(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    months: Sequence[dt.date],
+    *,
+    for_publication: bool = False,
+) -> list[tuple[dt.date, int | None]]:
+    """`backlog` over columns of day numbers (see `spell_days`)."""
+    starts = np.sort(starts)
+    ends = np.sort(ends[~np.isnan(ends)])
+    days = np.array([day.toordinal() for day in months], dtype=float)
+    started = np.searchsorted(starts, days, side="right")
+    waiting = started - np.searchsorted(ends, days, side="right")
     k = threshold()
-    result = []
-    for day in months:
-        o = day.toordinal()
-        waiting = int(
-            np.searchsorted(starts, o, side="right") - np.searchsorted(ends, o, side="right")
-        )
-        result.append((day, None if for_publication and 0 < waiting < k else waiting))
-    return result
+    return [
+        (day, None if for_publication and 0 < n < k else n)
+        for day, n in zip(months, waiting.tolist(), strict=True)
+    ]
 
 
 def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:

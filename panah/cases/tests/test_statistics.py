@@ -8,9 +8,13 @@ import io
 import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
 from openpyxl import load_workbook
 
+from panah.cases import queries
+from panah.cases.models import Case
 from panah.cases.statistics import table_rows, waiting_statistics
 from panah.core.security import REAUTH_SESSION_KEY
 
@@ -76,3 +80,43 @@ def test_the_csv_and_xlsx_exports_apply_the_threshold(six_cases, coordinator_a, 
     book = load_workbook(io.BytesIO(client.get("/cases/statistics/waiting-times.xlsx").content))
     values = [list(r) for r in book.active.iter_rows(values_only=True)]
     assert [v for v in values if v[1] == "Afghan"][0][:3] == ["nationality", "Afghan", "< 5"]
+
+
+def test_the_waiting_columns_are_day_numbers_and_leave_out_cases_ended_undecided(
+    make_case, org_a, today
+):
+    """The database computes the day numbers (on SQLite and PostgreSQL alike): date.toordinal()."""
+    registered = today - dt.timedelta(days=300)
+    decided = registered + dt.timedelta(days=100)
+    make_case(registered_on=registered, steps=[lodged(registered), refusal(decided)])
+    make_case(registered_on=registered, steps=[lodged(registered)])  # still waiting: no end
+    withdrawn = make_case(registered_on=registered, steps=[lodged(registered)])
+    with scope(organisation=org_a):
+        Case.objects.filter(pk=withdrawn.pk).update(ended=True)
+        starts, ends, procedures, nationalities = queries.waiting_columns(org_a.pk)
+    assert starts == [registered.toordinal()] * 2
+    assert sorted(ends, key=lambda e: e or 0) == [None, decided.toordinal()]
+    assert procedures == ["first", "first"] and nationalities == ["Iranian", "Iranian"]
+
+
+def test_the_statistics_page_makes_the_same_number_of_queries_for_more_cases(
+    six_cases, make_case, coordinator_a, login_as, today
+):
+    client = login_as(coordinator_a)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/cases/statistics/").status_code == 200
+        return len(captured)
+
+    count()
+    six = count()
+    for _ in range(6):
+        make_case(registered_on=today - dt.timedelta(days=30), nationality="Syrian")
+    assert count() == six
+
+
+def test_an_organisation_without_cases_has_empty_statistics(org_a, today):
+    with scope(organisation=org_a):
+        stats = waiting_statistics(org_a.pk, as_of=today)
+    assert (stats.cases, stats.by_procedure, stats.by_month, stats.backlog) == (0, [], [], [])

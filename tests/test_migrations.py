@@ -34,6 +34,7 @@ from panah.core.crypto.fields import (
     field_context,
 )
 from panah.core.crypto.keys import WrappedDataKey, clear_key_caches, new_data_key, open_data_key
+from panah.core.recovery_codes import candidate_digests, code_digest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -121,6 +122,10 @@ class Loaded:
     # (app_label.model, pk, field name, value): every encrypted value written
     sealed: list[tuple[str, object, str, object]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # The recovery codes a member wrote down, by user id; and whether a state has hashed them
+    # (after which no state may hold them in clear again, whichever way the migrations go).
+    recovery_codes: dict[int, list[str]] = field(default_factory=dict)
+    codes_hashed: bool = False
 
 
 def seal(model, row, name: str, value, key, loaded: Loaded) -> None:
@@ -178,6 +183,7 @@ def load(apps) -> Loaded:
     loaded.chains.append(
         append_audit(apps, org.pk, "organisation.created", "core.organisation", org.pk)
     )
+    load_recovery_codes(apps, loaded.users[0], loaded)
 
     if has(apps, "people.Person"):
         Person = apps.get_model("people.Person")
@@ -229,6 +235,55 @@ def load(apps) -> Loaded:
     return loaded
 
 
+RECOVERY_CODES = ["k7wq3dxa", "p2mzt5rb", "h4nc6yve"]
+
+
+def load_recovery_codes(apps, user_id: int, loaded: Loaded) -> None:
+    """A member's unused recovery codes, stored as the state stores them (clear, or hashed)."""
+    if has(apps, "core.RecoveryCode"):
+        device = build(apps.get_model("core.RecoveryCodeDevice"), user_id=user_id, name="recovery")
+        for code in RECOVERY_CODES:
+            build(apps.get_model("core.RecoveryCode"), device_id=device.pk,
+                  digest=code_digest(user_id, code))  # fmt: skip
+    elif has(apps, "otp_static.StaticToken"):
+        StaticDevice = apps.get_model("otp_static.StaticDevice")
+        device = StaticDevice._base_manager.create(user_id=user_id, name="recovery", confirmed=True)
+        for code in RECOVERY_CODES:
+            apps.get_model("otp_static.StaticToken")._base_manager.create(device=device, token=code)
+    else:
+        return
+    loaded.recovery_codes[user_id] = list(RECOVERY_CODES)
+
+
+def check_recovery_codes(apps, loaded: Loaded) -> None:
+    """Every code written down still opens (as a hash), and none is ever stored in clear again."""
+    static = (
+        apps.get_model("otp_static.StaticToken") if has(apps, "otp_static.StaticToken") else None
+    )
+    for user_id, codes in loaded.recovery_codes.items():
+        in_clear = (
+            set(static._base_manager.filter(token__in=codes).values_list("token", flat=True))
+            if static is not None
+            else set()
+        )
+        if has(apps, "core.RecoveryCode"):
+            loaded.codes_hashed = True
+            stored = set(
+                apps.get_model("core.RecoveryCode")
+                ._base_manager.filter(device__user_id=user_id)
+                .values_list("digest", flat=True)
+            )
+            assert stored == {code_digest(user_id, c) for c in codes}, "recovery codes hashed"
+            assert in_clear == set(), "no recovery code left in clear"
+        elif loaded.codes_hashed:
+            # Migrated back past the hashing: the codes are gone (only hashes existed), and
+            # no hash was put where a typed code is compared.
+            assert in_clear == set(), "no recovery code back in clear"
+            assert not static._base_manager.exists(), "nothing in the static tokens"
+        else:
+            assert in_clear == set(codes), "recovery codes still there"
+
+
 # --- checks -------------------------------------------------------------------------------------
 
 
@@ -275,6 +330,7 @@ def check(apps, loaded: Loaded) -> None:
             field_context(model._meta.db_table, f.column, pk), where=f"{label}.{name}",
         )  # fmt: skip
         assert f.from_bytes(plaintext) == value, (label, name)
+    check_recovery_codes(apps, loaded)
 
 
 def check_with_todays_models(loaded: Loaded) -> None:
@@ -288,6 +344,15 @@ def check_with_todays_models(loaded: Loaded) -> None:
             assert getattr(row, name) == value, (label, name)  # the descriptor decrypts
     for chain in loaded.chains:
         assert audit.verify_chain(chain) is None, chain
+    # Today's code finds each code written down (looked up, not used up).
+    RecoveryCode = current.get_model("core.RecoveryCode")
+    for user_id, codes in loaded.recovery_codes.items():
+        for code in codes:
+            typed = code.upper()[:4] + " " + code[4:]  # as a member may type it
+            found = RecoveryCode.objects.filter(
+                device__user_id=user_id, digest__in=candidate_digests(user_id, typed)
+            )
+            assert found.count() == 1, code
 
 
 # --- the test -----------------------------------------------------------------------------------
@@ -309,5 +374,74 @@ def test_data_loaded_before_a_migration_survives_it_forward_and_back(migration):
         check_with_todays_models(loaded)
         if all(op.reversible for op in node.operations):
             check(migrate(before), loaded)
+    finally:
+        migrate(leaves)
+
+
+def test_a_recovery_code_written_down_before_the_hashing_still_logs_in_once():
+    from django.contrib.auth.hashers import make_password
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_scopes import scopes_disabled
+
+    from panah.core.models import (
+        Membership,
+        Organisation,
+        RecoveryCode,
+        RecoveryCodeDevice,
+        Role,
+        RoleGrant,
+        User,
+    )
+
+    hashing = ("core", "0004_recovery_codes_hashed")
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    try:
+        apps = migrate(state_before(executor, hashing))
+        member = build(
+            apps.get_model("core.User"),
+            email="caseworker@example.org",
+            display_name="caseworker",
+            password=make_password("a long passphrase 1"),
+        )
+        StaticDevice = apps.get_model("otp_static.StaticDevice")
+        StaticToken = apps.get_model("otp_static.StaticToken")
+        device = StaticDevice._base_manager.create(
+            user_id=member.pk, name="recovery", confirmed=True, throttling_failure_count=2
+        )
+        for code in RECOVERY_CODES:
+            StaticToken._base_manager.create(device=device, token=code)
+
+        migrate(leaves)
+
+        user = User.objects.get(pk=member.pk)
+        hashed = RecoveryCodeDevice.objects.get(user=user)
+        assert hashed.throttling_failure_count == 2  # the throttling state came along
+        stored = list(RecoveryCode.objects.values_list("digest", flat=True))
+        assert len(stored) == 3 and not set(stored) & set(RECOVERY_CODES)
+        assert not StaticToken._base_manager.exists()
+        RecoveryCodeDevice.objects.filter(pk=hashed.pk).update(throttling_failure_count=0)
+        TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        with scopes_disabled():
+            org = Organisation.objects.create(name="Anjoman Pars", slug="anjoman-pars")
+            membership = Membership.objects.create(organisation=org, user=user)
+            RoleGrant.objects.create(membership=membership, organisation=org, role=Role.CASEWORKER)
+
+        client = Client()
+        client.force_login(user, backend="panah.core.backends.ModelBackend")
+        written_down = RECOVERY_CODES[1].upper()[:4] + " " + RECOVERY_CODES[1][4:]
+        response = client.post("/login/second-factor/", {"code": written_down}, follow=True)
+        assert response.redirect_chain == [("/", 302)]
+        assert [str(m) for m in response.context["messages"]] == [
+            "You used a recovery code. 2 are left; each works only once."
+        ]
+
+        again = Client()
+        again.force_login(user, backend="panah.core.backends.ModelBackend")
+        RecoveryCodeDevice.objects.filter(pk=hashed.pk).update(throttling_failure_timestamp=None)
+        response = again.post("/login/second-factor/", {"code": RECOVERY_CODES[1]})
+        assert response.status_code == 200  # refused: used up
+        assert again.get("/")["Location"] == "/login/second-factor/"
     finally:
         migrate(leaves)

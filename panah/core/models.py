@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_scopes import ScopedManager
 
 
@@ -318,3 +319,49 @@ class UserSession(models.Model):
     def __str__(self) -> str:
         # Never the key: a session key is as good as the member's password and code.
         return f"a session of user {self.user_id}"
+
+
+class RecoveryCodeDevice(ThrottlingMixin, TimestampMixin, Device):
+    """A member's one-time recovery codes, as a django-otp device (one per member).
+
+    The codes are kept only as keyed hashes (RecoveryCode; panah.core.recovery_codes says why
+    keyed). It replaces django-otp's static device, which stores its codes as they are: a
+    database dump would have handed over every unused code.
+    """
+
+    def get_throttle_factor(self) -> int:
+        # Wrong codes slow down as they did with django-otp's static device.
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token) -> bool:
+        """Accept an unused code of this member once; the code is used up at that moment."""
+        from .recovery_codes import candidate_digests
+
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        code = str(token or "")
+        # A code is 8 characters; anything much longer is not one, and is not hashed.
+        matched = 0
+        if 0 < len(code) <= 64:
+            # Deleting is the check: of two requests racing with one code, one deletes it.
+            matched, _ = self.codes.filter(
+                digest__in=candidate_digests(self.user_id, code)
+            ).delete()
+        if matched:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class RecoveryCode(models.Model):
+    """One unused recovery code: HMAC-SHA256 of the code and its member, never the code."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return f"a recovery code of device {self.device_id}"

@@ -16,14 +16,22 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
-from . import audit
-from .models import Invitation, Membership, Organisation, Role, RoleGrant, User
+from . import audit, recovery_codes
+from .models import (
+    Invitation,
+    Membership,
+    Organisation,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    Role,
+    RoleGrant,
+    User,
+)
 
-RECOVERY_CODE_COUNT = 10
+RECOVERY_CODE_COUNT = recovery_codes.CODE_COUNT
 
 
 def token_hash(token: str) -> str:
@@ -369,14 +377,21 @@ def note_password_set(*, user: User, request: HttpRequest | None = None) -> None
     audit.record("account.password_set", organisation=None, actor=user, request=request)
 
 
+@transaction.atomic
 def issue_recovery_codes(*, user: User) -> list[str]:
-    """Replace the user's recovery codes with ten new single-use ones."""
-    device, _created = StaticDevice.objects.get_or_create(
+    """Replace the user's recovery codes with ten new single-use ones (returned once).
+
+    Only their keyed hashes are stored (panah.core.recovery_codes): the codes exist in clear
+    only in this return value, shown to the member once.
+    """
+    device, _created = RecoveryCodeDevice.objects.get_or_create(
         user=user, name="recovery", defaults={"confirmed": True}
     )
-    device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    device.codes.all().delete()
+    codes = recovery_codes.new_codes(RECOVERY_CODE_COUNT)
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(device=device, digest=d) for d in recovery_codes.digests(user.pk, codes)
+    )
     return codes
 
 

@@ -7,11 +7,10 @@ import time
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
-from panah.core.models import Invitation, Membership, Organisation, RoleGrant, User
+from panah.core.models import Invitation, Membership, Organisation, RecoveryCode, RoleGrant, User
 
 PASSWORD = "correct horse battery staple 42"  # the conftest accounts' password
 
@@ -57,7 +56,7 @@ def snapshot() -> dict[str, list]:
             "devices": list(
                 TOTPDevice.objects.order_by("pk").values("pk", "user_id", "key", "confirmed")
             ),
-            "recovery_codes": sorted(StaticToken.objects.values_list("token", flat=True)),
+            "recovery_codes": sorted(RecoveryCode.objects.values_list("digest", flat=True)),
             "sessions": sorted(Session.objects.values_list("session_key", flat=True)),
         }
 

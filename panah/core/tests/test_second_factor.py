@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from panah.core import services
-from panah.core.models import AuditEntry, Role, User
+from panah.core.models import AuditEntry, RecoveryCode, RecoveryCodeDevice, Role, User
+from panah.core.recovery_codes import code_digest
 
 from .helpers import (
     PASSWORD,
@@ -98,7 +98,7 @@ def test_a_wrong_code_at_setup_confirms_nothing(newcomer):
 
     assert response.context["form"].errors == {"code": [WRONG_SETUP_CODE_MESSAGE]}
     assert TOTPDevice.objects.filter(user=newcomer, confirmed=True).count() == 0
-    assert not StaticDevice.objects.filter(user=newcomer).exists()
+    assert not RecoveryCodeDevice.objects.filter(user=newcomer).exists()
     assert client.get("/")["Location"] == "/login/second-factor/"
 
 
@@ -112,9 +112,10 @@ def test_the_right_code_at_setup_confirms_it_and_shows_ten_recovery_codes_once(n
     assert response.status_code == 200
     codes = response.context["codes"]
     assert len(codes) == 10 == len(set(codes))
+    # Kept only as keyed hashes, one per code.
     assert sorted(
-        StaticToken.objects.filter(device__user=newcomer).values_list("token", flat=True)
-    ) == sorted(codes)
+        RecoveryCode.objects.filter(device__user=newcomer).values_list("digest", flat=True)
+    ) == sorted(code_digest(newcomer.pk, c) for c in codes)
     device.refresh_from_db()
     assert device.confirmed is True
     assert client.get("/").status_code == 200
@@ -227,7 +228,9 @@ def test_each_wrong_code_doubles_the_wait(admin_a):
     from django.utils import timezone
 
     TOTPDevice.objects.filter(user=admin_a).update(throttling_failure_timestamp=timezone.now())
-    StaticDevice.objects.filter(user=admin_a).update(throttling_failure_timestamp=timezone.now())
+    RecoveryCodeDevice.objects.filter(user=admin_a).update(
+        throttling_failure_timestamp=timezone.now()
+    )
 
     response = client.post("/login/second-factor/", {"code": totp_code(device)})
 
@@ -259,12 +262,14 @@ def test_a_recovery_code_works_once_and_says_how_many_are_left(admin_a):
 
     assert response.redirect_chain == [("/", 302)]
     assert messages_of(response) == ["You used a recovery code. 9 are left; each works only once."]
-    assert StaticToken.objects.filter(device__user=admin_a).count() == 9
+    assert RecoveryCode.objects.filter(device__user=admin_a).count() == 9
 
 
 def test_the_last_but_one_recovery_code_says_one_is_left(admin_a):
     codes = services.issue_recovery_codes(user=admin_a)
-    StaticToken.objects.filter(device__user=admin_a).exclude(token__in=codes[:2]).delete()
+    RecoveryCode.objects.filter(device__user=admin_a).exclude(
+        digest__in=[code_digest(admin_a.pk, c) for c in codes[:2]]
+    ).delete()
 
     response = password_only_client(admin_a).post(
         "/login/second-factor/", {"code": codes[0]}, follow=True
@@ -284,7 +289,7 @@ def test_a_reused_recovery_code_is_refused_and_changes_nothing(admin_a):
 
     assert response.context["form"].errors == {"code": [WRONG_CODE_MESSAGE]}
     assert snapshot() == before
-    assert StaticToken.objects.filter(device__user=admin_a).count() == 9
+    assert RecoveryCode.objects.filter(device__user=admin_a).count() == 9
     assert again.get("/")["Location"] == "/login/second-factor/"
 
 
@@ -302,7 +307,9 @@ def test_new_recovery_codes_replace_the_old_ones(admin_a):
     new = services.issue_recovery_codes(user=admin_a)
 
     assert set(old).isdisjoint(new)
-    assert sorted(StaticToken.objects.values_list("token", flat=True)) == sorted(new)
+    assert sorted(RecoveryCode.objects.values_list("digest", flat=True)) == sorted(
+        code_digest(admin_a.pk, c) for c in new
+    )
 
 
 def test_logging_out_from_the_second_factor_page_is_allowed(admin_a):

@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from .. import services
 from ..access import password_only, public
 from ..forms import LoginForm, SecondFactorForm
+from ..models import RecoveryCodeDevice
 
 SETUP_DEVICE_KEY = "panah_totp_setup_device"
 
@@ -96,8 +97,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         device = match_token(user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
-            if device.persistent_id.startswith("otp_static"):
-                left = device.token_set.count()
+            if isinstance(device, RecoveryCodeDevice):
+                left = device.codes.count()
                 messages.warning(
                     request,
                     ngettext(

@@ -38,8 +38,8 @@ def on_starting(server):
 
     A file is written before its row commits; a killed server can leave one behind. At this
     moment no request of this server is in flight, so every unreferenced file is such a leftover.
-    (With several application servers sharing one files folder, remove this hook and run
-    `sweep_orphaned_files(min_age_seconds=3600)` from a timer instead.)
+    (With several application servers sharing one files folder, remove this hook and rely on
+    `panah files sweep`, whose timer keeps an hour's grace: deploy/systemd/panah-sweep.timer.)
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panah.settings")
     import django
@@ -47,13 +47,18 @@ def on_starting(server):
     django.setup()
     from django.db import connections
 
-    from panah.core.backup.files import sweep_orphaned_files
+    from panah.core.backup.files import SweepRefused, sweep_orphaned_files
 
     try:
-        removed = sweep_orphaned_files(min_age_seconds=0)
+        result = sweep_orphaned_files(min_age_seconds=0)
+    except SweepRefused as exc:
+        server.log.warning("%s", exc)  # a wrong database must not stop the start either
+        return
     finally:
         connections.close_all()  # never share a connection with the forked workers
-    if removed:
+    if result.removed:
         server.log.warning(
-            "Removed %d encrypted file(s) left by an interrupted write.", len(removed)
+            "Removed %d encrypted file(s) left by an interrupted write.", len(result.removed)
         )
+    for path, reason in result.failed:
+        server.log.warning("Could not remove %s: %s.", path, reason)

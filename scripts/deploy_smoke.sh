@@ -49,10 +49,8 @@ export PANAH_MASTER_KEY_FILE="$WORK/keys/master.key"
 export PANAH_VAR_DIR="$WORK/var"
 export PANAH_FILES_DIR="$WORK/var/files"
 cd "$ROOT"
-"$PANAH" shell -v 0 -c "
-from panah.core.crypto.keys import new_master_key, write_keyring
-write_keyring('$PANAH_MASTER_KEY_FILE', (new_master_key(),))"
 "$PANAH" migrate --noinput -v 0
+"$PANAH" keys init >/dev/null
 "$PANAH" backup new-key "$WORK/keys/backup.key" >/dev/null
 
 step "panah check --deploy"

@@ -8,4 +8,12 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
-        from . import panels, rules, signals  # noqa: F401
+        from panah.core import sweep
+
+        from . import panels, rules, signals, uploads  # noqa: F401
+
+        sweep.register(
+            "evidence-uploads",
+            f"evidence import uploads waiting longer than {uploads.STALE_SECONDS // 3600} hours",
+            uploads.remove_stale,
+        )

@@ -8,17 +8,19 @@ the id of the key, which are not secret.
 
 The file is deleted when the import is confirmed, when another file replaces it, when the
 member logs out, and at the latest STALE_SECONDS after it was written (swept whenever the
-import pages are used).
+import pages are used, and by `panah files sweep`, which finds `remove_stale` registered in
+panah.core.sweep by this app's configuration).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from django.conf import settings
 
-from panah.core.crypto.files import TemporaryFile, TemporaryFileStore
+from panah.core.crypto.files import SweepResult, SweptFile, TemporaryFile, TemporaryFileStore
 from panah.core.models import Organisation
 
 STALE_SECONDS = 24 * 3600
@@ -29,9 +31,14 @@ PENDING = "evidence_import"
 _PLAINTEXT_NAME = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx|json)$")
 
 
+def upload_path() -> Path:
+    """Where pending uploads are kept (settings.EVIDENCE_UPLOAD_DIR), without creating it."""
+    return Path(getattr(settings, "EVIDENCE_UPLOAD_DIR", settings.VAR_DIR / "evidence-uploads"))
+
+
 def upload_dir() -> Path:
     """Where pending uploads are kept (settings.EVIDENCE_UPLOAD_DIR), created private."""
-    path = Path(getattr(settings, "EVIDENCE_UPLOAD_DIR", settings.VAR_DIR / "evidence-uploads"))
+    path = upload_path()
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
@@ -63,14 +70,36 @@ def discard(pending: dict | None) -> None:
         _store().delete(pending["token"])
 
 
-def remove_stale() -> int:
-    """Delete uploads older than STALE_SECONDS, and any plaintext one an older version left."""
-    removed = _store().remove_expired(max_age_seconds=STALE_SECONDS)
-    for path in upload_dir().iterdir():
-        if path.is_file() and _PLAINTEXT_NAME.match(path.name):
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+def remove_stale(*, grace_seconds: float = 0, dry_run: bool = False) -> SweepResult:
+    """Delete uploads older than STALE_SECONDS, and any plaintext one an older version left.
+
+    A grace period longer than STALE_SECONDS (`panah files sweep --grace-minutes`) lengthens
+    the wait; a dry run lists what would go and deletes nothing. A missing folder is not created.
+    """
+    folder = upload_path()
+    if not folder.is_dir():
+        return SweepResult()
+    store = TemporaryFileStore(folder, purpose=PURPOSE)
+    result = store.remove_expired(
+        max_age_seconds=max(grace_seconds, STALE_SECONDS), dry_run=dry_run
+    )
+    now = time.time()
+    for path in sorted(folder.iterdir()):
+        # Plaintext: removed whatever its age (no version writes such files any more, so none
+        # is being written).
+        if not (_PLAINTEXT_NAME.match(path.name) and path.is_file()):
+            continue
+        try:
+            stat = path.stat()
+            if not dry_run:
+                path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            result.failed.append((path, exc.strerror or type(exc).__name__))
+            continue
+        result.removed.append(SweptFile(path, stat.st_size, now - stat.st_mtime))
+    return result
 
 
 def _has_reference(pending: dict) -> bool:

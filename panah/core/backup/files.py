@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from django.apps import apps
 from django_scopes import scopes_disabled
 
-from panah.core.crypto.files import EncryptedFileStore
-
-_NAME = re.compile(r"^[0-9a-f]{32}$")
+from panah.core.crypto.files import EncryptedFileStore, SweepResult
 
 
 def files_dir() -> Path:
+    """The folder of the encrypted files (settings.ENCRYPTED_FILES_DIR)."""
     return EncryptedFileStore().location
 
 
 def stored_files(location: Path | None = None) -> dict[str, Path]:
     """Every encrypted file under the files folder, by its random name."""
-    location = location or files_dir()
-    found = {}
-    if location.is_dir():
-        for path in location.glob("??/*"):
-            if _NAME.match(path.name) and path.parent.name == path.name[:2] and path.is_file():
-                found[path.name] = path
-    return found
+    return EncryptedFileStore(location).stored()
 
 
 def referenced_files(using: str = "default") -> set[str]:
@@ -53,29 +45,46 @@ def missing_files(using: str = "default") -> list[str]:
     return sorted(referenced_files(using) - set(stored_files()))
 
 
-def sweep_orphaned_files(*, min_age_seconds: float = 0, using: str = "default") -> list[str]:
-    """Delete encrypted files no row names; returns their names.
+class SweepRefused(Exception):
+    """Nothing was removed: the database names no file at all, so it may be the wrong one."""
+
+
+def sweep_orphaned_files(
+    *, min_age_seconds: float = 0, using: str = "default", dry_run: bool = False
+) -> SweepResult:
+    """Delete encrypted files no row names (a dry run only lists them).
 
     A service writes a file before its row commits; a process killed in between leaves the
     file behind, unreadable (its row, which names the key context, never existed) but taking
     space. Files younger than `min_age_seconds` are kept: their row may still be committing.
     Run with 0 only when no request can be in flight (the server's start, see
-    deploy/gunicorn.conf.py).
-    """
-    import time
+    deploy/gunicorn.conf.py); `panah files sweep` keeps an hour's grace by default.
 
-    on_disk = stored_files()  # listed before the rows are read: a file added after is not seen
-    referenced = referenced_files(using)
-    now = time.time()
-    removed = []
-    for name, path in sorted(on_disk.items()):
-        if name in referenced:
-            continue
-        try:
-            if now - path.stat().st_mtime < min_age_seconds:
-                continue
-            path.unlink()
-        except FileNotFoundError:
-            continue
-        removed.append(name)
-    return removed
+    SweepRefused when the database names no file at all while older files are on disk.
+    """
+    store = EncryptedFileStore()
+    named: set[str] = set()
+
+    def in_use() -> set[str]:
+        named.update(referenced_files(using))
+        return named
+
+    # The folder is listed before the rows are read (EncryptedFileStore.sweep): a file whose
+    # row commits in between is then simply not seen. A first pass only looks: a database that
+    # names no file beside a folder of files is more likely the wrong database (a mistyped
+    # PANAH_DATABASE_URL, a fresh one) than one whose every file is a leftover, and removing
+    # every document on that guess cannot be undone short of a restore.
+    found = store.sweep(older_than=min_age_seconds, in_use=in_use, dry_run=True)
+    if found.removed and not named:
+        raise SweepRefused(
+            f"The database names no encrypted file, yet {len(found.removed)} file(s) older "
+            f"than the grace period are in {store.location}: is PANAH_DATABASE_URL the "
+            "database these files belong to? Nothing was removed. (If it is, they are "
+            "leftovers of writes interrupted before any record named a file, and can be "
+            "deleted by hand.)"
+        )
+    if dry_run or not found.removed:
+        return found
+    return store.sweep(
+        older_than=min_age_seconds, in_use=lambda: referenced_files(using), dry_run=False
+    )

@@ -2,6 +2,7 @@
 
 - `keys`: the master keyring (a file outside the database), organisation keys wrapped by it,
   and per-record data keys wrapped by an organisation key.
+- `keyring_init`: a production server's first keyring (`panah keys init`), created only once.
 - `fields`: EncryptedTextField, EncryptedDateField, EncryptedJSONField and the DataKeyHolder
   model base that owns a data key.
 - `blind_index`: keyed hashes of normalised tokens, for exact-match search without plaintext.

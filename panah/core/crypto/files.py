@@ -12,6 +12,9 @@
 - `TemporaryFileStore` keeps an organisation's short-lived files (an evidence upload between
   its dry run and its import) the same way, under a key derived from the organisation key,
   since no record owns them yet.
+- `EncryptedFileStore.sweep` is the one place that removes files nothing needs any more: files
+  no row names (`panah.core.backup.files.sweep_orphaned_files`) and expired temporary files
+  (`TemporaryFileStore.remove_expired`), for `panah files sweep` and gunicorn's start hook.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import re
 import secrets
 import time
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable, Container
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -137,6 +141,33 @@ def strip_image_metadata(data: bytes, content_type: str) -> bytes:
     return out.getvalue()
 
 
+@dataclass(frozen=True)
+class SweptFile:
+    """A file a sweep removed (or, in a dry run, would remove)."""
+
+    path: Path
+    size: int
+    age_seconds: float
+
+
+@dataclass
+class SweepResult:
+    """What a sweep removed (or would remove), kept for being young, or could not remove."""
+
+    removed: list[SweptFile] = field(default_factory=list)
+    kept_young: int = 0
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # (file, the system's reason)
+
+    @property
+    def size(self) -> int:
+        """Bytes removed (or that would be)."""
+        return sum(f.size for f in self.removed)
+
+
+def _nothing_in_use() -> Container[str]:
+    return frozenset()
+
+
 class EncryptedFileStore:
     """Encrypted files on disk under random names (settings.ENCRYPTED_FILES_DIR)."""
 
@@ -186,6 +217,54 @@ class EncryptedFileStore:
 
     def delete(self, name: str) -> None:
         self.path(name).unlink(missing_ok=True)
+
+    def stored(self) -> dict[str, Path]:
+        """Every encrypted file in the store, by its random name (other files are ignored)."""
+        found = {}
+        if self.location.is_dir():
+            for path in self.location.glob("??/*"):
+                if _NAME.match(path.name) and path.parent.name == path.name[:2] and path.is_file():
+                    found[path.name] = path
+        return found
+
+    def sweep(
+        self,
+        *,
+        older_than: float,
+        in_use: Callable[[], Container[str]] = _nothing_in_use,
+        dry_run: bool = False,
+    ) -> SweepResult:
+        """Remove the files written at least `older_than` seconds ago whose names are not in use.
+
+        `in_use` is asked only after the folder is listed: a file written (and its row
+        committed) after the listing is not seen at all, rather than seen without its row.
+        Files younger than `older_than` are kept whatever they are: a file is written before
+        the row that names it commits, so a young unnamed file may be one being saved right now.
+        With `dry_run`, nothing is removed and the result says what would be.
+        """
+        on_disk = self.stored()
+        used = in_use()
+        now = time.time()
+        result = SweepResult()
+        for name, path in sorted(on_disk.items()):
+            if name in used:
+                continue
+            try:
+                stat = path.stat()
+                age = now - stat.st_mtime
+                if age < older_than:
+                    result.kept_young += 1
+                    continue
+                if not dry_run:
+                    path.unlink()
+            except FileNotFoundError:
+                continue  # removed meanwhile (the file's owner, or another sweep)
+            except OSError as exc:
+                # One file that cannot go (owned by another user) must not keep the rest.
+                result.failed.append((path, exc.strerror or type(exc).__name__))
+                continue
+            result.removed.append(SweptFile(path, stat.st_size, age))
+        return result
 
 
 @dataclass(frozen=True)
@@ -248,15 +327,9 @@ class TemporaryFileStore:
         """Remove the file (nothing happens when it is already gone)."""
         self.files.delete(name)
 
-    def remove_expired(self, *, max_age_seconds: float) -> int:
-        """Remove the files written more than `max_age_seconds` ago; returns how many."""
-        cutoff = time.time() - max_age_seconds
-        removed = 0
-        for path in self.files.location.glob("??/*"):
-            if _NAME.match(path.name) and path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-                removed += 1
-        return removed
+    def remove_expired(self, *, max_age_seconds: float, dry_run: bool = False) -> SweepResult:
+        """Remove the files written at least `max_age_seconds` ago (a dry run only lists them)."""
+        return self.files.sweep(older_than=max_age_seconds, dry_run=dry_run)
 
     def _key(self, org_key) -> DataKey:
         info = f"panah/temporary-file/v1|org-key={org_key.key_id}|purpose={self.purpose}"

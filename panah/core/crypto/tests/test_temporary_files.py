@@ -86,7 +86,10 @@ def test_only_stale_files_are_swept(store, org_a):
     a_day_ago = time.time() - 24 * 3600 - 1
     os.utime(on_disk(store, old), (a_day_ago, a_day_ago))
 
-    assert store.remove_expired(max_age_seconds=24 * 3600) == 1
+    result = store.remove_expired(max_age_seconds=24 * 3600)
+
+    assert [f.path.name for f in result.removed] == [old.name]
+    assert result.kept_young == 1
 
     assert not store.exists(old.name)
     assert store.exists(fresh.name)

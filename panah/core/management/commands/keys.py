@@ -1,4 +1,9 @@
-"""`panah keys status` and `panah keys rotate`: the encryption keys, without their material.
+"""`panah keys init|status|rotate`: the encryption keys, without their material.
+
+`init` creates a production server's first master keyring at PANAH_MASTER_KEY_FILE (mode
+0600, written atomically) and the data key share folder beside it, refuses when a keyring
+exists or the database or share folder show that one did, and prints what to back up and
+escrow (panah.core.crypto.keyring_init says why each refusal).
 
 `rotate --master` adds a new master key to the keyring file and rewraps every organisation
 key; `rotate --organisation-keys` gives each organisation (or `--organisation SLUG`) a new key
@@ -9,18 +14,25 @@ keyring so older backups still open; `status` shows which keys are still in use.
 
 from __future__ import annotations
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from panah.core.crypto import CryptoError
+from panah.core.crypto.keyring_init import InitialKeyring, create_first_keyring
 from panah.core.crypto.rotation import key_status, rotate_master_key, rotate_organisation_key
 from panah.core.models import Organisation
 
 
 class Command(BaseCommand):
-    help = "Show the encryption keys in use, or rotate them by rewrapping (no re-encryption)."
+    help = (
+        "Create the first master keyring, show the encryption keys in use, or rotate them by "
+        "rewrapping (no re-encryption)."
+    )
 
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("init", help="Create a new server's master keyring (never overwrites one).")
         sub.add_parser("status", help="Which master and organisation keys exist and are used.")
         rotate = sub.add_parser("rotate", help="Rotate the master key and/or organisation keys.")
         rotate.add_argument("--master", action="store_true", help="Rotate the master key.")
@@ -32,12 +44,54 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            if options["action"] == "status":
+            if options["action"] == "init":
+                self.init()
+            elif options["action"] == "status":
                 self.status()
             else:
                 self.rotate(options)
         except CryptoError as exc:
             raise CommandError(str(exc)) from None
+
+    def init(self) -> None:
+        made = create_first_keyring()
+        path = made.keyring.path
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created the master keyring {path} (mode 0600) with master key "
+                f"{made.keyring.active.key_id}."
+            )
+        )
+        if made.shares_dir_created:
+            self.stdout.write(f"Created the key share folder {made.shares_dir} (mode 0700).")
+        for warning in made.warnings:
+            self.stderr.write(self.style.WARNING(f"Warning: {warning}"))
+        self.stdout.write("")
+        for line in self._escrow_advice(made):
+            self.stdout.write(line)
+
+    @staticmethod
+    def _escrow_advice(made: InitialKeyring) -> list[str]:
+        """What to back up and escrow now: the file names, never a key."""
+        path = made.keyring.path
+        secret_file = os.environ.get("PANAH_SECRET_KEY_FILE") or ""
+        secret = (
+            f"{secret_file} (PANAH_SECRET_KEY_FILE)" if secret_file else "PANAH_SECRET_KEY's value"
+        )
+        return [
+            "Without this keyring nothing encrypted can be read, from the database or from any",
+            "backup, and no backup contains it. Before the first record is saved, escrow it",
+            'between two administrators (docs/operations.md, "Key escrow between two',
+            'administrators"). The escrow bundle holds:',
+            f"  {path}  the master keyring",
+            f"  {secret}  the secret key (the audit trail's key)",
+            "  the backup key file (panah backup new-key) or the backup passphrase",
+            "  the restic or borg repository password",
+            f"Not the key share folder {made.shares_dir}: the nightly key shares",
+            "archive (panah backup) covers it. Make the bundle again after every",
+            "`panah keys rotate --master` and every new secret key or backup key.",
+            "Check the keyring with: panah keys status",
+        ]
 
     def status(self) -> None:
         report = key_status()

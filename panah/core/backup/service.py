@@ -845,6 +845,7 @@ def restore_backup(
     if shares_archive is not None:
         shares_written, shares_refused = restore_key_shares(shares_archive.shares, all_erasures)
     migrated = _migrate_if_needed(using, stream)
+    _refresh_planner_statistics(using, stream)
     without_share = missing_shares(using)
     from panah.core import audit
 
@@ -895,6 +896,22 @@ def _swap_back_files(live: Path, aside: Path | None) -> None:
     shutil.rmtree(live, ignore_errors=True)
     if aside is not None:
         aside.rename(live)
+
+
+def _refresh_planner_statistics(using: str, stream) -> None:
+    """Gather PostgreSQL's planner statistics for the restored tables.
+
+    pg_restore brings the rows back but not the statistics, and until autovacuum gets to the
+    tables PostgreSQL plans every list as if they were nearly empty (walking all cases for
+    one caseworker's). SQLite keeps its statistics inside the restored file.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    if stream is not None:
+        stream.write("Gathering the database's planner statistics (ANALYZE) ...\n")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _migrate_if_needed(using: str, stream) -> bool:

@@ -67,11 +67,16 @@ def panels_for(request: HttpRequest) -> list[Panel]:
     return panels
 
 
-def rendered_panels(request: HttpRequest) -> SafeString:
-    """The HTML of the member's panels, from the cache while the organisation is unchanged."""
+def rendered_panels(request: HttpRequest, position: int | None = None) -> SafeString:
+    """The HTML of the member's panels, from the cache while the organisation is unchanged.
+
+    `position` is the organisation's audit chain position, if the caller has read it already.
+    """
     from .audit import chain_position
 
     membership = request.membership
+    if position is None:
+        position = chain_position(membership.organisation_id)
     key = ":".join(
         [
             "dashboard-panels",
@@ -79,7 +84,7 @@ def rendered_panels(request: HttpRequest) -> SafeString:
             ",".join(sorted(membership.role_set())),
             get_language() or "",
             timezone.localdate().isoformat(),
-            str(chain_position(membership.organisation_id)),
+            str(position),
         ]
     )
     html = cache.get(key) if PANEL_SECONDS else None

@@ -10,6 +10,10 @@ rows are still read from the database on every call, so nothing is cached but th
 
 Instances are built the way Django's own ModelIterable builds them (`from_db`, then the
 select_related populators), so they behave like instances from a queryset.
+
+Meant for the per-request look-ups above, which are not organisation-scoped: a scoped
+manager's check (django-scopes) runs when the queryset is built, that is once, at compile time,
+so a scoped model's records must keep going through its manager.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from panah.core.templatetags.panah import dual_date
 
 from .. import labels
 from ..models import Case
+from ..queries import SOON_DAYS
 
 register = template.Library()
 
@@ -37,11 +38,11 @@ def deadline_label(code: str) -> str:
 
 
 @register.filter
-def days_left(due: dt.date | None) -> str:
+def days_left(due: dt.date | None, today: dt.date | None = None) -> str:
     """'due today', 'in 3 days', '2 days late'."""
     if not due:
         return ""
-    n = (due - timezone.localdate()).days
+    n = (due - (today or timezone.localdate())).days
     if n == 0:
         return _("due today")
     if n > 0:
@@ -50,12 +51,13 @@ def days_left(due: dt.date | None) -> str:
 
 
 @register.filter
-def urgency(due: dt.date | None) -> str:
-    """A CSS class for a due date: overdue, soon (within 7 days) or later."""
+def urgency(due: dt.date | None, today: dt.date | None = None) -> str:
+    """A CSS class for a due date: overdue, soon (within SOON_DAYS, as the deadlines view) or
+    later."""
     if not due:
         return "none"
-    n = (due - timezone.localdate()).days
-    return "overdue" if n < 0 else "soon" if n <= 7 else "later"
+    n = (due - (today or timezone.localdate())).days
+    return "overdue" if n < 0 else "soon" if n <= SOON_DAYS else "later"
 
 
 @register.filter
@@ -99,12 +101,6 @@ class _Row:
         # One reverse() per list rather than per row; the address differs only by the id.
         return self._url.replace(str(_PLACEHOLDER_ID), str(case_id))
 
-    def urgency(self, due: dt.date | None) -> str:
-        if not due:
-            return "none"
-        n = (due - self.today).days
-        return "overdue" if n < 0 else "soon" if n <= 7 else "later"
-
 
 @register.simple_tag
 def case_items(cases) -> str:
@@ -122,16 +118,16 @@ def case_items(cases) -> str:
         if due:
             deadline = format_html(
                 '<div><span class="due {}">{}: {} ({})</span></div>',
-                row.urgency(due),
+                urgency(due, row.today),
                 deadline_label(case.next_binding_rule),
                 dual_date(due),
-                days_left(due),
+                days_left(due, row.today),
             )
         items.append(
             format_html(
                 '<li class="{}">\n    <a class="case-link" href="{}">{}</a>\n'
                 '    <div class="meta">{}</div>\n    {}\n  </li>',
-                row.urgency(due),
+                urgency(due, row.today),
                 row.case_url(case.pk),
                 person_name(case.person),
                 " · ".join(meta),
@@ -156,14 +152,14 @@ def deadline_items(deadlines) -> str:
                 "  <div><strong>{}</strong>{}</div>\n"
                 '  <div><span class="due {}">{} · {}</span></div>\n'
                 '  <p class="source">{}: {}</p>\n</li>',
-                row.urgency(due),
+                urgency(due, row.today),
                 row.case_url(deadline.case_id),
                 person_name(deadline.case.person),
                 deadline_label(deadline.rule_code),
                 "" if deadline.binding else indicative,
-                row.urgency(due),
+                urgency(due, row.today),
                 dual_date(due),
-                days_left(due),
+                days_left(due, row.today),
                 source,
                 deadline.legal_source,
             )

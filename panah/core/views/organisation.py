@@ -28,13 +28,13 @@ from ..pagecache import member_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The home page: one panel for each of the member's roles, each saying what to do next."""
     today = timezone.localdate()
-
-    def draw(extra: dict) -> HttpResponse:
-        context = {"panels": rendered_panels(request), "today": today, **extra}
-        return render(request, "core/dashboard.html", context)
-
     # The page every member opens first and most often: kept while nothing it shows changed.
     position = audit.chain_position(request.organisation)
+
+    def draw(extra: dict) -> HttpResponse:
+        context = {"panels": rendered_panels(request, position), "today": today, **extra}
+        return render(request, "core/dashboard.html", context)
+
     return member_page(request, [today, position], draw, seconds=PANEL_SECONDS)
 
 

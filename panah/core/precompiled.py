@@ -5,11 +5,15 @@ memberships afresh, because a session ended, a member removed or an organisation
 take effect on the very next request. Building those querysets is most of their cost: Django
 compiles each one to SQL anew (about 0.2 ms apiece), while SQLite or PostgreSQL answers in a
 tenth of that. A `PrecompiledQuery` keeps the SQL, the column layout and the value converters
-Django computed the first time, per database connection, and only swaps the parameters: the
-rows are still read from the database on every call, so nothing is cached but the SQL text.
+Django computed the first time, per database connection, and only swaps the parameters. The
+rows are still read from the database on every call; only when they are identical, column for
+column, to the rows read last time for the same arguments are the instances built from those
+rows handed out again, as copies. So a change to any column is seen on the very next call.
 
 Instances are built the way Django's own ModelIterable builds them (`from_db`, then the
-select_related populators), so they behave like instances from a queryset.
+select_related populators), so they behave like instances from a queryset. When nothing logs
+or wraps Django's queries, the rows are read through the driver's cursor: Django's layers
+around it cost more than the database's answer (see `_read`).
 
 Meant for the per-request look-ups above, which are not organisation-scoped: a scoped
 manager's check (django-scopes) runs when the queryset is built, that is once, at compile time,
@@ -18,19 +22,104 @@ so a scoped model's records must keep going through its manager.
 
 from __future__ import annotations
 
+import datetime as dt
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
+from django.db.models.base import ModelState
 from django.db.models.query import get_related_populators
+
+# How many argument sets each connection remembers the instances of (a connection serves
+# one thread, so about one member per request; enough for every member active at once).
+REMEMBERED_PER_CONNECTION = 512
+
+
+def _copy(obj: Model) -> Model:
+    """An independent copy of a freshly built instance, with copies of its related instances.
+
+    Its attributes and its state are its own, so whatever a request sets on it (the user's
+    device, a membership's roles) never reaches another request. Only instances whose values
+    are all immutable are remembered (see _immutable), so a shallow copy of them is enough.
+    """
+    new = object.__new__(obj.__class__)
+    attributes = obj.__dict__.copy()
+    state = object.__new__(ModelState)
+    cache = obj._state.fields_cache
+    state.__dict__ = {
+        "db": obj._state.db,
+        "adding": False,
+        "fields_cache": {name: _copy(related) for name, related in cache.items()} if cache else {},
+    }
+    attributes["_state"] = state
+    new.__dict__ = attributes
+    return new
+
+
+_IMMUTABLE = (
+    str,
+    int,
+    float,
+    bool,
+    bytes,
+    type(None),
+    dt.datetime,
+    dt.date,
+    dt.time,
+    Decimal,
+    UUID,
+)
+
+
+def _immutable(obj: Model) -> bool:
+    """Whether every value of the instance and of its related instances is immutable."""
+    return all(
+        isinstance(value, _IMMUTABLE) for name, value in obj.__dict__.items() if name != "_state"
+    ) and all(_immutable(related) for related in obj._state.fields_cache.values())
+
+
+def _driver_sql(connection, sql: str) -> str:
+    """The SQL as the database driver takes it: Django's SQLite cursor rewrites %s to ? on
+    every execution; done here once."""
+    if connection.vendor == "sqlite":
+        from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
+
+        return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
+    return sql
+
+
+def _read(connection, compiled: _Compiled, params: list) -> list[tuple]:
+    """The rows, read through the driver's cursor unless something watches Django's cursor.
+
+    Django's cursor wraps each execution in several layers (debug logging, execute wrappers,
+    SQLite's parameter rewriting) that cost more than the database's answer. When nothing
+    logs or wraps queries, the driver's cursor on the same connection runs the same SQL;
+    tests that count queries switch logging on and so still see every one.
+    """
+    if connection.queries_logged or connection.execute_wrappers:
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            return cursor.fetchall()
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(compiled.driver_sql, params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
 
 
 @dataclass
 class _Compiled:
     sql: str
+    driver_sql: str  # the same, in the driver's own parameter style
     params: list[Any]
     slots: list[int]
     compiler: Any
@@ -40,6 +129,8 @@ class _Compiled:
     end: int
     related_populators: list[Any]
     converters: dict
+    # Per arguments: the rows last read and the instances built from them (never handed out).
+    built: dict = field(default_factory=dict)
 
 
 class PrecompiledQuery:
@@ -72,6 +163,7 @@ class PrecompiledQuery:
         fields = [s[0] for s in select[0 : compiler.col_count]]
         return _Compiled(
             sql=sql,
+            driver_sql=_driver_sql(connection, sql),
             params=params,
             slots=slots,
             compiler=compiler,
@@ -92,9 +184,22 @@ class PrecompiledQuery:
         params = list(compiled.params)
         for slot, value in zip(compiled.slots, args, strict=True):
             params[slot] = value
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
+        rows = _read(connection, compiled, params)
+        # The same rows as last time (compared column by column, as the database sent them):
+        # the instances built then are still exact, so hand out copies of them.
+        key = tuple(args)
+        remembered = compiled.built.get(key)
+        if remembered is not None and remembered[0] == rows:
+            return [_copy(obj) for obj in remembered[1]]
+        built = self._build_instances(compiled, rows, using)
+        if not all(_immutable(obj) for obj in built):
+            return built  # a JSON value or the like: a copy would share it, so build anew
+        if len(compiled.built) >= REMEMBERED_PER_CONNECTION:
+            compiled.built.clear()
+        compiled.built[key] = (rows, built)
+        return [_copy(obj) for obj in built]
+
+    def _build_instances(self, compiled: _Compiled, rows: list[tuple], using: str) -> list[Model]:
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
         objects = []

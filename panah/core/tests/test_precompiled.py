@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
@@ -59,3 +60,58 @@ def test_memberships_come_with_organisation_and_roles_in_one_query(org_a, org_b,
         RoleGrant.objects.filter(membership__organisation=org_b).delete()
         Membership.objects.filter(organisation=org_b).delete()
     assert [m.organisation_id for m in active_memberships(user)] == [org_a.pk]
+
+
+def test_each_call_hands_out_instances_of_its_own(caseworker_a):
+    first = BY_EMAIL.first("caseworker-a@example.org")
+    # What one request sets on its user (the device, a flag) never reaches the next request.
+    first.display_name = "Changed in one request"
+    first.otp_device = object()
+
+    second = BY_EMAIL.first("caseworker-a@example.org")
+
+    assert second.display_name == caseworker_a.display_name
+    assert not hasattr(second, "otp_device")
+    assert second._state is not first._state
+
+
+def test_related_instances_are_copies_too(org_a, caseworker_a):
+    first = active_memberships(caseworker_a)[0]
+    first.organisation.name = "Changed in one request"
+    first._roles = frozenset({"admin"})
+
+    second = active_memberships(caseworker_a)[0]
+
+    assert second.organisation.name == "Organisation A"
+    assert second.role_set() == {Role.CASEWORKER}
+
+
+def test_a_change_is_seen_when_no_query_is_logged(caseworker_a):
+    # Outside CaptureQueriesContext the rows come through the driver's own cursor.
+    assert not connection.queries_logged
+    assert BY_EMAIL.first("caseworker-a@example.org").display_name == caseworker_a.display_name
+    User.objects.filter(pk=caseworker_a.pk).update(display_name="Renamed")
+
+    assert BY_EMAIL.first("caseworker-a@example.org").display_name == "Renamed"
+
+
+def test_rows_holding_a_mutable_value_are_built_anew_each_time(org_a, admin_a):
+    from panah.core.models import Invitation
+
+    with scopes_disabled():
+        Invitation.objects.create(
+            organisation=org_a,
+            email="new@example.org",
+            roles=["caseworker"],
+            token_hash="x" * 64,
+            invited_by=admin_a,
+            expires_at=timezone.now(),
+        )
+    by_email = PrecompiledQuery(
+        lambda email: Invitation.objects.with_scopes_disabled().filter(email=email),
+        "sentinel@example.org",
+    )
+    first = by_email.first("new@example.org")
+    first.roles.append("admin")
+
+    assert by_email.first("new@example.org").roles == ["caseworker"]

@@ -1,0 +1,36 @@
+"""A session's stored text is verified once per process, and a tampered one is still refused."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+
+from panah.core.sessions import SessionStore
+
+
+def _stored(client) -> Session:
+    return Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value)
+
+
+def test_each_load_hands_out_its_own_values(caseworker_a, login_as):
+    client = login_as(caseworker_a)
+    key = _stored(client).session_key
+    first = SessionStore(key).load()
+    first["changed"] = True
+
+    assert "changed" not in SessionStore(key).load()
+
+
+def test_a_session_altered_in_the_database_logs_its_member_out(caseworker_a, login_as):
+    client = login_as(caseworker_a)
+    assert client.get("/").status_code == 200  # its text is now known to this process
+    stored = _stored(client)
+    # One character of the signed text changed, as someone with write access might.
+    text = stored.session_data
+    stored.session_data = text[:-3] + ("A" if text[-3] != "A" else "B") + text[-2:]
+    stored.save()
+
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")

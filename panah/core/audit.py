@@ -59,6 +59,13 @@ def chain_position(organisation: Organisation | int | None) -> int:
     return head.sequence if head is not None else 0
 
 
+def written_position(organisation: Organisation | int | None) -> int:
+    """The sequence of the organisation's newest audited write: every change to its records
+    moves it (each is audited in its own transaction), audited reads leave it alone."""
+    head = _HEAD_OF_CHAIN.first(chain_name(organisation))
+    return head.written_sequence if head is not None else 0
+
+
 def audit_keys() -> list[bytes]:
     """The chain's HMAC keys: the current one first, then those of older secret keys."""
     secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
@@ -191,10 +198,13 @@ def record(
     object_id: str | int = "",
     request: HttpRequest | None = None,
     data: dict | None = None,
+    savepoint: bool = True,
 ) -> AuditEntry:
     """Append one entry to the organisation's chain, inside the caller's transaction.
 
-    `data` holds identifiers and field names, never personal values.
+    `data` holds identifiers and field names, never personal values. `savepoint=False` when
+    the caller's atomic block holds nothing but this entry (a read), so it is all-or-nothing
+    already.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -211,10 +221,9 @@ def record(
     if held is not None and held.chain != chain:
         held = None  # a batch holds one chain; others append as usual
     # In a batch the entry is one INSERT, atomic by itself: no savepoint around it.
-    with transaction.atomic(savepoint=held is None), scopes_disabled():
+    with transaction.atomic(savepoint=savepoint and held is None), scopes_disabled():
         if held is None:
-            head = _locked_head(chain)
-            previous_sequence, previous_hash = head.sequence, head.last_hash
+            previous_sequence, previous_hash = _lock_head(chain)
         else:
             previous_sequence, previous_hash = _last_in_batch(held)
         sequence = previous_sequence + 1
@@ -247,9 +256,7 @@ def record(
             entry_hash=digest,
         )
         if held is None:
-            head.sequence = sequence
-            head.last_hash = digest
-            head.save(update_fields=["sequence", "last_hash"])
+            _move_head(chain, sequence, digest, written=not action.endswith(READ_SUFFIX))
     return entry
 
 
@@ -325,8 +332,38 @@ def _write_head(state: _HeldChain) -> None:
     with scopes_disabled():
         sequence, last_hash = _last_in_batch(state)
         if (sequence, last_hash) != (state.head.sequence, state.head.last_hash):
+            # A batch is an import: counted as a write even if it recorded reads too.
             state.head.sequence, state.head.last_hash = sequence, last_hash
-            state.head.save(update_fields=["sequence", "last_hash"])
+            state.head.written_sequence = sequence
+            state.head.save(update_fields=["sequence", "last_hash", "written_sequence"])
+
+
+# Every audited write and read takes the head: plain SQL, as building the ORM's queries for
+# it cost several times what the database took to run them.
+def _head_table() -> str:
+    return connection.ops.quote_name(AuditHead._meta.db_table)
+
+
+def _lock_head(chain: str) -> tuple[int, str]:
+    """(sequence, last hash) of the chain's head, locked for the rest of the transaction."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT sequence, last_hash FROM {_head_table()} WHERE chain = %s{lock}"  # noqa: S608 (table name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [chain])
+        row = cursor.fetchone()
+    if row is None:
+        head = _locked_head(chain)  # the chain's first entry: create its head
+        return head.sequence, head.last_hash
+    return row[0], row[1]
+
+
+def _move_head(chain: str, sequence: int, last_hash: str, *, written: bool) -> None:
+    """Point the chain's head at its new last entry (and its newest write, for a write)."""
+    also = ", written_sequence = %s" if written else ""
+    sql = f"UPDATE {_head_table()} SET sequence = %s, last_hash = %s{also} WHERE chain = %s"  # noqa: S608 (table name)
+    params = [sequence, last_hash, *([sequence] if written else []), chain]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _locked_head(chain: str) -> AuditHead:
@@ -546,6 +583,7 @@ def record_read(
             object_id=object_id,
             request=request,
             data=data,
+            savepoint=False,  # this block holds only the entry and its count
         )
         # Still inside the transaction that holds the chain's head lock: concurrent reads of
         # one organisation are counted one after the other, so one burst raises one alert.

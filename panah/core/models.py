@@ -260,6 +260,10 @@ class AuditHead(models.Model):
     chain = models.CharField(max_length=32, primary_key=True)
     sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # The sequence of the newest entry that is not a read: pages kept rendered are keyed by it,
+    # so a change to the organisation's records shows at once while a colleague's reading does
+    # not throw every kept page away.
+    written_sequence = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.chain} @ {self.sequence}"

@@ -207,3 +207,21 @@ def test_the_chains_of_two_organisations_do_not_mix(org_a, org_b, admin_a, admin
     assert [(e["organisation_id"], e["sequence"]) for e in entries(audit.chain_name(org_b))] == [
         (org_b.pk, 1)
     ]
+
+
+def test_the_written_position_moves_with_writes_and_not_with_reads(org_a, admin_a):
+    start = audit.written_position(org_a)
+    with transaction.atomic():
+        audit.record("member.noted", organisation=org_a, actor=admin_a)
+    after_write = audit.written_position(org_a)
+    assert after_write == audit.chain_position(org_a) > start
+
+    with transaction.atomic():
+        audit.record_read("case.viewed", organisation=org_a, actor=admin_a, object_id="1")
+
+    assert audit.written_position(org_a) == after_write
+    assert audit.chain_position(org_a) == after_write + 1
+
+    with transaction.atomic(), audit.batch(org_a):
+        audit.record("case.imported", organisation=org_a, actor=admin_a)
+    assert audit.written_position(org_a) == audit.chain_position(org_a) == after_write + 2

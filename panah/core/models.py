@@ -211,6 +211,10 @@ class Invitation(models.Model):
         return (user.email or "").strip().lower() == self.email.strip().lower()
 
 
+# The action of the entry that alerts admins to a member's burst of reads (core.security).
+READ_BURST_ACTION = "security.read_burst"
+
+
 class AuditEntry(models.Model):
     """One line of an organisation's tamper-evident trail: who did what to which record.
 
@@ -218,8 +222,14 @@ class AuditEntry(models.Model):
     entry's hash, so a change, deletion or reordering breaks the chain (`panah audit verify`).
     """
 
+    # Neither key gets an index of its own: the (organisation, at) and (actor, at) indexes below
+    # serve every look-up by either, and each index is written again with every entry.
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="audit_entries", null=True
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        null=True,
+        db_index=False,
     )
     # "org-<id>", or "system" for events that belong to no organisation (a failed login).
     chain = models.CharField(max_length=32)
@@ -227,7 +237,11 @@ class AuditEntry(models.Model):
     sequence = models.PositiveBigIntegerField()
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64, blank=True)
@@ -248,6 +262,13 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["organisation", "at"]),
             models.Index(fields=["actor", "at"]),
+            # Every audited read asks whether its member was already alerted about lately:
+            # without this (small) index, that walked all of the organisation's recent entries.
+            models.Index(
+                fields=["organisation", "at"],
+                condition=models.Q(action=READ_BURST_ACTION),
+                name="audit_read_burst_alerts",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -178,3 +178,20 @@ def test_the_admin_dashboard_shows_recent_alerts(
     assert "3 reads by one member" in body
     assert f"object_type=core.user&amp;object_id={caseworker_a.pk}" in body
     assert 'href="/emergency-lock/"' in body
+
+
+def test_asking_whether_a_member_was_alerted_reads_only_the_alerts(org_a, caseworker_a):
+    """Asked on every read: it must not walk the organisation's recent entries (SQLite plan)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan is read from SQLite's EXPLAIN QUERY PLAN")
+    entry = AuditEntry(organisation=org_a, actor=caseworker_a, at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        security._alerted_since(entry, entry.at - timedelta(minutes=10))
+    sql = queries.captured_queries[-1]["sql"]
+    with connection.cursor() as cursor:
+        plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "audit_read_burst_alerts" in plan

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from panah.core import audit
 from panah.core.access import get_for_member, permission_required
+from panah.core.pagecache import MEMBER_PAGE_SECONDS, member_page
 from panah.core.security import recent_authentication_required
 from panah.people.models import Person
 from panah.people.queries import search_people
@@ -109,49 +110,55 @@ def _digest(value) -> str:
 # --- lists ------------------------------------------------------------------------------------
 
 
+def _kept(request: HttpRequest, draw) -> HttpResponse:
+    """The page `draw(extra_context)` renders, kept for the member until the organisation's
+    records change (an audited write), the day turns or MEMBER_PAGE_SECONDS pass."""
+    position = audit.written_position(request.organisation)
+    today = timezone.localdate()
+    return member_page(request, [today, position], draw, seconds=MEMBER_PAGE_SECONDS)
+
+
 @permission_required("cases.view_cases")
 @refuse_undecryptable
 def case_list(request: HttpRequest) -> HttpResponse:
     """The member's cases, most urgent first (coordinators may list every case)."""
-    everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
-    page = Paginator(queries.case_list(request.membership, everyone=everyone), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return HttpResponse(
-        render(
-            request,
-            "cases/case_list.html",
-            {
-                "page": page,
-                "everyone": everyone,
-                "may_see_all": queries.sees_all(request.membership),
-                "today": timezone.localdate(),
-            },
-        ).content
-    )
+
+    def draw(extra: dict) -> HttpResponse:
+        everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
+        cases = queries.case_list(request.membership, everyone=everyone)
+        page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        context = {
+            "page": page,
+            "everyone": everyone,
+            "may_see_all": queries.sees_all(request.membership),
+            "today": timezone.localdate(),
+            **extra,
+        }
+        return HttpResponse(render(request, "cases/case_list.html", context).content)
+
+    return _kept(request, draw)
 
 
 @permission_required("cases.view_cases")
 @refuse_undecryptable
 def deadlines(request: HttpRequest) -> HttpResponse:
     """Overdue deadlines, those due within 7 days and the next ones, each with its legal source."""
-    everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
-    today = timezone.localdate()
-    board = queries.deadline_board(request.membership, today=today, everyone=everyone)
-    return HttpResponse(
-        render(
-            request,
-            "cases/deadlines.html",
-            {
-                "board": board,
-                "everyone": everyone,
-                "may_see_all": queries.sees_all(request.membership),
-                "today": today,
-                "soon_days": queries.SOON_DAYS,
-                "later_days": queries.LATER_DAYS,
-            },
-        ).content
-    )
+
+    def draw(extra: dict) -> HttpResponse:
+        everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
+        today = timezone.localdate()
+        context = {
+            "board": queries.deadline_board(request.membership, today=today, everyone=everyone),
+            "everyone": everyone,
+            "may_see_all": queries.sees_all(request.membership),
+            "today": today,
+            "soon_days": queries.SOON_DAYS,
+            "later_days": queries.LATER_DAYS,
+            **extra,
+        }
+        return HttpResponse(render(request, "cases/deadlines.html", context).content)
+
+    return _kept(request, draw)
 
 
 # --- opening a case ---------------------------------------------------------------------------
@@ -201,33 +208,34 @@ def open_case(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, pk) -> HttpResponse:
     """A case: its history and stage, open deadlines with their sources, and the daily work."""
     case = _case(request, pk)
+    # Recorded on every visit, also when the page is served as it was last rendered.
     audit.record_read("case.viewed", organisation=request.organisation, obj=case, request=request)
-    page = queries.case_page(case)
-    table = organisation_table(case.organisation_id)
-    users = _members(request)
-    return HttpResponse(
-        render(
-            request,
-            "cases/case_detail.html",
-            {
-                "case": case,
-                "page": page,
-                "stage": labels.step_label(case.stage) if case.stage else "",
-                "allowed": services.allowed_next_steps(case, table) if not case.ended else [],
-                "today": timezone.localdate(),
-                "note_form": _blank_form(NoteForm),
-                "document_form": _blank_form(DocumentForm),
-                # Its list of members is part of the form: the key names who is on it.
-                "appointment_form": _blank_form(
-                    AppointmentForm,
-                    _digest([(u.pk, u.display_name, u.email) for u in users]),
-                    users=users,
-                ),
-                "referral_form": _blank_form(ReferralForm),
-                "residence_form": _blank_form(ResidenceForm),
-            },
-        ).content
-    )
+
+    def draw(extra: dict) -> HttpResponse:
+        page = queries.case_page(case)
+        table = organisation_table(case.organisation_id)
+        users = _members(request)
+        context = {
+            "case": case,
+            "page": page,
+            "stage": labels.step_label(case.stage) if case.stage else "",
+            "allowed": services.allowed_next_steps(case, table) if not case.ended else [],
+            "today": timezone.localdate(),
+            "note_form": _blank_form(NoteForm),
+            "document_form": _blank_form(DocumentForm),
+            # Its list of members is part of the form: the key names who is on it.
+            "appointment_form": _blank_form(
+                AppointmentForm,
+                _digest([(u.pk, u.display_name, u.email) for u in users]),
+                users=users,
+            ),
+            "referral_form": _blank_form(ReferralForm),
+            "residence_form": _blank_form(ResidenceForm),
+            **extra,
+        }
+        return HttpResponse(render(request, "cases/case_detail.html", context).content)
+
+    return _kept(request, draw)
 
 
 @permission_required("cases.view_cases")

@@ -1,9 +1,11 @@
 """A signed-in page kept rendered for its member, with its per-request secrets filled in anew.
 
-For the pages every member opens all day (the dashboard): the HTML is cached under a key that
-names everything it shows (member, roles, language, day, the organisation's audit position...),
-and on a hit only the two values that must differ per response are written in: the CSP nonce
-and the CSRF token. A page with messages waiting is never cached nor served from the cache.
+For the pages every member opens all day (the dashboard, "my cases", the deadlines, a case):
+the HTML is cached under a key that names everything it shows (member, roles, language, path,
+day, the organisation's audit position...), and on a hit only the two values that must differ
+per response are written in: the CSP nonce and the CSRF token. A page with messages waiting is
+never cached nor served from the cache. The view still authorises the member (and records an
+audited read) on every request, before it asks for the page.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ import hashlib
 import secrets
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
+
+# How long a kept page may be served at most: bounds what changes without an audited write
+# (an appointment starting, a time limit passing).
+MEMBER_PAGE_SECONDS = getattr(settings, "PANAH_MEMBER_PAGE_SECONDS", 60)
 
 NONCE_HOLE = "\x00panah-csp-nonce\x00"
 CSRF_HOLE = "\x00panah-csrf-token\x00"

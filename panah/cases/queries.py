@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.db import NotSupportedError
 from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
 
 from panah.core.models import Membership, Role
+from panah.core.precompiled import PrecompiledQuery
 
 from .models import (
     Appointment,
@@ -27,6 +29,23 @@ from .models import (
     Referral,
 )
 from .rules import SEES_ALL
+
+_CASE_OF_ORGANISATION = PrecompiledQuery(
+    lambda organisation_id, pk: Case.objects.filter(organisation_id=organisation_id, pk=pk),
+    -7_100_003,
+    UUID(int=7),
+    scope_argument=0,
+)
+
+
+def case_of_organisation(organisation_id: int, pk: UUID) -> Case | None:
+    """The organisation's case with this id, or None.
+
+    Read on every case page and form, so compiled once (core.precompiled); the organisation is
+    a filter of the query and must be the one in scope, as with the scoped manager.
+    """
+    return _CASE_OF_ORGANISATION.first(organisation_id, pk)
+
 
 SOON_DAYS = 7
 # The deadlines page also lists what comes later, so a 30-day appeal shows from its first day.

@@ -8,10 +8,15 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import rules
 
 from panah.core.models import Membership, Role
+from panah.core.precompiled import PrecompiledQuery
 from panah.core.rules import add_permissions, has_role
+
+from .models import Case, CaseAssignment
 
 CASE_ROLES = (Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN)
 SEES_ALL = frozenset({Role.COORDINATOR, Role.ADMIN})
@@ -20,24 +25,34 @@ works_on_cases = has_role(*CASE_ROLES)
 coordinates = has_role(Role.COORDINATOR, Role.ADMIN)
 
 
+# Asked on every case page and form: compiled once (core.precompiled). Both filter by the case,
+# which the caller has already found in the member's organisation.
+_EXAMPLE_CASE = UUID(int=7)
+_NAMED_ON_CASE = PrecompiledQuery(
+    lambda case_id, user_id: Case.restricted_to.through.objects.filter(
+        case_id=case_id, user_id=user_id
+    ),
+    _EXAMPLE_CASE,
+    -7_100_001,
+)
+_ASSIGNED_TO_CASE = PrecompiledQuery(
+    lambda case_id, user_id: CaseAssignment.objects.filter(case_id=case_id, user_id=user_id),
+    _EXAMPLE_CASE,
+    -7_100_002,
+)
+
+
 def may_open(membership: Membership | None, case) -> bool:
     """Whether this member may open this case (restriction first, then assignment or role)."""
     if membership is None:
         return False
     if case.organisation_id != membership.organisation_id:
         return False
-    # Through the models rather than the case's related managers, which cost more to build
-    # than the query: this runs on every case page.
-    from .models import Case, CaseAssignment
-
     if case.restricted:
-        named = Case.restricted_to.through.objects.filter(
-            case_id=case.pk, user_id=membership.user_id
-        )
-        return named.exists()
+        return bool(_NAMED_ON_CASE(case.pk, membership.user_id))
     if membership.role_set() & SEES_ALL:
         return True
-    return CaseAssignment.objects.filter(case_id=case.pk, user_id=membership.user_id).exists()
+    return bool(_ASSIGNED_TO_CASE(case.pk, membership.user_id))
 
 
 @rules.predicate

@@ -61,7 +61,9 @@ BLANK_FORM_SECONDS = 300
 
 def _case(request: HttpRequest, pk, permission: str = "cases.view_case") -> Case:
     """The case the member may open, or 404 (another organisation's, or not theirs to open)."""
-    return get_for_member(request, Case, permission=permission, pk=pk)
+    return get_for_member(
+        request, Case, permission, find=lambda org_id: queries.case_of_organisation(org_id, pk)
+    )
 
 
 def _apply_errors(form, exc: ValidationError) -> None:

@@ -15,9 +15,12 @@ select_related populators), so they behave like instances from a queryset. When 
 or wraps Django's queries, the rows are read through the driver's cursor: Django's layers
 around it cost more than the database's answer (see `_read`).
 
-Meant for the per-request look-ups above, which are not organisation-scoped: a scoped
-manager's check (django-scopes) runs when the queryset is built, that is once, at compile time,
-so a scoped model's records must keep going through its manager.
+Meant for the per-request look-ups above. A scoped manager's check (django-scopes) runs when
+the queryset is built, that is once, at compile time; so a query of an organisation-scoped
+model must filter by the organisation itself, from an argument named as `scope_argument` (each
+call then checks, as the scoped manager would, that the organisation in scope is that one), or
+by a record already found in the organisation (the case page's look-ups, `cases.queries` and
+`cases.rules`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.query import get_related_populators
+from django_scopes import get_scope, scopes_disabled
+from django_scopes.exceptions import ScopeError
 
 # How many argument sets each connection remembers the instances of (a connection serves
 # one thread, so about one member per request; enough for every member active at once).
@@ -122,6 +127,7 @@ class _Compiled:
     driver_sql: str  # the same, in the driver's own parameter style
     params: list[Any]
     slots: list[int]
+    hex_slots: set[int]  # UUID arguments the database takes as hexadecimal text (SQLite)
     compiler: Any
     model: type[Model]
     init_list: list[str]
@@ -136,28 +142,40 @@ class _Compiled:
 class PrecompiledQuery:
     """A queryset built by `build(*params)`, compiled once per connection, run many times.
 
-    `sentinels` are example parameters, one per argument of `build`, each a string or integer
-    that appears exactly once among the compiled query's parameters; at run time each is
-    replaced by the caller's value. Only plain string and integer parameters are supported:
-    their database form is the value itself, so they can be swapped without re-adapting.
+    `sentinels` are example parameters, one per argument of `build`, each a string, integer or
+    UUID that appears exactly once among the compiled query's parameters; at run time each is
+    replaced by the caller's value. Their database form is the value itself (a UUID: as the
+    connection stores it), so they can be swapped without re-adapting. With `scope_argument`,
+    the argument at that position is an organisation id the query filters by, and it must be
+    the organisation in scope (django-scopes) unless scopes are disabled.
     """
 
-    def __init__(self, build: Callable[..., QuerySet], *sentinels: str | int):
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *sentinels: str | int | UUID,
+        scope_argument: int | None = None,
+    ):
         self._build = build
         self._sentinels = sentinels
+        self._scope_argument = scope_argument
         self._by_connection: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _compile(self, connection) -> _Compiled:
-        queryset = self._build(*self._sentinels)
-        compiler = queryset.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
+        with scopes_disabled():  # the query filters by organisation itself (scope_argument)
+            queryset = self._build(*self._sentinels)
+            compiler = queryset.query.get_compiler(connection=connection)
+            sql, params = compiler.as_sql()
         params = list(params)
-        slots = []
+        slots, hex_slots = [], set()
         for sentinel in self._sentinels:
-            positions = [i for i, value in enumerate(params) if value == sentinel]
+            forms = (sentinel, sentinel.hex) if isinstance(sentinel, UUID) else (sentinel,)
+            positions = [i for i, value in enumerate(params) if value in forms]
             if len(positions) != 1:
                 raise ValueError(f"Sentinel {sentinel!r} must appear once in {params!r}")
             slots.append(positions[0])
+            if isinstance(sentinel, UUID) and isinstance(params[positions[0]], str):
+                hex_slots.add(positions[0])
         klass_info, select = compiler.klass_info, compiler.select
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         fields = [s[0] for s in select[0 : compiler.col_count]]
@@ -166,6 +184,7 @@ class PrecompiledQuery:
             driver_sql=_driver_sql(connection, sql),
             params=params,
             slots=slots,
+            hex_slots=hex_slots,
             compiler=compiler,
             model=klass_info["model"],
             init_list=[f[0].target.attname for f in select[start:end]],
@@ -175,15 +194,29 @@ class PrecompiledQuery:
             converters=compiler.get_converters(fields),
         )
 
-    def __call__(self, *args: str | int, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
+    def _check_scope(self, args: tuple) -> None:
+        current = get_scope()
+        if not current.get("_enabled", True):
+            return
+        organisation = current.get("organisation")
+        in_scope = getattr(organisation, "pk", organisation)
+        if in_scope is None or in_scope != args[self._scope_argument]:
+            raise ScopeError(
+                f"{self._build} reads organisation {args[self._scope_argument]!r} while "
+                f"{'no organisation' if in_scope is None else in_scope} is in scope."
+            )
+
+    def __call__(self, *args: str | int | UUID, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
         """The instances the queryset built from `args` would yield, read from the database now."""
+        if self._scope_argument is not None:
+            self._check_scope(args)
         connection = connections[using]
         compiled = self._by_connection.get(connection)
         if compiled is None:
             compiled = self._by_connection[connection] = self._compile(connection)
         params = list(compiled.params)
         for slot, value in zip(compiled.slots, args, strict=True):
-            params[slot] = value
+            params[slot] = value.hex if slot in compiled.hex_slots else value
         rows = _read(connection, compiled, params)
         # The same rows as last time (compared column by column, as the database sent them):
         # the instances built then are still exact, so hand out copies of them.
@@ -212,7 +245,7 @@ class PrecompiledQuery:
             objects.append(obj)
         return objects
 
-    def first(self, *args: str | int, using: str = DEFAULT_DB_ALIAS) -> Model | None:
+    def first(self, *args: str | int | UUID, using: str = DEFAULT_DB_ALIAS) -> Model | None:
         """The first instance, or None."""
         found = self(*args, using=using)
         return found[0] if found else None

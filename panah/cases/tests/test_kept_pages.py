@@ -89,3 +89,22 @@ def test_one_members_kept_page_never_reaches_another(make_case, org_a, make_memb
 
     assert mine.pk.hex[:8] not in page
     assert theirs.pk.hex[:8] in page
+
+
+def test_the_case_page_look_up_finds_by_uuid_only_in_the_organisation_in_scope(
+    make_case, org_a, org_b
+):
+    import uuid
+
+    from django_scopes.exceptions import ScopeError
+
+    from panah.cases.queries import case_of_organisation
+
+    case = make_case()
+    with scope(organisation=org_a):
+        assert case_of_organisation(org_a.pk, case.pk) == case
+        assert case_of_organisation(org_a.pk, uuid.uuid4()) is None
+    with scope(organisation=org_b):
+        assert case_of_organisation(org_b.pk, case.pk) is None
+        with pytest.raises(ScopeError):
+            case_of_organisation(org_a.pk, case.pk)

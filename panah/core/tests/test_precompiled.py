@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from panah.core.middleware import active_memberships
-from panah.core.models import Membership, Role, RoleGrant, User
+from panah.core.models import Invitation, Membership, Role, RoleGrant, User
 from panah.core.precompiled import PrecompiledQuery
 
 BY_EMAIL = PrecompiledQuery(lambda email: User.objects.filter(email=email), "sentinel@example.org")
@@ -96,8 +96,6 @@ def test_a_change_is_seen_when_no_query_is_logged(caseworker_a):
 
 
 def test_rows_holding_a_mutable_value_are_built_anew_each_time(org_a, admin_a):
-    from panah.core.models import Invitation
-
     with scopes_disabled():
         Invitation.objects.create(
             organisation=org_a,
@@ -115,3 +113,33 @@ def test_rows_holding_a_mutable_value_are_built_anew_each_time(org_a, admin_a):
     first.roles.append("admin")
 
     assert by_email.first("new@example.org").roles == ["caseworker"]
+
+
+def test_a_query_filtered_by_organisation_must_run_in_that_organisations_scope(
+    org_a, org_b, admin_a
+):
+    from django_scopes import scope
+    from django_scopes.exceptions import ScopeError
+
+    invitation_of = PrecompiledQuery(
+        lambda organisation_id, email: Invitation.objects.filter(
+            organisation_id=organisation_id, email=email
+        ),
+        -1,
+        "sentinel@example.org",
+        scope_argument=0,
+    )
+    with scopes_disabled():
+        Invitation.objects.create(
+            organisation=org_a, email="new@example.org", roles=[], token_hash="y" * 64,
+            invited_by=admin_a, expires_at=timezone.now(),
+        )  # fmt: skip
+
+    with scope(organisation=org_a):
+        assert invitation_of.first(org_a.pk, "new@example.org").organisation_id == org_a.pk
+    with scope(organisation=org_b), pytest.raises(ScopeError):
+        invitation_of(org_a.pk, "new@example.org")
+    with pytest.raises(ScopeError):
+        invitation_of(org_a.pk, "new@example.org")  # no organisation in scope at all
+    with scopes_disabled():
+        assert invitation_of(org_a.pk, "new@example.org")

@@ -2,10 +2,12 @@
 
 from django.urls import include, path
 
+# The apps under their own prefix first: a prefix that does not match is skipped at once,
+# while the patterns at the root are each tried, and listed as tried, before the next include.
 urlpatterns = [
-    path("", include("panah.core.urls")),
-    path("evidence/", include("panah.evidence.urls")),
-    path("people/", include("panah.people.urls")),
     path("cases/", include("panah.cases.urls")),
+    path("people/", include("panah.people.urls")),
+    path("evidence/", include("panah.evidence.urls")),
     path("p/", include("panah.public.urls")),
+    path("", include("panah.core.urls")),
 ]

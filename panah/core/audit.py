@@ -240,7 +240,7 @@ def record(
             user_agent=user_agent,
             data=data,
         )
-        entry = AuditEntry.objects.create(
+        entry = AuditEntry(
             organisation=organisation,
             chain=chain,
             sequence=sequence,
@@ -255,6 +255,7 @@ def record(
             previous_hash=previous_hash,
             entry_hash=digest,
         )
+        _insert(entry)
         if held is None:
             _move_head(chain, sequence, digest, written=not action.endswith(READ_SUFFIX))
     return entry
@@ -336,6 +337,45 @@ def _write_head(state: _HeldChain) -> None:
             state.head.sequence, state.head.last_hash = sequence, last_hash
             state.head.written_sequence = sequence
             state.head.save(update_fields=["sequence", "last_hash", "written_sequence"])
+
+
+_ENTRY_COLUMNS = (
+    "organisation", "chain", "sequence", "at", "actor", "action", "object_type", "object_id",
+    "ip", "user_agent", "data", "previous_hash", "entry_hash",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4)
+def _insert_statement(vendor: str) -> tuple[list, str]:
+    """The fields and the INSERT ... RETURNING statement of an entry, for this database."""
+    meta = AuditEntry._meta
+    fields = [meta.get_field(name) for name in _ENTRY_COLUMNS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 (names)
+        f" RETURNING {quote(meta.pk.column)}"
+    )
+    return fields, sql
+
+
+def _insert(entry: AuditEntry) -> None:
+    """Save a new entry with one INSERT written once, not compiled by the ORM every time.
+
+    The values are prepared by each field as the ORM would; the id comes back from the
+    INSERT itself (RETURNING, on PostgreSQL and SQLite 3.35+), else the ORM saves it.
+    """
+    if not connection.features.can_return_columns_from_insert:
+        entry.save(force_insert=True)
+        return
+    fields, sql = _insert_statement(connection.vendor)
+    params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 # Every audited write and read takes the head: plain SQL, as building the ORM's queries for

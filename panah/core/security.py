@@ -370,9 +370,8 @@ def note_read(entry: AuditEntry, *, request: HttpRequest | None = None) -> bool:
         return False
     since = entry.at - timedelta(minutes=settings.READ_ALERT_MINUTES)
     # Counted no further than the threshold: below it (nearly always) that is all it takes.
-    if _reads_since(entry, since, limit=threshold) < threshold:
-        return False
-    if _alerted_since(entry, since):
+    counted = _reads_unless_alerted(entry, since, limit=threshold)
+    if counted is None or counted < threshold:
         return False
     reads = _reads_since(entry, since)
     organisation = entry.organisation
@@ -398,43 +397,59 @@ def note_read(entry: AuditEntry, *, request: HttpRequest | None = None) -> bool:
 
 # Run on every audited read: plain SQL, as building the ORM's queries cost several times what
 # the database took to answer them.
-def _reads_since(entry: AuditEntry, since, *, limit: int | None = None) -> int:
-    """How many reads the entry's member recorded in its organisation since `since`."""
+def _reads_query(entry: AuditEntry, since) -> tuple[str, list]:
+    """The member's reads in the entry's organisation since `since`, one row each."""
     table = connection.ops.quote_name(AuditEntry._meta.db_table)
-    reads = (
+    sql = (
         f"SELECT 1 FROM {table} WHERE organisation_id = %s AND actor_id = %s AND at >= %s"  # noqa: S608 (table name)
-        f" AND action LIKE %s{' LIMIT %s' if limit else ''}"
+        " AND action LIKE %s"
     )
-    params = [
+    return sql, [
         entry.organisation_id,
         entry.actor_id,
         connection.ops.adapt_datetimefield_value(since),
         f"%{audit.READ_SUFFIX}",
-        *([limit] if limit else []),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({reads}) AS recent", params)  # noqa: S608
-        return cursor.fetchone()[0]
 
 
-def _alerted_since(entry: AuditEntry, since) -> bool:
-    """Whether the entry's member already raised a read-burst alert since `since`."""
+def _alert_query(entry: AuditEntry, since) -> tuple[str, list]:
+    """The read-burst alerts about the entry's member since `since`."""
     table = connection.ops.quote_name(AuditEntry._meta.db_table)
     # The action is written into the SQL, not passed as a parameter, so that SQLite sees the
     # query matches the condition of the partial index on alerts (models.AuditEntry).
     sql = (
         f"SELECT 1 FROM {table} WHERE action = '{READ_BURST_ACTION}' AND organisation_id = %s"  # noqa: S608 (a constant)
-        " AND object_type = %s AND object_id = %s AND at >= %s LIMIT 1"
+        " AND object_type = %s AND object_id = %s AND at >= %s"
     )
-    params = [
+    return sql, [
         entry.organisation_id,
         "core.user",
         str(entry.actor_id),
         connection.ops.adapt_datetimefield_value(since),
     ]
+
+
+def _reads_unless_alerted(entry: AuditEntry, since, *, limit: int) -> int | None:
+    """None if the member was already alerted about since `since`; else their reads since
+    then, counted no further than `limit`. One statement: the count is not even taken when
+    an alert exists (a member in a burst reads on and on)."""
+    alerts, alert_params = _alert_query(entry, since)
+    reads, read_params = _reads_query(entry, since)
+    sql = (
+        f"SELECT CASE WHEN EXISTS ({alerts}) THEN NULL"  # noqa: S608 (built above)
+        f" ELSE (SELECT COUNT(*) FROM ({reads} LIMIT %s) AS recent) END"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone() is not None
+        cursor.execute(sql, [*alert_params, *read_params, limit])
+        return cursor.fetchone()[0]
+
+
+def _reads_since(entry: AuditEntry, since) -> int:
+    """How many reads the entry's member recorded in its organisation since `since`."""
+    reads, params = _reads_query(entry, since)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({reads}) AS recent", params)  # noqa: S608
+        return cursor.fetchone()[0]
 
 
 def _email_read_burst(*, organisation: Organisation, member: User, reads: int) -> None:

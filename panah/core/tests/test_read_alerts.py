@@ -190,7 +190,7 @@ def test_asking_whether_a_member_was_alerted_reads_only_the_alerts(org_a, casewo
         pytest.skip("the plan is read from SQLite's EXPLAIN QUERY PLAN")
     entry = AuditEntry(organisation=org_a, actor=caseworker_a, at=timezone.now())
     with CaptureQueriesContext(connection) as queries:
-        security._alerted_since(entry, entry.at - timedelta(minutes=10))
+        security._reads_unless_alerted(entry, entry.at - timedelta(minutes=10), limit=3)
     sql = queries.captured_queries[-1]["sql"]
     with connection.cursor() as cursor:
         plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}"))

@@ -112,10 +112,12 @@ def _digest(value) -> str:
 # --- lists ------------------------------------------------------------------------------------
 
 
-def _kept(request: HttpRequest, draw) -> HttpResponse:
+def _kept(request: HttpRequest, draw, position: int | None = None) -> HttpResponse:
     """The page `draw(extra_context)` renders, kept for the member until the organisation's
-    records change (an audited write), the day turns or MEMBER_PAGE_SECONDS pass."""
-    position = audit.written_position(request.organisation)
+    records change (an audited write), the day turns or MEMBER_PAGE_SECONDS pass. `position`:
+    the newest write as an audited read of this request found it."""
+    if position is None:
+        position = audit.written_position(request.organisation)
     today = timezone.localdate()
     return member_page(request, [today, position], draw, seconds=MEMBER_PAGE_SECONDS)
 
@@ -211,7 +213,9 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
     """A case: its history and stage, open deadlines with their sources, and the daily work."""
     case = _case(request, pk)
     # Recorded on every visit, also when the page is served as it was last rendered.
-    audit.record_read("case.viewed", organisation=request.organisation, obj=case, request=request)
+    read = audit.record_read(
+        "case.viewed", organisation=request.organisation, obj=case, request=request
+    )
 
     def draw(extra: dict) -> HttpResponse:
         page = queries.case_page(case)
@@ -237,7 +241,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
         }
         return HttpResponse(render(request, "cases/case_detail.html", context).content)
 
-    return _kept(request, draw)
+    return _kept(request, draw, getattr(read, "written_position", None))
 
 
 @permission_required("cases.view_cases")

@@ -222,8 +222,9 @@ def record(
         held = None  # a batch holds one chain; others append as usual
     # In a batch the entry is one INSERT, atomic by itself: no savepoint around it.
     with transaction.atomic(savepoint=savepoint and held is None), scopes_disabled():
+        written_before = None
         if held is None:
-            previous_sequence, previous_hash = _lock_head(chain)
+            previous_sequence, previous_hash, written_before = _lock_head(chain)
         else:
             previous_sequence, previous_hash = _last_in_batch(held)
         sequence = previous_sequence + 1
@@ -257,7 +258,10 @@ def record(
         )
         _insert(entry)
         if held is None:
-            _move_head(chain, sequence, digest, written=not action.endswith(READ_SUFFIX))
+            written = not action.endswith(READ_SUFFIX)
+            _move_head(chain, sequence, digest, written=written)
+            # As `written_position` would answer now: spares a page kept by it another read.
+            entry.written_position = sequence if written else written_before
     return entry
 
 
@@ -370,7 +374,13 @@ def _insert(entry: AuditEntry) -> None:
         entry.save(force_insert=True)
         return
     fields, sql = _insert_statement(connection.vendor)
-    params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+    # Only the time, the address and the data need the database's form; the rest are as they are.
+    params = [
+        f.get_db_prep_save(getattr(entry, f.attname), connection)
+        if f.attname in ("at", "ip", "data")
+        else getattr(entry, f.attname)
+        for f in fields
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         entry.pk = cursor.fetchone()[0]
@@ -384,17 +394,19 @@ def _head_table() -> str:
     return connection.ops.quote_name(AuditHead._meta.db_table)
 
 
-def _lock_head(chain: str) -> tuple[int, str]:
-    """(sequence, last hash) of the chain's head, locked for the rest of the transaction."""
+def _lock_head(chain: str) -> tuple[int, str, int]:
+    """(sequence, last hash, newest write) of the chain's head, locked for the transaction."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = f"SELECT sequence, last_hash FROM {_head_table()} WHERE chain = %s{lock}"  # noqa: S608 (table name)
+    sql = (
+        f"SELECT sequence, last_hash, written_sequence FROM {_head_table()} WHERE chain = %s{lock}"  # noqa: S608 (table name)
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [chain])
         row = cursor.fetchone()
     if row is None:
         head = _locked_head(chain)  # the chain's first entry: create its head
-        return head.sequence, head.last_hash
-    return row[0], row[1]
+        return head.sequence, head.last_hash, head.written_sequence
+    return row[0], row[1], row[2]
 
 
 def _move_head(chain: str, sequence: int, last_hash: str, *, written: bool) -> None:

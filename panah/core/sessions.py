@@ -13,15 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.contrib.sessions.backends import db
 from django.utils import timezone
 
 from .precompiled import PrecompiledQuery
 
 TOUCH_SECONDS = 60
-# Session data already verified and decoded in this process, by its stored text (bounded).
+# Session data already verified and decoded in this process, by the keys it was checked with
+# and its stored text (bounded).
 VERIFIED_SESSIONS = 1024
-_verified: dict[str, str] = {}
+_verified: dict[tuple, str] = {}
 
 # Read on every signed-in request: compiled once (see core.precompiled).
 _SESSION_BY_KEY = PrecompiledQuery(
@@ -59,14 +61,16 @@ class SessionStore(db.SessionStore):
         the same text always decodes to the same values: they are kept as JSON and handed out
         as a fresh dict each time (nothing a request changes in it reaches another request).
         """
-        known = _verified.get(session_data)
+        # A secret key retired from the fallbacks must stop opening its sessions at once.
+        key = (settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS), session_data)
+        known = _verified.get(key)
         if known is not None:
             return json.loads(known)
         decoded = super().decode(session_data)
         if decoded:  # a tampered or unreadable text decodes to {}: never remembered
             if len(_verified) >= VERIFIED_SESSIONS:
                 _verified.clear()
-            _verified[session_data] = json.dumps(decoded)
+            _verified[key] = json.dumps(decoded)
         return decoded
 
     def _fresh_enough(self) -> bool:

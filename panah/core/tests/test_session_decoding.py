@@ -34,3 +34,17 @@ def test_a_session_altered_in_the_database_logs_its_member_out(caseworker_a, log
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_a_text_verified_under_a_retired_secret_key_is_not_opened_any_more(
+    caseworker_a, login_as, settings
+):
+    text = _stored(login_as(caseworker_a)).session_data
+    assert SessionStore().decode(text)  # verified, and remembered, under the current key
+    old = settings.SECRET_KEY
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "n" * 50, [old]
+    assert SessionStore().decode(text)  # the old key is still a fallback
+
+    settings.SECRET_KEY_FALLBACKS = []
+    assert SessionStore().decode(text) == {}

@@ -31,7 +31,7 @@ from django.utils.dateparse import parse_datetime
 from django_scopes import scopes_disabled
 
 from .models import AuditEntry, AuditHead, Organisation
-from .precompiled import PrecompiledQuery
+from .precompiled import PrecompiledQuery, run_sql
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -381,9 +381,7 @@ def _insert(entry: AuditEntry) -> None:
         else getattr(entry, f.attname)
         for f in fields
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        entry.pk = cursor.fetchone()[0]
+    entry.pk = run_sql(sql, params)[0][0]
     entry._state.adding = False
     entry._state.db = connection.alias
 
@@ -400,22 +398,18 @@ def _lock_head(chain: str) -> tuple[int, str, int]:
     sql = (
         f"SELECT sequence, last_hash, written_sequence FROM {_head_table()} WHERE chain = %s{lock}"  # noqa: S608 (table name)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [chain])
-        row = cursor.fetchone()
-    if row is None:
+    rows = run_sql(sql, [chain])
+    if not rows:
         head = _locked_head(chain)  # the chain's first entry: create its head
         return head.sequence, head.last_hash, head.written_sequence
-    return row[0], row[1], row[2]
+    return rows[0][0], rows[0][1], rows[0][2]
 
 
 def _move_head(chain: str, sequence: int, last_hash: str, *, written: bool) -> None:
     """Point the chain's head at its new last entry (and its newest write, for a write)."""
     also = ", written_sequence = %s" if written else ""
     sql = f"UPDATE {_head_table()} SET sequence = %s, last_hash = %s{also} WHERE chain = %s"  # noqa: S608 (table name)
-    params = [sequence, last_hash, *([sequence] if written else []), chain]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    run_sql(sql, [sequence, last_hash, *([sequence] if written else []), chain])
 
 
 def _locked_head(chain: str) -> AuditHead:

@@ -26,6 +26,7 @@ by a record already found in the organisation (the case page's look-ups, `cases.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,34 +92,56 @@ def _immutable(obj: Model) -> bool:
 def _driver_sql(connection, sql: str) -> str:
     """The SQL as the database driver takes it: Django's SQLite cursor rewrites %s to ? on
     every execution; done here once."""
-    if connection.vendor == "sqlite":
+    return _driver_sql_of(connection.vendor, sql)
+
+
+def _read(connection, compiled: _Compiled, params: list) -> list[tuple]:
+    """The rows of a compiled query (see `_execute`)."""
+    return _execute(connection, compiled.sql, compiled.driver_sql, params)
+
+
+def _execute(connection, sql: str, driver_sql: str, params: list) -> list[tuple]:
+    """The rows, read through the driver's cursor unless something watches Django's cursor.
+
+    Django's cursor wraps each execution in several layers (debug logging, execute wrappers,
+    SQLite's parameter rewriting) that cost more than the database's answer. When nothing
+    logs or wraps queries, the driver's cursor on the same connection runs the same SQL;
+    tests that count queries switch logging on and so still see every one. A statement that
+    returns no rows (an UPDATE) gives [].
+    """
+    if connection.queries_logged or connection.execute_wrappers:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description is not None else []
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(driver_sql, params)
+            return cursor.fetchall() if cursor.description is not None else []
+        finally:
+            cursor.close()
+
+
+@functools.lru_cache(maxsize=256)
+def _driver_sql_of(vendor: str, sql: str) -> str:
+    if vendor == "sqlite":
         from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 
         return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
     return sql
 
 
-def _read(connection, compiled: _Compiled, params: list) -> list[tuple]:
-    """The rows, read through the driver's cursor unless something watches Django's cursor.
+def run_sql(sql: str, params: list, *, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+    """The rows of a plain SQL statement ([] for one that returns none), run as a precompiled
+    query is: through the driver's cursor unless queries are being logged or wrapped.
 
-    Django's cursor wraps each execution in several layers (debug logging, execute wrappers,
-    SQLite's parameter rewriting) that cost more than the database's answer. When nothing
-    logs or wraps queries, the driver's cursor on the same connection runs the same SQL;
-    tests that count queries switch logging on and so still see every one.
+    For the few statements every request runs (the audit chain's head, the read-burst check),
+    written by hand because the ORM's query building cost more than running them.
     """
-    if connection.queries_logged or connection.execute_wrappers:
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            return cursor.fetchall()
-    connection.ensure_connection()
-    connection.validate_no_broken_transaction()
-    with connection.wrap_database_errors:
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(compiled.driver_sql, params)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+    connection = connections[using]
+    return _execute(connection, sql, _driver_sql_of(connection.vendor, sql), params)
 
 
 @dataclass

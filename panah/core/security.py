@@ -48,6 +48,7 @@ from .models import (
     User,
     UserSession,
 )
+from .precompiled import run_sql
 
 logger = logging.getLogger(__name__)
 
@@ -439,9 +440,7 @@ def _reads_unless_alerted(entry: AuditEntry, since, *, limit: int) -> int | None
         f"SELECT CASE WHEN EXISTS ({alerts}) THEN NULL"  # noqa: S608 (built above)
         f" ELSE (SELECT COUNT(*) FROM ({reads} LIMIT %s) AS recent) END"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*alert_params, *read_params, limit])
-        return cursor.fetchone()[0]
+    return run_sql(sql, [*alert_params, *read_params, limit])[0][0]
 
 
 def _reads_since(entry: AuditEntry, since) -> int:

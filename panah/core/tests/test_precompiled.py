@@ -143,3 +143,17 @@ def test_a_query_filtered_by_organisation_must_run_in_that_organisations_scope(
         invitation_of(org_a.pk, "new@example.org")  # no organisation in scope at all
     with scopes_disabled():
         assert invitation_of(org_a.pk, "new@example.org")
+
+
+def test_plain_sql_runs_through_the_driver_and_is_still_counted_when_logged(caseworker_a):
+    from panah.core.precompiled import run_sql
+
+    table = connection.ops.quote_name(User._meta.db_table)
+    update = f"UPDATE {table} SET display_name = %s WHERE id = %s"  # noqa: S608
+    select = f"SELECT display_name FROM {table} WHERE id = %s"  # noqa: S608
+
+    assert run_sql(update, ["Through the driver", caseworker_a.pk]) == []
+    assert run_sql(select, [caseworker_a.pk]) == [("Through the driver",)]
+    with CaptureQueriesContext(connection) as queries:
+        assert run_sql(select, [caseworker_a.pk]) == [("Through the driver",)]
+    assert len(queries) == 1

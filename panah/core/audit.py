@@ -271,7 +271,7 @@ def record(
 @dataclass
 class _HeldChain:
     chain: str
-    head: AuditHead  # locked by this transaction; written once, when the batch ends
+    # The head as the batch found it (locked by this transaction; written once, at the end).
     start_sequence: int
     start_hash: str
 
@@ -302,9 +302,8 @@ def batch(organisation: Organisation | None) -> Iterator[None]:
         return
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.batch() runs inside transaction.atomic().")
-    with scopes_disabled():
-        head = _locked_head(chain)
-    state = _HeldChain(chain, head, head.sequence, head.last_hash)
+    start_sequence, start_hash, _ = _lock_head(chain)
+    state = _HeldChain(chain, start_sequence, start_hash)
     token = _held_chain.set(state)
     try:
         yield
@@ -327,20 +326,15 @@ def _last_in_batch(state: _HeldChain) -> tuple[int, str]:
         f"SELECT sequence, entry_hash FROM {table} WHERE chain = %s AND sequence > %s "  # noqa: S608 (table name)
         "ORDER BY sequence DESC LIMIT 1"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [state.chain, state.start_sequence])
-        last = cursor.fetchone()
-    return (last[0], last[1]) if last is not None else (state.start_sequence, state.start_hash)
+    rows = run_sql(sql, [state.chain, state.start_sequence])
+    return (rows[0][0], rows[0][1]) if rows else (state.start_sequence, state.start_hash)
 
 
 def _write_head(state: _HeldChain) -> None:
-    with scopes_disabled():
-        sequence, last_hash = _last_in_batch(state)
-        if (sequence, last_hash) != (state.head.sequence, state.head.last_hash):
-            # A batch is an import: counted as a write even if it recorded reads too.
-            state.head.sequence, state.head.last_hash = sequence, last_hash
-            state.head.written_sequence = sequence
-            state.head.save(update_fields=["sequence", "last_hash", "written_sequence"])
+    sequence, last_hash = _last_in_batch(state)
+    if (sequence, last_hash) != (state.start_sequence, state.start_hash):
+        # A batch is an import: counted as a write even if it recorded reads too.
+        _move_head(state.chain, sequence, last_hash, written=True)
 
 
 _ENTRY_COLUMNS = (

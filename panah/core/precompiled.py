@@ -89,12 +89,6 @@ def _immutable(obj: Model) -> bool:
     ) and all(_immutable(related) for related in obj._state.fields_cache.values())
 
 
-def _driver_sql(connection, sql: str) -> str:
-    """The SQL as the database driver takes it: Django's SQLite cursor rewrites %s to ? on
-    every execution; done here once."""
-    return _driver_sql_of(connection.vendor, sql)
-
-
 def _read(connection, compiled: _Compiled, params: list) -> list[tuple]:
     """The rows of a compiled query (see `_execute`)."""
     return _execute(connection, compiled.sql, compiled.driver_sql, params)
@@ -126,6 +120,8 @@ def _execute(connection, sql: str, driver_sql: str, params: list) -> list[tuple]
 
 @functools.lru_cache(maxsize=256)
 def _driver_sql_of(vendor: str, sql: str) -> str:
+    """The SQL as the database driver takes it: Django's SQLite cursor rewrites %s to ? on
+    every execution; done here once per statement."""
     if vendor == "sqlite":
         from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 
@@ -204,7 +200,7 @@ class PrecompiledQuery:
         fields = [s[0] for s in select[0 : compiler.col_count]]
         return _Compiled(
             sql=sql,
-            driver_sql=_driver_sql(connection, sql),
+            driver_sql=_driver_sql_of(connection.vendor, sql),
             params=params,
             slots=slots,
             hex_slots=hex_slots,

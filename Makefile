@@ -11,6 +11,9 @@ PORT ?= 8000
 
 $(STAMP): requirements.lock pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
+	# pip 23 (what Python 3.11's venv brings) refuses a hashed lock whose packages ask for an
+	# extra of another pinned package (weasyprint -> fonttools[woff]); pip 24 and later do not.
+	$(BIN)/pip install --quiet --disable-pip-version-check 'pip>=24,<27'
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-*

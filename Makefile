@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1s
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The project's own files come first on the path, ahead of the editable install's finder, so a
+# second checkout (a git worktree sharing this venv) runs and tests its own code.
+export PYTHONPATH := $(CURDIR)
 
 .PHONY: install system-libs demo test lint migrations-check test-sqlite test-postgres test-browser browsers messages lock bench clean
 

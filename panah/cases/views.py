@@ -112,12 +112,11 @@ def _digest(value) -> str:
 # --- lists ------------------------------------------------------------------------------------
 
 
-def _kept(request: HttpRequest, draw, position: int | None = None) -> HttpResponse:
+def _kept(request: HttpRequest, draw) -> HttpResponse:
     """The page `draw(extra_context)` renders, kept for the member until the organisation's
-    records change (an audited write), the day turns or MEMBER_PAGE_SECONDS pass. `position`:
-    the newest write as an audited read of this request found it."""
-    if position is None:
-        position = audit.written_position(request.organisation)
+    records change (an audited write), the day turns or MEMBER_PAGE_SECONDS pass."""
+    # Read without a lock: audited reads have chains of their own and never move it.
+    position = audit.written_position(request.organisation)
     today = timezone.localdate()
     return member_page(request, [today, position], draw, seconds=MEMBER_PAGE_SECONDS)
 
@@ -213,9 +212,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
     """A case: its history and stage, open deadlines with their sources, and the daily work."""
     case = _case(request, pk)
     # Recorded on every visit, also when the page is served as it was last rendered.
-    read = audit.record_read(
-        "case.viewed", organisation=request.organisation, obj=case, request=request
-    )
+    audit.record_read("case.viewed", organisation=request.organisation, obj=case, request=request)
 
     def draw(extra: dict) -> HttpResponse:
         page = queries.case_page(case)
@@ -241,7 +238,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
         }
         return HttpResponse(render(request, "cases/case_detail.html", context).content)
 
-    return _kept(request, draw, getattr(read, "written_position", None))
+    return _kept(request, draw)
 
 
 @permission_required("cases.view_cases")

@@ -1,8 +1,11 @@
 """Appending to and verifying the hash-chained audit trail.
 
-Each organisation has its own chain; events outside any organisation (a failed login) go to
-the "system" chain. An entry's hash covers its content and the previous entry's hash, so any
-change, deletion or reordering shows up when the chain is walked again.
+Each organisation has its own chain of writes; events outside any organisation (a failed login)
+go to the "system" chain. Reads of sensitive records go to the reading member's own chain in
+the organisation ("org-<id>/reads-<user id>"), so a read locks only that member's head, never
+the organisation's: a long write (an import) does not make colleagues' pages wait. An entry's
+hash covers its content (its organisation included, since canonical form 2) and the previous
+entry's hash, so any change, deletion or reordering shows up when the chain is walked again.
 
 The hash is an HMAC keyed with a secret derived from SECRET_KEY, which lives outside the
 database: someone who can only write to the database cannot recompute a valid chain after
@@ -38,6 +41,13 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 SYSTEM_CHAIN = "system"
+# The canonical form new entries are hashed in (see `_body_v2`); entries keep the one they
+# were written in, so chains written before it still verify.
+HASH_VERSION = 2
+READS_INFIX = "/reads-"
+# Written to the organisation's chain when a member's read chain begins, so that deleting the
+# whole read chain with its head is found (`missing_read_chains`).
+READ_CHAIN_OPENED = "audit.read_chain_opened"
 
 
 def chain_name(organisation: Organisation | int | None) -> str:
@@ -53,17 +63,36 @@ _HEAD_OF_CHAIN = PrecompiledQuery(
 )
 
 
+def read_chain_name(organisation: Organisation | int, actor_id: int | None) -> str:
+    """The chain one member's reads in an organisation belong to."""
+    return f"{chain_name(organisation)}{READS_INFIX}{actor_id or 0}"
+
+
 def chain_position(organisation: Organisation | int | None) -> int:
-    """How many entries the organisation's chain holds: every audited write (or read) moves it."""
+    """How many entries the organisation's chain holds: every audited write moves it, and
+    reads leave it alone (they have chains of their own). Read without any lock."""
     head = _HEAD_OF_CHAIN.first(chain_name(organisation))
     return head.sequence if head is not None else 0
 
 
 def written_position(organisation: Organisation | int | None) -> int:
-    """The sequence of the organisation's newest audited write: every change to its records
-    moves it (each is audited in its own transaction), audited reads leave it alone."""
-    head = _HEAD_OF_CHAIN.first(chain_name(organisation))
-    return head.written_sequence if head is not None else 0
+    """The position of the organisation's newest audited write: every change to its records
+    moves it (each is audited in its own transaction). The same as `chain_position`."""
+    return chain_position(organisation)
+
+
+def newest_read(organisation: Organisation | int) -> int:
+    """The id of the organisation's newest recorded read (0 if none): pages that list reads
+    are keyed by it as well as by the written position."""
+    org_id = organisation if isinstance(organisation, int) else organisation.pk
+    with scopes_disabled():
+        newest = (
+            AuditEntry.objects.filter(organisation_id=org_id, action__endswith=READ_SUFFIX)
+            .order_by("-at", "-id")
+            .values_list("id", flat=True)
+            .first()
+        )
+    return newest or 0
 
 
 def audit_keys() -> list[bytes]:
@@ -78,29 +107,18 @@ def _derive_key(secret: str) -> bytes:
     return hmac.new(secret.encode(), b"panah audit chain v1", hashlib.sha256).digest()
 
 
-_BLOCK = 64  # SHA-256's block size, in bytes
+def _keyed(key: bytes) -> Callable[[str, str], str]:
+    """HMAC-SHA256 of "<previous hash>|<body>" under `key`. The keyed state is made once and
+    copied per entry (the stdlib's `copy`), so the key is not padded and hashed again for each
+    of a million entries verify walks."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
 
+    def digest(previous_hash: str, body: str) -> str:
+        h = keyed.copy()
+        h.update(f"{previous_hash}|{body}".encode())
+        return h.hexdigest()
 
-class _KeyedHash:
-    """HMAC-SHA256 (RFC 2104) under one key, with the padded key hashed once, not per entry.
-
-    Gives exactly hmac.new(key, message, sha256).hexdigest() (a test holds it to that) in
-    half the time: verify computes a million of these.
-    """
-
-    def __init__(self, key: bytes) -> None:
-        if len(key) > _BLOCK:
-            key = hashlib.sha256(key).digest()
-        key = key.ljust(_BLOCK, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-
-    def __call__(self, previous_hash: str, body: str) -> str:
-        inner = self._inner.copy()
-        inner.update(f"{previous_hash}|{body}".encode())
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
+    return digest
 
 
 # Sorted keys, no spaces, text as is: the canonical JSON of the entry's `data`.
@@ -136,7 +154,7 @@ def _canonical(
     user_agent: str,
     data: Any,
 ) -> str:
-    """The entry as one JSON array: what its hash covers."""
+    """The entry as one JSON array in canonical form 1: what the hash of an old entry covers."""
     return _body(
         chain, sequence, at, actor_id, action, object_type, object_id, ip, user_agent, _json(data)
     )
@@ -160,6 +178,28 @@ def _body(
     )
 
 
+def _body_v2(
+    chain: str,
+    sequence: int,
+    at: str,
+    organisation_id: int | None,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    ip: str | None,
+    user_agent: str,
+    data_json: str,
+) -> str:
+    """Canonical form 2: the form's number first, then every column an entry is selected or
+    filtered by (its organisation too), then its data."""
+    return (
+        f"[2,{_json(chain)},{_json(sequence)},{_json(at)},{_json(organisation_id)},"
+        f"{_json(actor_id)},{_json(action)},{_json(object_type)},{_json(object_id)},{_json(ip)},"
+        f"{_json(user_agent)},{data_json}]"
+    )
+
+
 def entry_digest(
     *,
     previous_hash: str,
@@ -174,12 +214,21 @@ def entry_digest(
     user_agent: str,
     data: Any,
     key: bytes | None = None,
+    organisation_id: int | None = None,
+    version: int = 1,
 ) -> str:
-    """The keyed hash (HMAC-SHA256) of one entry's canonical form, chained to the previous hash."""
-    body = _canonical(
-        chain, sequence, at, actor_id, action, object_type, object_id, ip, user_agent, data
-    )
-    return _KeyedHash(key if key is not None else audit_keys()[0])(previous_hash, body)
+    """The keyed hash (HMAC-SHA256) of one entry's canonical form `version`, chained to the
+    previous hash. Form 1 leaves `organisation_id` out; new entries are written in form 2."""
+    if version == 1:
+        body = _canonical(
+            chain, sequence, at, actor_id, action, object_type, object_id, ip, user_agent, data
+        )
+    else:
+        body = _body_v2(
+            chain, sequence, at, organisation_id, actor_id, action, object_type, object_id,
+            ip, user_agent, _json(data),
+        )  # fmt: skip
+    return _keyed(key if key is not None else audit_keys()[0])(previous_hash, body)
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -202,16 +251,19 @@ def record(
 ) -> AuditEntry:
     """Append one entry to the organisation's chain, inside the caller's transaction.
 
-    `data` holds identifiers and field names, never personal values. `savepoint=False` when
-    the caller's atomic block holds nothing but this entry (a read), so it is all-or-nothing
-    already.
+    A read ("<thing>.viewed") of an organisation's record goes to the member's read chain
+    instead, and locks only that chain's head. `data` holds identifiers and field names, never
+    personal values. `savepoint=False` when the caller's atomic block holds nothing but this
+    entry (a read), so it is all-or-nothing already.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    chain = chain_name(organisation)
+    actor_id = actor.pk if actor else None
+    is_read = organisation is not None and action.endswith(READ_SUFFIX)
+    chain = read_chain_name(organisation, actor_id) if is_read else chain_name(organisation)
     at = timezone.now()
     user_agent = (request.META.get("HTTP_USER_AGENT", "") if request else "")[:300]
     # Stored as the database will give it back (IPv6 is normalised), so the hash verifies.
@@ -222,24 +274,37 @@ def record(
         held = None  # a batch holds one chain; others append as usual
     # In a batch the entry is one INSERT, atomic by itself: no savepoint around it.
     with transaction.atomic(savepoint=savepoint and held is None), scopes_disabled():
-        written_before = None
         if held is None:
-            previous_sequence, previous_hash, written_before = _lock_head(chain)
+            previous_sequence, previous_hash = _lock_head(chain)
         else:
             previous_sequence, previous_hash = _last_in_batch(held)
+        if is_read and previous_sequence == 0:
+            # The member's first read here: the organisation's chain says their read chain
+            # exists from now on. Once per member, the only time a read takes the writers' lock.
+            record(
+                READ_CHAIN_OPENED,
+                organisation=organisation,
+                actor=actor,
+                object_type="core.user",
+                object_id=actor_id or 0,
+                data={"chain": chain},
+            )
+            at = timezone.now()  # the read comes after the opening, in the trail's order too
         sequence = previous_sequence + 1
         digest = entry_digest(
             previous_hash=previous_hash,
             chain=chain,
             sequence=sequence,
             at=_at_text(at),
-            actor_id=actor.pk if actor else None,
+            organisation_id=organisation.pk if organisation else None,
+            actor_id=actor_id,
             action=action,
             object_type=object_type,
             object_id=str(object_id),
             ip=ip,
             user_agent=user_agent,
             data=data,
+            version=HASH_VERSION,
         )
         entry = AuditEntry(
             organisation=organisation,
@@ -255,13 +320,11 @@ def record(
             data=data,
             previous_hash=previous_hash,
             entry_hash=digest,
+            hash_version=HASH_VERSION,
         )
         _insert(entry)
         if held is None:
-            written = not action.endswith(READ_SUFFIX)
-            _move_head(chain, sequence, digest, written=written)
-            # As `written_position` would answer now: spares a page kept by it another read.
-            entry.written_position = sequence if written else written_before
+            _move_head(chain, sequence, digest)
     return entry
 
 
@@ -302,7 +365,7 @@ def batch(organisation: Organisation | None) -> Iterator[None]:
         return
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.batch() runs inside transaction.atomic().")
-    start_sequence, start_hash, _ = _lock_head(chain)
+    start_sequence, start_hash = _lock_head(chain)
     state = _HeldChain(chain, start_sequence, start_hash)
     token = _held_chain.set(state)
     try:
@@ -333,13 +396,12 @@ def _last_in_batch(state: _HeldChain) -> tuple[int, str]:
 def _write_head(state: _HeldChain) -> None:
     sequence, last_hash = _last_in_batch(state)
     if (sequence, last_hash) != (state.start_sequence, state.start_hash):
-        # A batch is an import: counted as a write even if it recorded reads too.
-        _move_head(state.chain, sequence, last_hash, written=True)
+        _move_head(state.chain, sequence, last_hash)
 
 
 _ENTRY_COLUMNS = (
     "organisation", "chain", "sequence", "at", "actor", "action", "object_type", "object_id",
-    "ip", "user_agent", "data", "previous_hash", "entry_hash",
+    "ip", "user_agent", "data", "previous_hash", "entry_hash", "hash_version",
 )  # fmt: skip
 
 
@@ -380,30 +442,27 @@ def _insert(entry: AuditEntry) -> None:
     entry._state.db = connection.alias
 
 
-# Every audited write and read takes the head: plain SQL, as building the ORM's queries for
-# it cost several times what the database took to run them.
+# Every audited write takes its chain's head (a read, its member's read head): plain SQL, as
+# building the ORM's queries for it cost several times what the database took to run them.
 def _head_table() -> str:
     return connection.ops.quote_name(AuditHead._meta.db_table)
 
 
-def _lock_head(chain: str) -> tuple[int, str, int]:
-    """(sequence, last hash, newest write) of the chain's head, locked for the transaction."""
+def _lock_head(chain: str) -> tuple[int, str]:
+    """(sequence, last hash) of the chain's head, locked for the transaction."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = (
-        f"SELECT sequence, last_hash, written_sequence FROM {_head_table()} WHERE chain = %s{lock}"  # noqa: S608 (table name)
-    )
+    sql = f"SELECT sequence, last_hash FROM {_head_table()} WHERE chain = %s{lock}"  # noqa: S608 (table name)
     rows = run_sql(sql, [chain])
     if not rows:
         head = _locked_head(chain)  # the chain's first entry: create its head
-        return head.sequence, head.last_hash, head.written_sequence
-    return rows[0][0], rows[0][1], rows[0][2]
+        return head.sequence, head.last_hash
+    return rows[0][0], rows[0][1]
 
 
-def _move_head(chain: str, sequence: int, last_hash: str, *, written: bool) -> None:
-    """Point the chain's head at its new last entry (and its newest write, for a write)."""
-    also = ", written_sequence = %s" if written else ""
-    sql = f"UPDATE {_head_table()} SET sequence = %s, last_hash = %s{also} WHERE chain = %s"  # noqa: S608 (table name)
-    run_sql(sql, [sequence, last_hash, *([sequence] if written else []), chain])
+def _move_head(chain: str, sequence: int, last_hash: str) -> None:
+    """Point the chain's head at its new last entry."""
+    sql = f"UPDATE {_head_table()} SET sequence = %s, last_hash = %s WHERE chain = %s"  # noqa: S608 (table name)
+    run_sql(sql, [sequence, last_hash, chain])
 
 
 def _locked_head(chain: str) -> AuditHead:
@@ -429,6 +488,8 @@ class ChainProblem:
     reason: str
 
     def __str__(self) -> str:
+        if self.entry_id is None and self.sequence == 0:
+            return f"chain {self.chain}: {self.reason}"
         where = f"entry id {self.entry_id}" if self.entry_id is not None else "the chain's head"
         return f"chain {self.chain}: {where} (sequence {self.sequence}): {self.reason}"
 
@@ -484,8 +545,8 @@ def _iter_chain(chain: str, batch_size: int) -> Iterator[tuple]:
         qs = qs.annotate(at_text=Cast("at", TextField()))
         at_field = "at_text"
     fields = (
-        "id", "sequence", at_field, "actor_id", "action", "object_type", "object_id",
-        "ip", "user_agent", "data", "previous_hash", "entry_hash",
+        "id", "sequence", at_field, "organisation_id", "actor_id", "action", "object_type",
+        "object_id", "ip", "user_agent", "data", "previous_hash", "entry_hash", "hash_version",
     )  # fmt: skip
     sql, params = qs.values_list(*fields).query.sql_with_params()
     # A server-side cursor on PostgreSQL, so a long chain is not loaded into memory at once.
@@ -519,15 +580,16 @@ def _walk(
     progress: ProgressCallback | None = None,
     progress_every: int = 100_000,
 ) -> tuple[ChainProblem | None, int, str]:
-    current, *older = (_KeyedHash(key) for key in audit_keys())
+    current, *older = (_keyed(key) for key in audit_keys())
     zone = connection.timezone or dt.UTC
+    owner, reader = _chain_owner(chain)
     # Many entries carry the same `data` (often none): its canonical text is worked out once.
     data_texts: dict[str, str] = {}
     expected_previous = GENESIS
     expected_sequence = 1
     for (
-        entry_id, sequence, at, actor_id, action, object_type, object_id,
-        ip, user_agent, data, previous_hash, entry_hash,
+        entry_id, sequence, at, organisation_id, actor_id, action, object_type, object_id,
+        ip, user_agent, data, previous_hash, entry_hash, hash_version,
     ) in rows:  # fmt: skip
         if sequence != expected_sequence:
             reason = (
@@ -548,6 +610,19 @@ def _walk(
                 sequence,
                 previous_hash,
             )
+        # Form 1 hashes leave the organisation out: the chain's name, which they cover, says
+        # which organisation (and, for reads, which member) its entries belong to.
+        if organisation_id != owner or (reader is not None and actor_id != reader):
+            return (
+                ChainProblem(
+                    chain,
+                    entry_id,
+                    sequence,
+                    "it was moved to another organisation or member than its chain's",
+                ),
+                sequence,
+                entry_hash,
+            )
         if data.__class__ is str:
             data_json = data_texts.get(data)
             if data_json is None:
@@ -558,10 +633,17 @@ def _walk(
             data_json = _json(data)
         if ip is not None and ip.__class__ is not str:
             ip = str(ip)
-        body = _body(
-            chain, sequence, _at_from_db(at, zone), actor_id, action, object_type, object_id,
-            ip, user_agent, data_json,
-        )  # fmt: skip
+        if hash_version == 1:
+            body = _body(
+                chain, sequence, _at_from_db(at, zone), actor_id, action, object_type,
+                object_id, ip, user_agent, data_json,
+            )  # fmt: skip
+        else:
+            # Any other number is a form this code never wrote: hashed as form 2, it fails.
+            body = _body_v2(
+                chain, sequence, _at_from_db(at, zone), organisation_id, actor_id, action,
+                object_type, object_id, ip, user_agent, data_json,
+            )  # fmt: skip
         if current(previous_hash, body) != entry_hash and not any(
             h(previous_hash, body) == entry_hash for h in older
         ):
@@ -582,12 +664,62 @@ def _walk(
     return None, expected_sequence - 1, expected_previous
 
 
+def _chain_owner(chain: str) -> tuple[int | None, int | None]:
+    """(organisation id, reading member's id or None) that a chain's entries must carry."""
+    if chain == SYSTEM_CHAIN:
+        return None, None
+    org_part, _, reader = chain.partition(READS_INFIX)
+    try:
+        org_id = int(org_part.removeprefix("org-"))
+        reader_id = (int(reader) or None) if reader else None
+    except ValueError:
+        return -1, None  # a name this code never writes: no entry can match it
+    return org_id, reader_id
+
+
 def all_chains() -> list[str]:
     """Every chain that has a head or an entry."""
     with scopes_disabled():
         names = set(AuditHead.objects.values_list("chain", flat=True))
         names.update(AuditEntry.objects.values_list("chain", flat=True).distinct())
     return sorted(names)
+
+
+def missing_chains(organisations: Iterable[Organisation] | None = None) -> list[ChainProblem]:
+    """The chains that must exist but have no entry: each organisation's own (it begins with
+    "organisation.created"), and each member's read chain its organisation's chain says was
+    opened. Deleting a whole chain together with its head leaves nothing else to find it by."""
+    problems = []
+    with scopes_disabled():
+        if organisations is None:
+            organisations = Organisation.objects.order_by("pk")
+        for organisation in organisations:
+            chain = chain_name(organisation)
+            if not AuditEntry.objects.filter(chain=chain).exists():
+                problems.append(
+                    ChainProblem(
+                        chain,
+                        None,
+                        0,
+                        f"organisation {organisation.slug!r} has no audit chain: its entries and"
+                        " head were deleted (or it was created outside Panah)",
+                    )
+                )
+                continue
+            opened = AuditEntry.objects.filter(chain=chain, action=READ_CHAIN_OPENED)
+            for entry_id, sequence, data in opened.values_list("id", "sequence", "data"):
+                reads = (data or {}).get("chain", "")
+                if not AuditEntry.objects.filter(chain=reads).exists():
+                    problems.append(
+                        ChainProblem(
+                            str(reads),
+                            None,
+                            0,
+                            f"the read chain opened by entry id {entry_id} (sequence {sequence})"
+                            f" of {chain} has no entries: they were deleted with its head",
+                        )
+                    )
+    return problems
 
 
 READ_SUFFIX = ".viewed"
@@ -604,7 +736,8 @@ def record_read(
     request: HttpRequest | None = None,
     data: dict | None = None,
 ) -> AuditEntry:
-    """Record that a member viewed a sensitive record (action "<thing>.viewed").
+    """Record that a member viewed a sensitive record (action "<thing>.viewed"), in the
+    member's read chain: it waits for no writer of the organisation.
 
     An unusual burst of such reads by one member alerts the organisation's admins
     (panah.core.security.note_read).
@@ -625,7 +758,7 @@ def record_read(
             data=data,
             savepoint=False,  # this block holds only the entry and its count
         )
-        # Still inside the transaction that holds the chain's head lock: concurrent reads of
-        # one organisation are counted one after the other, so one burst raises one alert.
+        # Still inside the transaction that holds the member's read head: concurrent reads of
+        # one member are counted one after the other, so one burst raises one alert.
         note_read(entry, request=request)
     return entry

@@ -67,10 +67,11 @@ def panels_for(request: HttpRequest) -> list[Panel]:
     return panels
 
 
-def rendered_panels(request: HttpRequest, position: int | None = None) -> SafeString:
+def rendered_panels(request: HttpRequest, position: int | str | None = None) -> SafeString:
     """The HTML of the member's panels, from the cache while the organisation is unchanged.
 
-    `position` is the organisation's audit chain position, if the caller has read it already.
+    `position` is the organisation's audit chain position (and, for the roles whose panel lists
+    the trail, its newest read), if the caller has read it already.
     """
     from .audit import chain_position
 
@@ -118,14 +119,18 @@ def members_panel(request: HttpRequest) -> Panel:
     )
 
 
-@panel(Role.AUDITOR, Role.ADMIN)
+# The roles whose panel lists the newest entries of the trail, reads included.
+TRAIL_ROLES = (Role.AUDITOR, Role.ADMIN)
+
+
+@panel(*TRAIL_ROLES)
 def audit_panel(request: HttpRequest) -> Panel:
     from .models import AuditEntry
 
     recent = (
         AuditEntry.objects.filter(organisation=request.organisation)
         .select_related("actor")
-        .order_by("-sequence")[:5]
+        .order_by("-at", "-id")[:5]
     )
     return Panel("core/panels/audit.html", {"recent": list(recent)})
 
@@ -144,5 +149,5 @@ def security_panel(request: HttpRequest) -> Panel:
         organisation=request.organisation,
         action=READ_BURST_ACTION,
         at__gte=timezone.now() - timedelta(days=30),
-    ).order_by("-sequence")[:5]
+    ).order_by("-at", "-id")[:5]
     return Panel("core/security/panel.html", {"alerts": list(alerts)})

@@ -220,6 +220,8 @@ class AuditEntry(models.Model):
 
     Never the plaintext of what was read or written. Each entry's hash covers the previous
     entry's hash, so a change, deletion or reordering breaks the chain (`panah audit verify`).
+    Writes go to the organisation's chain ("org-<id>"), reads to the reading member's own
+    chain in it ("org-<id>/reads-<user id>"), so that reading never waits for a writer.
     """
 
     # Neither key gets an index of its own: the (organisation, at) and (actor, at) indexes below
@@ -251,6 +253,9 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
+    # Which canonical form `entry_hash` covers (panah.core.audit): 1 for entries written
+    # before the organisation and the form itself were inside the hash, 2 since.
+    hash_version = models.PositiveSmallIntegerField(default=1)
 
     objects = ScopedManager(organisation="organisation")
 
@@ -276,15 +281,15 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """The newest hash of each chain, locked while an entry is appended."""
+    """The newest hash of each chain, locked while an entry is appended.
+
+    An organisation's head moves with its writes only (reads have chains of their own), so its
+    sequence is what pages kept rendered are keyed by.
+    """
 
     chain = models.CharField(max_length=32, primary_key=True)
     sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
-    # The sequence of the newest entry that is not a read: pages kept rendered are keyed by it,
-    # so a change to the organisation's records shows at once while a colleague's reading does
-    # not throw every kept page away.
-    written_sequence = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.chain} @ {self.sequence}"

@@ -40,7 +40,9 @@ def audit_entries(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> QuerySet[AuditEntry]:
-    """The organisation's audit entries, newest first, narrowed by the given filters."""
+    """The organisation's audit entries, writes and reads together, newest first, narrowed by
+    the given filters. Sequences count within a chain (writes, or one member's reads), so the
+    order is by time."""
     qs = AuditEntry.objects.filter(organisation=organisation).select_related("actor")
     if member is not None:
         qs = qs.filter(actor_id=member.user_id)
@@ -54,4 +56,4 @@ def audit_entries(
         qs = qs.filter(at__date__gte=since)
     if until:
         qs = qs.filter(at__date__lte=until)
-    return qs.order_by("-sequence")
+    return qs.order_by("-at", "-id")

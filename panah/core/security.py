@@ -399,17 +399,14 @@ def note_read(entry: AuditEntry, *, request: HttpRequest | None = None) -> bool:
 # Run on every audited read: plain SQL, as building the ORM's queries cost several times what
 # the database took to answer them.
 def _reads_query(entry: AuditEntry, since) -> tuple[str, list]:
-    """The member's reads in the entry's organisation since `since`, one row each."""
+    """The member's reads in the entry's organisation since `since`, one row each: counted
+    from the member's read chain there (every read goes to it), found by the (actor, at) index."""
     table = connection.ops.quote_name(AuditEntry._meta.db_table)
-    sql = (
-        f"SELECT 1 FROM {table} WHERE organisation_id = %s AND actor_id = %s AND at >= %s"  # noqa: S608 (table name)
-        " AND action LIKE %s"
-    )
+    sql = f"SELECT 1 FROM {table} WHERE actor_id = %s AND at >= %s AND chain = %s"  # noqa: S608 (table name)
     return sql, [
-        entry.organisation_id,
         entry.actor_id,
         connection.ops.adapt_datetimefield_value(since),
-        f"%{audit.READ_SUFFIX}",
+        audit.read_chain_name(entry.organisation_id, entry.actor_id),
     ]
 
 

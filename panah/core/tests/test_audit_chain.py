@@ -209,19 +209,34 @@ def test_the_chains_of_two_organisations_do_not_mix(org_a, org_b, admin_a, admin
     ]
 
 
-def test_the_written_position_moves_with_writes_and_not_with_reads(org_a, admin_a):
+def test_reads_go_to_the_members_read_chain_and_leave_the_written_position_alone(
+    org_a, admin_a, caseworker_a
+):
     start = audit.written_position(org_a)
     with transaction.atomic():
         audit.record("member.noted", organisation=org_a, actor=admin_a)
     after_write = audit.written_position(org_a)
     assert after_write == audit.chain_position(org_a) > start
 
-    with transaction.atomic():
-        read = audit.record_read("case.viewed", organisation=org_a, actor=admin_a, object_id="1")
+    first = audit.record_read("case.viewed", organisation=org_a, actor=admin_a, object_id="1")
+    # The member's first read opens their read chain, a write of the organisation's, once.
+    opened = after_write + 1
+    assert audit.written_position(org_a) == opened
+    second = audit.record_read("case.viewed", organisation=org_a, actor=admin_a, object_id="2")
+    other = audit.record_read("case.viewed", organisation=org_a, actor=caseworker_a, object_id="1")
+    third = audit.record_read("case.viewed", organisation=org_a, actor=admin_a, object_id="3")
 
-    assert audit.written_position(org_a) == after_write == read.written_position
-    assert audit.chain_position(org_a) == after_write + 1
+    assert audit.written_position(org_a) == opened + 1  # the caseworker's chain opened
+    reads = audit.read_chain_name(org_a, admin_a.pk)
+    assert [(e.chain, e.sequence) for e in (first, second, third)] == [
+        (reads, 1),
+        (reads, 2),
+        (reads, 3),
+    ]
+    assert (other.chain, other.sequence) == (audit.read_chain_name(org_a, caseworker_a.pk), 1)
+    assert actions(audit.chain_name(org_a))[-2:] == [audit.READ_CHAIN_OPENED] * 2
+    assert all(audit.verify_chain(c) is None for c in audit.all_chains())
 
     with transaction.atomic(), audit.batch(org_a):
         audit.record("case.imported", organisation=org_a, actor=admin_a)
-    assert audit.written_position(org_a) == audit.chain_position(org_a) == after_write + 2
+    assert audit.written_position(org_a) == audit.chain_position(org_a) == opened + 2

@@ -68,7 +68,9 @@ def rows_of(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(body)))
 
 
-def test_an_auditor_exports_the_organisations_trail_oldest_first(auditor_a, trail, login_as, org_a):
+def test_an_auditor_exports_the_organisations_trail_oldest_first(
+    auditor_a, caseworker_a, trail, login_as, org_a
+):
     response = reauthenticated(login_as(auditor_a)).get(EXPORT)
 
     assert response.status_code == 200
@@ -78,11 +80,19 @@ def test_an_auditor_exports_the_organisations_trail_oldest_first(auditor_a, trai
     rows = rows_of(response)
     assert [(r["action"], r["object_id"]) for r in rows] == [
         ("member.invited", "7"),
+        # The caseworker's first read opened their read chain (in the organisation's chain).
+        (audit.READ_CHAIN_OPENED, str(caseworker_a.pk)),
         ("person.viewed", "11"),
         ("person.viewed", "12"),
     ]
-    assert [int(r["sequence"]) for r in rows] == [1, 2, 3]
-    assert rows[1]["member"] == "caseworker-a"
+    reads = audit.read_chain_name(org_a, caseworker_a.pk)
+    assert [(r["chain"], int(r["sequence"])) for r in rows] == [
+        (f"org-{org_a.pk}", 1),
+        (f"org-{org_a.pk}", 2),
+        (reads, 1),
+        (reads, 2),
+    ]
+    assert rows[2]["member"] == "caseworker-a"
     assert len(rows[0]["entry_hash"]) == 64
     assert "99" not in [r["object_id"] for r in rows]  # organisation B's entry
 
@@ -99,7 +109,7 @@ def test_the_export_respects_the_filters(auditor_a, caseworker_a, trail, login_a
     by_period = rows_of(client.get(EXPORT, {"since": "2000-01-01", "until": "2000-12-31"}))
     today_only = rows_of(client.get(EXPORT, {"since": today, "until": today, "action": "person"}))
 
-    assert [r["object_id"] for r in by_member] == ["11", "12"]
+    assert [r["object_id"] for r in by_member] == [str(caseworker_a.pk), "11", "12"]
     assert [r["object_id"] for r in by_record] == ["12"]
     assert [r["action"] for r in by_action] == ["member.invited"]
     assert by_period == []

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from .. import audit, queries, services
 from ..access import get_for_member, permission_required, public, signed_in
-from ..dashboard import PANEL_SECONDS, rendered_panels
+from ..dashboard import PANEL_SECONDS, TRAIL_ROLES, rendered_panels
 from ..forms import InviteForm, JoinForm, RolesForm
 from ..middleware import SESSION_ORG_KEY
 from ..models import Invitation, Membership
@@ -30,6 +30,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     # The page every member opens first and most often: kept while nothing it shows changed.
     position = audit.chain_position(request.organisation)
+    if request.membership.role_set().intersection(TRAIL_ROLES):
+        # Their audit panel lists reads too, which have chains of their own.
+        position = f"{position}:{audit.newest_read(request.organisation)}"
 
     def draw(extra: dict) -> HttpResponse:
         context = {"panels": rendered_panels(request, position), "today": today, **extra}

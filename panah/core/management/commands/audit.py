@@ -1,7 +1,9 @@
 """`panah audit verify [--organisation SLUG] [--anchor FILE]`: walk the hash-chained audit trail.
 
-Exits with status 1 and names the first altered, deleted or reordered entry (its id and
-sequence) of every chain that does not verify.
+Exits with status 1 and names the first altered, deleted, reordered or moved entry (its id and
+sequence) of every chain that does not verify: each organisation's chain of writes, each
+member's chain of reads, the system chain. It also fails when an organisation, or a read chain
+its organisation's chain says was opened, has no chain at all (deleted with its head).
 
 The chain alone cannot show that its newest entries were cut off together with its head; an
 anchor file can. `--anchor FILE` remembers each chain's head after a clean run, and the next
@@ -48,8 +50,13 @@ class Command(BaseCommand):
             organisation = Organisation.objects.filter(slug=slug).first()
             if organisation is None:
                 raise CommandError(f"No organisation has the slug {slug!r}.")
-            chains = [audit.chain_name(organisation)]
+            organisations = [organisation]
+            prefix = audit.chain_name(organisation)
+            chains = [
+                c for c in audit.all_chains() if c == prefix or c.startswith(prefix + "/")
+            ] or [prefix]
         else:
+            organisations = None
             chains = audit.all_chains()
         anchor = _read_anchor(anchor_path) if anchor_path else {}
 
@@ -71,6 +78,9 @@ class Command(BaseCommand):
             else:
                 problems.append(str(problem))
                 self.stderr.write(f"{problem}", self.style.ERROR)
+        for problem in audit.missing_chains(organisations):
+            problems.append(str(problem))
+            self.stderr.write(problems[-1], self.style.ERROR)
         if anchor_path:
             missing = sorted(set(anchor) - set(chains)) if not slug else []
             for chain in missing:

@@ -1,8 +1,9 @@
 """How long `panah audit verify` takes over 1,000,000 audit entries (target: under 60 s).
 
-Builds a throwaway SQLite database, fills one organisation's chain with entries whose hashes
-are computed in Python exactly as `panah.core.audit.record` computes them (bulk-inserted, so
-the build is quick), then times the verify command. Prints entries per second and seconds.
+Builds a throwaway SQLite database, fills one organisation's chain of writes and one member's
+chain of reads (a quarter of the entries) with entries whose hashes are computed in Python
+exactly as `panah.core.audit.record` computes them (canonical form 2; bulk-inserted, so the
+build is quick), then times the verify command. Prints entries per second and seconds.
 
     .venv/bin/python bench/audit_verify.py [--entries 1000000]
 """
@@ -65,13 +66,13 @@ def run(n: int) -> None:
     call_command("migrate", verbosity=0)
     org = Organisation.objects.create(name="Bench", slug="bench")
     member = User.objects.create_user("bench@example.org", None, display_name="Bench")
-    chain = audit.chain_name(org)
-    keyed_hash = audit._KeyedHash(audit.audit_keys()[0])
+    writes, reads = audit.chain_name(org), audit.read_chain_name(org, member.pk)
+    keyed_hash = audit._keyed(audit.audit_keys()[0])
     adapt = connection.ops.adapt_datetimefield_value
     table = AuditEntry._meta.db_table
     columns = (
         "organisation_id", "chain", "sequence", "at", "actor_id", "action", "object_type",
-        "object_id", "ip", "user_agent", "data", "previous_hash", "entry_hash",
+        "object_id", "ip", "user_agent", "data", "previous_hash", "entry_hash", "hash_version",
     )  # fmt: skip
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     user_agent = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/124 Mobile"
@@ -81,33 +82,38 @@ def run(n: int) -> None:
         # A throwaway database: no need to survive a power cut while it is filled.
         cursor.execute("PRAGMA synchronous=OFF")
     t0, c0 = time.perf_counter(), time.process_time()
-    previous = audit.GENESIS
+    # (sequence, hash) of each chain's last entry
+    last = {writes: (0, audit.GENESIS), reads: (0, audit.GENESIS)}
     batch: list[tuple] = []
-    for sequence in range(1, n + 1):
-        action, object_type, data = ACTIONS[sequence % len(ACTIONS)]
-        at = start + dt.timedelta(milliseconds=37 * sequence)
-        object_id = str(sequence % 5000 + 1)
-        ip = f"10.0.{sequence % 200}.{sequence % 250 + 1}"
-        body = audit._canonical(
-            chain, sequence, audit._at_text(at), member.pk, action, object_type, object_id,
-            ip, user_agent, data,
+    for i in range(1, n + 1):
+        action, object_type, data = ACTIONS[i % len(ACTIONS)]
+        chain = reads if action.endswith(audit.READ_SUFFIX) else writes
+        sequence, previous = last[chain][0] + 1, last[chain][1]
+        at = start + dt.timedelta(milliseconds=37 * i)
+        object_id = str(i % 5000 + 1)
+        ip = f"10.0.{i % 200}.{i % 250 + 1}"
+        data_json = audit._json(data)
+        body = audit._body_v2(
+            chain, sequence, audit._at_text(at), org.pk, member.pk, action, object_type,
+            object_id, ip, user_agent, data_json,
         )  # fmt: skip
         digest = keyed_hash(previous, body)
         batch.append(
             (
                 org.pk, chain, sequence, adapt(at), member.pk, action, object_type, object_id,
-                ip, user_agent, json.dumps(data), previous, digest,
+                ip, user_agent, json.dumps(data), previous, digest, audit.HASH_VERSION,
             )
         )  # fmt: skip
-        previous = digest
-        if len(batch) == BATCH or sequence == n:
+        last[chain] = (sequence, digest)
+        if len(batch) == BATCH or i == n:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.executemany(sql, batch)
             batch.clear()
-    AuditHead.objects.create(chain=chain, sequence=n, last_hash=previous)
+    for chain, (sequence, previous) in last.items():
+        AuditHead.objects.create(chain=chain, sequence=sequence, last_hash=previous)
     build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
     print(
-        f"built {n:,} chained entries in {build:.1f} s ({build_cpu:.1f} s CPU;"
+        f"built {n:,} chained entries ({last[writes][0]:,} writes, {last[reads][0]:,} reads) in {build:.1f} s ({build_cpu:.1f} s CPU;"
         " hashed in Python, bulk-inserted)"
     )
 

@@ -145,3 +145,27 @@ def test_never_cache_headers_are_djangos_and_merge_with_a_views_own():
         "no-transform",
         *djangos["Cache-Control"].split(", "),
     }
+
+
+def test_a_colleagues_reading_shows_on_the_auditors_dashboard_but_keeps_the_others(
+    org_a, admin_a, caseworker_a, make_member, login_as
+):
+    from panah.core import audit
+
+    def read(n: int) -> None:
+        audit.record_read(
+            "person.viewed", organisation=org_a, actor=caseworker_a, object_type="people.person",
+            object_id=n,
+        )  # fmt: skip
+
+    read(1)  # the caseworker's read chain is opened: a write, once
+    auditor = login_as(make_member(org_a, [Role.AUDITOR], email="auditor-a@example.org"))
+    coordinator = login_as(make_member(org_a, [Role.COORDINATOR], email="coord-a@example.org"))
+    assert auditor.get("/").context is not None
+    assert coordinator.get("/").context is not None
+    assert auditor.get("/").context is None  # kept
+
+    read(2)
+
+    assert auditor.get("/").context is not None  # their panel lists the trail, reads included
+    assert coordinator.get("/").context is None  # nothing they are shown changed

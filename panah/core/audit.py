@@ -46,7 +46,7 @@ SYSTEM_CHAIN = "system"
 HASH_VERSION = 2
 READS_INFIX = "/reads-"
 # Written to the organisation's chain when a member's read chain begins, so that deleting the
-# whole read chain with its head is found (`missing_read_chains`).
+# whole read chain with its head is found (`missing_chains`).
 READ_CHAIN_OPENED = "audit.read_chain_opened"
 
 

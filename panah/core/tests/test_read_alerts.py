@@ -195,3 +195,19 @@ def test_asking_whether_a_member_was_alerted_reads_only_the_alerts(org_a, casewo
     with connection.cursor() as cursor:
         plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}"))
     assert "audit_read_burst_alerts" in plan
+
+
+def test_counting_a_members_reads_walks_only_their_recent_entries(org_a, caseworker_a):
+    """Counted from the member's read chain on every read: by the (member, time) index, not by
+    the chain's own index, which would walk every read the member ever made (SQLite plan)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan is read from SQLite's EXPLAIN QUERY PLAN")
+    entry = AuditEntry(organisation=org_a, actor=caseworker_a, at=timezone.now())
+    sql, params = security._reads_query(entry, entry.at - timedelta(minutes=10))
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "actor_id=? AND at>?" in plan

@@ -273,7 +273,7 @@ TRUSTED_PROXIES = [
 for _proxy in TRUSTED_PROXIES:
     if _proxy != "unix":
         try:
-            ipaddress.ip_network(_proxy, strict=False)
+            ipaddress.ip_network(_proxy)  # strict, as gunicorn's: 10.1.2.3/8 is a slip
         except ValueError:
             raise ImproperlyConfigured(
                 "PANAH_TRUSTED_PROXIES must list 'unix' and/or IP addresses or networks, "

@@ -28,7 +28,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 @functools.lru_cache(maxsize=8)
 def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(e, strict=False) for e in entries if e != UNIX_SOCKET)
+    return tuple(ipaddress.ip_network(e) for e in entries if e != UNIX_SOCKET)
 
 
 def _address(text: str) -> Address | None:

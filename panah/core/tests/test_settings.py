@@ -231,18 +231,19 @@ def test_the_production_server_starts_with_its_master_key_file(tmp_path, product
     assert result.returncode == 0, result.stderr
 
 
-def test_the_trusted_proxies_must_be_addresses_networks_or_the_unix_socket(tmp_path):
+@pytest.mark.parametrize("entry", ["nginx", "10.1.2.3/8", "localhost"])
+def test_the_trusted_proxies_must_be_addresses_networks_or_the_unix_socket(entry, tmp_path):
     code = "import django; django.setup(); from django.conf import settings as s; print(s.TRUSTED_PROXIES)"
 
     good = run(
-        tmp_path, "-c", code, PANAH_MODE="demo", PANAH_TRUSTED_PROXIES="unix, 10.0.0.0/8,::1"
+        tmp_path, "-c", code, PANAH_MODE="demo", PANAH_TRUSTED_PROXIES="unix, 10.0.0.0/8,::1,"
     )
-    bad = setup(tmp_path, PANAH_MODE="demo", PANAH_TRUSTED_PROXIES="unix,nginx")
+    bad = setup(tmp_path, PANAH_MODE="demo", PANAH_TRUSTED_PROXIES=f"unix,{entry}")
 
     assert good.stdout.strip() == "['unix', '10.0.0.0/8', '::1']"
     assert last_line(bad) == (
         "django.core.exceptions.ImproperlyConfigured: PANAH_TRUSTED_PROXIES must list 'unix' "
-        "and/or IP addresses or networks, separated by commas; 'nginx' is neither."
+        f"and/or IP addresses or networks, separated by commas; {entry!r} is neither."
     )
 
 

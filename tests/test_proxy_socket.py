@@ -220,13 +220,15 @@ def test_behind_nginx_five_wrong_passwords_lock_the_account_and_the_audit_has_th
     assert from_elsewhere == 302  # the lockout is per account and address, not per proxy
     assert spoofed == [200] * (limit - 1) + [429]
     assert spoofed_right == 429
+    # PostgreSQL gives inet values back as address objects, SQLite as text.
     failed = query(
         url,
         "SELECT ip FROM core_auditentry WHERE action = 'account.login_failed' ORDER BY id",
     )
-    addresses = [ip for (ip,) in failed]
+    addresses = [str(ip) for (ip,) in failed]
     assert addresses[:limit] == [CLIENT] * limit
     assert set(addresses) == {CLIENT, "127.0.0.1"}
-    assert query(url, "SELECT id FROM core_auditentry WHERE ip LIKE '203.0.113.%'") == []
-    attempts = query(url, "SELECT ip_address FROM axes_accessattempt ORDER BY ip_address")
-    assert [ip for (ip,) in attempts] == ["127.0.0.1", CLIENT]
+    every_address = {str(ip) for (ip,) in query(url, "SELECT ip FROM core_auditentry")}
+    assert not any(ip.startswith("203.0.113.") for ip in every_address)
+    attempts = query(url, "SELECT ip_address FROM axes_accessattempt")
+    assert sorted(str(ip) for (ip,) in attempts) == ["127.0.0.1", CLIENT]

@@ -9,6 +9,9 @@ PORT ?= 8000
 # The project's own files come first on the path, ahead of the editable install's finder, so a
 # second checkout (a git worktree sharing this venv) runs and tests its own code.
 export PYTHONPATH := $(CURDIR)
+# PANAH_MODE has no default (a server must never fall back to demo mode): the targets below
+# that run Panah say `demo` themselves; the tests set it in panah/testing.py.
+DEMO_ENV := PANAH_MODE=demo
 
 .PHONY: install system-libs demo test lint migrations-check test-sqlite test-postgres test-browser browsers messages lock bench clean
 
@@ -32,11 +35,11 @@ system-libs:
 	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 
 demo: install
-	PANAH_MODE=demo $(BIN)/panah migrate --noinput
-	PANAH_MODE=demo $(BIN)/panah demo
+	$(DEMO_ENV) $(BIN)/panah migrate --noinput
+	$(DEMO_ENV) $(BIN)/panah demo
 	@echo ""
 	@echo "Panah is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	PANAH_MODE=demo $(BIN)/panah runserver $(HOST):$(PORT)
+	$(DEMO_ENV) $(BIN)/panah runserver $(HOST):$(PORT)
 
 test: install browsers lint migrations-check test-sqlite test-postgres test-browser
 
@@ -45,7 +48,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 migrations-check: install
-	PANAH_VAR_DIR=$$(mktemp -d) $(BIN)/panah makemigrations --check --dry-run
+	$(DEMO_ENV) PANAH_VAR_DIR=$$(mktemp -d) $(BIN)/panah makemigrations --check --dry-run
 
 test-sqlite: install
 	$(BIN)/pytest -n 2 -m "not browser" -q
@@ -64,8 +67,8 @@ browsers:
 # Regenerate translation catalogues after changing strings; needs gettext.
 messages: install
 	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
-	cd panah && ../$(BIN)/panah makemessages -l fr -l nl -l fa --no-location --no-obsolete
-	cd panah && ../$(BIN)/panah compilemessages
+	cd panah && $(DEMO_ENV) ../$(BIN)/panah makemessages -l fr -l nl -l fa --no-location --no-obsolete
+	cd panah && $(DEMO_ENV) ../$(BIN)/panah compilemessages
 
 # Re-pin every dependency after editing requirements.in.
 lock:

@@ -24,8 +24,14 @@ max_requests_jitter = 200
 # member's request waits for it. No database connection is open at that moment (on_starting
 # closes its own before the fork).
 preload_app = True
-# Only nginx on this machine may say which scheme and address the client used.
-forwarded_allow_ips = "127.0.0.1"
+# Only the proxies Panah trusts with the client's address (PANAH_TRUSTED_PROXIES, read by
+# panah.core.proxy) may tell gunicorn the scheme too. The peer of the Unix socket is nginx,
+# and gunicorn trusts it on its own; an IP address here is for a proxy reaching a TCP bind.
+forwarded_allow_ips = ",".join(
+    p.strip()
+    for p in os.environ.get("PANAH_TRUSTED_PROXIES", "unix").split(",")
+    if p.strip() not in ("", "unix")
+)
 proxy_allow_ips = "127.0.0.1"
 limit_request_line = 8190
 limit_request_fields = 100

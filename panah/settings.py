@@ -1,10 +1,11 @@
 """Panah's one settings module, configured only through PANAH_* environment variables.
 
-`PANAH_MODE` is `demo` (the default: SQLite under var/, console email, generated secrets) or
-`production` (every secret must be given; the process refuses to start without them).
+`PANAH_MODE` must be given: `demo` (SQLite under var/, console email, generated secrets) or
+`production` (every secret must be given, and strong; the process refuses to start otherwise).
 Every variable is listed in `.env.example`.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -68,9 +69,33 @@ def _demo_secret(filename: str) -> str:
     return path.read_text().strip()
 
 
-MODE = env_str("PANAH_MODE", "demo")
+def weak_secret_key(key: str) -> str | None:
+    """Why a production secret key is too weak to sign sessions and key the audit chain, or None.
+
+    The floor Django's deployment check uses (50 characters, not Django's generated insecure
+    key), and no guessable shape: a few different characters, or one short part repeated.
+    """
+    if len(key) < 50:
+        return f"it has {len(key)} characters, fewer than 50"
+    if key.startswith("django-insecure-"):
+        return "it is the insecure key Django generates for development"
+    if len(set(key)) < 10:
+        return f"it uses only {len(set(key))} different characters"
+    period = next((p for p in range(1, len(key) // 2 + 1) if key[p:] == key[:-p]), None)
+    if period is not None:
+        return f"it repeats the same {period} characters"
+    return None
+
+
+# No default: a server whose environment file was not loaded must not quietly run as a demo
+# (generated secrets, console email, the published demo password) against a real database.
+MODE = env_str("PANAH_MODE")
 if MODE not in ("demo", "production"):
-    raise ImproperlyConfigured(f"PANAH_MODE must be 'demo' or 'production', not {MODE!r}.")
+    raise ImproperlyConfigured(
+        "PANAH_MODE must be 'demo' or 'production', "
+        + ("but it is not set" if MODE is None else f"not {MODE!r}")
+        + " (on a server, load its environment file: see docs/deploy.md)."
+    )
 DEMO = MODE == "demo"
 DEBUG = env_bool("PANAH_DEBUG", False)
 
@@ -95,12 +120,27 @@ else:
         )
     SECRET_KEY = env_secret("PANAH_SECRET_KEY")
     ALLOWED_HOSTS = env_str("PANAH_ALLOWED_HOSTS").split(",")
+    # Refusals, not warnings: `check --deploy` says the same but nothing would stop the start.
+    weakness = weak_secret_key(SECRET_KEY)
+    if weakness:
+        raise ImproperlyConfigured(
+            f"PANAH_SECRET_KEY is too weak for production: {weakness}. It signs sessions and "
+            "keys the audit chain; create one with "
+            '`python3 -c "import secrets; print(secrets.token_urlsafe(50))"` (docs/deploy.md).'
+        )
+    if DEBUG:
+        raise ImproperlyConfigured(
+            "PANAH_DEBUG is True, which production refuses: error pages would show settings, "
+            "code and the values of a request to anyone. Set PANAH_DEBUG=False or leave it out."
+        )
 
 # Earlier secret keys, comma-separated, kept after a rotation so old signatures and the audit
 # chain written under them still verify (docs/security.md).
 SECRET_KEY_FALLBACKS = [k for k in (env_secret("PANAH_SECRET_KEY_FALLBACKS") or "").split(",") if k]
 
-# The master key wraps every organisation key; it never lives in the database.
+# The master key wraps every organisation key; it never lives in the database. In production
+# the web server refuses to start while the file is missing (panah/wsgi.py): only
+# `panah migrate` and `panah keys init` run before it exists.
 MASTER_KEY_FILE = env_str("PANAH_MASTER_KEY_FILE") or str(VAR_DIR / "demo-master.key")
 # Uploaded files, encrypted under random names (panah.core.crypto.files).
 ENCRYPTED_FILES_DIR = env_str("PANAH_FILES_DIR") or str(VAR_DIR / "files")
@@ -220,6 +260,25 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Axes keeps a table of failed attempts; the user agent there is enough, the path is not needed.
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# The same client address as the audit trail's: X-Forwarded-For only from a trusted proxy.
+AXES_CLIENT_IP_CALLABLE = "panah.core.proxy.lockout_ip"
+
+# Who may name the client's address in X-Forwarded-For (panah.core.proxy): `unix`, the peer of
+# gunicorn's Unix socket that only nginx can reach, and/or IP addresses or networks of proxies.
+# From any other peer the header is ignored, so nobody picks the address their failed logins
+# count under, or the one the audit trail writes.
+TRUSTED_PROXIES = [
+    p.strip() for p in env_str("PANAH_TRUSTED_PROXIES", "unix").split(",") if p.strip()
+]
+for _proxy in TRUSTED_PROXIES:
+    if _proxy != "unix":
+        try:
+            ipaddress.ip_network(_proxy)  # strict, as gunicorn's: 10.1.2.3/8 is a slip
+        except ValueError:
+            raise ImproperlyConfigured(
+                "PANAH_TRUSTED_PROXIES must list 'unix' and/or IP addresses or networks, "
+                f"separated by commas; {_proxy!r} is neither."
+            ) from None
 
 OTP_TOTP_ISSUER = "Panah"
 OTP_TOTP_THROTTLE_FACTOR = 1

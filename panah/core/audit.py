@@ -35,6 +35,7 @@ from django_scopes import scopes_disabled
 
 from .models import AuditEntry, AuditHead, Organisation
 from .precompiled import PrecompiledQuery, run_sql
+from .proxy import client_ip
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -232,9 +233,10 @@ def entry_digest(
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
+    # The same address the login lockout counts under (behind a proxy, the one it names).
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def record(

@@ -139,24 +139,130 @@ def test_secrets_may_come_from_files(tmp_path, production):
 def test_an_unknown_mode_is_refused(tmp_path):
     result = setup(tmp_path, PANAH_MODE="staging")
 
+    assert result.returncode == 1
     assert last_line(result) == (
         "django.core.exceptions.ImproperlyConfigured: "
-        "PANAH_MODE must be 'demo' or 'production', not 'staging'."
+        "PANAH_MODE must be 'demo' or 'production', not 'staging' "
+        "(on a server, load its environment file: see docs/deploy.md)."
+    )
+
+
+@pytest.mark.parametrize("mode", [None, ""])
+def test_a_missing_or_empty_mode_is_refused_even_with_every_production_setting(
+    mode, tmp_path, production
+):
+    # The environment file half loaded: a production database must not get demo settings.
+    del production["PANAH_MODE"]
+    if mode is not None:
+        production["PANAH_MODE"] = mode
+
+    result = setup(tmp_path, **production)
+
+    assert result.returncode == 1
+    assert last_line(result) == (
+        "django.core.exceptions.ImproperlyConfigured: "
+        "PANAH_MODE must be 'demo' or 'production', but it is not set "
+        "(on a server, load its environment file: see docs/deploy.md)."
+    )
+    assert not (tmp_path / "var" / "demo-secret-key").exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("changeme", "it has 8 characters, fewer than 50"),
+        ("x" * 64, "it uses only 1 different characters"),
+        ("changeme" * 8, "it uses only 7 different characters"),
+        ("0123456789" * 6, "it repeats the same 10 characters"),
+        (
+            "django-insecure-8k2#q0v!x7m$w4z@p1r&t6y^u3n*b5c(d9e)f0g-h2j_k",
+            "it is the insecure key Django generates",
+        ),
+    ],
+    ids=["short", "one character", "few characters", "a pattern", "django-insecure"],
+)
+def test_production_refuses_a_weak_secret_key(key, reason, tmp_path, production):
+    production["PANAH_SECRET_KEY"] = key
+
+    result = setup(tmp_path, **production)
+
+    assert result.returncode == 1
+    assert last_line(result).startswith(
+        "django.core.exceptions.ImproperlyConfigured: "
+        f"PANAH_SECRET_KEY is too weak for production: {reason}"
+    )
+    assert key not in result.stderr
+
+
+@pytest.mark.parametrize("make", [secrets.token_hex, secrets.token_urlsafe], ids=["hex", "urlsafe"])
+def test_production_accepts_the_keys_the_documentation_suggests(make, tmp_path, production):
+    production["PANAH_SECRET_KEY"] = make(32) if make is secrets.token_hex else make(50)
+
+    assert setup(tmp_path, **production).returncode == 0
+
+
+def test_production_refuses_to_start_with_debug_on(tmp_path, production):
+    result = setup(tmp_path, **production, PANAH_DEBUG="True")
+
+    assert result.returncode == 1
+    assert last_line(result).startswith(
+        "django.core.exceptions.ImproperlyConfigured: PANAH_DEBUG is True, which production refuses"
+    )
+
+
+def test_the_production_server_refuses_to_start_without_its_master_key_file(tmp_path, production):
+    absent = tmp_path / "keys" / "master.key"
+    production["PANAH_MASTER_KEY_FILE"] = str(absent)
+
+    server = run(tmp_path, "-c", "import panah.wsgi", **production)
+    deploy_check = run(tmp_path, "-m", "panah", "check", "--deploy", **production)
+
+    assert server.returncode == 1
+    assert last_line(server) == (
+        f"django.core.exceptions.ImproperlyConfigured: PANAH_MASTER_KEY_FILE names {absent}, "
+        "which does not exist: production does not start without its master keyring. Create "
+        "it once with `panah keys init`, or put it back from the escrow (docs/operations.md)."
+    )
+    assert deploy_check.returncode == 1
+    assert f"(panah.E001) PANAH_MASTER_KEY_FILE names {absent}, which does not exist." in (
+        deploy_check.stderr
+    )
+
+
+def test_the_production_server_starts_with_its_master_key_file(tmp_path, production):
+    result = run(tmp_path, "-c", "import panah.wsgi", **production)
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("entry", ["nginx", "10.1.2.3/8", "localhost"])
+def test_the_trusted_proxies_must_be_addresses_networks_or_the_unix_socket(entry, tmp_path):
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.TRUSTED_PROXIES)"
+
+    good = run(
+        tmp_path, "-c", code, PANAH_MODE="demo", PANAH_TRUSTED_PROXIES="unix, 10.0.0.0/8,::1,"
+    )
+    bad = setup(tmp_path, PANAH_MODE="demo", PANAH_TRUSTED_PROXIES=f"unix,{entry}")
+
+    assert good.stdout.strip() == "['unix', '10.0.0.0/8', '::1']"
+    assert last_line(bad) == (
+        "django.core.exceptions.ImproperlyConfigured: PANAH_TRUSTED_PROXIES must list 'unix' "
+        f"and/or IP addresses or networks, separated by commas; {entry!r} is neither."
     )
 
 
 def test_a_boolean_variable_other_than_true_or_false_stops_the_start(tmp_path):
-    result = setup(tmp_path, PANAH_DEBUG="yes")
+    result = setup(tmp_path, PANAH_MODE="demo", PANAH_DEBUG="yes")
 
     assert last_line(result) == (
         "django.core.exceptions.ImproperlyConfigured: PANAH_DEBUG must be True or False, not 'yes'."
     )
 
 
-def test_demo_mode_starts_with_no_variable_at_all(tmp_path):
+def test_demo_mode_starts_with_no_other_variable(tmp_path):
     code = "import django; django.setup(); from django.conf import settings as s; print(s.DEMO, s.DEBUG)"
 
-    result = run(tmp_path, "-c", code)
+    result = run(tmp_path, "-c", code, PANAH_MODE="demo")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False"]

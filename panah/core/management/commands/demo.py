@@ -25,7 +25,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"\nEvery demo account's password: {demo.DEMO_PASSWORD}")
         self.stdout.write("Second-factor code of an account (changes every 30 s):")
-        self.stdout.write("  .venv/bin/panah demo --code EMAIL\n")
+        self.stdout.write("  PANAH_MODE=demo .venv/bin/panah demo --code EMAIL\n")
         self.stdout.write("Demo accounts:")
         for account in accounts:
             where = "; ".join(

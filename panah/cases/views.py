@@ -28,9 +28,8 @@ from panah.core import audit
 from panah.core.access import get_for_member, permission_required
 from panah.core.pagecache import MEMBER_PAGE_SECONDS, member_page
 from panah.core.security import recent_authentication_required
-from panah.people.models import Person
-from panah.people.queries import search_people
-from panah.people.views import refuse_undecryptable
+from panah.people.queries import people_for
+from panah.people.views import person_for_member, record_view, refuse_undecryptable
 
 from . import charts, labels, queries, services
 from .forms import (
@@ -122,13 +121,31 @@ def _kept(request: HttpRequest, draw, position: int | None = None) -> HttpRespon
     return member_page(request, [today, position], draw, seconds=MEMBER_PAGE_SECONDS)
 
 
+def _record_list_read(request: HttpRequest, action: str, *, everyone: bool):
+    """The audited read of a list that shows people's names (counts toward read bursts)."""
+    return audit.record_read(
+        action,
+        organisation=request.organisation,
+        request=request,
+        object_type="cases.case",
+        data={"everyone": everyone, "page": request.GET.get("page", "1")[:10]},
+    )
+
+
 @permission_required("cases.view_cases")
 @refuse_undecryptable
 def case_list(request: HttpRequest) -> HttpResponse:
     """The member's cases, most urgent first (coordinators may list every case)."""
 
+    everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
+    read = None
+    if everyone:
+        # Every case of the organisation, with its person's name: an audited read, also when
+        # the page is served as it was last drawn. (A member's own list is what their work
+        # opens; it is not counted.)
+        read = _record_list_read(request, "case_list.viewed", everyone=True)
+
     def draw(extra: dict) -> HttpResponse:
-        everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
         cases = queries.case_list(request.membership, everyone=everyone)
         page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
@@ -140,7 +157,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         }
         return HttpResponse(render(request, "cases/case_list.html", context).content)
 
-    return _kept(request, draw)
+    return _kept(request, draw, getattr(read, "written_position", None))
 
 
 @permission_required("cases.view_cases")
@@ -148,8 +165,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def deadlines(request: HttpRequest) -> HttpResponse:
     """Overdue deadlines, those due within 7 days and the next ones, each with its legal source."""
 
+    everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
+    # The board names the person of every case on it: an audited read.
+    read = _record_list_read(request, "deadline_list.viewed", everyone=everyone)
+
     def draw(extra: dict) -> HttpResponse:
-        everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
         today = timezone.localdate()
         context = {
             "board": queries.deadline_board(request.membership, today=today, everyone=everyone),
@@ -162,7 +182,7 @@ def deadlines(request: HttpRequest) -> HttpResponse:
         }
         return HttpResponse(render(request, "cases/deadlines.html", context).content)
 
-    return _kept(request, draw)
+    return _kept(request, draw, getattr(read, "written_position", None))
 
 
 # --- opening a case ---------------------------------------------------------------------------
@@ -175,11 +195,19 @@ def open_case(request: HttpRequest) -> HttpResponse:
     person = None
     person_id = request.POST.get("person") or request.GET.get("person")
     if person_id:
-        person = get_for_member(request, Person, pk=person_id)
+        # The person rule, as on the person's own page: one closed to the member is a 404.
+        person = person_for_member(request, person_id)
     search = PersonSearchForm(request.GET or None)
     found = []
     if person is None and search.is_valid() and search.cleaned_data["q"].strip():
-        found = list(search_people(request.organisation, search.cleaned_data["q"])[:20])
+        found = list(people_for(request.membership, search.cleaned_data["q"])[:20])
+        audit.record_read(
+            "person_list.viewed",
+            organisation=request.organisation,
+            request=request,
+            object_type="people.person",
+            data={"shown": [str(p.pk) for p in found], "searched": True},
+        )
     form = OpenCaseForm(request.POST or None)
     if request.method == "POST" and person is not None and form.is_valid():
         try:
@@ -195,6 +223,8 @@ def open_case(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The case is open."))
             return redirect("cases:detail", pk=case.pk)
+    if person is not None:
+        record_view(request, person, "open_case")
     return HttpResponse(
         render(
             request,

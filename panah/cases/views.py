@@ -65,6 +65,18 @@ def _case(request: HttpRequest, pk, permission: str = "cases.view_case") -> Case
     )
 
 
+def _case_document(request: HttpRequest, pk) -> CaseDocument:
+    """The document of a case the member may open, or 404 (the case's rule decides)."""
+    try:
+        document = CaseDocument.objects.select_related("case__person", "case__organisation").get(
+            pk=pk
+        )
+    except (CaseDocument.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    _case(request, document.case_id)
+    return document
+
+
 def _apply_errors(form, exc: ValidationError) -> None:
     """Put a service's refusal beside the field it names (or above the form)."""
     if hasattr(exc, "error_dict"):
@@ -469,13 +481,7 @@ def add_document(request: HttpRequest, pk) -> HttpResponse:
 @refuse_undecryptable
 def document_file(request: HttpRequest, pk) -> HttpResponse:
     """Download a case document (decrypted for this member, audited)."""
-    try:
-        document = CaseDocument.objects.select_related("case__person", "case__organisation").get(
-            pk=pk
-        )
-    except (CaseDocument.DoesNotExist, ValueError, ValidationError):
-        raise Http404 from None
-    _case(request, document.case_id)
+    document = _case_document(request, pk)
     opened = services.open_document(document=document, by=request.user, request=request)
     response = HttpResponse(opened.data, content_type=opened.content_type)
     response["Content-Disposition"] = f'attachment; filename="document-{str(document.pk)[:8]}"'

@@ -237,6 +237,9 @@ SHOWS = {
     "cases:detail": "Person-A",
     "cases:document_file": "%PDF-1.4",
     "core:members": "target-a@example.org",
+    "evidence:report": "A-1",
+    "evidence:batch": "a.csv",
+    "evidence:review_pair": "A-2",
 }
 
 

@@ -135,12 +135,14 @@ def _kept(request: HttpRequest, draw, position: int | None = None) -> HttpRespon
 
 def _record_list_read(request: HttpRequest, action: str, *, everyone: bool):
     """The audited read of a list that shows people's names (counts toward read bursts)."""
+    page = request.GET.get("page", "1")
     return audit.record_read(
         action,
         organisation=request.organisation,
         request=request,
         object_type="cases.case",
-        data={"everyone": everyone, "page": request.GET.get("page", "1")[:10]},
+        # Only a page number: the query string is the visitor's text, never audit data.
+        data={"everyone": everyone, "page": page[:6] if page.isdigit() else "1"},
     )
 
 

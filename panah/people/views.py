@@ -104,7 +104,7 @@ def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
 @permission_required("people.view_person")
 @refuse_undecryptable
 def person_list(request: HttpRequest) -> HttpResponse:
-    """The organisation's people, newest first, or those matching a name or document number."""
+    """The people the member may see, newest first, or those matching a name or document number."""
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     people = queries.people_for(request.membership, query)

@@ -271,3 +271,20 @@ def test_malformed_ids_in_paths_and_query_strings_never_break_the_server(
     member = make_member(org_a, Role.values)
     response = login_as(member).get(url)
     assert response.status_code in (200, 404)
+
+
+def test_naming_a_caseworker_on_a_restricted_case_does_not_assign_it_to_them(
+    make_case, org_a, admin_a, caseworker_a, named_a, login_as
+):
+    # Restricting narrows who may open a case, never widens it: named but not assigned, the
+    # caseworker finds the case in no list, so the case page does not open to them either.
+    case = make_case(caseworkers=[caseworker_a])
+    with scope(organisation=org_a):
+        services.restrict_case(
+            case=case, restricted=True, members=[caseworker_a, named_a], by=admin_a
+        )
+    client = login_as(named_a)
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+    assert client.get(reverse("people:detail", args=[case.person_id])).status_code == 404
+    assert "Narges" not in client.get(reverse("cases:list")).content.decode()
+    assert login_as(caseworker_a).get(reverse("cases:detail", args=[case.pk])).status_code == 200

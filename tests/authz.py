@@ -2,9 +2,22 @@
 
 For each URL pattern it checks that the view carries an access mark (panah.core.access),
 then asks as an anonymous visitor, as a user who gave only a password, as a member of the
-organisation without a granting role, and as a member of another organisation holding every
-role. Nothing protected may be served to any of them. `check_url` returns the problems found,
-so a test of the test can prove a forgotten check is caught.
+organisation without a granting role, as a member of the organisation who holds every
+granting role but is neither assigned to nor named on anything, and as a member of another
+organisation holding every role. Nothing protected may be served to any of them; the member
+of organisation A with every role, who follows the sample objects, must be served and must
+see them. `check_url` returns the problems found, so a test of the test can prove a forgotten
+check is caught.
+
+The rule every negative test here (and in the project) follows: **a negative test contains data
+that could leak.** A refusal proves nothing on an empty page, so organisation A is seeded,
+before any URL is asked, with one object of every kind the routes show (a person with a
+document and a consent, their case, restricted, with a step, a deadline and a document,
+evidence, a review pair, a publication), list pages included; the refused members then look
+for those objects' markers in what they were served.
+
+A permission must name the roles that hold it (`roles_granting` raises otherwise): a composed
+predicate without roles would silently skip the lower-role check.
 """
 
 from __future__ import annotations
@@ -49,6 +62,10 @@ class World:
     make_member: Callable[..., User]
     objects_a: dict[str, object] = field(default_factory=dict)
     markers_a: list[str] = field(default_factory=list)
+    # What only the members following the compartmented objects may see (the sample person,
+    # behind a restricted case): a member of A with the roles but not assigned or named looks
+    # for these.
+    compartment_markers: list[str] = field(default_factory=list)
 
 
 def build_world(make_member, org_a: Organisation, org_b: Organisation) -> World:
@@ -70,7 +87,18 @@ def build_world(make_member, org_a: Organisation, org_b: Organisation) -> World:
     world.objects_a["invitation"] = issued.invitation
     world.objects_a["invitation_token"] = issued.token
     world.markers_a = ["target-a@example.org", "invitee-a@example.org", org_a.name]
+    seed(world)
     return world
+
+
+def seed(world: World) -> None:
+    """One object of every kind in organisation A, before any URL is asked (lists included)."""
+    from panah.cases.tests.samples import case_sample
+
+    _people_sample(world, "person")
+    case_sample(world)
+    _evidence_sample(world, "report")
+    _linkage_sample(world, "pair")
 
 
 # Arguments for URL patterns that take some, built from organisation A's objects.
@@ -125,6 +153,7 @@ def _people_sample(world: World, kind: str):
             )  # fmt: skip
         world.objects_a.update(person=person, person_document=document, consent=consent)
         world.markers_a.append("Person-A")
+        world.compartment_markers.append("Person-A")
     return world.objects_a[kind]
 
 
@@ -181,6 +210,37 @@ URL_SAMPLES.update(
         "public:withdraw": lambda w: {"pk": _linkage_sample(w, "publication").pk},
     }
 )
+
+
+# Routes whose object is open to every member holding the permission's roles, by design: the
+# organisation's own members, invitations, evidence and publications belong to no case. Any
+# other route with arguments must refuse a member who has the roles but is not assigned to or
+# named on its object; a new one is assumed compartmented until listed here on purpose.
+NOT_COMPARTMENTED = {
+    "core:member_roles",
+    "core:remove_member",
+    "core:revoke_invitation",
+    "evidence:report",
+    "evidence:batch",
+    "evidence:review_pair",
+    "public:withdraw",
+}
+
+# What the positive control must find on the page: the sample object it points to or lists.
+SHOWS = {
+    "people:list": "Person-A",
+    "people:detail": "Person-A",
+    "people:edit": "Person-A",
+    "people:document_file": "%PDF-1.4",
+    "cases:list": "Person-A",
+    "cases:deadlines": "Person-A",
+    "cases:detail": "Person-A",
+    "cases:document_file": "%PDF-1.4",
+    "core:members": "target-a@example.org",
+    "evidence:report": "A-1",
+    "evidence:batch": "a.csv",
+    "evidence:review_pair": "A-2",
+}
 
 
 @dataclass(frozen=True)
@@ -265,26 +325,45 @@ def check_url(world: World, route: Route, urlconf=None, samples: dict | None = N
         return problems
 
     # A member of A without any role that grants the permission.
-    granting = roles_granting(access)
+    try:
+        granting = roles_granting(access)
+    except LookupError as exc:
+        return [*problems, f"{route.name}: {exc}"]
     other_roles = [r for r in Role.values if r not in granting]
-    if granting and other_roles:
+    if other_roles:
         member = world.make_member(world.org_a, other_roles)
         ask(_client_for(member), f"a member of A with roles {other_roles}", refuse=(403, 404, 405))
+    # A member of A with every granting role, neither assigned to nor named on anything.
+    granting = sorted(str(r) for r in granting)
+    unassigned = _client_for(world.make_member(world.org_a, granting))
+    who = f"a member of A with roles {granting}, not assigned or named"
+    if not route.has_arguments:
+        problems += _leaks(world, route, unassigned, url, who, world.compartment_markers)
+    elif route.name not in NOT_COMPARTMENTED:
+        ask(unassigned, who, refuse=(403, 404, 405))
     # A member of B with every role: A's objects must not be found.
     outsider = _client_for(world.everything_b)
     if route.has_arguments:
         ask(outsider, "a member of organisation B", refuse=(404, 405))
     else:
-        response = outsider.get(url)
-        body = response.content.decode(errors="replace") if _served(response) else ""
-        leaked = [m for m in world.markers_a if m in body]
-        if leaked:
-            problems.append(f"{route.name}: organisation B sees A's data {leaked}")
-    # Positive control: the right member is served, so the refusals above mean something.
+        problems += _leaks(world, route, outsider, url, "organisation B", world.markers_a)
+    # Positive control: the right member is served and sees the object, so the refusals above
+    # mean something.
     response = _client_for(world.everything_a).get(url)
     if response.status_code in (403, 404, 500):
         problems.append(f"{route.name}: a member of A with every role got {response.status_code}")
+    elif route.name in SHOWS and SHOWS[route.name].encode() not in response.content:
+        problems.append(
+            f"{route.name}: a member of A with every role was not shown {SHOWS[route.name]!r}"
+        )
     return problems
+
+
+def _leaks(world: World, route: Route, client: Client, url: str, who: str, markers) -> list[str]:
+    response = client.get(url)
+    body = response.content.decode(errors="replace") if _served(response) else ""
+    leaked = [m for m in markers if m in body]
+    return [f"{route.name}: {who} sees A's data {leaked}"] if leaked else []
 
 
 def _redirects_into_app(response) -> bool:

@@ -1,13 +1,17 @@
 """Every URL of the project refuses whoever may not see it (see tests/authz.py)."""
 
 import pytest
+import rules
 from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import include, path
 from django_scopes import scopes_disabled
 
-from panah.core.access import permission_required
-from panah.core.models import Membership
+from panah.core.access import get_for_member, permission_required
+from panah.core.models import Membership, Role
+from panah.core.rules import PERMISSIONS, add_permissions, has_role, panah_rules
+from panah.people.models import Person
+from panah.people.queries import people_list
 from panah.urls import urlpatterns as project_urlpatterns
 from tests.authz import build_world, check_url, iter_routes
 
@@ -40,6 +44,31 @@ def checks_nothing(request):
     return HttpResponse("removed")
 
 
+@permission_required("people.view_person")
+def skips_the_compartment(request, pk):
+    # The mistake: the person is fetched in the organisation, but without the person rule.
+    person = get_for_member(request, Person, pk=pk)
+    return HttpResponse(person.family_name_latin)
+
+
+@permission_required("people.view_person")
+def lists_the_whole_organisation(request):
+    # The mistake: the organisation's people instead of the member's share (people_for).
+    return HttpResponse(" ".join(p.family_name_latin for p in people_list(request.organisation)))
+
+
+# The mistake: a composed predicate that names no role (so no lower-role check could be made).
+NAMELESS = "broken.nameless"
+
+
+@permission_required("core.view_dashboard")
+def nameless(request):
+    return HttpResponse("ok")
+
+
+nameless.panah_access = NAMELESS
+
+
 # The mistake: it claims a permission in its mark but never checks it.
 checks_nothing.panah_access = "core.manage_members"
 
@@ -47,6 +76,9 @@ broken_patterns = [
     path("forgot/", forgot_the_mark, name="forgot"),
     path("leaks/<int:pk>/", leaks_other_organisation, name="leaks"),
     path("lax/", checks_nothing, name="lax"),
+    path("person/<uuid:pk>/", skips_the_compartment, name="skips_compartment"),
+    path("people/", lists_the_whole_organisation, name="lists_everyone"),
+    path("nameless/", nameless, name="nameless"),
 ]
 urlpatterns = [*project_urlpatterns, path("broken/", include((broken_patterns, "broken")))]
 
@@ -55,9 +87,17 @@ urlpatterns = [*project_urlpatterns, path("broken/", include((broken_patterns, "
 @override_settings(ROOT_URLCONF=__name__)
 def test_the_matrix_catches_views_that_forget_their_checks(make_member, org_a, org_b):
     world = build_world(make_member, org_a, org_b)
-    samples = {"broken:leaks": lambda w: {"pk": w.objects_a["membership"].pk}}
+    samples = {
+        "broken:leaks": lambda w: {"pk": w.objects_a["membership"].pk},
+        "broken:skips_compartment": lambda w: {"pk": w.objects_a["person"].pk},
+    }
     routes = {r.name: r for r in iter_routes(__name__) if r.name.startswith("broken:")}
-    problems = {name: check_url(world, r, samples=samples) for name, r in routes.items()}
+    add_permissions({NAMELESS: has_role(Role.ADMIN) & rules.always_true})
+    try:
+        problems = {name: check_url(world, r, samples=samples) for name, r in routes.items()}
+    finally:
+        del PERMISSIONS[NAMELESS]
+        panah_rules.remove_rule(NAMELESS)
 
     assert problems["broken:forgot"] == [
         "broken:forgot: the view has no access mark (public, signed_in, permission_required...)"
@@ -66,3 +106,16 @@ def test_the_matrix_catches_views_that_forget_their_checks(make_member, org_a, o
     # Anonymous visitors are still turned away by LoginRequiredMiddleware (closed by default);
     # the member without the role is not.
     assert any("with roles" in p and "answered 200" in p for p in problems["broken:lax"])
+    # A member with the roles, not on the restricted case, reaches its person or lists them.
+    unassigned = "a member of A with roles ['admin', 'caseworker', 'coordinator'], not assigned"
+    assert (
+        f"broken:skips_compartment: GET as {unassigned} or named answered 200"
+        in (problems["broken:skips_compartment"])
+    )
+    assert problems["broken:lists_everyone"] == [
+        f"broken:lists_everyone: {unassigned} or named sees A's data ['Person-A']"
+    ]
+    assert problems["broken:nameless"] == [
+        "broken:nameless: The permission 'broken.nameless' names no role: build it with "
+        "has_role or with_object_rule, so the authorisation matrix can refuse the other roles."
+    ]

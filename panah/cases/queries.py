@@ -28,7 +28,7 @@ from .models import (
     Deadline,
     Referral,
 )
-from .rules import SEES_ALL
+from .rules import open_to, sees_all
 
 _CASE_OF_ORGANISATION = PrecompiledQuery(
     lambda organisation_id, pk: Case.objects.filter(organisation_id=organisation_id, pk=pk),
@@ -54,37 +54,25 @@ LATER_DAYS = 60
 MAX_BOARD_ROWS = 500
 
 
-def sees_all(membership: Membership) -> bool:
-    return bool(membership.role_set() & SEES_ALL)
-
-
 def visible_cases(membership: Membership) -> QuerySet[Case]:
-    """The cases this member may open: restricted ones only when named on them."""
-    user_id = membership.user_id
-    named = Case.restricted_to.through.objects.filter(user_id=user_id).values("case_id")
-    qs = Case.objects.filter(organisation_id=membership.organisation_id).filter(
-        Q(restricted=False) | Q(pk__in=named)
-    )
-    if not sees_all(membership):
-        qs = _only_assigned(qs, membership)
-    return qs
+    """The cases this member may open (rules.open_to: restricted ones only when named on them)."""
+    return open_to(membership, Case.objects.filter(organisation_id=membership.organisation_id))
 
 
 def _visible_deadlines(membership: Membership, *, everyone: bool) -> QuerySet[Deadline]:
     """Deadlines of the cases the member may open (of those they follow, unless `everyone`)."""
-    named = Case.restricted_to.through.objects.filter(user_id=membership.user_id).values("case_id")
-    qs = Deadline.objects.filter(organisation_id=membership.organisation_id).filter(
-        Q(case__restricted=False) | Q(case_id__in=named)
+    qs = open_to(
+        membership,
+        Deadline.objects.filter(organisation_id=membership.organisation_id),
+        via="case__",
     )
-    if not (everyone and sees_all(membership)):
+    if sees_all(membership) and not everyone:
         qs = qs.filter(case__assignments__user_id=membership.user_id)
     return qs
 
 
 def _only_assigned(qs: QuerySet[Case], membership: Membership) -> QuerySet[Case]:
-    # A join, not `pk IN (subquery)`: the planner then starts from the member's few assignments
-    # (index on user) instead of walking 100,000 cases in deadline order. One assignment per
-    # case and member (a constraint), so the join repeats no case.
+    # A join, as in rules.open_to (one assignment per case and member, so no row repeats).
     return qs.filter(assignments__user_id=membership.user_id)
 
 

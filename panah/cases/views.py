@@ -28,9 +28,8 @@ from panah.core import audit
 from panah.core.access import get_for_member, permission_required
 from panah.core.pagecache import MEMBER_PAGE_SECONDS, member_page
 from panah.core.security import recent_authentication_required
-from panah.people.models import Person
-from panah.people.queries import search_people
-from panah.people.views import refuse_undecryptable
+from panah.people.queries import people_for
+from panah.people.views import person_for_member, record_view, refuse_undecryptable
 
 from . import charts, labels, queries, services
 from .forms import (
@@ -64,6 +63,18 @@ def _case(request: HttpRequest, pk, permission: str = "cases.view_case") -> Case
     return get_for_member(
         request, Case, permission, find=lambda org_id: queries.case_of_organisation(org_id, pk)
     )
+
+
+def _case_document(request: HttpRequest, pk) -> CaseDocument:
+    """The document of a case the member may open, or 404 (the case's rule decides)."""
+    try:
+        document = CaseDocument.objects.select_related("case__person", "case__organisation").get(
+            pk=pk
+        )
+    except (CaseDocument.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    _case(request, document.case_id)
+    return document
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -121,13 +132,33 @@ def _kept(request: HttpRequest, draw) -> HttpResponse:
     return member_page(request, [today, position], draw, seconds=MEMBER_PAGE_SECONDS)
 
 
+def _record_list_read(request: HttpRequest, action: str, *, everyone: bool):
+    """The audited read of a list that shows people's names (counts toward read bursts)."""
+    page = request.GET.get("page", "1")
+    return audit.record_read(
+        action,
+        organisation=request.organisation,
+        request=request,
+        object_type="cases.case",
+        # Only a page number: the query string is the visitor's text, never audit data.
+        data={"everyone": everyone, "page": page[:6] if page.isdigit() else "1"},
+    )
+
+
 @permission_required("cases.view_cases")
 @refuse_undecryptable
 def case_list(request: HttpRequest) -> HttpResponse:
     """The member's cases, most urgent first (coordinators may list every case)."""
 
+    everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
+    read = None
+    if everyone:
+        # Every case of the organisation, with its person's name: an audited read, also when
+        # the page is served as it was last drawn. (A member's own list is what their work
+        # opens; it is not counted.)
+        read = _record_list_read(request, "case_list.viewed", everyone=True)
+
     def draw(extra: dict) -> HttpResponse:
-        everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
         cases = queries.case_list(request.membership, everyone=everyone)
         page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
@@ -139,7 +170,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         }
         return HttpResponse(render(request, "cases/case_list.html", context).content)
 
-    return _kept(request, draw)
+    return _kept(request, draw, getattr(read, "written_position", None))
 
 
 @permission_required("cases.view_cases")
@@ -147,8 +178,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def deadlines(request: HttpRequest) -> HttpResponse:
     """Overdue deadlines, those due within 7 days and the next ones, each with its legal source."""
 
+    everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
+    # The board names the person of every case on it: an audited read.
+    read = _record_list_read(request, "deadline_list.viewed", everyone=everyone)
+
     def draw(extra: dict) -> HttpResponse:
-        everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
         today = timezone.localdate()
         context = {
             "board": queries.deadline_board(request.membership, today=today, everyone=everyone),
@@ -161,7 +195,7 @@ def deadlines(request: HttpRequest) -> HttpResponse:
         }
         return HttpResponse(render(request, "cases/deadlines.html", context).content)
 
-    return _kept(request, draw)
+    return _kept(request, draw, getattr(read, "written_position", None))
 
 
 # --- opening a case ---------------------------------------------------------------------------
@@ -174,11 +208,19 @@ def open_case(request: HttpRequest) -> HttpResponse:
     person = None
     person_id = request.POST.get("person") or request.GET.get("person")
     if person_id:
-        person = get_for_member(request, Person, pk=person_id)
+        # The person rule, as on the person's own page: one closed to the member is a 404.
+        person = person_for_member(request, person_id)
     search = PersonSearchForm(request.GET or None)
     found = []
     if person is None and search.is_valid() and search.cleaned_data["q"].strip():
-        found = list(search_people(request.organisation, search.cleaned_data["q"])[:20])
+        found = list(people_for(request.membership, search.cleaned_data["q"])[:20])
+        audit.record_read(
+            "person_list.viewed",
+            organisation=request.organisation,
+            request=request,
+            object_type="people.person",
+            data={"shown": [str(p.pk) for p in found], "searched": True},
+        )
     form = OpenCaseForm(request.POST or None)
     if request.method == "POST" and person is not None and form.is_valid():
         try:
@@ -194,6 +236,8 @@ def open_case(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The case is open."))
             return redirect("cases:detail", pk=case.pk)
+    if person is not None:
+        record_view(request, person, "open_case")
     return HttpResponse(
         render(
             request,
@@ -436,13 +480,7 @@ def add_document(request: HttpRequest, pk) -> HttpResponse:
 @refuse_undecryptable
 def document_file(request: HttpRequest, pk) -> HttpResponse:
     """Download a case document (decrypted for this member, audited)."""
-    try:
-        document = CaseDocument.objects.select_related("case__person", "case__organisation").get(
-            pk=pk
-        )
-    except (CaseDocument.DoesNotExist, ValueError, ValidationError):
-        raise Http404 from None
-    _case(request, document.case_id)
+    document = _case_document(request, pk)
     opened = services.open_document(document=document, by=request.user, request=request)
     response = HttpResponse(opened.data, content_type=opened.content_type)
     response["Content-Disposition"] = f'attachment; filename="document-{str(document.pk)[:8]}"'

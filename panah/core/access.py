@@ -16,7 +16,7 @@ from functools import wraps
 from typing import TypeVar
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
@@ -89,11 +89,12 @@ def get_for_member(
     scoped manager only sees the current organisation. With `permission`, an object-level
     rule (e.g. an assignment) is checked too, and a refusal is also a 404. `find`, given the
     organisation's id, replaces the manager's look-up on pages read all day (a precompiled
-    query that filters by that organisation itself).
+    query that filters by that organisation itself). A malformed id (not a UUID, from a query
+    string or a form) is not found either, never a server error.
     """
     try:
         obj = find(request.organisation.pk) if find else model.objects.get(**lookup)
-    except (model.DoesNotExist, ValueError, TypeError):
+    except (model.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
     if obj is None:
         raise Http404

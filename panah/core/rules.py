@@ -61,6 +61,29 @@ def member_may(membership: Membership | None, permission: str, obj=None) -> bool
     return panah_rules.test_rule(permission, membership, obj)
 
 
+def with_object_rule(roles: rules.Predicate, object_rule: rules.Predicate) -> rules.Predicate:
+    """`roles` (a has_role predicate) and an object rule such as an assignment or a compartment.
+
+    The result keeps the roles, so that the authorisation matrix knows whom to refuse, and says
+    it is compartmented, so that the matrix also sends a member holding those roles who is
+    neither assigned nor named.
+    """
+    combined = roles & object_rule
+    combined.roles = roles.roles
+    combined.compartmented = True
+    return combined
+
+
 def roles_granting(permission: str) -> frozenset[str]:
-    """The roles that hold a role-based permission (used by the authorisation-matrix test)."""
-    return getattr(PERMISSIONS[permission], "roles", frozenset())
+    """The roles that hold `permission` (used by the authorisation-matrix test).
+
+    A predicate that names no role is a mistake the matrix must not skip silently: build it
+    with has_role, or with with_object_rule for an object rule.
+    """
+    roles = getattr(PERMISSIONS[permission], "roles", None)
+    if not roles:
+        raise LookupError(
+            f"The permission {permission!r} names no role: build it with has_role or "
+            "with_object_rule, so the authorisation matrix can refuse the other roles."
+        )
+    return roles

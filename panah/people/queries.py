@@ -10,9 +10,10 @@ from django.db.models import Count, Q, QuerySet
 
 from panah.core.crypto import blind_index
 from panah.core.crypto.keys import organisation_key
-from panah.core.models import Organisation, OrganisationKey
+from panah.core.models import Membership, Organisation, OrganisationKey
 
 from .models import ConsentRecord, Person, PersonDocument, PersonToken, TokenKind
+from .rules import people_open_to
 
 LIST_FIELDS = (
     "id",
@@ -30,8 +31,18 @@ LIST_FIELDS = (
 )
 
 
+def people_for(membership: Membership, query: str = "") -> QuerySet[Person]:
+    """The people this member may see (panah.people.rules), newest first, or those of them
+    matching `query` (as search_people). What every page that lists people shows."""
+    organisation = membership.organisation
+    people = search_people(organisation, query) if query else people_list(organisation)
+    return people_open_to(membership, people)
+
+
 def people_list(organisation: Organisation) -> QuerySet[Person]:
-    """The organisation's people, newest first, loading only what a list shows."""
+    """The whole organisation's people, newest first, loading only what a list shows.
+
+    For commands and benchmarks: a page lists `people_for(membership)`, the member's share."""
     return Person.objects.filter(organisation=organisation, erased_at__isnull=True).only(
         *LIST_FIELDS
     )

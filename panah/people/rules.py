@@ -1,13 +1,103 @@
-"""Who may see and manage person records (added to the project's one permission table)."""
+"""Who may see and manage person records (added to the project's one permission table).
 
-from panah.core.models import Role
-from panah.core.rules import add_permissions, has_role
+A person follows the compartments of the records other apps keep about them. The rule is
+stated once, here, as a queryset (`people_open_to`); the object rule of `people.view_person`
+and `people.manage_person` asks that same queryset for the one person, so the list, the search
+and every page of a person cannot disagree.
+
+- Coordinators and administrators reach everyone; other roles reach the people an app opens
+  to them (a caseworker: the people behind the cases they may open) and the people they
+  registered themselves that no app follows yet (so that they can open the first case).
+- An app may also close a person whatever the role: a restricted case closes its person to
+  everyone not named on it.
+
+The people app knows nothing of cases: `core <- people <- cases`. Each app that keeps records
+about people registers a `Compartment` (the cases app in its rules.py), saying which people it
+follows, opens and closes for a member. Shelter coordinators and safety officers will be added
+the same way, by their apps, without touching this rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import rules
+from django.db.models import Q, QuerySet
+
+from panah.core.models import Membership, Role
+from panah.core.rules import add_permissions, has_role, with_object_rule
+
+from .models import Person
+
+SEES_EVERYONE = frozenset({Role.COORDINATOR, Role.ADMIN})
+PERSON_ROLES = (Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN)
+
+# Person ids, as a subquery (`.values("person_id")`).
+PersonIds = QuerySet
+
+
+@dataclass(frozen=True)
+class Compartment:
+    """How one app's records about people open and close them to a member.
+
+    `follows(organisation_id)`: the people this app keeps a record of (they are no longer the
+    registering member's alone); `opens(membership)`: the people it opens to that member;
+    `closes(membership)`: the people it closes to that member, whatever their role.
+    """
+
+    name: str
+    follows: Callable[[int], PersonIds]
+    opens: Callable[[Membership], PersonIds]
+    closes: Callable[[Membership], PersonIds]
+
+
+COMPARTMENTS: dict[str, Compartment] = {}
+
+
+def register_compartment(compartment: Compartment) -> None:
+    """Make the people an app follows follow its compartment (called from the app's rules.py)."""
+    COMPARTMENTS[compartment.name] = compartment
+
+
+def people_open_to(membership: Membership, people: QuerySet) -> QuerySet:
+    """`people` narrowed to those this member may see: the one statement of the person rule."""
+    people = people.filter(organisation_id=membership.organisation_id)
+    for compartment in COMPARTMENTS.values():
+        people = people.exclude(pk__in=compartment.closes(membership))
+    if membership.role_set() & SEES_EVERYONE:
+        return people
+    own = Q(created_by_id=membership.user_id)
+    for compartment in COMPARTMENTS.values():
+        own &= ~Q(pk__in=compartment.follows(membership.organisation_id))
+    reach = own
+    for compartment in COMPARTMENTS.values():
+        reach |= Q(pk__in=compartment.opens(membership))
+    return people.filter(reach)
+
+
+def may_see_person(membership: Membership | None, person) -> bool:
+    """Whether this member may see this person (the queryset above, asked for one row)."""
+    if membership is None or person.organisation_id != membership.organisation_id:
+        return False
+    return people_open_to(membership, Person.objects.filter(pk=person.pk)).exists()
+
+
+@rules.predicate
+def can_see_person(membership: Membership | None, person=None) -> bool:
+    # True for "no object", so the view's decorator checks the role first; the view then
+    # fetches the person through views._person, which asks again with the person.
+    return person is None or may_see_person(membership, person)
+
+
+works_with_people = has_role(*PERSON_ROLES)
+coordinates = has_role(Role.COORDINATOR, Role.ADMIN)
 
 add_permissions(
     {
-        "people.view_person": has_role(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN),
-        "people.manage_person": has_role(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN),
-        "people.erase_person": has_role(Role.COORDINATOR, Role.ADMIN),
-        "people.export_person": has_role(Role.COORDINATOR, Role.ADMIN),
+        "people.view_person": with_object_rule(works_with_people, can_see_person),
+        "people.manage_person": with_object_rule(works_with_people, can_see_person),
+        "people.erase_person": with_object_rule(coordinates, can_see_person),
+        "people.export_person": with_object_rule(coordinates, can_see_person),
     }
 )

@@ -57,6 +57,40 @@ def refuse_undecryptable(view: Callable) -> Callable:
     return wrapper
 
 
+def person_for_member(request: HttpRequest, pk, permission: str = "people.view_person") -> Person:
+    """The person the member may see, or 404: another organisation's, a malformed id, or a
+    person closed to the member by a compartment (panah.people.rules) are alike not found.
+
+    The one way a view reaches a person (the cases app's "open a case" too)."""
+    return get_for_member(request, Person, permission, pk=pk)
+
+
+def _document(request: HttpRequest, pk) -> PersonDocument:
+    """The document of a person the member may see, or 404 (the person's rule decides)."""
+    document = get_for_member(request, PersonDocument, pk=pk)
+    person_for_member(request, document.person_id)
+    return document
+
+
+def _consent(request: HttpRequest, pk) -> ConsentRecord:
+    """The consent record of a person the member may manage, or 404."""
+    consent = get_for_member(request, ConsentRecord, pk=pk)
+    person_for_member(request, consent.person_id, "people.manage_person")
+    return consent
+
+
+def record_view(request: HttpRequest, person: Person, page: str = "") -> None:
+    """Write the audited read of a page showing the person's fields (it counts toward the
+    read-burst alert, whichever page shows them: the record, the edit form, a confirmation)."""
+    audit.record_read(
+        "person.viewed",
+        organisation=request.organisation,
+        obj=person,
+        request=request,
+        data={"page": page} if page else None,
+    )
+
+
 def _erased(request: HttpRequest, person: Person) -> HttpResponse:
     """The page of an erased person: only that it was erased, and when (410 Gone)."""
     return render(request, "people/person_erased.html", {"person": person}, status=410)
@@ -70,14 +104,10 @@ def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
 @permission_required("people.view_person")
 @refuse_undecryptable
 def person_list(request: HttpRequest) -> HttpResponse:
-    """The organisation's people, newest first, or those matching a name or document number."""
+    """The people the member may see, newest first, or those matching a name or document number."""
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    people = (
-        queries.search_people(request.organisation, query)
-        if query
-        else queries.people_list(request.organisation)
-    )
+    people = queries.people_for(request.membership, query)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     audit.record_read(
         "person_list.viewed",
@@ -93,12 +123,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
 @refuse_undecryptable
 def person_detail(request: HttpRequest, pk) -> HttpResponse:
     """One person's record; every opening is written to the audit trail."""
-    person = get_for_member(request, Person, pk=pk)
+    person = person_for_member(request, pk)
     if person.is_erased:
         return _erased(request, person)
-    audit.record_read(
-        "person.viewed", organisation=request.organisation, obj=person, request=request
-    )
+    record_view(request, person)
     return _render(
         request,
         "people/person_detail.html",
@@ -136,7 +164,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 @refuse_undecryptable
 def person_edit(request: HttpRequest, pk) -> HttpResponse:
     """Change a person's details."""
-    person = get_for_member(request, Person, pk=pk)
+    person = person_for_member(request, pk, "people.manage_person")
     if person.is_erased:
         return _erased(request, person)
     form = PersonForm(request.POST or None, initial=PersonForm.initial_for(person))
@@ -151,6 +179,8 @@ def person_edit(request: HttpRequest, pk) -> HttpResponse:
             if changed:
                 messages.success(request, _("The changes are saved."))
             return redirect("people:detail", pk=person.pk)
+    # The form is filled with every field of the record, decrypted: a read like the record's.
+    record_view(request, person, "edit")
     return _render(request, "people/person_form.html", {"form": form, "person": person})
 
 
@@ -159,7 +189,7 @@ def person_edit(request: HttpRequest, pk) -> HttpResponse:
 @refuse_undecryptable
 def document_add(request: HttpRequest, pk) -> HttpResponse:
     """Add a document (number and/or file) to a person."""
-    person = get_for_member(request, Person, pk=pk)
+    person = person_for_member(request, pk, "people.manage_person")
     if person.is_erased:
         return _erased(request, person)
     form = DocumentForm(request.POST, request.FILES)
@@ -178,6 +208,7 @@ def document_add(request: HttpRequest, pk) -> HttpResponse:
         else:
             messages.success(request, _("The document is added."))
             return redirect("people:detail", pk=person.pk)
+    record_view(request, person, "detail")
     return _render(
         request,
         "people/person_detail.html",
@@ -197,7 +228,7 @@ _FILE_ERRORS = {"size", "type", "damaged", "truncated", "empty"}
 @refuse_undecryptable
 def document_file(request: HttpRequest, pk) -> HttpResponse:
     """Download a document's file, decrypted (audited as a read)."""
-    document = get_for_member(request, PersonDocument, pk=pk)
+    document = _document(request, pk)
     if not document.stored_file:
         return redirect("people:detail", pk=document.person_id)
     opened = services.open_document(document=document, by=request.user, request=request)
@@ -215,7 +246,7 @@ def document_file(request: HttpRequest, pk) -> HttpResponse:
 @permission_required("people.erase_person")
 def person_erase(request: HttpRequest, pk) -> HttpResponse:
     """Erase a person for good, after re-authentication and a stated reason."""
-    person = get_for_member(request, Person, pk=pk)
+    person = person_for_member(request, pk, "people.erase_person")
     if person.is_erased:
         return _erased(request, person)
     # Fetched first, so that another organisation's id is a 404, not a re-authentication.
@@ -236,13 +267,14 @@ def _erase(request: HttpRequest, person: Person) -> HttpResponse:
         else:
             messages.success(request, _("The person's data is erased."))
             return redirect("people:detail", pk=person.pk)
+    record_view(request, person, "erase")
     return _render(request, "people/person_erase.html", {"person": person, "form": form})
 
 
 @permission_required("people.export_person")
 def person_export(request: HttpRequest, pk) -> HttpResponse:
     """Subject access: everything held about a person, as PDF or JSON, after re-authentication."""
-    person = get_for_member(request, Person, pk=pk)
+    person = person_for_member(request, pk, "people.export_person")
     if person.is_erased:
         return _erased(request, person)
     return _export(request, person)
@@ -266,13 +298,14 @@ def _export(request: HttpRequest, person: Person) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         response["Cache-Control"] = "no-store"
         return response
+    record_view(request, person, "export")
     return _render(request, "people/person_export.html", {"person": person, "form": form})
 
 
 @permission_required("people.manage_person")
 def consent_add(request: HttpRequest, pk) -> HttpResponse:
     """Record a consent or another legal basis for one category of a person's data."""
-    person = get_for_member(request, Person, pk=pk)
+    person = person_for_member(request, pk, "people.manage_person")
     if person.is_erased:
         return _erased(request, person)
     form = ConsentForm(request.POST or None, initial={"given_on": timezone.localdate()})
@@ -294,7 +327,7 @@ def consent_add(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 def consent_withdraw(request: HttpRequest, pk) -> HttpResponse:
     """Mark a consent as withdrawn today."""
-    consent = get_for_member(request, ConsentRecord, pk=pk)
+    consent = _consent(request, pk)
     try:
         services.withdraw_consent(consent=consent, by=request.user, request=request)
     except ValidationError as exc:

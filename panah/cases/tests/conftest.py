@@ -34,7 +34,7 @@ def coordinator_a(org_a, make_member):
 
 @pytest.fixture
 def make_person(org_a):
-    def make(org=None, **details):
+    def make(org=None, by=None, **details):
         org = org or org_a
         details = details or {
             "given_name_fa": "نرگس",
@@ -44,7 +44,7 @@ def make_person(org_a):
             "nationality": "Iranian",
         }
         with scope(organisation=org):
-            return create_person(organisation=org, by=None, **details)
+            return create_person(organisation=org, by=by, **details)
 
     return make
 

@@ -8,31 +8,38 @@ from django_scopes import scope
 
 
 def case_sample(world, kind: str = "case"):
-    """A case of organisation A with one step, a document and an editable rule (created once)."""
+    """The case of organisation A's sample person (tests/authz.py), created once: opened and
+    followed by the member with every role, with a refusal whose appeal deadline is on the
+    deadlines page, a document, and restricted to that member, so that a member with the right
+    roles who is neither assigned nor named must be refused the case and its person."""
     from panah.cases import services
-    from panah.people.services import create_person
 
     if "cases_case" not in world.objects_a:
         org = world.org_a
+        person = world.objects_a["person"]
+        by = world.everything_a
+        today = dt.date.today()
         with scope(organisation=org):
-            person = create_person(
-                organisation=org, by=None, given_name_latin="Sample", family_name_latin="Person"
-            )
             case = services.open_case(
-                organisation=org,
-                person=person,
-                by=world.everything_a,
-                registered_on=dt.date.today() - dt.timedelta(days=60),
+                organisation=org, person=person, by=by, registered_on=today - dt.timedelta(days=60)
             )
             step = services.record_step(
                 case=case,
-                by=world.everything_a,
-                step=services.StepInput(
-                    "application_lodged", dt.date.today() - dt.timedelta(days=59)
-                ),
+                by=by,
+                step=services.StepInput("application_lodged", today - dt.timedelta(days=59)),
             )
+            yesterday = today - dt.timedelta(days=1)
+            services.record_step(
+                case=case,
+                by=by,
+                step=services.StepInput(
+                    "cgrs_decision", yesterday, outcome="refusal",
+                    notification_mode="hand_delivery", sent_on=yesterday,
+                ),
+            )  # fmt: skip
             pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-            document = services.add_document(case=case, upload=pdf, by=world.everything_a)
+            document = services.add_document(case=case, upload=pdf, by=by)
+            services.restrict_case(case=case, restricted=True, members=[by], by=by)
         world.objects_a.update(cases_case=case, cases_step=step, cases_document=document)
     return world.objects_a[f"cases_{kind}"]
 

@@ -183,7 +183,7 @@ def test_a_referral_form_without_consent_is_refused(make_case, caseworker_a, log
 
 
 def test_opening_a_case_for_an_existing_person(make_person, caseworker_a, login_as, org_a, today):
-    person = make_person()
+    person = make_person(by=caseworker_a)
     response = login_as(caseworker_a).post(
         url("open"),
         {"person": str(person.pk), "procedure": "first",

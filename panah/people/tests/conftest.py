@@ -35,12 +35,15 @@ def _fresh_key_caches():
 
 @pytest.fixture
 def make_person(org_a):
-    """make_person(org=org_a, **details) -> Person, created through create_person."""
+    """make_person(org=org_a, by=None, **details) -> Person, created through create_person.
 
-    def make(org=None, **details) -> Person:
+    `by` registers the person: a caseworker sees the people they registered that have no case
+    yet (panah.people.rules), and nobody else's without a case."""
+
+    def make(org=None, by=None, **details) -> Person:
         org = org or org_a
         with scope(organisation=org):
-            return create_person(organisation=org, by=None, **(details or NARGES))
+            return create_person(organisation=org, by=by, **(details or NARGES))
 
     return make
 

@@ -29,7 +29,7 @@ def consent_of(person, **extra) -> ConsentRecord:
 
 
 def test_a_caseworker_records_a_consent_from_the_form(make_person, caseworker_a, login_as):
-    person = make_person()
+    person = make_person(by=caseworker_a)
     client = login_as(caseworker_a)
     url = reverse("people:add_consent", args=[person.pk])
     assert client.get(url).status_code == 200
@@ -57,7 +57,7 @@ def test_a_caseworker_records_a_consent_from_the_form(make_person, caseworker_a,
 
 
 def test_consent_as_basis_needs_a_way_it_was_recorded(make_person, caseworker_a, login_as):
-    person = make_person()
+    person = make_person(by=caseworker_a)
     response = login_as(caseworker_a).post(
         reverse("people:add_consent", args=[person.pk]),
         {
@@ -93,7 +93,7 @@ def test_a_consent_cannot_be_given_in_the_future(make_person):
 
 
 def test_withdrawing_keeps_the_record_and_is_audited(make_person, caseworker_a, login_as):
-    person = make_person()
+    person = make_person(by=caseworker_a)
     consent = consent_of(person)
     response = login_as(caseworker_a).post(reverse("people:withdraw_consent", args=[consent.pk]))
     assert response.status_code == 302

@@ -255,7 +255,7 @@ def test_erasing_asks_for_re_authentication_first(make_person, coordinator_a, lo
 
 
 def test_a_caseworker_may_not_erase(make_person, caseworker_a, login_as):
-    person = make_person()
+    person = make_person(by=caseworker_a)
     client = reauthenticated(login_as(caseworker_a))
     response = client.post(
         reverse("people:erase", args=[person.pk]), {"reason": "subject_request", "confirm": "on"}

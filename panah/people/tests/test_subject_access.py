@@ -91,7 +91,7 @@ def test_the_export_page_asks_for_re_authentication(make_person, coordinator_a, 
 
 
 def test_a_caseworker_may_not_export(make_person, caseworker_a, login_as):
-    person = make_person()
+    person = make_person(by=caseworker_a)
     client = reauthenticated(login_as(caseworker_a))
     response = client.post(
         reverse("people:export", args=[person.pk]), {"format": "json", "language": "en"}

@@ -151,12 +151,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """The member's cases, most urgent first (coordinators may list every case)."""
 
     everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
-    read = None
     if everyone:
         # Every case of the organisation, with its person's name: an audited read, also when
         # the page is served as it was last drawn. (A member's own list is what their work
         # opens; it is not counted.)
-        read = _record_list_read(request, "case_list.viewed", everyone=True)
+        _record_list_read(request, "case_list.viewed", everyone=True)
 
     def draw(extra: dict) -> HttpResponse:
         cases = queries.case_list(request.membership, everyone=everyone)
@@ -170,7 +169,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         }
         return HttpResponse(render(request, "cases/case_list.html", context).content)
 
-    return _kept(request, draw, getattr(read, "written_position", None))
+    return _kept(request, draw)
 
 
 @permission_required("cases.view_cases")
@@ -180,7 +179,7 @@ def deadlines(request: HttpRequest) -> HttpResponse:
 
     everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
     # The board names the person of every case on it: an audited read.
-    read = _record_list_read(request, "deadline_list.viewed", everyone=everyone)
+    _record_list_read(request, "deadline_list.viewed", everyone=everyone)
 
     def draw(extra: dict) -> HttpResponse:
         today = timezone.localdate()
@@ -195,7 +194,7 @@ def deadlines(request: HttpRequest) -> HttpResponse:
         }
         return HttpResponse(render(request, "cases/deadlines.html", context).content)
 
-    return _kept(request, draw, getattr(read, "written_position", None))
+    return _kept(request, draw)
 
 
 # --- opening a case ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from .. import services
 from ..access import password_only, public
 from ..forms import LoginForm, SecondFactorForm
+from ..language import set_language_cookie
 from ..models import RecoveryCodeDevice
 
 SETUP_DEVICE_KEY = "panah_totp_setup_device"
@@ -41,7 +42,7 @@ class LoginView(auth_views.LoginView):
         if chosen:
             services.set_language(user=user, language=chosen)
         else:
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+            set_language_cookie(response, user.language)
         return response
 
     def get_success_url(self):

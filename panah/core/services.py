@@ -16,11 +16,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from . import audit, recovery_codes
 from .models import (
+    AuthenticatorDevice,
     Invitation,
     Membership,
     Organisation,
@@ -348,18 +348,20 @@ def end_sessions(user: User) -> int:
     return end_sessions_of([user.pk])
 
 
-def start_totp_enrolment(*, user: User) -> TOTPDevice:
+def start_totp_enrolment(*, user: User) -> AuthenticatorDevice:
     """An unconfirmed authenticator for the user to scan; it counts only once confirmed."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+    AuthenticatorDevice.objects.filter(user=user, confirmed=False).delete()
+    return AuthenticatorDevice.objects.create(
+        user=user, name=_("Authenticator app"), confirmed=False
+    )
 
 
 @transaction.atomic
 def confirm_totp_enrolment(
-    *, user: User, device: TOTPDevice, request: HttpRequest | None = None
+    *, user: User, device: AuthenticatorDevice, request: HttpRequest | None = None
 ) -> list[str]:
     """Confirm the authenticator and issue fresh one-time recovery codes (returned once)."""
-    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    AuthenticatorDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = issue_recovery_codes(user=user)

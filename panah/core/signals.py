@@ -3,7 +3,9 @@ of each login's session (panah.core.security.record_session)."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import audit
 from .security import record_session
@@ -31,3 +33,12 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 @receiver(user_locked_out)
 def _locked_out(sender, request, username, ip_address, **kwargs):
     audit.record("account.locked_out", organisation=None, request=request)
+
+
+@receiver(pre_save, sender=TOTPDevice)
+def _no_seed_in_clear(sender, instance, **kwargs):
+    # django-otp's TOTPDevice stores its seed in clear, and django-otp would accept its codes:
+    # only its table's history is kept (core migration 0008 moved every seed out of it).
+    raise TypeError(
+        "django-otp's TOTPDevice keeps its seed in clear; use panah.core.models.AuthenticatorDevice."
+    )

@@ -8,11 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope, scopes_disabled
 
 from panah.core import audit, services
-from panah.core.models import AuditEntry, Membership, Organisation, Role, User
+from panah.core.models import AuditEntry, AuthenticatorDevice, Membership, Organisation, Role, User
 
 from .helpers import password_login, totp_code
 
@@ -152,8 +151,8 @@ def test_logging_in_and_out_is_recorded_without_the_address(caseworker_a):
     password_login(client, "caseworker-a@example.org", "wrong password")
     password_login(client, "caseworker-a@example.org")
     client.post("/login/second-factor/", {"code": "000000x"})
-    device = TOTPDevice.objects.get(user=caseworker_a)
-    TOTPDevice.objects.filter(pk=device.pk).update(
+    device = AuthenticatorDevice.objects.get(user=caseworker_a)
+    AuthenticatorDevice.objects.filter(pk=device.pk).update(
         throttling_failure_count=0, throttling_failure_timestamp=None
     )
     client.post("/login/second-factor/", {"code": totp_code(device)})

@@ -5,11 +5,17 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from panah.core import services
-from panah.core.models import AuditEntry, RecoveryCode, RecoveryCodeDevice, Role, User
+from panah.core.models import (
+    AuditEntry,
+    AuthenticatorDevice,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    Role,
+    User,
+)
 from panah.core.recovery_codes import code_digest
 
 from .helpers import (
@@ -83,7 +89,7 @@ def test_a_password_alone_cannot_post_to_a_protected_page(admin_a, caseworker_a)
 def test_setting_up_shows_a_qr_code_and_the_key_to_type(newcomer):
     response = password_only_client(newcomer).get("/account/second-factor/setup/")
 
-    device = TOTPDevice.objects.get(user=newcomer)
+    device = AuthenticatorDevice.objects.get(user=newcomer)
     assert device.confirmed is False
     assert "<svg" in response.content.decode()
     assert response.context["secret"].replace(" ", "") != ""
@@ -92,12 +98,12 @@ def test_setting_up_shows_a_qr_code_and_the_key_to_type(newcomer):
 def test_a_wrong_code_at_setup_confirms_nothing(newcomer):
     client = password_only_client(newcomer)
     client.get("/account/second-factor/setup/")
-    device = TOTPDevice.objects.get(user=newcomer)
+    device = AuthenticatorDevice.objects.get(user=newcomer)
 
     response = client.post("/account/second-factor/setup/", {"code": wrong_code(device)})
 
     assert response.context["form"].errors == {"code": [WRONG_SETUP_CODE_MESSAGE]}
-    assert TOTPDevice.objects.filter(user=newcomer, confirmed=True).count() == 0
+    assert AuthenticatorDevice.objects.filter(user=newcomer, confirmed=True).count() == 0
     assert not RecoveryCodeDevice.objects.filter(user=newcomer).exists()
     assert client.get("/")["Location"] == "/login/second-factor/"
 
@@ -105,7 +111,7 @@ def test_a_wrong_code_at_setup_confirms_nothing(newcomer):
 def test_the_right_code_at_setup_confirms_it_and_shows_ten_recovery_codes_once(newcomer):
     client = password_only_client(newcomer)
     client.get("/account/second-factor/setup/")
-    device = TOTPDevice.objects.get(user=newcomer)
+    device = AuthenticatorDevice.objects.get(user=newcomer)
 
     response = client.post("/account/second-factor/setup/", {"code": totp_code(device)})
 
@@ -133,20 +139,22 @@ def test_a_user_with_an_authenticator_cannot_replace_it_without_passing_it(admin
 
     assert get["Location"] == post["Location"] == "/login/second-factor/"
     assert snapshot() == before
-    assert TOTPDevice.objects.filter(user=admin_a).count() == 1
+    assert AuthenticatorDevice.objects.filter(user=admin_a).count() == 1
 
 
 def test_after_passing_it_a_member_may_replace_the_authenticator(admin_a, login_as):
     old = confirmed_device(admin_a)
     client = login_as(admin_a)
     client.get("/account/second-factor/setup/")
-    new = TOTPDevice.objects.get(user=admin_a, confirmed=False)
+    new = AuthenticatorDevice.objects.get(user=admin_a, confirmed=False)
 
     response = client.post("/account/second-factor/setup/", {"code": totp_code(new)})
 
     assert len(response.context["codes"]) == 10
-    assert list(TOTPDevice.objects.filter(user=admin_a).values_list("pk", flat=True)) == [new.pk]
-    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert list(AuthenticatorDevice.objects.filter(user=admin_a).values_list("pk", flat=True)) == [
+        new.pk
+    ]
+    assert not AuthenticatorDevice.objects.filter(pk=old.pk).exists()
 
 
 def test_the_right_code_opens_the_dashboard(admin_a):
@@ -223,11 +231,13 @@ def test_each_wrong_code_doubles_the_wait(admin_a):
     device = confirmed_device(admin_a)
     for _ in range(3):
         client.post("/login/second-factor/", {"code": wrong_code(device)})
-        TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
+        AuthenticatorDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
     # Three failures: the next try must wait 2**2 = 4 seconds after the last one.
     from django.utils import timezone
 
-    TOTPDevice.objects.filter(user=admin_a).update(throttling_failure_timestamp=timezone.now())
+    AuthenticatorDevice.objects.filter(user=admin_a).update(
+        throttling_failure_timestamp=timezone.now()
+    )
     RecoveryCodeDevice.objects.filter(user=admin_a).update(
         throttling_failure_timestamp=timezone.now()
     )

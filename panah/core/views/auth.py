@@ -19,13 +19,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import services
 from ..access import password_only, public
 from ..forms import LoginForm, SecondFactorForm
 from ..language import set_language_cookie
-from ..models import RecoveryCodeDevice
+from ..models import AuthenticatorDevice, RecoveryCodeDevice
 
 SETUP_DEVICE_KEY = "panah_totp_setup_device"
 
@@ -78,7 +77,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_verified():
         return redirect(_safe_next(request))
-    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if not AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("core:two_factor_setup")
     form = SecondFactorForm(request.POST if request.method == "POST" else None)
     wait = _seconds_to_wait(user) if request.method == "POST" else 0
@@ -136,9 +135,12 @@ def _seconds_to_wait(user) -> int:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app. A user who has one must pass it before replacing it."""
     user = request.user
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not user.is_verified():
+    if (
+        AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
+        and not user.is_verified()
+    ):
         return redirect("core:two_factor")
-    device = TOTPDevice.objects.filter(
+    device = AuthenticatorDevice.objects.filter(
         user=user, confirmed=False, pk=request.session.get(SETUP_DEVICE_KEY)
     ).first()
     if device is None:
@@ -163,7 +165,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _grouped_base32(device: TOTPDevice) -> str:
+def _grouped_base32(device: AuthenticatorDevice) -> str:
     import base64
 
     raw = base64.b32encode(device.bin_key).decode().rstrip("=")

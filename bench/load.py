@@ -179,7 +179,13 @@ def seed(users: int, people: int, reports: int) -> dict[str, list]:
                 membership = Membership.objects.create(organisation=org, user=user)
                 RoleGrant.objects.create(membership=membership, organisation=org, role=role)
                 roster[role].append(
-                    {"email": email, "key": device.key, "user": user, "cases": [], "unstepped": []}
+                    {
+                        "email": email,
+                        "key": device.bin_key.hex(),
+                        "user": user,
+                        "cases": [],
+                        "unstepped": [],
+                    }
                 )
     workers = roster["caseworker"]
     today = dt.date.today()

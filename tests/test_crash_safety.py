@@ -164,7 +164,7 @@ def seed() -> tuple[list[tuple[str, str]], list[list[str]]]:
             membership = Membership.objects.create(organisation=org, user=user)
             for role in (Role.CASEWORKER, Role.COORDINATOR):
                 RoleGrant.objects.create(membership=membership, organisation=org, role=role)
-        members.append((email, device.key))
+        members.append((email, device.bin_key.hex()))
         mine = []
         with scope(organisation=org):
             for i in range(CASES_PER_MEMBER):

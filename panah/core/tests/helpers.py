@@ -46,6 +46,11 @@ def unthrottle(user: User) -> None:
     )
 
 
+def reauthenticate(client: Client, device: AuthenticatorDevice, password: str = PASSWORD):
+    """Give the password and the device's code again (as before an export); the response."""
+    return client.post("/account/confirm/", {"password": password, "code": totp_code(device)})
+
+
 def password_login(client: Client, email: str, password: str = PASSWORD, **extra):
     """Submit the login form; returns the response."""
     return client.post("/login/", {"username": email, "password": password, **extra})

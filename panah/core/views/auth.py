@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from ..access import password_only, public
 from ..forms import LoginForm, SecondFactorForm
 from ..language import set_language_cookie
 from ..models import AuthenticatorDevice, RecoveryCodeDevice
+from ..security import recently_authenticated
 
 SETUP_DEVICE_KEY = "panah_totp_setup_device"
 
@@ -133,13 +135,19 @@ def _seconds_to_wait(user) -> int:
 
 @password_only
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app. A user who has one must pass it before replacing it."""
+    """Enrol an authenticator app.
+
+    A member who has one must pass it, then give the password and a code again (as for an
+    export), before replacing it: a signed-in device left unlocked must not be enough to take
+    the second factor over. The old app keeps working until the new one is confirmed.
+    """
     user = request.user
-    if (
-        AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
-        and not user.is_verified()
-    ):
-        return redirect("core:two_factor")
+    if AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists():
+        if not user.is_verified():
+            return redirect("core:two_factor")
+        if not recently_authenticated(request):
+            target = reverse("core:reauthenticate")
+            return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
     device = AuthenticatorDevice.objects.filter(
         user=user, confirmed=False, pk=request.session.get(SETUP_DEVICE_KEY)
     ).first()

@@ -530,3 +530,38 @@ def test_an_authenticator_set_up_before_the_sealing_still_logs_in_and_its_seed_i
         assert old.key == seed.hex()
     finally:
         migrate(leaves)
+
+
+def test_the_sessions_stored_under_their_id_end_at_the_upgrade():
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    from panah.core.models import UserSession
+
+    ending = ("core", "0007_end_sessions_stored_by_id")
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    session_id = "k" * 32  # what the member's cookie, and the old row, hold
+    try:
+        apps = migrate(state_before(executor, ending))
+        member = build(apps.get_model("core.User"), email="c@example.org", display_name="c")
+        data = SessionStore().encode({"_auth_user_id": str(member.pk)})
+        apps.get_model("sessions.Session")._base_manager.create(
+            session_key=session_id,
+            session_data=data,
+            expire_date=timezone.now() + dt.timedelta(hours=1),
+        )
+        apps.get_model("core.UserSession")._base_manager.create(
+            session_id=session_id, user_id=member.pk
+        )
+
+        migrate(leaves)
+
+        assert not Session.objects.exists() and not UserSession.objects.exists()
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session_id
+        assert client.get("/")["Location"].startswith("/login/")
+    finally:
+        migrate(leaves)

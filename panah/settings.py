@@ -118,7 +118,7 @@ INSTALLED_APPS = [
     "django_otp",
     # Installed only for their tables' migration history: core's migrations 0004 and 0008 moved
     # their codes and seeds, kept there in clear, to core.RecoveryCodeDevice and
-    # core.AuthenticatorDevice; saving a TOTPDevice raises (core.signals).
+    # core.AuthenticatorDevice; saving a device of either raises (core.signals).
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",

@@ -5,6 +5,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import audit
@@ -35,10 +36,13 @@ def _locked_out(sender, request, username, ip_address, **kwargs):
     audit.record("account.locked_out", organisation=None, request=request)
 
 
+@receiver(pre_save, sender=StaticDevice)
 @receiver(pre_save, sender=TOTPDevice)
-def _no_seed_in_clear(sender, instance, **kwargs):
-    # django-otp's TOTPDevice stores its seed in clear, and django-otp would accept its codes:
-    # only its table's history is kept (core migration 0008 moved every seed out of it).
+def _no_second_factor_in_clear(sender, instance, **kwargs):
+    # django-otp's TOTPDevice and StaticDevice keep their seed or codes in clear, and django-otp
+    # would accept their codes: only their tables' history is kept (core migrations 0004 and
+    # 0008 moved everything out of them).
     raise TypeError(
-        "django-otp's TOTPDevice keeps its seed in clear; use panah.core.models.AuthenticatorDevice."
+        f"django-otp's {sender.__name__} keeps its secret in clear; use "
+        "panah.core.models.AuthenticatorDevice or RecoveryCodeDevice."
     )

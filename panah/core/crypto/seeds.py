@@ -6,13 +6,17 @@ member's second factor. It is stored only as AES-256-GCM ciphertext under the ac
 member and the master key, so a seed copied to another member's row does not open. A database
 dump or a backup thus yields no usable seed.
 
-Master-key rotation keeps older master keys in the keyring, so seeds sealed under them still
-open; `panah keys` does not need to rewrap them.
+Master-key rotation (`panah keys rotate --master`) reseals every seed under the new master key
+(`reseal_seeds`), so a retired master key that leaked opens no seed of a later dump; older
+master keys stay in the keyring, so a seed not yet resealed still opens.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cryptography.exceptions import InvalidTag
+from django.db import transaction
 
 from .errors import DecryptionError
 from .keys import current_keyring, seal, unseal
@@ -49,3 +53,27 @@ def open_seed(sealed: bytes, *, user_id: int, master_key_id: str) -> bytes:
             f"An authenticator seed of user {user_id} does not open with master key "
             f"{master_key_id}: it was altered or moved, or the keyring is not this database's."
         ) from None
+
+
+def reseal_seeds(*, progress: Callable[[str], None] = lambda _message: None) -> int:
+    """Reseal every seed not yet under the active master key; returns how many were resealed."""
+    from panah.core.models import AuthenticatorDevice
+
+    master = current_keyring(refresh=True).active
+    ids = list(
+        AuthenticatorDevice.objects.exclude(master_key_id=master.key_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    done = 0
+    for pk in ids:
+        # One short transaction each: a member's login verifying this device waits a moment.
+        with transaction.atomic():
+            device = AuthenticatorDevice.objects.select_for_update().filter(pk=pk).first()
+            if device is None or device.master_key_id == master.key_id:
+                continue
+            device.set_seed(device.bin_key)
+            device.save(update_fields=["sealed_seed", "master_key_id"])
+            done += 1
+    progress(f"Resealed {done} authenticator seed(s) under master key {master.key_id}.")
+    return done

@@ -14,7 +14,8 @@ from django_otp.oath import TOTP
 from django_scopes import scope
 
 from panah.core import services
-from panah.core.crypto.keys import current_keyring
+from panah.core.crypto.keys import clear_key_caches, current_keyring, write_keyring
+from panah.core.crypto.rotation import rotate_master_key
 from panah.core.models import AuthenticatorDevice, RecoveryCodeDevice, Role
 from panah.people.services import create_person
 
@@ -155,8 +156,28 @@ def test_the_seed_is_sealed_under_the_master_key_and_the_app_is_shown_it(casewor
     assert base64.b32decode(secret) == device.bin_key
 
 
-def test_django_otps_clear_seed_device_cannot_be_created(caseworker_a):
+def test_django_otps_devices_that_keep_secrets_in_clear_cannot_be_created(caseworker_a):
+    from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    with pytest.raises(TypeError, match="AuthenticatorDevice"):
-        TOTPDevice.objects.create(user=caseworker_a, name="phone", confirmed=True)
+    for model in (TOTPDevice, StaticDevice):
+        with pytest.raises(TypeError, match="keeps its secret in clear"):
+            model.objects.create(user=caseworker_a, name="phone", confirmed=True)
+        assert not model.objects.exists()
+
+
+def test_rotating_the_master_key_reseals_the_seeds_so_the_old_key_opens_none(caseworker_a):
+    device = confirmed_device(caseworker_a)
+    old_key, old_sealed = device.master_key_id, _sealed(device)
+
+    rotate_master_key()
+
+    device.refresh_from_db()
+    assert device.master_key_id == current_keyring().active.key_id != old_key
+    assert _sealed(device) != old_sealed
+    # Even with the old master key gone from the keyring, the member's app still works.
+    keyring = current_keyring(refresh=True)
+    write_keyring(keyring.path, tuple(k for k in keyring.keys if k.key_id != old_key))
+    clear_key_caches()
+    client = _at_second_factor("caseworker-a@example.org")
+    assert client.post("/login/second-factor/", {"code": totp_code(device)}).status_code == 302

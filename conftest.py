@@ -12,10 +12,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
-from panah.core.models import Membership, Organisation, Role, RoleGrant, User
+from panah.core.models import AuthenticatorDevice, Membership, Organisation, Role, RoleGrant, User
 
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 (test accounts only)
 _counter = itertools.count(1)
@@ -58,7 +57,9 @@ def make_member(db):
             user = User.objects.filter(email=email).first() or User.objects.create_user(
                 email, PASSWORD, display_name=email.split("@")[0], **extra
             )
-            TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "test"})
+            AuthenticatorDevice.objects.get_or_create(
+                user=user, confirmed=True, defaults={"name": "test"}
+            )
             membership, _ = Membership.objects.get_or_create(organisation=org, user=user)
             for role in roles:
                 RoleGrant.objects.get_or_create(membership=membership, organisation=org, role=role)
@@ -86,7 +87,7 @@ def verified_client(user: User, client: Client | None = None) -> Client:
     """A client logged in as `user` who has passed the second factor."""
     client = client or Client()
     client.force_login(user, backend="panah.core.backends.ModelBackend")
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=True).first()
     session = client.session
     session["otp_device_id"] = device.persistent_id
     session.save()

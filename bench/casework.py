@@ -64,12 +64,11 @@ def done(started: float, extra: str = "") -> None:
 
 def populate(n: int):
     """An organisation, 50 caseworkers, a coordinator, and n people each with a case."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from django_scopes import scopes_disabled
 
     from panah.cases.procedure import shipped_table
     from panah.core import services as core_services
-    from panah.core.models import Membership, Role, RoleGrant, User
+    from panah.core.models import AuthenticatorDevice, Membership, Role, RoleGrant, User
 
     rng = random.Random(7)
     today = dt.date.today()
@@ -90,7 +89,7 @@ def populate(n: int):
             RoleGrant.objects.create(membership=membership, organisation=org, role=Role.CASEWORKER)
             workers.append(user)
         for user in [admin, workers[0]]:
-            TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+            AuthenticatorDevice.objects.create(user=user, name="bench", confirmed=True)
 
     # Bulk loading only: the active organisation key is looked up once, not once per person
     # (the measured import below goes through the services unchanged).
@@ -250,12 +249,13 @@ def give_caseworker_cases(org, worker, count: int = 40):
 
 def client_for(user):
     from django.test import Client
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from panah.core.models import AuthenticatorDevice
 
     client = Client()
     client.force_login(user, backend="panah.core.backends.ModelBackend")
     session = client.session
-    session["otp_device_id"] = TOTPDevice.objects.get(user=user).persistent_id
+    session["otp_device_id"] = AuthenticatorDevice.objects.get(user=user).persistent_id
     session.save()
     return client
 

@@ -151,13 +151,12 @@ def seed(users: int, people: int, reports: int) -> dict[str, list]:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from django_scopes import scope, scopes_disabled
 
     from panah.cases import services as cases
     from panah.core import services
     from panah.core.crypto.keys import new_master_key, write_keyring
-    from panah.core.models import Membership, RoleGrant, User
+    from panah.core.models import AuthenticatorDevice, Membership, RoleGrant, User
     from panah.evidence.models import Report, Source
     from panah.people.services import create_person
 
@@ -176,11 +175,17 @@ def seed(users: int, people: int, reports: int) -> dict[str, list]:
             for k in range(count):
                 email = f"{role}{k}@load.invalid"
                 user = User.objects.create_user(email, PASSWORD, display_name=f"{role} {k}")
-                device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+                device = AuthenticatorDevice.objects.create(user=user, name="phone", confirmed=True)
                 membership = Membership.objects.create(organisation=org, user=user)
                 RoleGrant.objects.create(membership=membership, organisation=org, role=role)
                 roster[role].append(
-                    {"email": email, "key": device.key, "user": user, "cases": [], "unstepped": []}
+                    {
+                        "email": email,
+                        "key": device.bin_key.hex(),
+                        "user": user,
+                        "cases": [],
+                        "unstepped": [],
+                    }
                 )
     workers = roster["caseworker"]
     today = dt.date.today()

@@ -268,16 +268,15 @@ def prepare() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from django_scopes import scopes_disabled
 
     from panah.core import services
-    from panah.core.models import Membership, Role, RoleGrant, User
+    from panah.core.models import AuthenticatorDevice, Membership, Role, RoleGrant, User
 
     call_command("migrate", verbosity=0, interactive=False)
     with scopes_disabled():
         admin = User.objects.create_user(EMAIL, PASSWORD, display_name="Bench Admin")
-        TOTPDevice.objects.create(user=admin, name="bench", confirmed=True)
+        AuthenticatorDevice.objects.create(user=admin, name="bench", confirmed=True)
         org = services.create_organisation(name="Bench Organisation", founder=admin)
         membership = Membership.objects.get(organisation=org, user=admin)
         RoleGrant.objects.create(membership=membership, organisation=org, role=Role.COORDINATOR)
@@ -292,9 +291,10 @@ def prepare() -> None:
 
 def current_code() -> str:
     from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.get(user__email=EMAIL, confirmed=True)
+    from panah.core.models import AuthenticatorDevice
+
+    device = AuthenticatorDevice.objects.get(user__email=EMAIL, confirmed=True)
     value = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{value:0{device.digits}d}"
 

@@ -156,6 +156,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
+    # Installed only for their tables' migration history: core's migrations 0004 and 0009 moved
+    # their codes and seeds, kept there in clear, to core.RecoveryCodeDevice and
+    # core.AuthenticatorDevice; saving a device of either raises (core.signals).
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",

@@ -39,7 +39,6 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope, scopes_disabled
 
 from panah.cases import services as case_services
@@ -47,7 +46,7 @@ from panah.cases.models import Case, CaseStep
 from panah.core import audit, services
 from panah.core.backup.files import missing_files, orphaned_files, stored_files
 from panah.core.crypto.keys import clear_key_caches
-from panah.core.models import AuditEntry, Membership, Role, RoleGrant, User
+from panah.core.models import AuditEntry, AuthenticatorDevice, Membership, Role, RoleGrant, User
 from panah.people.models import Person, PersonDocument, PersonToken
 from panah.people.services import create_person
 
@@ -161,11 +160,11 @@ def seed() -> tuple[list[tuple[str, str]], list[list[str]]]:
         email = f"member{n}@example.org"
         with scopes_disabled():
             user = User.objects.create_user(email, PASSWORD, display_name=f"Member {n}")
-            device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+            device = AuthenticatorDevice.objects.create(user=user, name="phone", confirmed=True)
             membership = Membership.objects.create(organisation=org, user=user)
             for role in (Role.CASEWORKER, Role.COORDINATOR):
                 RoleGrant.objects.create(membership=membership, organisation=org, role=role)
-        members.append((email, device.key))
+        members.append((email, device.bin_key.hex()))
         mine = []
         with scope(organisation=org):
             for i in range(CASES_PER_MEMBER):

@@ -401,10 +401,10 @@ def test_data_loaded_before_a_migration_survives_it_forward_and_back(migration):
 def test_a_recovery_code_written_down_before_the_hashing_still_logs_in_once():
     from django.contrib.auth.hashers import make_password
     from django.test import Client
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from django_scopes import scopes_disabled
 
     from panah.core.models import (
+        AuthenticatorDevice,
         Membership,
         Organisation,
         RecoveryCode,
@@ -442,7 +442,7 @@ def test_a_recovery_code_written_down_before_the_hashing_still_logs_in_once():
         assert len(stored) == 3 and not set(stored) & set(RECOVERY_CODES)
         assert not StaticToken._base_manager.exists()
         RecoveryCodeDevice.objects.filter(pk=hashed.pk).update(throttling_failure_count=0)
-        TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        AuthenticatorDevice.objects.create(user=user, name="phone", confirmed=True)
         with scopes_disabled():
             org = Organisation.objects.create(name="Anjoman Pars", slug="anjoman-pars")
             membership = Membership.objects.create(organisation=org, user=user)
@@ -463,5 +463,105 @@ def test_a_recovery_code_written_down_before_the_hashing_still_logs_in_once():
         response = again.post("/login/second-factor/", {"code": RECOVERY_CODES[1]})
         assert response.status_code == 200  # refused: used up
         assert again.get("/")["Location"] == "/login/second-factor/"
+    finally:
+        migrate(leaves)
+
+
+def test_an_authenticator_set_up_before_the_sealing_still_logs_in_and_its_seed_is_gone():
+    from django.contrib.auth.hashers import make_password
+    from django.test import Client
+    from django_otp.oath import TOTP
+    from django_scopes import scopes_disabled
+
+    from panah.core.models import (
+        AuthenticatorDevice,
+        Membership,
+        Organisation,
+        Role,
+        RoleGrant,
+        User,
+    )
+
+    seed = bytes.fromhex("3132333435363738393031323334353637383930")
+    sealing = ("core", "0009_authenticator_seeds_encrypted")
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    try:
+        apps = migrate(state_before(executor, sealing))
+        member = build(
+            apps.get_model("core.User"),
+            email="caseworker@example.org",
+            display_name="caseworker",
+            password=make_password("a long passphrase 1"),
+        )
+        TOTPDevice = apps.get_model("otp_totp.TOTPDevice")
+        TOTPDevice._base_manager.create(
+            user_id=member.pk, name="phone", confirmed=True, key=seed.hex(), drift=1, last_t=7
+        )
+
+        migrate(leaves)
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM otp_totp_totpdevice")
+            assert cursor.fetchone()[0] == 0  # no seed left in clear
+            cursor.execute("SELECT sealed_seed FROM core_authenticatordevice")
+            (sealed,) = [bytes(row[0]) for row in cursor.fetchall()]
+        assert seed not in sealed and seed.hex().encode() not in sealed
+        user = User.objects.get(pk=member.pk)
+        device = AuthenticatorDevice.objects.get(user=user)
+        assert (device.name, device.confirmed, device.drift, device.last_t) == ("phone", True, 1, 7)
+        assert device.bin_key == seed
+        with scopes_disabled():
+            org = Organisation.objects.create(name="Anjoman Pars", slug="anjoman-pars")
+            membership = Membership.objects.create(organisation=org, user=user)
+            RoleGrant.objects.create(membership=membership, organisation=org, role=Role.CASEWORKER)
+
+        client = Client()
+        client.force_login(user, backend="panah.core.backends.ModelBackend")
+        # The member's phone, which has known the seed since before the upgrade (drift 1).
+        code = f"{TOTP(seed, drift=1).token():06d}"
+        response = client.post("/login/second-factor/", {"code": code})
+        assert response.status_code == 302
+        assert client.get("/").status_code == 200
+
+        # Going back puts the same seed in clear again, for the older code.
+        apps = migrate(state_before(executor, sealing))
+        old = apps.get_model("otp_totp.TOTPDevice")._base_manager.get(user_id=member.pk)
+        assert old.key == seed.hex()
+    finally:
+        migrate(leaves)
+
+
+def test_the_sessions_stored_under_their_id_end_at_the_upgrade():
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    from panah.core.models import UserSession
+
+    ending = ("core", "0008_end_sessions_stored_by_id")
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    session_id = "k" * 32  # what the member's cookie, and the old row, hold
+    try:
+        apps = migrate(state_before(executor, ending))
+        member = build(apps.get_model("core.User"), email="c@example.org", display_name="c")
+        data = SessionStore().encode({"_auth_user_id": str(member.pk)})
+        apps.get_model("sessions.Session")._base_manager.create(
+            session_key=session_id,
+            session_data=data,
+            expire_date=timezone.now() + dt.timedelta(hours=1),
+        )
+        apps.get_model("core.UserSession")._base_manager.create(
+            session_id=session_id, user_id=member.pk
+        )
+
+        migrate(leaves)
+
+        assert not Session.objects.exists() and not UserSession.objects.exists()
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session_id
+        assert client.get("/")["Location"].startswith("/login/")
     finally:
         migrate(leaves)

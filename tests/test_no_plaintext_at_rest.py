@@ -225,3 +225,44 @@ def test_no_accepted_upload_is_spooled_to_a_plaintext_temporary_file(settings):
     from panah.evidence.importing import MAX_FILE_BYTES
 
     assert max(MAX_FILE_BYTES, max_upload_bytes()) < settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _database_bytes(tmp_path) -> list[bytes]:
+    """What a thief of the database gets: the SQLite file, or pg_dump's output and every row."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+        connection.connection.backup(copy)
+        copy.close()
+        return [(tmp_path / "copy.sqlite3").read_bytes()]
+    dump = _pg_dump()
+    return [_select_everything()] + ([] if dump is None else [dump])
+
+
+def test_a_dump_holds_no_session_id_and_no_authenticator_seed(org_a, make_member, tmp_path):
+    """Session ids and seeds open accounts: neither may be in the database in any form."""
+    import base64
+
+    from conftest import verified_client
+    from panah.core.models import AuthenticatorDevice, Role
+    from panah.core.sessions import stored_key
+
+    members = [make_member(org_a, [role]) for role in (Role.ADMIN, Role.CASEWORKER)]
+    clients = [verified_client(m) for m in members for _device in range(2)]
+    for client in clients:
+        assert client.get("/").status_code == 200
+    session_ids = [c.cookies[settings.SESSION_COOKIE_NAME].value for c in clients]
+    seeds = [d.bin_key for d in AuthenticatorDevice.objects.filter(user__in=members)]
+    assert len(set(session_ids)) == 4 and len(seeds) == 2
+    secrets = {}
+    for session_id in session_ids:
+        secrets[session_id] = [f for f in encodings(session_id) if len(f) >= 5]
+    for seed in seeds:
+        secrets[seed.hex()] = [seed, seed.hex().encode(), base64.b32encode(seed).rstrip(b"=")]
+
+    for haystack in _database_bytes(tmp_path):
+        assert b"Organisation A" in haystack  # the search does see plaintext
+        # ... and the sessions' rows, under their hashes
+        assert all(stored_key(i).encode() in haystack for i in session_ids)
+        found = [name for name, forms in secrets.items() if any(f in haystack for f in forms)]
+        assert found == []

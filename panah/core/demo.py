@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from . import services
-from .models import Membership, Organisation, Role, RoleGrant, User
+from .models import AuthenticatorDevice, Membership, Organisation, Role, RoleGrant, User
 
 DEMO_PASSWORD = "panah-demo-2026"  # noqa: S105 (published demo password, demo mode only)
 DEMO_DOMAIN = "demo.panah.invalid"
@@ -84,8 +83,8 @@ def load_demo() -> list[DemoAccount]:
                     display_name=account.name,
                     language=account.language,
                 )
-            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-                device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+            if not AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists():
+                device = AuthenticatorDevice.objects.create(user=user, name="demo", confirmed=True)
                 services.issue_recovery_codes(user=user)
                 del device
             for org_name, roles in account.organisations:
@@ -107,7 +106,7 @@ def load_demo() -> list[DemoAccount]:
 def current_code(email: str) -> str:
     """The code a demo account's authenticator would show now."""
     ensure_demo_mode()
-    device = TOTPDevice.objects.filter(user__email=email.lower(), confirmed=True).first()
+    device = AuthenticatorDevice.objects.filter(user__email=email.lower(), confirmed=True).first()
     if device is None:
         raise LookupError(f"No demo account {email} with an authenticator. Run `panah demo` first.")
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"

@@ -7,6 +7,11 @@ manager (django-scopes): a query outside `scope(organisation=...)` raises instea
 from __future__ import annotations
 
 import functools
+import logging
+import os
+import time
+from base64 import b32encode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -15,7 +20,10 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 from django_scopes import ScopedManager
+
+logger = logging.getLogger(__name__)
 
 
 class Role(models.TextChoices):
@@ -414,3 +422,98 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"a recovery code of device {self.device_id}"
+
+
+class AuthenticatorDevice(ThrottlingMixin, TimestampMixin, Device):
+    """A member's authenticator app (TOTP), as a django-otp device; its seed is encrypted.
+
+    It replaces django-otp's TOTPDevice, which stores the seed in clear: a database dump would
+    have handed over every member's second factor. The seed is sealed under the master keyring
+    (panah.core.crypto.seeds); a new device gets a random 160-bit seed when first saved.
+    """
+
+    SEED_BYTES = 20
+
+    sealed_seed = models.BinaryField()
+    master_key_id = models.CharField(max_length=32)
+    # As django-otp's TOTPDevice: the step in seconds, its origin, the code's length, the
+    # steps of clock difference allowed, the difference last seen and the last step used.
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator app")
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.sealed_seed:
+            self.set_seed(os.urandom(self.SEED_BYTES))
+        super().save(*args, **kwargs)
+
+    def set_seed(self, seed: bytes) -> None:
+        """Seal `seed` (raw bytes) as this device's secret; saved with the device."""
+        from .crypto.seeds import seal_seed
+
+        self.master_key_id, self.sealed_seed = seal_seed(seed, user_id=self.user_id)
+
+    @property
+    def bin_key(self) -> bytes:
+        """The seed (raw bytes), opened with the master keyring; DecryptionError if it does not."""
+        from .crypto.seeds import open_seed
+
+        return open_seed(self.sealed_seed, user_id=self.user_id, master_key_id=self.master_key_id)
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token) -> bool:
+        """Accept the app's current code (within the tolerance) once, as django-otp's TOTPDevice."""
+        from .crypto import DecryptionError
+
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        verified = False
+        try:
+            number = int(token)
+            seed = self.bin_key
+        except (TypeError, ValueError):
+            pass
+        except DecryptionError:
+            # Fail closed, but let the member's recovery codes (the next device) still work.
+            logger.error("The seed of authenticator device %s does not decrypt", self.pk)
+        else:
+            totp = TOTP(seed, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            verified = totp.verify(number, self.tolerance, self.last_t + 1)
+            if verified:
+                self.last_t = totp.t()
+                if getattr(settings, "OTP_TOTP_SYNC", True):
+                    self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// URL an authenticator app scans (Google's Key Uri Format)."""
+        label = str(self.user.get_username())
+        query = urlencode(
+            {
+                "secret": b32encode(self.bin_key),
+                "algorithm": "SHA1",
+                "digits": self.digits,
+                "period": self.step,
+            }
+        )
+        issuer = str(getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
+        if issuer:
+            label = f"{issuer}:{label}"
+            query += f"&issuer={quote(issuer)}"
+        return f"otpauth://totp/{quote(label)}?{query}"

@@ -7,8 +7,8 @@
   must approve before it opens again.
 - Read bursts: a member reading more than PANAH_READ_ALERT_COUNT sensitive records within
   PANAH_READ_ALERT_MINUTES minutes alerts the organisation's admins, once per window.
-- Sessions by user: each login records its session's key against the user, so removal and
-  the lock end exactly that user's sessions without reading anyone else's.
+- Sessions by user: each login records its session's stored key (a hash of the id) against the
+  user, so removal and the lock end exactly that user's sessions without reading anyone else's.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from .models import (
     UserSession,
 )
 from .precompiled import run_sql
+from .sessions import stored_key
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +210,10 @@ def record_session(*, request: HttpRequest, user: User) -> None:
         # Logging in over another user's session empties it and gives it its key only when
         # it is first saved (at the end of the response): save it now to know the key.
         session.save()
-    UserSession.objects.update_or_create(session_id=session.session_key, defaults={"user": user})
+    # The row's key, a hash of the cookie's id (core.sessions): the id itself is never stored.
+    UserSession.objects.update_or_create(
+        session_id=stored_key(session.session_key), defaults={"user": user}
+    )
     # Looked up by key (the user's few records), so a login never reads the whole table.
     keys = list(UserSession.objects.filter(user=user).values_list("session_id", flat=True))
     live = Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())

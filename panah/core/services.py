@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,11 +17,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from . import audit, recovery_codes
 from .models import (
+    AuthenticatorDevice,
     Invitation,
     Membership,
     Organisation,
@@ -32,6 +33,8 @@ from .models import (
 )
 
 RECOVERY_CODE_COUNT = recovery_codes.CODE_COUNT
+
+logger = logging.getLogger(__name__)
 
 
 def token_hash(token: str) -> str:
@@ -348,23 +351,59 @@ def end_sessions(user: User) -> int:
     return end_sessions_of([user.pk])
 
 
-def start_totp_enrolment(*, user: User) -> TOTPDevice:
+def start_totp_enrolment(*, user: User) -> AuthenticatorDevice:
     """An unconfirmed authenticator for the user to scan; it counts only once confirmed."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+    AuthenticatorDevice.objects.filter(user=user, confirmed=False).delete()
+    return AuthenticatorDevice.objects.create(
+        user=user, name=_("Authenticator app"), confirmed=False
+    )
 
 
 @transaction.atomic
 def confirm_totp_enrolment(
-    *, user: User, device: TOTPDevice, request: HttpRequest | None = None
+    *, user: User, device: AuthenticatorDevice, request: HttpRequest | None = None
 ) -> list[str]:
-    """Confirm the authenticator and issue fresh one-time recovery codes (returned once)."""
-    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    """Confirm the authenticator and issue fresh one-time recovery codes (returned once).
+
+    The member's previous authenticator, if any, stops working only now. The change is written
+    to the trail of each of the member's organisations, where their admins see it, and mailed
+    to the member: if someone else did it, the member learns at once.
+    """
+    replaced, _counts = (
+        AuthenticatorDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    )
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = issue_recovery_codes(user=user)
-    audit.record("account.second_factor_enrolled", organisation=None, actor=user, request=request)
+    action = "account.second_factor_replaced" if replaced else "account.second_factor_enrolled"
+    organisations = list(
+        Organisation.objects.filter(
+            memberships__user=user, memberships__removed_at__isnull=True
+        ).distinct()
+    )
+    # An account in no organisation (a superuser) has only the system chain.
+    for organisation in organisations or [None]:
+        audit.record(action, organisation=organisation, actor=user, obj=device, request=request)
+    transaction.on_commit(lambda: _email_second_factor_changed(user=user, replaced=bool(replaced)))
     return codes
+
+
+def _email_second_factor_changed(*, user: User, replaced: bool) -> None:
+    """Tell the member, in their language, that an authenticator was set up on their account."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(user.language):
+        subject = _("Panah: a new authenticator app was set up on your account")
+        body = render_to_string(
+            "core/email/second_factor_changed.txt", {"user": user, "replaced": replaced}
+        )
+    try:
+        send_mail(subject, body, None, [user.email])
+    except Exception:
+        # An unreachable mail server must not undo the change; the audit trail has it.
+        logger.exception("Could not tell user %s about their new authenticator", user.pk)
 
 
 def note_second_factor_failure(*, user: User, request: HttpRequest | None = None) -> None:

@@ -3,7 +3,10 @@ of each login's session (panah.core.security.record_session)."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import audit
 from .security import record_session
@@ -31,3 +34,15 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 @receiver(user_locked_out)
 def _locked_out(sender, request, username, ip_address, **kwargs):
     audit.record("account.locked_out", organisation=None, request=request)
+
+
+@receiver(pre_save, sender=StaticDevice)
+@receiver(pre_save, sender=TOTPDevice)
+def _no_second_factor_in_clear(sender, instance, **kwargs):
+    # django-otp's TOTPDevice and StaticDevice keep their seed or codes in clear, and django-otp
+    # would accept their codes: only their tables' history is kept (core migrations 0004 and
+    # 0009 moved everything out of them).
+    raise TypeError(
+        f"django-otp's {sender.__name__} keeps its secret in clear; use "
+        "panah.core.models.AuthenticatorDevice or RecoveryCodeDevice."
+    )

@@ -14,11 +14,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from conftest import PASSWORD
-from panah.core.models import User
+from panah.core.models import AuthenticatorDevice, User
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -108,7 +107,7 @@ def _origin(url: str) -> tuple[str, str]:
 
 def current_code(user: User) -> str:
     """The code the user's authenticator shows now (as panah.core.demo.current_code does)."""
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    device = AuthenticatorDevice.objects.get(user=user, confirmed=True)
     value = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{value:0{device.digits}d}"
 

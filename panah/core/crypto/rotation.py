@@ -2,7 +2,8 @@
 
 Neither rotation re-encrypts a field or a file, and neither needs downtime:
 - Master key: a new key is appended to the keyring file first (so every process can find it),
-  then each organisation key row is rewrapped under it in its own short transaction. The old
+  then each organisation key row is rewrapped, and each authenticator seed resealed, under it
+  in its own short transaction. The old
   master key stays in the keyring, so backups taken before still open with it alone.
 - Organisation key: a new key becomes active at once (new records use it) and the old one is
   retired, not deleted; then every data key of the organisation is rewrapped in batches. A
@@ -30,6 +31,7 @@ from .keys import (
     unwrap_organisation_key,
     wrap_organisation_key,
 )
+from .seeds import reseal_seeds
 
 Progress = Callable[[str], None]
 
@@ -51,17 +53,23 @@ class MasterRotation:
 
 
 def rotate_master_key(*, progress: Progress = _quiet) -> MasterRotation:
-    """Add a new master key and rewrap every organisation key under it."""
+    """Add a new master key; rewrap every organisation key and reseal every seed under it."""
     from panah.core import audit
 
     old = current_keyring(refresh=True).active
     _keyring, new = add_master_key()
     progress(f"New master key {new.key_id} added to the keyring (old: {old.key_id}).")
     rewrapped = rewrap_organisation_keys(progress=progress)
+    resealed = reseal_seeds(progress=progress)
     audit.record(
         "keys.master_rotated",
         organisation=None,
-        data={"old_key_id": old.key_id, "new_key_id": new.key_id, "rewrapped": rewrapped},
+        data={
+            "old_key_id": old.key_id,
+            "new_key_id": new.key_id,
+            "rewrapped": rewrapped,
+            "resealed_seeds": resealed,
+        },
     )
     return MasterRotation(old.key_id, new.key_id, rewrapped)
 

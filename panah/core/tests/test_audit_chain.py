@@ -8,11 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope, scopes_disabled
 
 from panah.core import audit, services
-from panah.core.models import AuditEntry, Membership, Organisation, Role, User
+from panah.core.models import AuditEntry, AuthenticatorDevice, Membership, Organisation, Role, User
 
 from .helpers import password_login, totp_code
 
@@ -60,6 +59,7 @@ def story(org_a, admin_a, caseworker_a):
         services.remove_member(membership=joined, by=admin_a)
     device = services.start_totp_enrolment(user=founder)
     services.confirm_totp_enrolment(user=founder, device=device)
+    services.note_second_factor_failure(user=founder)
     return {
         "new_org": new_org,
         "joined": joined,
@@ -107,14 +107,16 @@ def test_a_new_organisation_starts_its_own_chain(story):
     chain = entries(audit.chain_name(new_org))
 
     assert [(e["sequence"], e["action"], e["actor_id"]) for e in chain] == [
-        (1, "organisation.created", story["founder"].pk)
+        (1, "organisation.created", story["founder"].pk),
+        # The founder's authenticator: their organisation's admins see it in its trail.
+        (2, "account.second_factor_enrolled", story["founder"].pk),
     ]
     assert chain[0]["organisation_id"] == new_org.pk
     assert chain[0]["previous_hash"] == audit.GENESIS
 
 
 def test_account_events_go_to_the_system_chain(story):
-    assert actions(audit.SYSTEM_CHAIN) == ["account.second_factor_enrolled"]
+    assert actions(audit.SYSTEM_CHAIN) == ["account.second_factor_failed"]
 
 
 def test_each_entry_follows_the_previous_one(story, org_a):
@@ -152,8 +154,8 @@ def test_logging_in_and_out_is_recorded_without_the_address(caseworker_a):
     password_login(client, "caseworker-a@example.org", "wrong password")
     password_login(client, "caseworker-a@example.org")
     client.post("/login/second-factor/", {"code": "000000x"})
-    device = TOTPDevice.objects.get(user=caseworker_a)
-    TOTPDevice.objects.filter(pk=device.pk).update(
+    device = AuthenticatorDevice.objects.get(user=caseworker_a)
+    AuthenticatorDevice.objects.filter(pk=device.pk).update(
         throttling_failure_count=0, throttling_failure_timestamp=None
     )
     client.post("/login/second-factor/", {"code": totp_code(device)})

@@ -148,3 +148,23 @@ def test_the_language_menu_lists_the_four_languages_in_their_own_names(db):
     ]:
         assert f'<option value="{code}" lang="{code}"' in page
         assert name in page
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_the_language_cookie_follows_the_cookie_settings_at_login_and_on_switching(
+    caseworker_a, settings, secure
+):
+    settings.LANGUAGE_COOKIE_SECURE = secure
+    settings.LANGUAGE_COOKIE_SAMESITE = "Strict"
+    caseworker_a.language = "fa"
+    caseworker_a.save()
+
+    at_login = password_login(Client(), "caseworker-a@example.org")
+    on_switching = switch(Client(), "fr")
+
+    for response, value in ((at_login, "fa"), (on_switching, "fr")):
+        cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+        assert cookie.value == value
+        assert bool(cookie["secure"]) is secure
+        assert cookie["httponly"] is True
+        assert cookie["samesite"] == "Strict"

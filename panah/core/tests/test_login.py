@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from panah.core.models import AuditEntry, Membership
+from panah.core.sessions import stored_key
 
 from .helpers import PASSWORD, messages_of, password_login, snapshot
 
@@ -184,7 +185,7 @@ def test_a_tampered_session_cookie_logs_nobody_in_and_says_the_session_ended(
     assert not response.context["user"].is_authenticated
     assert snapshot() == before
     # The real session was not touched by the forged one.
-    assert Session.objects.filter(session_key=real_key).exists()
+    assert Session.objects.filter(session_key=stored_key(real_key)).exists()
 
 
 def test_a_write_with_a_tampered_session_cookie_changes_nothing(admin_a, caseworker_a, login_as):
@@ -205,12 +206,12 @@ def test_a_session_ends_after_the_idle_time(caseworker_a, login_as):
     client = login_as(caseworker_a)
     assert client.get("/").status_code == 200
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    session = Session.objects.get(session_key=key)
+    session = Session.objects.get(session_key=stored_key(key))
     idle = timedelta(seconds=settings.SESSION_COOKIE_AGE)
     assert idle == timedelta(minutes=30)
     assert session.expire_date == pytest.approx(timezone.now() + idle, abs=timedelta(seconds=30))
 
-    Session.objects.filter(session_key=key).update(
+    Session.objects.filter(session_key=stored_key(key)).update(
         expire_date=timezone.now() - timedelta(seconds=1)
     )
     response = client.get("/")
@@ -223,11 +224,13 @@ def test_each_request_pushes_the_idle_expiry_forward(caseworker_a, login_as):
     client = login_as(caseworker_a)
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
     soon = timezone.now() + timedelta(minutes=5)
-    Session.objects.filter(session_key=key).update(expire_date=soon)
+    Session.objects.filter(session_key=stored_key(key)).update(expire_date=soon)
 
     client.get("/")
 
-    assert Session.objects.get(session_key=key).expire_date > soon + timedelta(minutes=20)
+    assert Session.objects.get(session_key=stored_key(key)).expire_date > soon + timedelta(
+        minutes=20
+    )
 
 
 def test_logging_out_ends_the_session(caseworker_a, login_as):
@@ -237,7 +240,7 @@ def test_logging_out_ends_the_session(caseworker_a, login_as):
     response = client.post("/logout/", follow=True)
 
     assert messages_of(response) == ["You are logged out."]
-    assert not Session.objects.filter(session_key=key).exists()
+    assert not Session.objects.filter(session_key=stored_key(key)).exists()
     assert client.get("/")["Location"] == "/login/?next=/"
 
 

@@ -10,6 +10,7 @@ from django_scopes import scope, scopes_disabled
 
 from panah.core import services
 from panah.core.models import AuditEntry, Membership, Role, RoleGrant
+from panah.core.sessions import stored_key
 
 from .helpers import messages_of, snapshot
 
@@ -165,7 +166,7 @@ def test_removing_a_member_ends_their_sessions_at_once(org_a, admin_a, caseworke
         assert refused.status_code == 302
         assert refused["Location"] == "/login/?next=/"
     key = theirs.cookies[settings.SESSION_COOKIE_NAME].value
-    assert not Session.objects.filter(session_key=key).exists()
+    assert not Session.objects.filter(session_key=stored_key(key)).exists()
     membership.refresh_from_db()
     assert membership.removed_at is not None
     assert roles_of(membership) == set()

@@ -5,17 +5,24 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from panah.core import services
-from panah.core.models import AuditEntry, RecoveryCode, RecoveryCodeDevice, Role, User
+from panah.core.models import (
+    AuditEntry,
+    AuthenticatorDevice,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    Role,
+    User,
+)
 from panah.core.recovery_codes import code_digest
 
 from .helpers import (
     PASSWORD,
     confirmed_device,
     messages_of,
+    reauthenticate,
     snapshot,
     totp_code,
     unthrottle,
@@ -83,7 +90,7 @@ def test_a_password_alone_cannot_post_to_a_protected_page(admin_a, caseworker_a)
 def test_setting_up_shows_a_qr_code_and_the_key_to_type(newcomer):
     response = password_only_client(newcomer).get("/account/second-factor/setup/")
 
-    device = TOTPDevice.objects.get(user=newcomer)
+    device = AuthenticatorDevice.objects.get(user=newcomer)
     assert device.confirmed is False
     assert "<svg" in response.content.decode()
     assert response.context["secret"].replace(" ", "") != ""
@@ -92,20 +99,20 @@ def test_setting_up_shows_a_qr_code_and_the_key_to_type(newcomer):
 def test_a_wrong_code_at_setup_confirms_nothing(newcomer):
     client = password_only_client(newcomer)
     client.get("/account/second-factor/setup/")
-    device = TOTPDevice.objects.get(user=newcomer)
+    device = AuthenticatorDevice.objects.get(user=newcomer)
 
     response = client.post("/account/second-factor/setup/", {"code": wrong_code(device)})
 
     assert response.context["form"].errors == {"code": [WRONG_SETUP_CODE_MESSAGE]}
-    assert TOTPDevice.objects.filter(user=newcomer, confirmed=True).count() == 0
+    assert AuthenticatorDevice.objects.filter(user=newcomer, confirmed=True).count() == 0
     assert not RecoveryCodeDevice.objects.filter(user=newcomer).exists()
     assert client.get("/")["Location"] == "/login/second-factor/"
 
 
-def test_the_right_code_at_setup_confirms_it_and_shows_ten_recovery_codes_once(newcomer):
+def test_the_right_code_at_setup_confirms_it_and_shows_ten_recovery_codes_once(newcomer, org_a):
     client = password_only_client(newcomer)
     client.get("/account/second-factor/setup/")
-    device = TOTPDevice.objects.get(user=newcomer)
+    device = AuthenticatorDevice.objects.get(user=newcomer)
 
     response = client.post("/account/second-factor/setup/", {"code": totp_code(device)})
 
@@ -121,7 +128,8 @@ def test_the_right_code_at_setup_confirms_it_and_shows_ten_recovery_codes_once(n
     assert client.get("/").status_code == 200
     with scopes_disabled():
         entry = AuditEntry.objects.get(action="account.second_factor_enrolled")
-    assert (entry.chain, entry.actor_id) == ("system", newcomer.pk)
+    # In the trail of the member's organisation, where its admins see it.
+    assert (entry.organisation, entry.actor_id) == (org_a, newcomer.pk)
 
 
 def test_a_user_with_an_authenticator_cannot_replace_it_without_passing_it(admin_a):
@@ -133,20 +141,23 @@ def test_a_user_with_an_authenticator_cannot_replace_it_without_passing_it(admin
 
     assert get["Location"] == post["Location"] == "/login/second-factor/"
     assert snapshot() == before
-    assert TOTPDevice.objects.filter(user=admin_a).count() == 1
+    assert AuthenticatorDevice.objects.filter(user=admin_a).count() == 1
 
 
 def test_after_passing_it_a_member_may_replace_the_authenticator(admin_a, login_as):
     old = confirmed_device(admin_a)
     client = login_as(admin_a)
+    reauthenticate(client, old)
     client.get("/account/second-factor/setup/")
-    new = TOTPDevice.objects.get(user=admin_a, confirmed=False)
+    new = AuthenticatorDevice.objects.get(user=admin_a, confirmed=False)
 
     response = client.post("/account/second-factor/setup/", {"code": totp_code(new)})
 
     assert len(response.context["codes"]) == 10
-    assert list(TOTPDevice.objects.filter(user=admin_a).values_list("pk", flat=True)) == [new.pk]
-    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert list(AuthenticatorDevice.objects.filter(user=admin_a).values_list("pk", flat=True)) == [
+        new.pk
+    ]
+    assert not AuthenticatorDevice.objects.filter(pk=old.pk).exists()
 
 
 def test_the_right_code_opens_the_dashboard(admin_a):
@@ -223,11 +234,13 @@ def test_each_wrong_code_doubles_the_wait(admin_a):
     device = confirmed_device(admin_a)
     for _ in range(3):
         client.post("/login/second-factor/", {"code": wrong_code(device)})
-        TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
+        AuthenticatorDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
     # Three failures: the next try must wait 2**2 = 4 seconds after the last one.
     from django.utils import timezone
 
-    TOTPDevice.objects.filter(user=admin_a).update(throttling_failure_timestamp=timezone.now())
+    AuthenticatorDevice.objects.filter(user=admin_a).update(
+        throttling_failure_timestamp=timezone.now()
+    )
     RecoveryCodeDevice.objects.filter(user=admin_a).update(
         throttling_failure_timestamp=timezone.now()
     )
@@ -323,3 +336,91 @@ def test_logging_out_from_the_second_factor_page_is_allowed(admin_a):
 
 def test_a_verified_member_is_sent_on_from_the_second_factor_page(admin_a, login_as):
     assert login_as(admin_a).get("/login/second-factor/")["Location"] == "/"
+
+
+SETUP = "/account/second-factor/setup/"
+
+
+def test_replacing_the_authenticator_without_giving_the_password_again_is_refused(
+    admin_a, login_as
+):
+    old = confirmed_device(admin_a)
+    client = login_as(admin_a)  # signed in with both factors, as at an unlocked computer
+    before = snapshot()
+
+    get = client.get(SETUP)
+    post = client.post(SETUP, {"code": "123456"})
+
+    for response in (get, post):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/account/confirm/?next=")
+    assert snapshot() == before  # no new secret was even made, the old app is untouched
+    assert list(AuthenticatorDevice.objects.filter(user=admin_a)) == [old]
+
+
+def test_the_old_authenticator_works_until_the_new_one_is_confirmed(admin_a, login_as):
+    old = confirmed_device(admin_a)
+    client = login_as(admin_a)
+    reauthenticate(client, old)
+    assert client.get(SETUP).status_code == 200
+    new = AuthenticatorDevice.objects.get(user=admin_a, confirmed=False)
+    elsewhere = Client()
+    elsewhere.post("/login/", {"username": admin_a.email, "password": PASSWORD})
+
+    # Meanwhile (the new app not yet confirmed) the old one still logs in, the new one not.
+    assert elsewhere.post("/login/second-factor/", {"code": totp_code(new)}).status_code == 200
+    unthrottle(admin_a)
+    RecoveryCodeDevice.objects.filter(user=admin_a).update(throttling_failure_timestamp=None)
+    AuthenticatorDevice.objects.filter(pk=old.pk).update(last_t=-1)  # its code was used above
+    assert elsewhere.post("/login/second-factor/", {"code": totp_code(old)}).status_code == 302
+
+    client.post(SETUP, {"code": totp_code(new)})
+
+    assert not AuthenticatorDevice.objects.filter(pk=old.pk).exists()
+    late = Client()
+    late.post("/login/", {"username": admin_a.email, "password": PASSWORD})
+    assert late.post("/login/second-factor/", {"code": totp_code(old)}).status_code == 200
+
+
+def test_a_replacement_is_in_the_organisations_trail_and_mailed_to_the_member(
+    admin_a, org_a, org_b, login_as, mailoutbox, django_capture_on_commit_callbacks
+):
+    from panah.core.models import Membership, RoleGrant
+
+    with scopes_disabled():
+        membership = Membership.objects.create(organisation=org_b, user=admin_a)
+        RoleGrant.objects.create(membership=membership, organisation=org_b, role=Role.RESEARCHER)
+    admin_a.language = "fr"
+    admin_a.save()
+    client = login_as(admin_a)
+    reauthenticate(client, confirmed_device(admin_a))
+    client.get(SETUP)
+    new = AuthenticatorDevice.objects.get(user=admin_a, confirmed=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(SETUP, {"code": totp_code(new)})
+
+    with scopes_disabled():
+        entries = AuditEntry.objects.filter(action="account.second_factor_replaced")
+        assert sorted((e.organisation_id, e.actor_id) for e in entries) == sorted(
+            [(org_a.pk, admin_a.pk), (org_b.pk, admin_a.pk)]
+        )
+    (mail,) = mailoutbox
+    assert mail.to == [admin_a.email]
+    assert "authentification" in mail.subject.lower()  # in the member's language
+    assert "administrat" in mail.body
+    # Nothing that would help someone who reads the member's mail.
+    assert new.config_url.split("secret=")[1].split("&")[0] not in mail.body
+
+
+def test_an_auditor_of_the_organisation_sees_the_replacement(org_a, admin_a, make_member, login_as):
+    auditor = make_member(org_a, [Role.AUDITOR])
+    client = login_as(admin_a)
+    reauthenticate(client, confirmed_device(admin_a))
+    client.get(SETUP)
+    new = AuthenticatorDevice.objects.get(user=admin_a, confirmed=False)
+    client.post(SETUP, {"code": totp_code(new)})
+
+    page = login_as(auditor).get("/audit/").content.decode()
+
+    assert "account.second_factor_replaced" in page

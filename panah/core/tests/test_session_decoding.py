@@ -5,16 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.sessions.models import Session
 
-from panah.core.sessions import SessionStore
+from panah.core.sessions import SessionStore, stored_key
 
 
 def _stored(client) -> Session:
-    return Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value)
+    return Session.objects.get(
+        session_key=stored_key(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    )
 
 
 def test_each_load_hands_out_its_own_values(caseworker_a, login_as):
     client = login_as(caseworker_a)
-    key = _stored(client).session_key
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
     first = SessionStore(key).load()
     first["changed"] = True
 

@@ -11,10 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from panah.core.middleware import SESSION_ORG_KEY
+from panah.core.sessions import stored_key
 
 
 def _session_key(client) -> str:
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    """The key of the client's session row (a hash of the cookie's id)."""
+    return stored_key(client.cookies[settings.SESSION_COOKIE_NAME].value)
 
 
 def _session_writes(queries) -> list[str]:

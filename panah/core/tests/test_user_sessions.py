@@ -10,7 +10,6 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import connection
@@ -22,6 +21,7 @@ from django_scopes import scopes_disabled
 from panah.core import services
 from panah.core.models import Membership, UserSession
 from panah.core.security import end_sessions_of
+from panah.core.sessions import SessionStore, stored_key
 
 from .helpers import confirmed_device, messages_of, password_login, totp_code
 
@@ -29,7 +29,8 @@ pytestmark = pytest.mark.django_db
 
 
 def key_of(client: Client) -> str:
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    """The key of the client's session row: the hash of its cookie's id."""
+    return stored_key(client.cookies[settings.SESSION_COOKIE_NAME].value)
 
 
 def recorded(user) -> set[str]:
@@ -43,7 +44,7 @@ def anonymous_sessions(n: int) -> list[str]:
         store = SessionStore()
         store["visit"] = i
         store.create()
-        keys.append(store.session_key)
+        keys.append(store.stored_session_key)
     return keys
 
 

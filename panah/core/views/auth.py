@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,12 +20,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import services
 from ..access import password_only, public
 from ..forms import LoginForm, SecondFactorForm
-from ..models import RecoveryCodeDevice
+from ..language import set_language_cookie
+from ..models import AuthenticatorDevice, RecoveryCodeDevice
+from ..security import recently_authenticated
 
 SETUP_DEVICE_KEY = "panah_totp_setup_device"
 
@@ -41,7 +43,7 @@ class LoginView(auth_views.LoginView):
         if chosen:
             services.set_language(user=user, language=chosen)
         else:
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+            set_language_cookie(response, user.language)
         return response
 
     def get_success_url(self):
@@ -77,7 +79,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_verified():
         return redirect(_safe_next(request))
-    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if not AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("core:two_factor_setup")
     form = SecondFactorForm(request.POST if request.method == "POST" else None)
     wait = _seconds_to_wait(user) if request.method == "POST" else 0
@@ -133,11 +135,20 @@ def _seconds_to_wait(user) -> int:
 
 @password_only
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app. A user who has one must pass it before replacing it."""
+    """Enrol an authenticator app.
+
+    A member who has one must pass it, then give the password and a code again (as for an
+    export), before replacing it: a signed-in device left unlocked must not be enough to take
+    the second factor over. The old app keeps working until the new one is confirmed.
+    """
     user = request.user
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not user.is_verified():
-        return redirect("core:two_factor")
-    device = TOTPDevice.objects.filter(
+    if AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists():
+        if not user.is_verified():
+            return redirect("core:two_factor")
+        if not recently_authenticated(request):
+            target = reverse("core:reauthenticate")
+            return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+    device = AuthenticatorDevice.objects.filter(
         user=user, confirmed=False, pk=request.session.get(SETUP_DEVICE_KEY)
     ).first()
     if device is None:
@@ -162,7 +173,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _grouped_base32(device: TOTPDevice) -> str:
+def _grouped_base32(device: AuthenticatorDevice) -> str:
     import base64
 
     raw = base64.b32encode(device.bin_key).decode().rstrip("=")

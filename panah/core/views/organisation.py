@@ -19,6 +19,7 @@ from .. import audit, queries, services
 from ..access import get_for_member, permission_required, public, signed_in
 from ..dashboard import PANEL_SECONDS, TRAIL_ROLES, rendered_panels
 from ..forms import InviteForm, JoinForm, RolesForm
+from ..language import set_language_cookie
 from ..middleware import SESSION_ORG_KEY
 from ..models import Invitation, Membership
 from ..pagecache import member_page
@@ -68,14 +69,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         nxt = "/"
     response = redirect(nxt)
     if language in dict(settings.LANGUAGES) and check_for_language(language):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        )
+        set_language_cookie(response, language)
         if request.user.is_authenticated:
             services.set_language(user=request.user, language=language)
     return response

@@ -1,0 +1,24 @@
+"""The interface-language cookie, set the same way wherever it is set."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+
+
+def set_language_cookie(response: HttpResponse, language: str) -> None:
+    """Remember the interface language in the browser, with every LANGUAGE_COOKIE_* setting.
+
+    Through here only, so that the cookie is Secure and HttpOnly wherever the settings say so:
+    it tells whoever sees it (e.g. `fa`) which community the member belongs to.
+    """
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )

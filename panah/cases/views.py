@@ -693,7 +693,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         report = import_cases(
             organisation=request.organisation,
             by=request.user,
-            data=upload.read(),
+            file=upload.read(),  # in memory, at most LIMITS.file_bytes (the form checked)
             filename=upload.name,
             mapping=form.cleaned_data["mapping"],
             dry_run=form.cleaned_data["dry_run"],

@@ -83,7 +83,8 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > importing.MAX_FILE_BYTES:
+        # A file over the request's memory limit arrives empty (panah.core.uploads).
+        if getattr(upload, "refused", False) or upload.size > importing.MAX_FILE_BYTES:
             raise forms.ValidationError(
                 _(
                     "The file is %(size).1f MB; the limit is %(limit)s MB. Split it, or import it with the command line."

@@ -34,7 +34,7 @@ def run(org, user, data: str | bytes, *, filename="people.csv", **kw):
         return import_cases(
             organisation=org,
             by=user,
-            data=data.encode() if isinstance(data, str) else data,
+            file=data.encode() if isinstance(data, str) else data,
             filename=filename,
             **kw,
         )

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 MB = 1024 * 1024
@@ -506,6 +507,8 @@ def neutralise(value: Any) -> Any:
     """A cell value that no spreadsheet program runs as a formula: text starting with = + - @,
     a tab or a carriage return gets a leading apostrophe; numbers, dates and None are kept as
     they are (a negative number stays a number)."""
+    if isinstance(value, Promise):  # a lazily translated label
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from panah.core import audit, spreadsheets
 from panah.core.models import Organisation, User
+from panah.core.spreadsheets import neutralise
 
 from . import importing, queries
 from .importing import ImportRefused, Problem
@@ -348,6 +349,4 @@ def _csv_safe(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return neutralise(value)

@@ -107,10 +107,14 @@ class ImportReport:
     dry_run: bool = False
     saved: bool = False
 
-    def add(self, error: RowError) -> None:
-        """Count an error; keep it for the report if fewer than MAX_ERRORS_KEPT are kept."""
+    def add(self, error: RowError, *, first: bool = False) -> None:
+        """Count an error; keep it for the report if fewer than MAX_ERRORS_KEPT are kept
+        (`first`: always keep it, at the top, as the refusal of the whole file)."""
         self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_KEPT:
+        if first:
+            self.errors.insert(0, error)
+            del self.errors[MAX_ERRORS_KEPT:]
+        elif len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(error)
 
     @property
@@ -288,7 +292,7 @@ def import_cases(
                 if not report.error_count:  # once a row failed nothing is saved: keep no more
                     parsed.append((number, values))
     except SpreadsheetRefused as exc:
-        report.add(RowError(exc.row or 1, "file", str(exc)))
+        report.add(RowError(exc.row or 1, "file", str(exc)), first=True)
         return report
     existing = _already_imported(organisation, list(seen))
     new_rows = [(n, v) for n, v in parsed if v.get("external_reference") not in existing]

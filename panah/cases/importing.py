@@ -35,7 +35,8 @@ from panah.core.spreadsheets import MB, FileInput, Limits, SpreadsheetRefused, o
 from panah.people.services import create_person
 from panah.people.validators import clean_details
 
-from .models import Case, ProcedureLanguage, ProcedureType
+from .models import ProcedureLanguage, ProcedureType
+from .queries import imported_references
 from .services import bulk, open_case
 
 PERSONAL = (
@@ -294,7 +295,7 @@ def import_cases(
     except SpreadsheetRefused as exc:
         report.add(RowError(exc.row or 1, "file", str(exc)), first=True)
         return report
-    existing = _already_imported(organisation, list(seen))
+    existing = imported_references(organisation, list(seen))
     new_rows = [(n, v) for n, v in parsed if v.get("external_reference") not in existing]
     report.already_imported = len(parsed) - len(new_rows)
     if report.error_count or dry_run:
@@ -321,18 +322,6 @@ def import_cases(
     report.created = len(new_rows)
     report.saved = True
     return report
-
-
-def _already_imported(organisation: Organisation, references: list[str]) -> set[str]:
-    """Those of `references` that are already cases of the organisation."""
-    existing: set[str] = set()
-    for start in range(0, len(references), 5000):  # within SQLite's limit of bound parameters
-        existing.update(
-            Case.objects.filter(
-                organisation=organisation, external_reference__in=references[start : start + 5000]
-            ).values_list("external_reference", flat=True)
-        )
-    return existing
 
 
 class _RollBack(Exception):

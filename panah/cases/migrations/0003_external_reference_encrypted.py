@@ -6,6 +6,8 @@ and the clear column dropped. Backwards, each reference is decrypted into a clea
 A person whose data key was erased has no readable reference: theirs is dropped.
 """
 
+import importlib
+
 import django.db.models
 from django.db import migrations, models
 
@@ -89,6 +91,13 @@ def open_references(apps, schema_editor):
         )
 
 
+def planner_statistics(apps, schema_editor):
+    """SQLite rebuilds cases_case to change its columns, dropping the planner statistics that
+    cases/0002 installed for it: install them again (a no-op elsewhere, or where measured)."""
+    statistics = importlib.import_module("panah.cases.migrations.0002_sqlite_planner_statistics")
+    statistics.install_statistics(apps, schema_editor)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0002_sqlite_planner_statistics"),
@@ -97,6 +106,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Backwards, this runs last: after the table was rebuilt the old way.
+        migrations.RunPython(migrations.RunPython.noop, planner_statistics, elidable=False),
         migrations.RemoveConstraint(model_name="case", name="case_external_reference_unique"),
         migrations.RenameField(
             model_name="case", old_name="external_reference", new_name="external_reference_clear"
@@ -130,4 +141,5 @@ class Migration(migrations.Migration):
                 name="case_external_reference_unique",
             ),
         ),
+        migrations.RunPython(planner_statistics, migrations.RunPython.noop, elidable=False),
     ]

@@ -295,11 +295,13 @@ def import_cases(
     except SpreadsheetRefused as exc:
         report.add(RowError(exc.row or 1, "file", str(exc)), first=True)
         return report
+    if report.error_count:
+        return report
     existing = imported_references(organisation, list(seen))
     new_rows = [(n, v) for n, v in parsed if v.get("external_reference") not in existing]
     report.already_imported = len(parsed) - len(new_rows)
-    if report.error_count or dry_run:
-        report.created = 0 if report.error_count else len(new_rows)
+    if dry_run:
+        report.created = len(new_rows)
         return report
     try:
         # In bulk: the organisation's key, rule table and members are read once, not per row.

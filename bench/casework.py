@@ -430,13 +430,13 @@ def measure_import(org, admin, rows: int) -> None:
     data = out.getvalue().encode()
     with scope(organisation=org):
         started = time.perf_counter()
-        import_cases(organisation=org, by=admin, data=data, filename="x.csv", dry_run=True)
+        import_cases(organisation=org, by=admin, file=data, filename="x.csv", dry_run=True)
         dry_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        report = import_cases(organisation=org, by=admin, data=data, filename="x.csv")
+        report = import_cases(organisation=org, by=admin, file=data, filename="x.csv")
         seconds = time.perf_counter() - started
         started = time.perf_counter()
-        again = import_cases(organisation=org, by=admin, data=data, filename="x.csv")
+        again = import_cases(organisation=org, by=admin, file=data, filename="x.csv")
         again_seconds = time.perf_counter() - started
     assert report.saved and report.created == rows, report.errors[:5]
     assert again.created == 0 and again.already_imported == rows

@@ -144,10 +144,11 @@ SECRET_KEY_FALLBACKS = [k for k in (env_secret("PANAH_SECRET_KEY_FALLBACKS") or 
 MASTER_KEY_FILE = env_str("PANAH_MASTER_KEY_FILE") or str(VAR_DIR / "demo-master.key")
 # Uploaded files, encrypted under random names (panah.core.crypto.files).
 ENCRYPTED_FILES_DIR = env_str("PANAH_FILES_DIR") or str(VAR_DIR / "files")
-# Django writes an upload larger than this to a plaintext temporary file for the length of
-# the request. Every upload we accept (documents up to 10 MB, evidence files up to 50 MB) is
-# held in memory instead, and encrypted before it touches the disk.
+# Uploads are held in memory only, never in a plaintext temporary file: a request's files may
+# hold this much in all (documents up to 10 MB, evidence files up to 50 MB); the bytes of a
+# bigger upload are dropped as they arrive and its form says the limit (panah.core.uploads).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024 + 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["panah.core.uploads.MemoryOnlyUploadHandler"]
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -565,3 +565,47 @@ def test_the_sessions_stored_under_their_id_end_at_the_upgrade():
         assert client.get("/")["Location"].startswith("/login/")
     finally:
         migrate(leaves)
+
+
+def test_a_case_reference_loaded_before_its_encryption_is_sealed_found_and_restored():
+    from django_scopes import scope
+
+    from panah.cases.models import Case
+    from panah.cases.queries import imported_references
+    from panah.core.models import Organisation
+
+    sealing = ("cases", "0003_external_reference_encrypted")
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    before = state_before(executor, sealing)
+    try:
+        apps = migrate(before)
+        loaded = load(apps)
+        OldCase = apps.get_model("cases.Case")
+        references = {}
+        for n, case in enumerate(OldCase._base_manager.order_by("pk")):
+            references[case.pk] = f"CGRS 24/{1000 + n}"
+            OldCase._base_manager.filter(pk=case.pk).update(external_reference=references[case.pk])
+        assert len(references) >= 2
+
+        migrate(leaves)
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM cases_case")
+            raw = repr(cursor.fetchall())
+        assert "CGRS" not in raw and "43475253" not in raw.lower()  # nor in hex
+        check_with_todays_models(loaded)
+        organisation = Organisation.objects.get(pk=loaded.organisations[0])
+        with scope(organisation=organisation):
+            cases = list(Case.objects.filter(organisation=organisation))
+            assert {c.external_reference for c in cases} == {references[c.pk] for c in cases}
+            assert all(len(c.external_reference_index) == 32 for c in cases)
+            # A re-import of the same file finds the cases by the keyed hash.
+            wanted = [references[c.pk] for c in cases] + ["CGRS 99/0000"]
+            assert imported_references(organisation, wanted) == set(wanted[:-1])
+
+        apps = migrate(before)
+        OldCase = apps.get_model("cases.Case")
+        assert {c.pk: c.external_reference for c in OldCase._base_manager.all()} == references
+    finally:
+        migrate(leaves)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection
 from django_scopes import scope
 
+from panah.cases.services import open_case
 from panah.core.models import Organisation
 from panah.people.demo import create_demo_people
 from panah.people.services import add_document, create_person
@@ -57,6 +58,8 @@ PEOPLE = [
     },
 ]
 DOCUMENT_NUMBER = "K98765432"
+# The import's "File no.": associations often keep the CGRS number there.
+CASE_REFERENCE = "CGRS 24/1234567"
 PDF_MARKER = "Asylum statement of Narges Mohammadi"
 PERSONAL_FIELDS = (
     "given_name_fa",
@@ -81,8 +84,15 @@ def create_people(org: Organisation) -> list[str]:
             document_number=DOCUMENT_NUMBER,
             upload=f"%PDF-1.4\n1 0 obj << /T ({PDF_MARKER}) >> endobj\n%%EOF\n".encode(),
         )
+        open_case(
+            organisation=org,
+            person=people[0],
+            by=None,
+            registered_on=dt.date(2024, 3, 5),
+            external_reference=CASE_REFERENCE,
+        )
     people += create_demo_people(org, 25, seed=31)
-    values = {DOCUMENT_NUMBER, PDF_MARKER}
+    values = {DOCUMENT_NUMBER, PDF_MARKER, CASE_REFERENCE, "".join(CASE_REFERENCE.split())}
     for person in people:
         for name in PERSONAL_FIELDS:
             value = getattr(person, name)
@@ -266,3 +276,6 @@ def test_a_dump_holds_no_session_id_and_no_authenticator_seed(org_a, make_member
         assert all(stored_key(i).encode() in haystack for i in session_ids)
         found = [name for name, forms in secrets.items() if any(f in haystack for f in forms)]
         assert found == []
+    # ... and nothing bigger is spooled either: the one handler keeps uploads in memory and
+    # drops what goes over the limit (panah/people/tests/test_uploads.py).
+    assert settings.FILE_UPLOAD_HANDLERS == ["panah.core.uploads.MemoryOnlyUploadHandler"]

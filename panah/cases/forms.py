@@ -8,8 +8,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from panah.core.spreadsheets import MB
+from panah.core.uploads import check_size
+
 from . import labels
-from .importing import FIELDS, parse_date
+from .importing import FIELDS, LIMITS, parse_date
 from .models import (
     AppointmentKind,
     ConsentForm,
@@ -234,6 +237,19 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(
         label=_("Dry run: check only, save nothing"), required=False, initial=True
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Formatted here, in the language of the request.
+        self.fields["file"].help_text = _("At most %(mb)s MB and %(rows)s rows.") % {
+            "mb": LIMITS.file_bytes // MB,
+            "rows": f"{LIMITS.rows:,}",
+        }
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        check_size(upload, LIMITS.file_bytes)
+        return upload
 
     def clean_mapping(self) -> dict:
         text = self.cleaned_data["mapping"].strip()

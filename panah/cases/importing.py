@@ -8,15 +8,17 @@
   the report says which row, which field and what is wrong. A dry run checks and reports only.
 - Idempotent: a row whose external reference is already a case of the organisation is skipped,
   so importing the same file twice creates nothing the second time.
-- The file is read in memory and never stored: it holds personal data in clear.
+- Bounded: the file goes through the shared reader (panah.core.spreadsheets) within LIMITS
+  (size, zip bomb, rows), rows are streamed, and the report keeps the first MAX_ERRORS_KEPT
+  errors with the count of all of them.
+- Personal fields get the person form's validation (panah.people.validators).
+- A web upload is read from memory and never stored: it holds personal data in clear.
 People are created through the people app's service (create_person), cases through open_case.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,9 +31,12 @@ from django.utils.translation import gettext as _
 
 from panah.core import audit
 from panah.core.models import Membership, Organisation, User
+from panah.core.spreadsheets import MB, FileInput, Limits, SpreadsheetRefused, open_table
 from panah.people.services import create_person
+from panah.people.validators import clean_details
 
-from .models import Case, ProcedureLanguage, ProcedureType
+from .models import ProcedureLanguage, ProcedureType
+from .queries import imported_references
 from .services import bulk, open_case
 
 PERSONAL = (
@@ -56,6 +61,17 @@ FIELDS = (
     "caseworker_email",
 )
 REQUIRED = ("external_reference", "registered_on")
+# An association's case list is thousands of rows, not millions; the import runs in one
+# request and one transaction (docs/casework.md).
+LIMITS = Limits(
+    file_bytes=10 * MB,
+    rows=20_000,
+    columns=100,
+    unpacked_bytes=100 * MB,
+    cells=2_000_000,
+)
+MAX_ERRORS_KEPT = 100
+REFERENCE_MAX_LENGTH = 64
 DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
@@ -70,10 +86,6 @@ PROCEDURES = {
     "dublin": ProcedureType.DUBLIN,
 }
 GENDERS = {"f": "female", "female": "female", "m": "male", "male": "male", "other": "other"}
-
-
-class ImportFileError(ValueError):
-    """The file cannot be read as a table at all."""
 
 
 @dataclass(frozen=True)
@@ -91,9 +103,25 @@ class ImportReport:
     rows: int = 0
     created: int = 0
     already_imported: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT
+    error_count: int = 0  # all of them
     dry_run: bool = False
     saved: bool = False
+
+    def add(self, error: RowError, *, first: bool = False) -> None:
+        """Count an error; keep it for the report if fewer than MAX_ERRORS_KEPT are kept
+        (`first`: always keep it, at the top, as the refusal of the whole file)."""
+        self.error_count += 1
+        if first:
+            self.errors.insert(0, error)
+            del self.errors[MAX_ERRORS_KEPT:]
+        elif len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(error)
+
+    @property
+    def more_errors(self) -> int:
+        """How many errors were counted but not kept."""
+        return self.error_count - len(self.errors)
 
 
 def parse_date(value: Any) -> dt.date:
@@ -125,48 +153,16 @@ def parse_bool(value: Any) -> bool:
     raise ValueError(text)
 
 
-def read_table(data: bytes, filename: str) -> tuple[list[str], list[list[Any]]]:
-    """The header and rows of a CSV (UTF-8, comma or semicolon) or XLSX file (its first sheet)."""
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        return _read_xlsx(data)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("The CSV file is not in UTF-8. Save it as 'CSV UTF-8'.")) from None
-    first = text.splitlines()[0] if text else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    if not rows:
-        raise ImportFileError(_("The file is empty."))
-    return [h.strip() for h in rows[0]], rows[1:]
-
-
-def _read_xlsx(data: bytes) -> tuple[list[str], list[list[Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged file
-        raise ImportFileError(_("The file is not a readable XLSX workbook.")) from None
-    sheet = book.worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    book.close()
-    if not rows:
-        raise ImportFileError(_("The file is empty."))
-    header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    return header, [r for r in rows[1:] if any(c not in (None, "") for c in r)]
-
-
-def _columns(header: list[str], mapping: dict[str, str]) -> tuple[dict[str, int], list[RowError]]:
+def _columns(header: list[str], mapping: dict[str, str]) -> tuple[dict[str, str], list[RowError]]:
     unknown = set(mapping) - set(FIELDS)
     errors = [RowError(1, name, _("not a field that can be imported")) for name in sorted(unknown)]
-    folded = {h.strip().casefold(): i for i, h in enumerate(header)}
-    columns: dict[str, int] = {}
+    folded = {h.strip().casefold(): h for h in header}
+    columns: dict[str, str] = {}
     for name in FIELDS:
         column = mapping.get(name, name)
-        index = folded.get(column.strip().casefold())
-        if index is not None:
-            columns[name] = index
+        found = folded.get(column.strip().casefold())
+        if found is not None:
+            columns[name] = found
         elif name in REQUIRED:
             errors.append(
                 RowError(1, name, _("no column named %(column)s") % {"column": repr(column)})
@@ -174,21 +170,15 @@ def _columns(header: list[str], mapping: dict[str, str]) -> tuple[dict[str, int]
     return columns, errors
 
 
-def _cell(row: list[Any], index: int | None) -> Any:
-    if index is None or index >= len(row):
-        return None
-    value = row[index]
-    return value.strip() if isinstance(value, str) else value
-
-
 def _parse_row(
-    number: int, row: list[Any], columns: dict[str, int], members: dict[str, User]
+    number: int, row: dict[str, str], columns: dict[str, str], members: dict[str, User]
 ) -> tuple[dict[str, Any], list[RowError]]:
     errors: list[RowError] = []
     out: dict[str, Any] = {}
 
-    def get(name: str) -> Any:
-        return _cell(row, columns.get(name))
+    def get(name: str) -> str:
+        column = columns.get(name)
+        return (row.get(column) or "").strip() if column is not None else ""
 
     def convert(name: str, parser: Callable[[Any], Any], message: str) -> None:
         raw = get(name)
@@ -202,10 +192,15 @@ def _parse_row(
             errors.append(RowError(number, name, message % {"value": str(raw)[:40]}))
 
     reference = get("external_reference")
-    if reference in (None, ""):
+    if not reference:
         errors.append(RowError(number, "external_reference", _("empty; this column is required")))
+    elif len(reference) > REFERENCE_MAX_LENGTH:
+        errors.append(
+            RowError(number, "external_reference",
+                     _("longer than %(limit)s characters") % {"limit": REFERENCE_MAX_LENGTH})
+        )  # fmt: skip
     else:
-        out["external_reference"] = str(reference).strip()[:64]
+        out["external_reference"] = reference
     date_message = _("%(value)r is not a date (write 2024-03-05, 05/03/2024 or 1402/12/15)")
     convert("registered_on", parse_date, date_message)
     convert("date_of_birth", parse_date, date_message)
@@ -226,15 +221,18 @@ def _parse_row(
     convert(
         "gender", lambda v: GENDERS[str(v).strip().lower()], _("%(value)r is not f, m or other")
     )
-    for name in ("given_name_fa", "family_name_fa", "given_name_latin", "family_name_latin",
-                 "nationality", "phone", "email"):  # fmt: skip
-        value = get(name)
-        if value not in (None, ""):
-            out[name] = str(value).strip()[:200]
+    # The person form's rules, so an import stores nothing the form would refuse.
+    details, refused = clean_details(
+        {name: get(name) for name in ("given_name_fa", "family_name_fa", "given_name_latin",
+                                      "family_name_latin", "nationality", "phone", "email")}
+    )  # fmt: skip
+    for name, messages in refused.items():
+        errors.extend(RowError(number, name, message) for message in messages)
+    out.update((name, value) for name, value in details.items() if value and name not in refused)
     if not any(out.get(n) for n in PERSONAL[:4]):
         errors.append(RowError(number, "given_name_latin", _("give at least one name")))
     email = get("caseworker_email")
-    if email not in (None, ""):
+    if email:
         user = members.get(str(email).strip().lower())
         if user is None:
             errors.append(
@@ -250,23 +248,17 @@ def import_cases(
     *,
     organisation: Organisation,
     by: User,
-    data: bytes,
+    file: FileInput,
     filename: str,
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Check every row, then (unless a dry run, and only if no row failed) create them all."""
+    """Check every row, then (unless a dry run, and only if no row failed) create them all.
+
+    `file` is the upload's bytes or a path on disk; it is read within LIMITS.
+    """
     report = ImportReport(dry_run=dry_run)
-    try:
-        header, rows = read_table(data, filename)
-    except ImportFileError as exc:
-        report.errors.append(RowError(1, "file", str(exc)))
-        return report
-    columns, report.errors = _columns(header, mapping or {})
-    report.rows = len(rows)
-    if report.errors:
-        return report
     members = {
         m.user.email.lower(): m.user
         for m in Membership.objects.filter(
@@ -275,30 +267,41 @@ def import_cases(
     }
     parsed: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(rows, start=2):
-        values, errors = _parse_row(number, row, columns, members)
-        report.errors.extend(errors)
-        reference = values.get("external_reference")
-        if reference:
-            if reference in seen:
-                report.errors.append(
-                    RowError(number, "external_reference",
-                             _("repeats row %(row)s") % {"row": seen[reference]})
-                )  # fmt: skip
-            seen.setdefault(reference, number)
-        parsed.append((number, values))
-    references = list(seen)
-    existing: set[str] = set()
-    for start in range(0, len(references), 5000):  # within SQLite's limit of bound parameters
-        existing.update(
-            Case.objects.filter(
-                organisation=organisation, external_reference__in=references[start : start + 5000]
-            ).values_list("external_reference", flat=True)
-        )
+    try:
+        with open_table(file, filename, limits=LIMITS) as table:
+            columns, errors = _columns(table.columns, mapping or {})
+            for error in errors:
+                report.add(error)
+            if report.error_count:
+                return report
+            for number, row in table.rows():
+                report.rows += 1
+                if isinstance(row, str):
+                    report.add(RowError(number, "row", row))
+                    continue
+                values, errors = _parse_row(number, row, columns, members)
+                for error in errors:
+                    report.add(error)
+                reference = values.get("external_reference")
+                if reference:
+                    if reference in seen:
+                        report.add(
+                            RowError(number, "external_reference",
+                                     _("repeats row %(row)s") % {"row": seen[reference]})
+                        )  # fmt: skip
+                    seen.setdefault(reference, number)
+                if not report.error_count:  # once a row failed nothing is saved: keep no more
+                    parsed.append((number, values))
+    except SpreadsheetRefused as exc:
+        report.add(RowError(exc.row or 1, "file", str(exc)), first=True)
+        return report
+    if report.error_count:
+        return report
+    existing = imported_references(organisation, list(seen))
     new_rows = [(n, v) for n, v in parsed if v.get("external_reference") not in existing]
     report.already_imported = len(parsed) - len(new_rows)
-    if report.errors or dry_run:
-        report.created = 0 if report.errors else len(new_rows)
+    if dry_run:
+        report.created = len(new_rows)
         return report
     try:
         # In bulk: the organisation's key, rule table and members are read once, not per row.
@@ -307,7 +310,7 @@ def import_cases(
                 _create(organisation, by, number, values, report)
                 if progress and i % 500 == 0:
                     progress(i)
-            if report.errors:
+            if report.error_count:
                 raise _RollBack
             audit.record(
                 "cases.imported",
@@ -349,4 +352,4 @@ def _create(organisation: Organisation, by: User, number: int, values: dict, rep
         messages = exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}
         for name, texts in messages.items():
             for text in texts:
-                report.errors.append(RowError(number, name, text))
+                report.add(RowError(number, name, text))

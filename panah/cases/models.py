@@ -64,8 +64,11 @@ class Case(models.Model):
     rule_table = models.CharField(_("rule table"), max_length=32)
     # A coarse statistics group (see the module docstring); never a name.
     nationality = models.CharField(_("nationality (for statistics)"), max_length=64, blank=True)
-    # The reference the organisation used before Panah (its spreadsheet); makes imports idempotent.
-    external_reference = models.CharField(_("external reference"), max_length=64, blank=True)
+    # The reference the organisation used before Panah (its spreadsheet's "File no.", often the
+    # CGRS or Immigration Office number): encrypted like every personal field. Its keyed hash
+    # (queries.reference_index) lets a re-import find the case without the reference in clear.
+    external_reference = EncryptedTextField(_("external reference"), blank=True)
+    external_reference_index = models.CharField(max_length=32, blank=True, default="")
     restricted = models.BooleanField(_("restricted"), default=False)
     restricted_to = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("may open it")
@@ -103,8 +106,8 @@ class Case(models.Model):
                 condition=models.Q(procedure__in=ProcedureType.values), name="case_procedure_known"
             ),
             models.UniqueConstraint(
-                fields=["organisation", "external_reference"],
-                condition=~models.Q(external_reference=""),
+                fields=["organisation", "external_reference_index"],
+                condition=~models.Q(external_reference_index=""),
                 name="case_external_reference_unique",
             ),
         ]

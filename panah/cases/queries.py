@@ -15,7 +15,9 @@ from uuid import UUID
 from django.db import NotSupportedError
 from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
 
-from panah.core.models import Membership, Role
+from panah.core.crypto import blind_index
+from panah.core.crypto.keys import OrgKey, organisation_key
+from panah.core.models import Membership, Organisation, OrganisationKey, Role
 from panah.core.precompiled import PrecompiledQuery
 
 from .models import (
@@ -29,6 +31,39 @@ from .models import (
     Referral,
 )
 from .rules import open_to, sees_all
+
+# The blind-index kind of Case.external_reference.
+REFERENCE = "case_reference"
+
+
+def reference_index(org_key: OrgKey, reference: str) -> str:
+    """The keyed hash kept in Case.external_reference_index (of the reference, trimmed)."""
+    return blind_index.digest(org_key, REFERENCE, reference.strip())
+
+
+def imported_references(organisation: Organisation, references: list[str]) -> set[str]:
+    """Those of `references` that are already the external reference of one of the
+    organisation's cases, compared by keyed hash under each of its keys (a rotation keeps
+    the older hashes valid)."""
+    keys = [
+        organisation_key(key_id, organisation_id=organisation.pk)
+        for key_id in OrganisationKey.objects.filter(organisation=organisation)
+        .exclude(wrapped_key=b"")
+        .values_list("key_id", flat=True)
+    ]
+    by_digest = {reference_index(k, r): r for k in keys for r in references}
+    digests = list(by_digest)
+    found: set[str] = set()
+    for start in range(0, len(digests), 5000):  # within SQLite's limit of bound parameters
+        found.update(
+            by_digest[d]
+            for d in Case.objects.filter(
+                organisation=organisation,
+                external_reference_index__in=digests[start : start + 5000],
+            ).values_list("external_reference_index", flat=True)
+        )
+    return found
+
 
 _CASE_OF_ORGANISATION = PrecompiledQuery(
     lambda organisation_id, pk: Case.objects.filter(organisation_id=organisation_id, pk=pk),

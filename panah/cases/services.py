@@ -58,6 +58,7 @@ from .procedure import (
     deemed_notification,
     replay,
 )
+from .queries import reference_index
 from .rules import CASE_ROLES
 from .ruletable import organisation_table, table_label
 
@@ -173,6 +174,7 @@ def open_case(
         )  # fmt: skip
     if nationality is None:
         nationality = (person.nationality or "").strip()
+    reference = external_reference.strip()[:64]
     case = Case.objects.create(
         organisation=organisation,
         person=person,
@@ -184,7 +186,12 @@ def open_case(
         language=language,
         rule_table=table_label(_table(organisation.pk)),
         nationality=nationality[:64],
-        external_reference=external_reference.strip()[:64],
+        external_reference=reference,
+        external_reference_index=(
+            reference_index(keys.active_organisation_key(organisation.pk), reference)
+            if reference
+            else ""
+        ),
         opened_by=by,
     )
     chosen = list(caseworkers) or ([by] if by is not None and assign_opener else [])

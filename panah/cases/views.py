@@ -28,6 +28,7 @@ from panah.core import audit
 from panah.core.access import get_for_member, permission_required
 from panah.core.pagecache import MEMBER_PAGE_SECONDS, member_page
 from panah.core.security import recent_authentication_required
+from panah.core.spreadsheets import neutralise_row
 from panah.people.queries import people_for
 from panah.people.views import person_for_member, record_view, refuse_undecryptable
 
@@ -622,8 +623,9 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     header, rows = _export_rows(request)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
+    # Group labels are free text (a nationality typed or imported): no cell may run as a formula.
+    writer.writerow(neutralise_row(header))
+    writer.writerows(neutralise_row(row) for row in rows)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="waiting-times.csv"'
     return response
@@ -639,9 +641,9 @@ def statistics_xlsx(request: HttpRequest) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     sheet.title = "waiting times"
-    sheet.append(header)
+    sheet.append(neutralise_row(header))
     for row in rows:
-        sheet.append(row)
+        sheet.append(neutralise_row(row))  # openpyxl writes a text starting with = as a formula
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(
@@ -727,7 +729,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         report = import_cases(
             organisation=request.organisation,
             by=request.user,
-            data=upload.read(),
+            file=upload.read(),  # in memory, at most LIMITS.file_bytes (the form checked)
             filename=upload.name,
             mapping=form.cleaned_data["mapping"],
             dry_run=form.cleaned_data["dry_run"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from panah.core.uploads import memory_limit
+
 from . import importing, queries
 from .models import SourceKind, Verification
 
@@ -83,14 +85,16 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > importing.MAX_FILE_BYTES:
+        # A file over the request's memory limit arrives empty (panah.core.uploads).
+        limit = min(importing.MAX_FILE_BYTES, memory_limit())
+        if getattr(upload, "refused", False) or upload.size > limit:
             raise forms.ValidationError(
                 _(
                     "The file is %(size).1f MB; the limit is %(limit)s MB. Split it, or import it with the command line."
                 )
                 % {
                     "size": upload.size / importing.MB,
-                    "limit": importing.MAX_FILE_BYTES // importing.MB,
+                    "limit": limit // importing.MB,
                 }
             )
         try:

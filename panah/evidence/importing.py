@@ -1,38 +1,33 @@
 """Reading report files (CSV, XLSX, JSON) row by row into clean report fields.
 
 Nothing here writes to the database: `services.import_reports` drives it inside a transaction.
-Files are checked before any row is read (size, encoding, zip bomb, declared sheet size) and
-then streamed, so memory stays bounded whatever the file's length (a web upload, which never
-lies on disk as plaintext, is read from memory: at most MAX_FILE_BYTES). The column format is
-documented in docs/evidence-import.md.
+Files are read through panah.core.spreadsheets, the reader every import shares: checked before
+any row is read (size, encoding, zip bomb, declared sheet size), then streamed, so memory stays
+bounded whatever the file's length (a web upload, which never lies on disk as plaintext, is
+read from memory: at most MAX_FILE_BYTES). The column format is documented in
+docs/evidence-import.md.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
-import hashlib
-import io
-import json
-import os
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+
+from panah.core import spreadsheets
+from panah.core.spreadsheets import MB, FileInput, Limits, SpreadsheetRefused, Table
 
 from . import dates
 from .models import Announced, Calendar, ChargeCategory, Gender, Verification
 from .names import name_key
 from .normalise import canonical_text
 
-MB = 1024 * 1024
+# Overridable per test (monkeypatch); read when a file is checked or opened (see limits()).
 MAX_FILE_BYTES = 50 * MB
 MAX_ROWS = 1_000_000
 MAX_COLUMNS = 200
@@ -47,30 +42,37 @@ MAX_CELL_CHARS = 20_000
 MAX_PROBLEMS_KEPT = 1000
 FORMATS = ("csv", "xlsx", "json")
 
-
-class ImportRefused(Exception):
-    """The whole file is refused (size, encoding, layout); the message says why and what to do."""
-
-
-# A file on disk (the command line), or a file's content in memory: a web upload is kept
-# encrypted between the import's steps and is read from its decrypted bytes, never from a
-# plaintext copy on disk.
-FileInput = str | os.PathLike | bytes
+# The reader is shared with the other importers (panah.core.spreadsheets).
+ImportRefused = SpreadsheetRefused
 
 
-def file_size(file: FileInput) -> int:
-    """The file's size in bytes."""
-    return len(file) if isinstance(file, bytes) else os.path.getsize(file)
+def limits() -> Limits:
+    """What an evidence import reads at most."""
+    return Limits(
+        file_bytes=MAX_FILE_BYTES,
+        rows=MAX_ROWS,
+        columns=MAX_COLUMNS,
+        unpacked_bytes=MAX_XLSX_UNPACKED_BYTES,
+        members=MAX_XLSX_MEMBERS,
+        compression_ratio=MAX_COMPRESSION_RATIO,
+        cells=MAX_XLSX_CELLS,
+        json_object_bytes=MAX_JSON_OBJECT_BYTES,
+    )
 
 
-def open_binary(file: FileInput) -> io.BufferedIOBase:
-    """The file opened for reading bytes, from the disk or from memory."""
-    return io.BytesIO(file) if isinstance(file, bytes) else open(file, "rb")  # noqa: SIM115 (the caller closes it)
+def detect_format(file_name: str) -> str:
+    """csv, xlsx or json from the file's extension; ImportRefused for anything else."""
+    return spreadsheets.detect_format(file_name, FORMATS)
 
 
-def _open_text(file: FileInput, **options) -> io.TextIOWrapper:
-    """The file opened as UTF-8 text (a byte-order mark skipped), as `open` would."""
-    return io.TextIOWrapper(open_binary(file), encoding="utf-8-sig", **options)
+def check_file(path: FileInput, file_format: str) -> str:
+    """Refuse a file too big, badly encoded or a zip bomb before reading it; return its SHA-256."""
+    return spreadsheets.check_file(path, file_format, limits())
+
+
+def open_table(path: FileInput, file_format: str) -> Table:
+    """The file's table, read within the evidence import's limits."""
+    return Table(path, file_format, limits())
 
 
 @dataclass(frozen=True)
@@ -232,335 +234,6 @@ class CleanRow:
     @property
     def ok(self) -> bool:
         return not any(p.level == "error" for p in self.problems)
-
-
-# --- The file as a whole ------------------------------------------------------------------------
-
-
-def detect_format(file_name: str) -> str:
-    """csv, xlsx or json from the file's extension; ImportRefused for anything else."""
-    suffix = Path(file_name).suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
-        return "csv"
-    if suffix == ".xlsx":
-        return "xlsx"
-    if suffix == ".json":
-        return "json"
-    if suffix in (".xls", ".ods", ".numbers"):
-        raise ImportRefused(
-            f"{suffix} files are not read: save the sheet as .xlsx or as CSV (UTF-8) first."
-        )
-    raise ImportRefused("Give a .csv, .xlsx or .json file.")
-
-
-def check_file(path: FileInput, file_format: str) -> str:
-    """Refuse a file too big, badly encoded or a zip bomb before reading it; return its SHA-256."""
-    size = file_size(path)
-    if size > MAX_FILE_BYTES:
-        raise ImportRefused(
-            f"The file is {size / MB:.1f} MB; the limit is {MAX_FILE_BYTES // MB} MB. "
-            "Split it into smaller files and import them one after the other."
-        )
-    if size == 0:
-        raise ImportRefused("The file is empty.")
-    if file_format == "xlsx":
-        check_xlsx(path)
-    return _sha256_and_encoding(path, check_utf8=file_format in ("csv", "json"))
-
-
-def _sha256_and_encoding(path: FileInput, *, check_utf8: bool) -> str:
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line, offset = 1, 0
-    with open_binary(path) as f:
-        head = f.read(4)
-        if check_utf8 and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise ImportRefused(
-                "The file is in UTF-16 (Excel's 'Unicode text'). Save it as 'CSV UTF-8' instead."
-            )
-        f.seek(0)
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-            if check_utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    bad_line = line + chunk[: exc.start].count(b"\n")
-                    raise ImportRefused(
-                        f"The file is not UTF-8 text: byte {offset + exc.start + 1} "
-                        f"(line {bad_line}) cannot be read. Save it as "
-                        "'CSV UTF-8' (in Excel: Save as > CSV UTF-8) and import it again."
-                    ) from None
-                line += chunk.count(b"\n")
-                offset += len(chunk)
-        if check_utf8:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                raise ImportRefused(
-                    "The file is not UTF-8 text: it ends in the middle of a character."
-                ) from None
-    return digest.hexdigest()
-
-
-def check_xlsx(path: FileInput) -> None:
-    """Refuse an XLSX whose zip would unpack to too much (a zip bomb), from its central directory.
-
-    Python's zip reader stops at the size the directory declares, so a member that lies about
-    its size fails its checksum instead of unpacking further.
-    """
-    try:
-        with open_binary(path) as raw, zipfile.ZipFile(raw) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
-        raise ImportRefused("This is not a valid .xlsx file (it is not a zip archive).") from None
-    if len(members) > MAX_XLSX_MEMBERS:
-        raise ImportRefused(f"The .xlsx file has {len(members)} parts; that is not a spreadsheet.")
-    unpacked = sum(m.file_size for m in members)
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise ImportRefused(
-            f"The .xlsx file would unpack to {unpacked / MB:.0f} MB (the limit is "
-            f"{MAX_XLSX_UNPACKED_BYTES // MB} MB). It may be a zip bomb; if it is a real "
-            "spreadsheet, split it or save it as CSV."
-        )
-    for m in members:
-        if m.file_size > MB and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1):
-            raise ImportRefused(
-                f"A part of the .xlsx file ({m.filename}) is compressed "
-                f"{m.file_size // max(m.compress_size, 1)} times: that is a zip bomb, not a "
-                "spreadsheet."
-            )
-
-
-# --- Reading rows --------------------------------------------------------------------------------
-
-RowResult = tuple[int, dict[str, str] | str]  # (row number, cells by column, or a row error)
-
-
-class Table:
-    """A file's column names and an iterator over its rows, read lazily."""
-
-    def __init__(self, path: FileInput, file_format: str):
-        self.path = path
-        self.format = file_format
-        self.columns: list[str] = []
-        self._close: Callable[[], None] = lambda: None
-        self._rows: Iterator[RowResult] = iter(())
-        opener = {"csv": self._open_csv, "xlsx": self._open_xlsx, "json": self._open_json}
-        opener[file_format]()
-        duplicates = sorted({c for c in self.columns if c and self.columns.count(c) > 1})
-        if duplicates:
-            self.close()
-            raise ImportRefused(
-                "Two columns have the same name: " + ", ".join(duplicates) + ". Rename one."
-            )
-
-    def __enter__(self) -> Table:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._close()
-
-    def rows(self) -> Iterator[RowResult]:
-        return self._rows
-
-    # CSV: UTF-8 with or without BOM; comma, semicolon (Excel in Belgium) or tab separated.
-    def _open_csv(self) -> None:
-        handle = _open_text(self.path, newline="")  # closed by close()
-        self._close = handle.close
-        first = handle.readline()
-        delimiter = max((",", ";", "\t"), key=first.count)
-        handle.seek(0)
-        reader = csv.reader(handle, delimiter=delimiter)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise ImportRefused("The file has no header row.") from None
-        except csv.Error as exc:
-            raise ImportRefused(f"The header row cannot be read: {exc}.") from None
-        self.columns = [c.strip().lstrip("\ufeff") for c in header]
-        if len(self.columns) > MAX_COLUMNS:
-            raise ImportRefused(f"The file has {len(self.columns)} columns; at most {MAX_COLUMNS}.")
-        self._rows = self._csv_rows(reader)
-
-    def _csv_rows(self, reader) -> Iterator[RowResult]:
-        width = len(self.columns)
-        number = 1  # numbered as a spreadsheet shows them: the header is row 1
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                number += 1
-                yield number, f"this row cannot be read as CSV ({exc})"
-                continue
-            number += 1
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                yield number, f"this row has {len(cells)} cells but the header has {width}"
-                continue
-            yield (
-                number,
-                dict(zip(self.columns, (*cells, *[""] * (width - len(cells))), strict=False)),
-            )
-
-    # XLSX: the first sheet, streamed (openpyxl read-only), the first row holding the headers.
-    def _open_xlsx(self) -> None:
-        import openpyxl
-
-        try:
-            source = io.BytesIO(self.path) if isinstance(self.path, bytes) else self.path
-            workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ImportRefused(f"The .xlsx file cannot be opened: {exc}") from None
-        self._close = workbook.close
-        sheet = workbook.worksheets[0]
-        rows, cols = sheet.max_row, sheet.max_column
-        if rows and rows > MAX_ROWS + 1:
-            self.close()
-            raise ImportRefused(f"The sheet declares {rows:,} rows; at most {MAX_ROWS:,} are read.")
-        if rows and cols and rows * cols > MAX_XLSX_CELLS:
-            self.close()
-            raise ImportRefused(
-                f"The sheet declares {rows * cols:,} cells; at most {MAX_XLSX_CELLS:,} are read."
-            )
-        header_rows = sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True)
-        header = next(iter(header_rows), ())
-        names = [_cell_text(v).strip() for v in header]
-        while names and not names[-1]:
-            names.pop()
-        if not names:
-            self.close()
-            raise ImportRefused("The first sheet has no header row.")
-        self.columns = names
-        self._rows = self._xlsx_rows(sheet, len(names))
-
-    def _xlsx_rows(self, sheet, width: int) -> Iterator[RowResult]:
-        for number, values in enumerate(
-            sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2
-        ):
-            if number > MAX_ROWS + 1:
-                raise ImportRefused(f"The sheet has more than {MAX_ROWS:,} rows.")
-            cells = [_cell_text(v) for v in values]
-            if not any(c.strip() for c in cells):
-                continue
-            yield number, dict(zip(self.columns, cells, strict=False))
-
-    # JSON: a list of objects, decoded one object at a time.
-    def _open_json(self) -> None:
-        handle = _open_text(self.path)  # closed by close()
-        self._close = handle.close
-        objects = _json_objects(handle)
-        first = next(objects, None)
-        if first is None:
-            raise ImportRefused("The JSON list is empty: there is no report to import.")
-        if not isinstance(first, dict):
-            raise ImportRefused("The JSON file must be a list of objects, one per report.")
-        self.columns = [str(k) for k in first]
-        self._rows = self._json_rows(first, objects)
-
-    def _json_rows(self, first: dict, objects: Iterator[Any]) -> Iterator[RowResult]:
-        number = 1
-        obj: Any = first
-        while True:
-            if not isinstance(obj, dict):
-                yield number, "this item is not an object"
-            else:
-                try:
-                    yield number, {str(k): _json_text(v) for k, v in obj.items()}
-                except ValueError as exc:
-                    yield number, str(exc)
-            obj = next(objects, _END)
-            if obj is _END:
-                return
-            number += 1
-
-
-_END = object()
-
-
-def _json_objects(handle) -> Iterator[Any]:
-    """The items of a top-level JSON array, decoded one by one from a bounded buffer."""
-    decoder = json.JSONDecoder()
-    buffer = handle.read(1 << 16)
-    position = len(buffer) - len(buffer.lstrip())
-    if buffer[position : position + 1] != "[":
-        raise ImportRefused("The JSON file must be a list of objects ([{...}, {...}]).")
-    position += 1
-    expect_item = True
-    count = 0
-    while True:
-        # Skip whitespace and the comma between items, refilling the buffer as needed.
-        while True:
-            while position < len(buffer) and buffer[position] in " \t\r\n":
-                position += 1
-            if position < len(buffer):
-                break
-            more = handle.read(1 << 16)
-            if not more:
-                raise ImportRefused("The JSON file ends before its list is closed.")
-            buffer, position = buffer[position:] + more, 0
-        char = buffer[position]
-        if char == "]":
-            if handle.read(1 << 16).strip() or buffer[position + 1 :].strip():
-                raise ImportRefused("The JSON file has more after its list.")
-            return
-        if char == ",":
-            if expect_item:
-                raise ImportRefused(f"The JSON list has an extra comma after item {count}.")
-            position += 1
-            expect_item = True
-            continue
-        if not expect_item:
-            raise ImportRefused(f"The JSON list lacks a comma after item {count}.")
-        while True:
-            try:
-                item, end = decoder.raw_decode(buffer, position)
-                break
-            except json.JSONDecodeError as exc:
-                more = handle.read(1 << 16)
-                if not more:
-                    raise ImportRefused(
-                        f"The JSON file cannot be read at item {count + 1}: {exc.msg}."
-                    ) from None
-                buffer, position = buffer[position:] + more, 0
-                if len(buffer) > MAX_JSON_OBJECT_BYTES:
-                    raise ImportRefused(
-                        f"Item {count + 1} of the JSON list is larger than "
-                        f"{MAX_JSON_OBJECT_BYTES // MB} MB or cannot be read."
-                    ) from None
-        count += 1
-        expect_item = False
-        buffer, position = buffer[end:], 0
-        yield item
-
-
-def _cell_text(value: Any) -> str:
-    """A spreadsheet cell as text: dates in ISO, whole numbers without '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _json_text(value: Any) -> str:
-    if isinstance(value, dict | list):
-        raise ValueError("a value is a list or an object; give text or a number")
-    return _cell_text(value)
 
 
 # --- Columns -------------------------------------------------------------------------------------
@@ -752,8 +425,6 @@ def iter_clean_rows(
     count = 0
     for number, cells in table.rows():
         count += 1
-        if count > MAX_ROWS:
-            raise ImportRefused(f"The file has more than {MAX_ROWS:,} rows.")
         if progress and count % 5000 == 0:
             progress(count)
         if isinstance(cells, str):

@@ -20,8 +20,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panah.core import audit
+from panah.core import audit, spreadsheets
 from panah.core.models import Organisation, User
+from panah.core.spreadsheets import neutralise
 
 from . import importing, queries
 from .importing import ImportRefused, Problem
@@ -133,7 +134,7 @@ def import_reports(
     with transaction.atomic():
         try:
             batch.file_format = importing.detect_format(file_name)
-            batch.file_size = importing.file_size(path)
+            batch.file_size = spreadsheets.file_size(path)
             batch.sha256 = importing.check_file(path, batch.file_format)
         except ImportRefused as exc:
             batch.file_error = str(exc)
@@ -179,7 +180,7 @@ def _import_rows(
     progress: Callable[[int], None] | None,
 ) -> None:
     tally = _Tally(batch, dry_run)
-    with importing.Table(path, batch.file_format) as table:
+    with importing.open_table(path, batch.file_format) as table:
         resolved = importing.resolve_mapping(table.columns, mapping)
         batch.mapping = resolved
         for row in importing.iter_clean_rows(table, resolved, progress):
@@ -348,6 +349,4 @@ def _csv_safe(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return neutralise(value)

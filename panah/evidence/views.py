@@ -137,7 +137,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         content = b"".join(upload.chunks())
         try:
             importing.check_file(content, file_format)
-            with importing.Table(content, file_format) as table:
+            with importing.open_table(content, file_format) as table:
                 columns = table.columns
         except importing.ImportRefused as exc:
             form.add_error("file", str(exc))

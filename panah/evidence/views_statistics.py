@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from panah.core import audit, disclosure
 from panah.core.access import permission_required
 from panah.core.security import recent_authentication_required
+from panah.core.spreadsheets import neutralise_row
 
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
 from .charts import bar_chart
@@ -230,17 +231,18 @@ CSV_HEADER = (
 def _csv(tables: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+    writer.writerow(neutralise_row(CSV_HEADER))
     for t in tables:
         k = t["threshold"]
         for r in t["rows"]:
+            # Labels are free text (a province, an ethnicity): no cell may run as a formula.
             writer.writerow(
-                [
+                neutralise_row([
                     t["title"], t["period_definition"], t["method"], t["as_of"],
                     t["linkage_run_id"] or "", r["key"], r["label"], _cell(r["value"], k),
                     _cell(r["imprecise"], k) if r["imprecise"] != 0 else 0,
                     "" if r["change"] is None else r["change"],
-                ]
+                ])
             )  # fmt: skip
     return out.getvalue()
 
@@ -253,14 +255,18 @@ def _xlsx(tables: list[dict[str, Any]]) -> bytes:
     for index, t in enumerate(tables, start=1):
         sheet = book.create_sheet(f"{index} {t['kind']}"[:31])
         k = t["threshold"]
-        sheet.append([t["title"]])
-        sheet.append([_("Period"), t["period_definition"]])
-        sheet.append([_("Method"), t["method"]])
-        sheet.append([_("As of"), t["as_of"]])
-        sheet.append([_("Linkage run"), t["linkage_run_id"]])
-        sheet.append([_("Disclosure control"), _("counts below %(k)s shown as < %(k)s") % {"k": k}])
-        sheet.append([])
-        sheet.append(
+
+        def append(row: list, sheet=sheet) -> None:
+            sheet.append(neutralise_row(row))  # openpyxl writes a text starting with = as a formula
+
+        append([t["title"]])
+        append([_("Period"), t["period_definition"]])
+        append([_("Method"), t["method"]])
+        append([_("As of"), t["as_of"]])
+        append([_("Linkage run"), t["linkage_run_id"]])
+        append([_("Disclosure control"), _("counts below %(k)s shown as < %(k)s") % {"k": k}])
+        append([])
+        append(
             [
                 t["dimension"],
                 _("Documented (at least)"),
@@ -269,7 +275,7 @@ def _xlsx(tables: list[dict[str, Any]]) -> bytes:
             ]
         )
         for r in t["rows"]:
-            sheet.append(
+            append(
                 [r["label"], _cell(r["value"], k) if r["value"] is None else r["value"],
                  _cell(r["imprecise"], k) if r["imprecise"] is None else r["imprecise"],
                  r["change"]]

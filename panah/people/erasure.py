@@ -180,8 +180,9 @@ def _clear_case_references(person: Person) -> int:
     if not apps.is_installed("panah.cases"):
         return 0
     case = apps.get_model("cases", "Case")
+    # The keyed hash too: whoever knows the reference could find the case by it.
     return (
         case._base_manager.filter(person=person)
-        .exclude(external_reference="")
-        .update(external_reference="")
+        .exclude(external_reference_index="")
+        .update(external_reference=None, external_reference_index="")
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -17,8 +15,7 @@ from .models import (
     Gender,
     LegalBasis,
 )
-
-_PHONE = re.compile(r"^\+?[0-9 ()./-]{6,32}$")
+from .validators import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, validate_name, validate_phone
 
 
 class PersonForm(forms.Form):
@@ -26,25 +23,29 @@ class PersonForm(forms.Form):
 
     given_name_fa = forms.CharField(
         label=_("Given name (Persian script)"),
-        max_length=100,
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_name],
         required=False,
         widget=forms.TextInput(attrs={"dir": "rtl", "lang": "fa", "autocomplete": "off"}),
     )
     family_name_fa = forms.CharField(
         label=_("Family name (Persian script)"),
-        max_length=100,
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_name],
         required=False,
         widget=forms.TextInput(attrs={"dir": "rtl", "lang": "fa", "autocomplete": "off"}),
     )
     given_name_latin = forms.CharField(
         label=_("Given name (Latin script)"),
-        max_length=100,
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_name],
         required=False,
         widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
     )
     family_name_latin = forms.CharField(
         label=_("Family name (Latin script)"),
-        max_length=100,
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_name],
         required=False,
         widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
     )
@@ -56,7 +57,12 @@ class PersonForm(forms.Form):
     gender = forms.ChoiceField(
         label=_("Gender"), choices=[("", "—"), *Gender.choices], required=False
     )
-    nationality = forms.CharField(label=_("Nationality"), max_length=100, required=False)
+    nationality = forms.CharField(
+        label=_("Nationality"),
+        max_length=NAME_MAX_LENGTH,
+        required=False,
+        validators=[validate_name],
+    )
     languages = forms.MultipleChoiceField(
         label=_("Languages"),
         choices=LANGUAGE_CHOICES,
@@ -65,7 +71,8 @@ class PersonForm(forms.Form):
     )
     phone = forms.CharField(
         label=_("Phone"),
-        max_length=32,
+        max_length=PHONE_MAX_LENGTH,
+        validators=[validate_phone],
         required=False,
         widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "tel", "autocomplete": "off"}),
     )
@@ -85,14 +92,6 @@ class PersonForm(forms.Form):
         value = self.cleaned_data["date_of_birth"]
         if value and value > timezone.localdate():
             raise forms.ValidationError(_("The date of birth cannot be in the future."))
-        return value
-
-    def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"].strip()
-        if value and not _PHONE.match(value):
-            raise forms.ValidationError(
-                _("Write the phone number with digits, spaces and an optional leading +.")
-            )
         return value
 
     def clean(self):

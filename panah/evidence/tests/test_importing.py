@@ -321,9 +321,7 @@ def test_broken_json_is_refused_with_the_item_number(source_a, tmp_path):
                     ' {"source_reference": ')  # fmt: skip
     assert run(source_a, path).file_error.startswith("The JSON file cannot be read at item 2")
     path.write_text(" [ ] ")
-    assert run(source_a, path).file_error == (
-        "The JSON list is empty: there is no report to import."
-    )
+    assert run(source_a, path).file_error == ("The JSON list is empty: there is no row to import.")
     path.write_text('{"source_reference": "R-1"}')
     assert run(source_a, path).file_error == (
         "The JSON file must be a list of objects ([{...}, {...}])."

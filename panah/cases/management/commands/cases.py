@@ -102,7 +102,7 @@ class Command(BaseCommand):
             report = import_cases(
                 organisation=organisation,
                 by=user,
-                data=path.read_bytes(),
+                file=path,  # streamed from the disk, within importing.LIMITS
                 filename=path.name,
                 mapping=mapping,
                 dry_run=options["dry_run"],
@@ -111,9 +111,11 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         for error in report.errors:
             self.stderr.write(str(error))
-        if report.errors:
+        if report.more_errors:
+            self.stderr.write(f"... and {report.more_errors} more.")
+        if report.error_count:
             raise CommandError(
-                f"{len(report.errors)} error(s) in {report.rows} rows: nothing was imported."
+                f"{report.error_count} error(s) in {report.rows} rows: nothing was imported."
             )
         verb = "would be created (dry run)" if report.dry_run else "created"
         self.stdout.write(

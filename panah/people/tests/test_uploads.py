@@ -34,7 +34,7 @@ def no_temporary_folder(settings, tmp_path):
 def test_a_person_document_over_the_limit_is_refused_and_never_spooled(
     no_temporary_folder, make_person, caseworker_a, login_as
 ):
-    person = make_person()
+    person = make_person(by=caseworker_a)
     response = login_as(caseworker_a).post(
         reverse("people:add_document", args=[person.pk]),
         {"kind": "passport", "file": SimpleUploadedFile("passport.pdf", OVER)},

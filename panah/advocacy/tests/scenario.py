@@ -108,3 +108,53 @@ def typical_year(organisation, by, *, publish: bool = True) -> Year:
     services.add_task(by=by, meeting=year.meeting, title="Ask for the CGRS processing times",
                       owner=by, due_on=today + dt.timedelta(days=30))  # fmt: skip
     return year
+
+
+def sample_figures(organisation_name: str, start: dt.date, end: dt.date, k: int = 5) -> dict:
+    """A brief's snapshot as `collect_figures` would freeze it, for tests without evidence data."""
+    return {
+        "version": 1,
+        "organisation": organisation_name,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "threshold": k,
+        "executions": {
+            "current": 412, "previous": 281, "change": 46.6, "imprecise": None,
+            "previous_start": (start - (end - start) - dt.timedelta(days=1)).isoformat(),
+            "previous_end": (start - dt.timedelta(days=1)).isoformat(),
+            "as_of": f"{end.isoformat()}T12:00:00+00:00", "linkage_run": 7, "sources": 4,
+            "scope": "all",
+            "by_year": [{"key": str(end.year - 1), "value": 281}, {"key": str(end.year), "value": 412}],
+            "by_month": [{"key": f"{end:%Y-%m}", "value": 38}, {"key": "x", "value": None}],
+        },
+        "estimate": {"missing": "whole_year"},
+        "others": [
+            {"publisher": "Iran Human Rights (IHRNGO)", "period": f"calendar year {end.year}",
+             "start": start.isoformat(), "end": end.isoformat(), "figure": 430, "at_least": True,
+             "as_of": None, "link": "", "checked": False},
+        ],
+        "waiting": {
+            "as_of": end.isoformat(), "cases": 57,
+            "groups": [{"group": "First application", "cases": 51, "median": 243, "low": 201,
+                        "high": 290, "after_180": 64}],
+            "backlog": [{"key": f"{end:%Y-%m}", "value": 40}],
+        },
+        "shelter": {"missing": "not_available"},
+        "safety": {"missing": "not_available"},
+        "demands": [{**texts, "status": "raised", "addressee": "Minister",
+                     "first_raised_on": start.isoformat()} for texts in DEMANDS],
+    }  # fmt: skip
+
+
+def sample_brief(organisation, by, today: dt.date):
+    """A stored brief over the last year with `sample_figures` (digest computed as usual)."""
+    from panah.advocacy.briefs import digest_of
+    from panah.advocacy.models import Brief
+
+    start = today - dt.timedelta(days=365)
+    figures = sample_figures(organisation.name, start, today)
+    return Brief.objects.create(
+        organisation=organisation, title="Brief for the adviser", audience="Minister's adviser",
+        period_start=start, period_end=today, figures=figures, digest=digest_of(figures),
+        disclosure_threshold=5, generated_by=by,
+    )  # fmt: skip

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import formats, translation
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -41,20 +42,40 @@ def number(value: int | float | None, threshold: int) -> str:
 
 
 def _chart(labels: list[str], values: list[int | None], *, title: str, desc: str, k: int):
+    """A bar chart with its caption; Persian digits inside its texts in Persian."""
     svg = str(bar_chart(labels, values, title=title, desc=desc, threshold=k))
     if dates.shows_jalali():
         svg = _SVG_TEXT.sub(lambda m: ">" + persian(m.group(1)) + "<", svg)
-    return mark_safe(svg)  # noqa: S308 (bar_chart escapes every text; digits only swapped)
+    return format_html(
+        "<figure><figcaption>{}</figcaption>{}</figure>",
+        title,
+        mark_safe(svg),  # noqa: S308 (bar_chart escapes every text; digits only swapped)
+    )
 
 
 def day_text(iso: str | None) -> str:
-    """A stored ISO date as the reader reads it (Jalali first in Persian)."""
+    """A stored ISO date as the reader reads it (Jalali first in Persian, Gregorian beside)."""
     if not iso:
         return ""
     day = dt.date.fromisoformat(iso[:10])
     if dates.shows_jalali():
-        return f"{dates.jalali_text(day)} ({day.isoformat()})"
+        # Isolated left to right, or the bidi algorithm turns 2025-12-02 into 02-12-2025.
+        return format_html('{} <bdi dir="ltr">({})</bdi>', dates.jalali_text(day), day.isoformat())
     return dates.gregorian_text(day)
+
+
+def month_label(key: str) -> str:
+    """'2026-12' as the reader reads a month ('December 2026', 'دسامبر ۲۰۲۶')."""
+    try:
+        day = dt.date.fromisoformat(f"{key}-01")
+    except ValueError:
+        return key
+    return persian(formats.date_format(day, "YEAR_MONTH_FORMAT"))
+
+
+def span(start: str, end: str) -> str:
+    """A period 'from – to' in the reader's language."""
+    return format_html("{} – {}", day_text(start), day_text(end))
 
 
 def _method(executions: dict) -> str:
@@ -119,11 +140,8 @@ def brief_context(brief: Brief) -> dict[str, Any]:
     source_cases = _("%(organisation)s, asylum cases followed (Panah)") % {
         "organisation": organisation
     }
-    period = _("%(start)s to %(end)s") % {"start": day_text(f["start"]), "end": day_text(f["end"])}
-    previous = _("%(start)s to %(end)s") % {
-        "start": day_text(ex["previous_start"]),
-        "end": day_text(ex["previous_end"]),
-    }
+    period = span(f["start"], f["end"])
+    previous = span(ex["previous_start"], ex["previous_end"])
     change = ex["change"]
     change_text = "" if change is None else persian(f"{change:+.1f}%")
     others = f.get("others") or []
@@ -133,7 +151,7 @@ def brief_context(brief: Brief) -> dict[str, Any]:
             title=_("Executions documented per year"), desc=_method(ex), k=k,
         ),
         _chart(
-            [r["key"] for r in ex["by_month"]], [r["value"] for r in ex["by_month"]],
+            [month_label(r["key"]) for r in ex["by_month"]], [r["value"] for r in ex["by_month"]],
             title=_("Executions documented per month of the period"), desc=_method(ex), k=k,
         ),
     ]  # fmt: skip
@@ -205,7 +223,7 @@ def brief_context(brief: Brief) -> dict[str, Any]:
         "source_ours": source_ours,
         "source_cases": source_cases,
         "by_year": [(persian(r["key"]), number(r["value"], k)) for r in ex["by_year"]],
-        "by_month": [(persian(r["key"]), number(r["value"], k)) for r in ex["by_month"]],
+        "by_month": [(month_label(r["key"]), number(r["value"], k)) for r in ex["by_month"]],
         "estimate": _estimate_text(f["estimate"]),
         "estimate_as_of": day_text(f["estimate"].get("as_of")),
         "others": [

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_scopes import scope
 
 from panah.core.access import public
 
@@ -80,7 +81,7 @@ def event(request: HttpRequest, slug: str, pk) -> HttpResponse:
                 "demands": [in_language(d, "text", language) for d in found.public_demands],
                 "report": found.public_report,
                 "statements": statements,
-                "languages": _language_links(path),
+                "language_links": _language_links(path),
                 "language": language,
                 "open": found.ends_at > timezone.now() and not found.cancelled,
             },
@@ -95,7 +96,7 @@ def rsvp(request: HttpRequest, slug: str, pk) -> HttpResponse:
     """Count one anonymous "I will come" (no name, no address kept)."""
     organisation, found = _event(slug, pk)
     language = _language(request)
-    with translation.override(language):
+    with translation.override(language), scope(organisation=organisation):
         try:
             services.record_rsvp(event=found)
         except ValidationError as exc:
@@ -164,7 +165,7 @@ def demands(request: HttpRequest, slug: str) -> HttpResponse:
                 "organisation": organisation,
                 "items": items,
                 "counts": counts,
-                "languages": _language_links(reverse("campaign:demands", args=[slug])),
+                "language_links": _language_links(reverse("campaign:demands", args=[slug])),
                 "language": language,
                 "today": dt.date.today(),
             },

@@ -158,3 +158,34 @@ def sample_brief(organisation, by, today: dt.date):
         period_start=start, period_end=today, figures=figures, digest=digest_of(figures),
         disclosure_threshold=5, generated_by=by,
     )  # fmt: skip
+
+
+def document_executions(organisation, counts: dict[dt.date, int], sources=("IHR", "HRANA")):
+    """Victims as the evidence pipeline leaves them: `counts[day]` people executed that day,
+    each documented by every source in `sources` (test and benchmark data only)."""
+    from panah.evidence.models import LinkageRun, Report, Source, Victim, VictimMembership
+
+    run = LinkageRun.objects.create(
+        organisation=organisation, status="finished", finished_at=timezone.now()
+    )
+    found = {
+        name: Source.objects.get_or_create(organisation=organisation, name=name,
+                                           defaults={"kind": "ngo"})[0]
+        for name in sources
+    }  # fmt: skip
+    number = Report.objects.filter(organisation=organisation).count()
+    for day, n in counts.items():
+        for _ in range(n):
+            victim = Victim.objects.create(
+                organisation=organisation, created_by_run=run, date_start=day, date_end=day,
+                date_precision="day", name="Documented person",
+            )  # fmt: skip
+            for source in found.values():
+                number += 1
+                report = Report.objects.create(
+                    organisation=organisation, source=source, source_reference=f"R{number}"
+                )
+                VictimMembership.objects.create(
+                    organisation=organisation, victim=victim, report=report
+                )
+    return run

@@ -158,13 +158,18 @@ def _others(organisation: Organisation, start: dt.date, end: dt.date) -> list[di
 
 
 def _waiting(organisation: Organisation, end: dt.date, k: int) -> dict:
+    from panah.cases.models import ProcedureType
     from panah.cases.statistics import waiting_statistics
 
     as_of = min(end, timezone.localdate())
     stats = waiting_statistics(organisation.pk, as_of=as_of, for_publication=True)
+    # The groups come named in the active language; the snapshot keeps the code, so that each
+    # rendering names them in its own language.
+    codes = {str(label): code for code, label in ProcedureType.choices}
     groups = [
         {
             "group": str(c.group),
+            "code": codes.get(str(c.group), ""),
             "cases": _suppressed(c.cases, k),
             "median": None if c.withheld or c.median_days is None else round(c.median_days),
             "low": None if c.withheld or c.median_low is None else round(c.median_low),

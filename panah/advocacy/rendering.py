@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, translation
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from .models import Brief, Demand
 
 FONT_FILE = Path(settings.BASE_DIR) / "static/vendor/vazirmatn/Vazirmatn-wght.woff2"
 _SVG_TEXT = re.compile(r">([^<>]*)<")
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 def persian(text: str) -> str:
@@ -42,14 +43,28 @@ def number(value: int | float | None, threshold: int) -> str:
 
 
 def _chart(labels: list[str], values: list[int | None], *, title: str, desc: str, k: int):
-    """A bar chart with its caption; Persian digits inside its texts in Persian."""
+    """A bar chart with its caption; Persian digits inside its texts in Persian.
+
+    WeasyPrint neither shapes nor reorders Arabic-script text inside SVG, so such bar labels
+    become numbers, and a legend in the page (shaped like any text) names them.
+    """
+    legend = []
+    if any(_ARABIC_SCRIPT.search(label) for label in labels):
+        legend = list(labels)
+        labels = [str(i) for i in range(1, len(labels) + 1)]
     svg = str(bar_chart(labels, values, title=title, desc=desc, threshold=k))
     if dates.shows_jalali():
         svg = _SVG_TEXT.sub(lambda m: ">" + persian(m.group(1)) + "<", svg)
     return format_html(
-        "<figure><figcaption>{}</figcaption>{}</figure>",
+        "<figure><figcaption>{}</figcaption>{}{}</figure>",
         title,
         mark_safe(svg),  # noqa: S308 (bar_chart escapes every text; digits only swapped)
+        format_html(
+            '<ol class="legend">{}</ol>',
+            format_html_join("", "<li>{}</li>", ((label,) for label in legend)),
+        )
+        if legend
+        else "",
     )
 
 
@@ -71,6 +86,16 @@ def month_label(key: str) -> str:
     except ValueError:
         return key
     return persian(formats.date_format(day, "YEAR_MONTH_FORMAT"))
+
+
+def procedure_label(group: dict) -> str:
+    """A waiting-time group's name in the reader's language (stored as a code)."""
+    from panah.cases.models import ProcedureType
+
+    code = group.get("code")
+    if code in ProcedureType.values:
+        return str(ProcedureType(code).label)
+    return group["group"]
 
 
 def span(start: str, end: str) -> str:
@@ -143,7 +168,11 @@ def brief_context(brief: Brief) -> dict[str, Any]:
     period = span(f["start"], f["end"])
     previous = span(ex["previous_start"], ex["previous_end"])
     change = ex["change"]
-    change_text = "" if change is None else persian(f"{change:+.1f}%")
+    change_text = (
+        ""
+        if change is None
+        else persian(("+" if change > 0 else "") + formats.number_format(change, 1) + "%")
+    )
     others = f.get("others") or []
     charts = [
         _chart(
@@ -165,7 +194,7 @@ def brief_context(brief: Brief) -> dict[str, Any]:
                 k=k,
             )  # fmt: skip
         )
-    groups = waiting["groups"]
+    groups = [{**g, "group": procedure_label(g)} for g in waiting["groups"]]
     if groups:
         charts.append(
             _chart(

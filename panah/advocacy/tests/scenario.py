@@ -135,7 +135,7 @@ def sample_figures(organisation_name: str, start: dt.date, end: dt.date, k: int 
         ],
         "waiting": {
             "as_of": end.isoformat(), "cases": 57,
-            "groups": [{"group": "First application", "cases": 51, "median": 243, "low": 201,
+            "groups": [{"group": "First application", "code": "first", "cases": 51, "median": 243, "low": 201,
                         "high": 290, "after_180": 64}],
             "backlog": [{"key": f"{end:%Y-%m}", "value": 40}],
         },

@@ -452,3 +452,26 @@ class Brief(models.Model):
     def reference(self) -> str:
         """What the brief prints so a figure can be traced back: its id and digest."""
         return f"{str(self.pk)[:8]}-{self.digest[:12]}"
+
+
+class TaskReminderSent(models.Model):
+    """One task reminder email per member, organisation and day: `panah advocacy remind` is
+    idempotent."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    tasks = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user", "day"], name="one_task_reminder_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day.isoformat()}"

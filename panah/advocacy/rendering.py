@@ -38,8 +38,9 @@ def persian(text: str) -> str:
 
 def number(value: int | float | None, threshold: int) -> str:
     """A figure as published: suppressed cells read '< k', never their value."""
-    text = f"< {threshold}" if value is None else f"{value:,}"
-    return persian(text)
+    if value is None:
+        return persian(f"< {threshold}")
+    return persian(formats.number_format(value, force_grouping=True))
 
 
 def _chart(labels: list[str], values: list[int | None], *, title: str, desc: str, k: int):
@@ -154,6 +155,21 @@ def _estimate_text(estimate: dict) -> str:
     )
 
 
+def _same_year(by_year: list[dict], others: list[dict]):
+    """The latest calendar year for which we and others published a figure: like with like."""
+    ours = {int(r["key"]): r["value"] for r in by_year}
+    whole_years: dict[int, list[dict]] = {}
+    for o in others:
+        start, end = dt.date.fromisoformat(o["start"]), dt.date.fromisoformat(o["end"])
+        whole = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
+        if whole and start.year == end.year and start.year in ours:
+            whole_years.setdefault(start.year, []).append(o)
+    if not whole_years:
+        return None
+    year = max(whole_years)
+    return year, ours[year], whole_years[year]
+
+
 def brief_context(brief: Brief) -> dict[str, Any]:
     """Everything the brief's templates show, worded in the active language."""
     f = brief.figures
@@ -180,23 +196,28 @@ def brief_context(brief: Brief) -> dict[str, Any]:
             title=_("Executions documented per year"), desc=_method(ex), k=k,
         ),
         _chart(
-            [month_label(r["key"]) for r in ex["by_month"]], [r["value"] for r in ex["by_month"]],
+            [r["key"] for r in ex["by_month"]], [r["value"] for r in ex["by_month"]],
             title=_("Executions documented per month of the period"), desc=_method(ex), k=k,
         ),
     ]  # fmt: skip
-    if others:
-        charts.append(
+    comparison = _same_year(ex["by_year"], others)
+    comparison_chart = None
+    if comparison:
+        year, ours, theirs = comparison
+        comparison_chart = (
             _chart(
-                [_("Us")] + [o["publisher"][:14] for o in others],
-                [ex["current"]] + [o["figure"] for o in others],
-                title=_("Our count beside other organisations' published figures"),
-                desc=_("Each figure with its own period and as-of date; see the table."),
+                [_("Us")] + [o["publisher"][:14] for o in theirs],
+                [ours] + [o["figure"] for o in theirs],
+                title=_("%(year)s: our count beside other organisations' published figures")
+                % {"year": persian(str(year))},
+                desc=_("Calendar year %(year)s for every figure; see the table.") % {"year": year},
                 k=k,
             )  # fmt: skip
         )
+    waiting_charts = []
     groups = [{**g, "group": procedure_label(g)} for g in waiting["groups"]]
     if groups:
-        charts.append(
+        waiting_charts.append(
             _chart(
                 [g["group"] for g in groups],
                 [g["median"] for g in groups],
@@ -205,7 +226,7 @@ def brief_context(brief: Brief) -> dict[str, Any]:
                 k=k,
             )  # fmt: skip
         )
-        charts.append(
+        waiting_charts.append(
             _chart(
                 [g["group"] for g in groups],
                 [g["after_180"] for g in groups],
@@ -215,7 +236,7 @@ def brief_context(brief: Brief) -> dict[str, Any]:
             )  # fmt: skip
         )
     if waiting["backlog"]:
-        charts.append(
+        waiting_charts.append(
             _chart(
                 [b["key"] for b in waiting["backlog"]],
                 [b["value"] for b in waiting["backlog"]],
@@ -272,7 +293,11 @@ def brief_context(brief: Brief) -> dict[str, Any]:
             }
             for g in groups
         ],
-        "charts": charts,
+        "chart_year": charts[0],
+        "chart_month": charts[1],
+        "chart_comparison": comparison_chart,
+        "waiting_charts": waiting_charts,
+        "charts": [*charts, *([comparison_chart] if comparison_chart else []), *waiting_charts],
         "demands": demands,
     }
 

@@ -42,6 +42,7 @@ EXPECTED_PUBLIC = {
     "campaign:calendar",
     "campaign:feed",
     "campaign:demands",
+    "campaign:photo",
 }
 
 

@@ -188,3 +188,17 @@ class BriefForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = Meeting.objects.filter(organisation=organisation)
+
+
+class PhotoForm(forms.Form):
+    upload = forms.FileField(label=_("Photo (JPEG or PNG)"))
+    caption = forms.CharField(label=_("Caption"), max_length=300, required=False)
+    everyone_consented = forms.BooleanField(
+        label=_("Everyone recognisable in it agreed to be shown"), required=False,
+        help_text=_("If not, mark their faces below: they are blurred before anything is kept."),
+    )  # fmt: skip
+    blur = forms.CharField(
+        label=_("Faces to blur"), required=False, widget=forms.Textarea({"rows": 2, "dir": "ltr"}),
+        help_text=_("One rectangle per line: left, top, width, height, in percent of the photo "
+                    "(e.g. 40, 10, 15, 20)."),
+    )  # fmt: skip

@@ -475,3 +475,50 @@ class TaskReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.day.isoformat()}"
+
+
+class EventPhoto(DataKeyHolder):
+    """A photo of an event: stripped of its metadata, encrypted on disk, published by choice.
+
+    The photo owns its data key, so deleting the row's key shreds the picture in every backup.
+    Whether everyone recognisable consented is recorded; without it the photo is published only
+    once the faces of those who did not consent are blurred (`blurred`).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    report = models.ForeignKey(EventReport, on_delete=models.CASCADE, related_name="photos")
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    everyone_consented = models.BooleanField(
+        _("everyone recognisable agreed to be shown"), default=False
+    )
+    blurred = models.BooleanField(default=False)
+    # The upload carried a GPS position (removed before storage); kept to tell the coordinator.
+    had_location = models.BooleanField(default=False)
+    content_type = models.CharField(max_length=64)
+    stored_file = models.CharField(max_length=32, unique=True)
+    published = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        constraints = [
+            # A photo goes public only with everyone's consent or with faces blurred.
+            models.CheckConstraint(
+                condition=Q(published=False) | Q(everyone_consented=True) | Q(blurred=True),
+                name="eventphoto_published_safely",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"photo {str(self.pk)[:8]}"
+
+    def file_context(self) -> bytes:
+        from panah.core.crypto.fields import field_context
+
+        return field_context(self._meta.db_table, "stored_file", self.pk)

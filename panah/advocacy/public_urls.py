@@ -13,4 +13,5 @@ urlpatterns = [
     path("<slug:slug>/events.ics", public_views.calendar, name="calendar"),
     path("<slug:slug>/events.atom", public_views.feed, name="feed"),
     path("<slug:slug>/demands/", public_views.demands, name="demands"),
+    path("<slug:slug>/photos/<uuid:pk>/", public_views.photo, name="photo"),
 ]

@@ -81,6 +81,7 @@ def event(request: HttpRequest, slug: str, pk) -> HttpResponse:
                 "demands": [in_language(d, "text", language) for d in found.public_demands],
                 "report": found.public_report,
                 "statements": statements,
+                "photos": getattr(found, "public_photos", []),
                 "language_links": _language_links(path),
                 "language": language,
                 "open": found.ends_at > timezone.now() and not found.cancelled,
@@ -136,6 +137,20 @@ def feed(request: HttpRequest, slug: str) -> HttpResponse:
         request=request,
     )  # fmt: skip
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+
+
+@public
+def photo(request: HttpRequest, slug: str, pk) -> HttpResponse:
+    """A published photo of a published report of a published event; nothing else."""
+    from .views import _photo_response
+
+    organisation = _organisation(slug)
+    found = queries.published_photo(organisation, pk)
+    if found is None:
+        raise Http404
+    response = _photo_response(found)
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @public

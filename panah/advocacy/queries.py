@@ -17,7 +17,17 @@ from django_scopes import scopes_disabled
 
 from panah.core.models import Organisation, User
 
-from .models import Brief, Demand, Event, EventReport, Meeting, Official, Partner, Task
+from .models import (
+    Brief,
+    Demand,
+    Event,
+    EventPhoto,
+    EventReport,
+    Meeting,
+    Official,
+    Partner,
+    Task,
+)
 
 
 @dataclass
@@ -53,7 +63,9 @@ def open_tasks(organisation: Organisation) -> QuerySet[Task]:
 
 def event_page(event: Event) -> dict:
     """What the coordinator's event page shows beside the event."""
-    report = EventReport.objects.filter(event=event).prefetch_related("statements").first()
+    report = (
+        EventReport.objects.filter(event=event).prefetch_related("statements", "photos").first()
+    )
     return {
         "co_organisers": list(event.co_organisers.all()),
         "demands": list(event.demands.all()),
@@ -122,6 +134,7 @@ def published_event(organisation: Organisation, pk: UUID) -> Event | None:
         event.public_demands = list(event.demands.all())
         if event.public_report:
             event.public_statements = list(event.public_report.statements.all())
+            event.public_photos = list(event.public_report.photos.filter(published=True))
     return event
 
 
@@ -145,6 +158,21 @@ def public_demands(organisation: Organisation) -> list[dict]:
             {"demand": d, "history": list(d.history.all()), "events": list(d.events.all())}
             for d in demands
         ]
+
+
+def published_photo(organisation: Organisation, pk: UUID) -> EventPhoto | None:
+    """A photo shown on a public page: itself, its report and its event all published."""
+    with scopes_disabled():
+        photo = (
+            EventPhoto.objects.filter(
+                organisation=organisation, pk=pk, published=True, report__published=True,
+                report__event__published=True,
+            )
+            .first()
+        )  # fmt: skip
+        if photo is not None:
+            photo.data_key()  # opened while tenancy is off; the view decrypts after
+    return photo
 
 
 def organisation_by_slug(slug: str) -> Organisation | None:

@@ -549,3 +549,61 @@ def publish_report(
     audit.record("advocacy.report.published", organisation=report.organisation, actor=by,
                  obj=report, request=request)  # fmt: skip
     return report
+
+
+# --- photos -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_photo(
+    *,
+    report: EventReport,
+    upload,
+    by: User | None,
+    caption: str = "",
+    everyone_consented: bool = False,
+    blur: str = "",
+    request: HttpRequest | None = None,
+):
+    """Add a photo to an event's report: metadata stripped, faces blurred where marked, encrypted."""
+    from panah.core.crypto.files import EncryptedFileStore, clean_upload
+
+    from . import photos
+    from .models import EventPhoto
+
+    raw = upload.read() if hasattr(upload, "read") else bytes(upload)
+    located = photos.has_location(raw)
+    clean = clean_upload(raw, name=getattr(upload, "name", "photo"))
+    if not clean.content_type.startswith("image/"):
+        raise ValidationError({"upload": _("Upload a JPEG or PNG photo.")})
+    regions = photos.parse_regions(blur)
+    data = photos.blur(clean.data, clean.content_type, regions) if regions else clean.data
+    photo = EventPhoto(
+        organisation_id=report.organisation_id, report=report, caption=caption.strip()[:300],
+        everyone_consented=everyone_consented, blurred=bool(regions), had_location=located,
+        content_type=clean.content_type, uploaded_by=by,
+    )  # fmt: skip
+    store = EncryptedFileStore()
+    photo.stored_file = store.save(data, key=photo.data_key(), context=photo.file_context())
+    try:
+        photo.save()
+        audit.record("advocacy.photo.added", organisation=report.organisation, actor=by, obj=photo,
+                     request=request, data={"had_location": located, "blurred": bool(regions)})  # fmt: skip
+    except BaseException:
+        store.delete(photo.stored_file)  # nothing recorded: the file must not stay behind
+        raise
+    return photo
+
+
+@transaction.atomic
+def publish_photo(*, photo, by: User | None, request: HttpRequest | None = None):
+    """Show a photo on the event's public page: only with everyone's consent or faces blurred."""
+    if not (photo.everyone_consented or photo.blurred):
+        raise ValidationError(
+            _("Someone in this photo did not agree to be shown: blur their face before publishing.")
+        )
+    photo.published = True
+    photo.save(update_fields=["published"])
+    audit.record("advocacy.photo.published", organisation=photo.organisation, actor=by,
+                 obj=photo, request=request)  # fmt: skip
+    return photo

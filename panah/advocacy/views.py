@@ -29,12 +29,13 @@ from .forms import (
     MeetingForm,
     OfficialForm,
     PartnerForm,
+    PhotoForm,
     ReportForm,
     StatementForm,
     StatusForm,
     TaskForm,
 )
-from .models import LANGUAGES, Brief, Demand, Event, EventReport, Meeting, Task
+from .models import LANGUAGES, Brief, Demand, Event, EventPhoto, EventReport, Meeting, Task
 from .rendering import brief_context, brief_pdf_bytes
 
 
@@ -264,6 +265,75 @@ def report_publish(request: HttpRequest, pk) -> HttpResponse:
     else:
         messages.success(request, _("The report is on the event's public page."))
     return redirect("advocacy:event", pk=event.pk)
+
+
+@permission_required("advocacy.manage")
+def event_photo(request: HttpRequest, pk) -> HttpResponse:
+    """Add a photo to the event's report (metadata stripped, faces blurred where marked)."""
+    event = get_for_member(request, Event, pk=pk)
+    back = reverse("advocacy:event", args=[event.pk])
+    report = EventReport.objects.filter(event=event).first()
+    if report is None:
+        messages.error(request, _("Record the report of the event first."))
+        return redirect("advocacy:event_report", pk=event.pk)
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            photo = services.add_photo(report=report, by=request.user, request=request,
+                                       upload=data.pop("upload"), **data)  # fmt: skip
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if photo.had_location:
+                messages.warning(
+                    request,
+                    _("The photo carried the position where it was taken; it was removed "
+                      "before anything was kept."),
+                )  # fmt: skip
+            if not (photo.everyone_consented or photo.blurred):
+                messages.warning(
+                    request,
+                    _("Not everyone in this photo agreed to be shown: it stays private until "
+                      "their faces are blurred. Upload it again with the faces marked."),
+                )  # fmt: skip
+            messages.success(request, _("Photo added."))
+            return redirect(back)
+    status = 400 if request.method == "POST" else 200
+    return _form_page(request, form, title=_("Add a photo"), back=back, multipart=True,
+                      status=status)  # fmt: skip
+
+
+@permission_required("advocacy.view")
+def photo_file(request: HttpRequest, pk) -> HttpResponse:
+    """A photo of the organisation's event, decrypted for a member."""
+    photo = get_for_member(request, EventPhoto, pk=pk)
+    return _photo_response(photo)
+
+
+def _photo_response(photo) -> HttpResponse:
+    from panah.core.crypto.files import EncryptedFileStore
+
+    data = EncryptedFileStore().open(
+        photo.stored_file, key=photo.data_key(), context=photo.file_context(),
+        where=f"advocacy_eventphoto row {photo.pk}",
+    )  # fmt: skip
+    response = HttpResponse(data, content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@permission_required("advocacy.publish")
+@require_POST
+def photo_publish(request: HttpRequest, pk) -> HttpResponse:
+    """Show a photo on the event's public page (refused without consent or blurring)."""
+    photo = get_for_member(request, EventPhoto, pk=pk)
+    try:
+        services.publish_photo(photo=photo, by=request.user, request=request)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("advocacy:event", pk=photo.report.event_id)
 
 
 # --- demands ----------------------------------------------------------------------------------

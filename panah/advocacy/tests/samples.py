@@ -6,7 +6,7 @@ import datetime as dt
 
 from django_scopes import scope
 
-from .scenario import sample_brief, typical_year
+from .scenario import report_with_photo, sample_brief, typical_year
 
 
 def advocacy_sample(world, kind: str):
@@ -16,12 +16,14 @@ def advocacy_sample(world, kind: str):
             year = typical_year(world.org_a, world.everything_a)
             brief = sample_brief(world.org_a, world.everything_a, dt.date.today())
             task = year.meeting.follow_ups.first()
+            _report, photo = report_with_photo(year.rally, world.everything_a)
         world.objects_a.update(
             advocacy_event=year.rally,
             advocacy_demand=year.demands[0],
             advocacy_meeting=year.meeting,
             advocacy_task=task,
             advocacy_brief=brief,
+            advocacy_photo=photo,
         )
         world.markers_a.extend(["Sofie Adviseur", "Coalition Iran Liberté"])
     return world.objects_a[f"advocacy_{kind}"]
@@ -40,7 +42,7 @@ URL_SAMPLES = {
         f"advocacy:{name}": _pk("event")
         for name in (
             "event", "event_edit", "event_publish", "event_task", "event_report",
-            "event_statement", "report_publish",
+            "event_statement", "report_publish", "event_photo",
         )
     },
     **{
@@ -50,6 +52,9 @@ URL_SAMPLES = {
     "advocacy:meeting": _pk("meeting"),
     "advocacy:meeting_follow_up": _pk("meeting"),
     "advocacy:task_done": _pk("task"),
+    "advocacy:photo_file": _pk("photo"),
+    "advocacy:photo_publish": _pk("photo"),
+    "campaign:photo": _public("photo"),
     "advocacy:brief": _pk("brief"),
     "advocacy:brief_pdf": lambda w: {"pk": advocacy_sample(w, "brief").pk, "language": "fa"},
     "campaign:event": _public("event"),

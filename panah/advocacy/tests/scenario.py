@@ -189,3 +189,33 @@ def document_executions(organisation, counts: dict[dt.date, int], sources=("IHR"
                     organisation=organisation, victim=victim, report=report
                 )
     return run
+
+
+def photo_bytes(*, with_location: bool = True, size=(96, 64)) -> bytes:
+    """A JPEG of a crowd in red, with a GPS position in its EXIF data when asked."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, (200, 30, 30))
+    for x in range(size[0] // 2):
+        for y in range(size[1]):
+            image.putpixel((x, y), (255, 255, 255) if (x + y) % 2 else (0, 0, 0))
+    exif = Image.Exif()
+    if with_location:
+        exif[0x8825] = {1: "N", 2: (50.0, 50.0, 11.0), 3: "E", 4: (4.0, 19.0, 33.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, quality=95)
+    return out.getvalue()
+
+
+def report_with_photo(event, by):
+    """A report of `event` (moved into the past if needed) with one photo (tests only)."""
+    from panah.advocacy.models import EventReport
+
+    report = EventReport.objects.create(
+        organisation=event.organisation, event=event, attendance_estimate=300
+    )
+    photo = services.add_photo(report=report, upload=photo_bytes(), by=by,
+                               caption="In front of the CGRS", everyone_consented=True)  # fmt: skip
+    return report, photo

@@ -206,3 +206,13 @@ def test_a_statement_needs_the_words_in_the_language_spoken(org_a, year, coordin
             texts={"text_fa": "ما ساکت نمی‌مانیم.", "text_en": "We will not be silent."},
         )  # fmt: skip
     assert statement.original == "ما ساکت نمی‌مانیم."
+
+
+def test_the_demo_year_is_created_once(org_a, coordinator_a):
+    from panah.advocacy.demo import create_demo_advocacy
+
+    first = create_demo_advocacy(org_a, coordinator_a)
+    again = create_demo_advocacy(org_a, coordinator_a)
+    assert first.rally is not None and again.rally is None
+    with scope(organisation=org_a):
+        assert Event.objects.count() == 1

@@ -9,5 +9,7 @@ urlpatterns = [
     path("people/", include("panah.people.urls")),
     path("evidence/", include("panah.evidence.urls")),
     path("p/", include("panah.public.urls")),
+    path("advocacy/", include("panah.advocacy.urls")),
+    path("e/", include("panah.advocacy.public_urls")),
     path("", include("panah.core.urls")),
 ]

@@ -48,6 +48,14 @@ EXPECTED_PUBLIC = {
     "public:index",
     "public:organisation",
     "public:statistic",
+    # Advocacy's public side (panah.advocacy.public_views): only what a coordinator published.
+    "campaign:event",
+    "campaign:rsvp",
+    "campaign:event_ics",
+    "campaign:calendar",
+    "campaign:feed",
+    "campaign:demands",
+    "campaign:photo",
 }
 
 
@@ -178,6 +186,15 @@ def _cases_samples() -> dict[str, Callable[[World], dict]]:
 
 
 URL_SAMPLES.update(_cases_samples())
+
+
+def _advocacy_samples() -> dict[str, Callable[[World], dict]]:
+    from panah.advocacy.tests.samples import URL_SAMPLES as ADVOCACY
+
+    return ADVOCACY
+
+
+URL_SAMPLES.update(_advocacy_samples())
 
 
 def _linkage_sample(world: World, kind: str):

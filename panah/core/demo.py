@@ -138,3 +138,9 @@ def load_demo_records(progress=print) -> None:
     create_demo_cases(org, people, caseworkers)
     progress("Importing, linking and publishing demo evidence (about a minute)...")
     load_demo_evidence(org)
+    from panah.advocacy.demo import create_demo_advocacy
+
+    progress("Planning the rally, its demands and the meeting with the minister's adviser...")
+    with scopes_disabled():
+        coordinator = User.objects.get(email=f"coordinator@{DEMO_DOMAIN}")
+    create_demo_advocacy(org, coordinator)

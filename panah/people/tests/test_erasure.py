@@ -24,7 +24,13 @@ from panah.core.crypto.keys import (
 )
 from panah.core.models import AuditEntry, Role
 from panah.core.security import REAUTH_SESSION_KEY
-from panah.people.erasure import ErasureReason, dependants, encrypted_models, erase_person
+from panah.people.erasure import (
+    ErasureReason,
+    dependants,
+    encrypted_models,
+    erase_person,
+    own_key_holders,
+)
 from panah.people.models import Person, PersonDocument, PersonToken
 from panah.people.services import add_document
 
@@ -161,8 +167,10 @@ def test_the_erasure_is_written_to_the_backup_ledger(make_person):
 
 
 def test_every_encrypted_model_is_reached_by_erasure():
-    reached = {d.model for d in dependants()} | {Person}
+    reached = {d.model for d in dependants()} | {Person} | set(own_key_holders())
     assert reached == set(encrypted_models())
+    # Only records about no refugee may hold their own key outside a person's erasure.
+    assert {m._meta.label for m in own_key_holders()} <= {"advocacy.Official"}
 
 
 # --- A copy of the database taken before the erasure ------------------------------------------

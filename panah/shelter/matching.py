@@ -461,7 +461,7 @@ class _Model:
             # Projected step: a shelter with spare beds and no price stays at zero.
             gradient = np.where((collective & (price > 0)) | (gradient > 0), gradient, 0.0)
             norm = float(gradient @ gradient)
-            if norm == 0 or best_bound - best_value <= 2e-3 * best_bound:
+            if norm == 0 or best_bound - best_value <= 2.5e-3 * best_bound:
                 break
             if time.perf_counter() > deadline:
                 break

@@ -154,6 +154,11 @@ class Need(models.Model):
     def size(self) -> int:
         return self.adult_women + self.adult_men + self.children
 
+    @property
+    def vulnerability_labels(self) -> list[str]:
+        labels = dict(Vulnerability.choices)
+        return [str(labels.get(code, code)) for code in self.vulnerabilities or []]
+
     def data_key(self) -> DataKey:
         return self.person.data_key()
 

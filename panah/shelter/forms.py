@@ -200,3 +200,14 @@ class DecisionForm(forms.Form):
         choices=[("1", _("accepts")), ("0", _("refuses"))],
         coerce=lambda v: v == "1",
     )
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the sheet holds"),
+        choices=[("needs", _("Households without a roof")), ("hosts", _("Hosts and their beds"))],
+    )
+    file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
+    dry_run = forms.BooleanField(
+        label=_("Dry run: check everything, save nothing"), required=False, initial=True
+    )

@@ -30,10 +30,12 @@ from .forms import (
     DecisionForm,
     EndPlacementForm,
     HostForm,
+    ImportForm,
     NeedForm,
     OfferForm,
     VettingForm,
 )
+from .importing import HOST_COLUMNS, NEED_COLUMNS, ImportRefused, import_shelter
 from .models import Host, Need, Placement, PlacementStatus
 
 
@@ -445,3 +447,34 @@ def end(request: HttpRequest, pk) -> HttpResponse:
         back=reverse("shelter:placement", args=[placement.pk]),
         status=400 if form.errors else 200,
     )  # fmt: skip
+
+
+@permission_required("shelter.manage_shelter")
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Import needs or hosts from a spreadsheet: all or nothing, with a dry run first."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = import_shelter(
+                organisation=request.organisation,
+                by=request.user,
+                data=upload.read(),
+                filename=upload.name,
+                kind=form.cleaned_data["kind"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except ImportRefused as exc:
+            form.add_error("file", str(exc))
+    return render(
+        request,
+        "shelter/import.html",
+        {
+            "form": form,
+            "report": report,
+            "need_columns": NEED_COLUMNS,
+            "host_columns": HOST_COLUMNS,
+        },
+        status=400 if form.errors or (report and report.errors) else 200,
+    )

@@ -304,9 +304,10 @@ def nights_without_shelter(person_ids: Iterable, *, on: dt.date) -> dict:
     nights: dict = {}
     episodes = Episode.objects.filter(person_id__in=list(person_ids), kind__in=ROOFLESS)
     for person_id, started, ended in episodes.values_list("person_id", "started_on", "ended_on"):
+        # An episode's days are its nights: from its first day through its last (or `on`).
         end = min(ended or on, on)
         if end >= started:
-            nights[person_id] = nights.get(person_id, 0) + (end - started).days + (ended is None)
+            nights[person_id] = nights.get(person_id, 0) + (end - started).days + 1
     return nights
 
 

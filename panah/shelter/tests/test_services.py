@@ -157,17 +157,29 @@ def test_the_matcher_houses_by_priority_and_says_why_the_rest_wait(
 
 
 def test_a_refusal_never_lowers_priority(org_a, need_for, host_for, shelter_a):
-    need = need_for(adult_men=1)
-    _, offer = host_for(kind="couple")
+    need = need_for(adult_men=1, vulnerabilities=["medical"])
+    host_for(kind="couple")
     with scope(organisation=org_a):
-        before = services.need_row(need).vulnerabilities, services.need_row(need).nights
-        placement = services.propose_placement(need=need, offer=offer, by=None)
-        services.confirm_placement(placement=placement, by=shelter_a)
-        services.record_guest_decision(placement=placement, accepted=False, by=shelter_a)
-        run = services.run_matcher(organisation=org_a, by=shelter_a)
-        again = run.proposals.get()
-    assert (services.need_row(need).vulnerabilities, services.need_row(need).nights) == before
+        first = services.run_matcher(organisation=org_a, by=shelter_a).proposals.get()
+        services.confirm_placement(placement=first, by=shelter_a)
+        services.record_guest_decision(placement=first, accepted=False, by=shelter_a)
+        again = services.run_matcher(organisation=org_a, by=shelter_a).proposals.get()
     assert again.need_id == need.pk
+    assert again.explanation["parts"] == first.explanation["parts"]
+    assert again.explanation["parts"]["vulnerability"] == 2.0
+
+
+def test_nights_without_shelter_count_from_the_episodes(org_a, need_for, today):
+    need_for("Long", adult_men=1, without_roof_since=today - dt.timedelta(days=30))
+    need_for("Short", adult_women=1, children=1, without_roof_since=today - dt.timedelta(days=2))
+    with scope(organisation=org_a):
+        figures = queries.figures(today=today)
+    assert (figures.people_without_shelter, figures.households_without_shelter) == (3, 2)
+    assert (figures.nights_longest, figures.nights_median) == (31, 17)
+    assert figures.over_time[-1] == (today, 3)
+    assert figures.over_time[-4] == (today - dt.timedelta(days=3), 1)
+    cells = queries.disclosed_figures(figures)
+    assert str(cells["households_without_shelter"]).startswith("<")
 
 
 def test_accepting_moves_the_guest_and_ending_without_next_place_alerts(

@@ -25,11 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from panah.core.crypto.fields import (
-    DataKeyHolder,
-    EncryptedJSONField,
-    EncryptedTextField,
-)
+from panah.core.crypto.fields import EncryptedJSONField, EncryptedTextField
 from panah.core.crypto.keys import DataKey
 from panah.core.models import Organisation
 from panah.people.models import Household, Person
@@ -171,11 +167,19 @@ class HostKind(models.TextChoices):
     COLLECTIVE = "collective", _("A collective shelter (staffed)")
 
 
-class Host(DataKeyHolder):
-    """A host (person or household) or a collective shelter; vetted before receiving anyone."""
+class Host(models.Model):
+    """A host (person or household) or a collective shelter; vetted before receiving anyone.
+
+    Its contact is a person record (people being the one home of personal data): the host's
+    fields are encrypted under that person's key, so erasing the contact erases the host's name,
+    phone and address too.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("contact person")
+    )
     kind = models.CharField(_("who hosts"), max_length=16, choices=HostKind.choices)
     name = EncryptedTextField(_("name"))
     phone = EncryptedTextField(_("phone"), blank=True)
@@ -234,6 +238,9 @@ class Host(DataKeyHolder):
     @property
     def short_ref(self) -> str:
         return str(self.pk)[:8]
+
+    def data_key(self) -> DataKey:
+        return self.person.data_key()
 
     def vetted_on(self, day) -> bool:
         """Whether the vetting is complete and still valid on `day`."""
@@ -449,6 +456,8 @@ class CheckIn(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="check_ins")
+    # The guest: their key encrypts the note, and erasing them reaches it.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=CheckInKind.choices)
     occurred_on = models.DateField(_("date"))
     guest_safe = models.BooleanField(_("the guest is safe"), default=True)
@@ -473,7 +482,7 @@ class CheckIn(models.Model):
         return f"{self.kind} on {self.occurred_on}"
 
     def data_key(self) -> DataKey:
-        return self.placement.need.person.data_key()
+        return self.person.data_key()
 
 
 class EpisodeKind(models.TextChoices):

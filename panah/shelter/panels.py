@@ -19,3 +19,18 @@ def shelter_panel(request: HttpRequest) -> Panel:
         "shelter/panels/shelter.html",
         {"figures": data, "points": queries.chart_points(data.over_time)},
     )
+
+
+@panel(Role.CASEWORKER)
+def caseworker_shelter_panel(request: HttpRequest) -> Panel | None:
+    """The placements of the people I follow, with the next check-in due."""
+    from . import queries, services
+
+    rows = queries.placements_followed_by(request.user.pk)
+    if not rows:
+        return None
+    today = timezone.localdate()
+    items = [
+        (p, next((d for d in services.check_in_schedule(p) if d >= today), None)) for p in rows
+    ]
+    return Panel("shelter/panels/caseworker.html", {"items": items})

@@ -161,3 +161,15 @@ def chart_points(over_time: list[tuple[dt.date, int]], *, width: int = 320, heig
     return " ".join(
         f"{i * step:.1f},{height - (n / top) * height:.1f}" for i, (_, n) in enumerate(over_time)
     )
+
+
+def placements_followed_by(user_id: int) -> list[Placement]:
+    """Current placements of the people whose cases this member follows (for their panel)."""
+    from panah.cases.models import CaseAssignment
+
+    people = CaseAssignment.objects.filter(user_id=user_id).values("case__person_id")
+    return list(
+        Placement.objects.filter(
+            need__person_id__in=people, status__in=[s.value for s in ACTIVE]
+        ).order_by("starts_on")[:20]
+    )

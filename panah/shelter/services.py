@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from panah.core import audit
 from panah.core.models import Organisation, User
 from panah.people.models import Household, Person
+from panah.people.services import create_person
 
 from . import matching, safeguarding
 from .models import (
@@ -201,7 +202,10 @@ def register_host(
     _check(fields, HOST_FIELDS)
     if not (fields.get("name") or "").strip():
         raise ValidationError({"name": _("Give the host's name.")})
-    host = Host(organisation=organisation, created_by=by)
+    contact = create_person(
+        organisation=organisation, by=by, request=request, given_name_latin=fields["name"].strip()
+    )
+    host = Host(organisation=organisation, person=contact, created_by=by)
     _set_fields(host, fields)
     host.save()
     audit.record(
@@ -624,6 +628,7 @@ def record_check_in(
     check_in = CheckIn.objects.create(
         organisation=placement.organisation,
         placement=placement,
+        person_id=placement.need.person_id,
         kind=kind,
         occurred_on=occurred_on,
         guest_safe=guest_safe,

@@ -217,3 +217,28 @@ def test_bad_vetting_and_bad_households_save_nothing(org_a, need_for, host_for, 
         assert host.home_visit_on is None
     with pytest.raises(ValidationError):
         need_for(adult_women=1, children=1, unaccompanied_minor=True)
+
+
+def test_erasing_the_guest_and_the_host_contact_leaves_no_readable_shelter_record(
+    org_a, need_for, host_for, shelter_a, today
+):
+    from panah.people.erasure import erase_person
+
+    need = need_for(adult_men=1, sleeping_now="Behind the Gare du Midi")
+    host, offer = host_for(kind="couple", address="Rue des Tanneurs 58")
+    with scope(organisation=org_a):
+        placement = services.propose_placement(need=need, offer=offer, by=None)
+        services.confirm_placement(placement=placement, by=shelter_a)
+        placement.refresh_from_db()
+        services.record_check_in(
+            placement=placement, by=shelter_a, occurred_on=today, note="Host calls him Reza"
+        )
+    erase_person(need.person, by=shelter_a, reason="subject_request")
+    erase_person(host.person, by=shelter_a, reason="subject_request")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sleeping_now FROM shelter_need")
+        assert cursor.fetchone() == (None,)
+        cursor.execute("SELECT note FROM shelter_checkin")
+        assert cursor.fetchone() == (None,)
+        cursor.execute("SELECT address, name FROM shelter_host")
+        assert cursor.fetchone() == (None, None)

@@ -100,5 +100,7 @@ def test_the_guest_caseworker_sees_the_placement_in_persian_and_the_address_once
     assert "Rue Haute 12" in after
     assert '<html lang="fa" dir="rtl">' in after
     assert 'class="jalali"' in after
+    dashboard = client.get("/").content.decode()
+    assert reverse("shelter:placement", args=[placement.pk]) in dashboard
     with scope(organisation=org_a):
         assert Placement.objects.get().status == "confirmed"

@@ -152,6 +152,12 @@ def disclosed_figures(data: Figures) -> dict[str, Cell]:
     )
 
 
+def disclosed_history(data: Figures) -> list[tuple[dt.date, Cell]]:
+    """People without shelter per day, each day's count hidden below the threshold."""
+    cells = suppress({day: count for day, count in data.over_time})
+    return [(day, cells[day]) for day, _ in data.over_time]
+
+
 def chart_points(over_time: list[tuple[dt.date, int]], *, width: int = 320, height: int = 100):
     """SVG polyline points of people without shelter over time (no script, no third party)."""
     if not over_time:

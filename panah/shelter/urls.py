@@ -6,6 +6,7 @@ app_name = "shelter"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("figures.csv", views.figures_csv, name="figures_csv"),
     path("needs/", views.needs, name="needs"),
     path("needs/new/", views.need_new, name="need_new"),
     path("needs/<uuid:pk>/", views.need_detail, name="need"),

@@ -82,6 +82,33 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("shelter.view_shelter")
+def figures_csv(request: HttpRequest) -> HttpResponse:
+    """Today's figures and people without shelter per day, as CSV that may leave the
+    organisation: every count below the disclosure threshold is hidden."""
+    import csv
+
+    data = queries.figures(today=timezone.localdate())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="shelter-figures.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["figure", "value"])
+    for name, cell in queries.disclosed_figures(data).items():
+        writer.writerow([name, str(cell)])
+    writer.writerow([])
+    writer.writerow(["date", "people_without_shelter"])
+    for day, cell in queries.disclosed_history(data):
+        writer.writerow([day.isoformat(), str(cell)])
+    audit.record(
+        "shelter.figures_exported",
+        organisation=request.organisation,
+        request=request,
+        object_type="shelter.need",
+        data={"days": len(data.over_time)},
+    )
+    return response
+
+
+@permission_required("shelter.view_shelter")
 @refuse_undecryptable
 def needs(request: HttpRequest) -> HttpResponse:
     """Open needs, longest without a roof first."""

@@ -104,3 +104,15 @@ def test_the_guest_caseworker_sees_the_placement_in_persian_and_the_address_once
     assert reverse("shelter:placement", args=[placement.pk]) in dashboard
     with scope(organisation=org_a):
         assert Placement.objects.get().status == "confirmed"
+
+
+def test_the_figures_csv_hides_counts_below_the_disclosure_threshold(
+    org_a, shelter_a, need_for, today
+):
+    need_for("Alone", adult_men=1)
+    response = verified_client(shelter_a).get(reverse("shelter:figures_csv"))
+    rows = response.content.decode().splitlines()
+    assert response.status_code == 200
+    assert "people_without_shelter,< " in rows[1]
+    assert f"{today.isoformat()},< " in rows[-1]
+    assert not any(row.endswith(",1") for row in rows)

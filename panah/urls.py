@@ -7,6 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("cases/", include("panah.cases.urls")),
     path("people/", include("panah.people.urls")),
+    path("shelter/", include("panah.shelter.urls")),
     path("evidence/", include("panah.evidence.urls")),
     path("p/", include("panah.public.urls")),
     path("advocacy/", include("panah.advocacy.urls")),

@@ -197,6 +197,15 @@ def _advocacy_samples() -> dict[str, Callable[[World], dict]]:
 URL_SAMPLES.update(_advocacy_samples())
 
 
+def _shelter_samples() -> dict[str, Callable[[World], dict]]:
+    from panah.shelter.tests.samples import URL_SAMPLES as SHELTER
+
+    return SHELTER
+
+
+URL_SAMPLES.update(_shelter_samples())
+
+
 def _linkage_sample(world: World, kind: str):
     """A review pair and a publication of organisation A (created once per world)."""
     from panah.evidence.models import LinkageRun, Report, ReviewPair

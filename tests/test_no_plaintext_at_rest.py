@@ -92,7 +92,13 @@ def create_people(org: Organisation) -> list[str]:
             external_reference=CASE_REFERENCE,
         )
     people += create_demo_people(org, 25, seed=31)
-    values = {DOCUMENT_NUMBER, PDF_MARKER, CASE_REFERENCE, "".join(CASE_REFERENCE.split())}
+    values = {
+        DOCUMENT_NUMBER,
+        PDF_MARKER,
+        CASE_REFERENCE,
+        "".join(CASE_REFERENCE.split()),
+        *create_shelter_records(org, people[0]),
+    }
     for person in people:
         for name in PERSONAL_FIELDS:
             value = getattr(person, name)
@@ -103,6 +109,34 @@ def create_people(org: Organisation) -> list[str]:
         if person.date_of_birth:
             values.add(person.date_of_birth.isoformat())
     return sorted(v for v in values if v)
+
+
+# A host and a household without a roof: the host's name, phone and address, where the
+# household sleeps and the area constraint that would locate them.
+SHELTER_VALUES = {
+    "name": "Famille Vandenbroucke-Hosseini",
+    "phone": "+32 478 98 76 54",
+    "address": "Chaussée de Haecht 1402, 1130 Haren",
+    "sleeping_now": "Under the Boulevard Albert II bridge",
+    "area_constraints": "Near Maître Verbruggen's office on Rue Royale",
+}
+
+
+def create_shelter_records(org: Organisation, person) -> list[str]:
+    """A host and a need through the shelter services; return their personal values."""
+    from panah.shelter.services import register_host, register_need
+
+    with scope(organisation=org):
+        register_host(
+            organisation=org, by=None, kind="family", area="brussels",
+            **{k: SHELTER_VALUES[k] for k in ("name", "phone", "address")},
+        )  # fmt: skip
+        register_need(
+            organisation=org, person=person, by=None, adult_women=1, area="brussels",
+            without_roof_since=dt.date(2026, 11, 1),
+            **{k: SHELTER_VALUES[k] for k in ("sleeping_now", "area_constraints")},
+        )  # fmt: skip
+    return list(SHELTER_VALUES.values())
 
 
 def encodings(value: str) -> list[bytes]:

@@ -136,6 +136,16 @@ def load_demo_records(progress=print) -> None:
     progress("Creating demo people and their cases...")
     people = create_demo_people(org, 24)
     create_demo_cases(org, people, caseworkers)
+    progress("Registering households without a roof and hosts, and matching them...")
+    from panah.shelter.demo import create_demo_shelter
+
+    with scopes_disabled():
+        shelter = (
+            Membership.objects.filter(organisation=org, grants__role=Role.SHELTER_COORDINATOR)
+            .select_related("user")
+            .first()
+        )
+    create_demo_shelter(org, people[-4:], shelter.user if shelter else None)
     progress("Importing, linking and publishing demo evidence (about a minute)...")
     load_demo_evidence(org)
     from panah.advocacy.demo import create_demo_advocacy

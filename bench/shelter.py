@@ -1,0 +1,498 @@
+"""Shelter matcher: speed, memory, people housed, score and safeguarding violations.
+
+Usage: PYTHONPATH=. python -m bench.shelter [--sizes 1000,5000,20000] [--days 90]
+
+For each size it generates that many households without a roof and as many offers, with
+realistic constraints, then runs the optimal matcher (panah.shelter.matching) and a greedy
+first-come-first-served baseline (what a spreadsheet does: the longest waiting household takes
+the first offer that fits). Every assignment is checked by `violations` below, written from the
+safeguarding policy in words, sharing no code or table with the matcher. The generator has its
+own constants too. Then a 90-day simulation compares greedy, the daily dynamic policy and the
+hindsight optimum on total nights without shelter.
+
+Nothing here is a test: it prints figures for docs/shelter.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+import tracemalloc
+
+from panah.shelter.matching import NeedRow, OfferRow, match
+
+PROVINCES = ["bru", "ant", "gnt", "lge", "chr", "lvn", "brg", "nam", "has", "wav", "arl"]
+PROVINCE_WEIGHTS = [30, 14, 10, 10, 8, 7, 6, 5, 4, 3, 3]
+
+
+def generate(n: int, seed: int = 1) -> tuple[list[NeedRow], list[OfferRow]]:
+    """`n` households and `n` offers, roughly as a Brussels association sees them in a crisis."""
+    rng = random.Random(seed)
+    needs = []
+    for i in range(n):
+        r = rng.random()
+        if r < 0.55:  # single men: most of those refused reception in 2023-2024
+            women, men, children = 0, 1, 0
+        elif r < 0.65:
+            women, men, children = 1, 0, 0
+        elif r < 0.78:  # a mother with children
+            women, men, children = 1, 0, rng.choice([1, 1, 2, 3])
+        elif r < 0.95:  # a family
+            women, men, children = 1, 1, rng.choice([0, 1, 2, 2, 3, 4])
+        elif r < 0.98:  # two brothers, cousins
+            women, men, children = 0, 2, 0
+        else:  # an unaccompanied minor
+            women, men, children = 0, 0, 1
+        needs.append(
+            NeedRow(
+                id=i,
+                women=women,
+                men=men,
+                children=children,
+                unaccompanied=(women + men == 0),
+                alert=rng.random() < 0.03,
+                accessible=rng.random() < 0.04,
+                area=rng.choices(PROVINCES, PROVINCE_WEIGHTS)[0],
+                area_required=rng.random() < 0.25,
+                languages=rng.choice([("fa",), ("fa", "en"), ("fa", "ku"), ("fa", "fr")]),
+                vulnerabilities=rng.choices([0, 1, 2, 3], [60, 25, 10, 5])[0],
+                nights=int(rng.expovariate(1 / 40)),
+            )
+        )
+    offers = []
+    for j in range(n):
+        r = rng.random()
+        area = rng.choices(PROVINCES, PROVINCE_WEIGHTS)[0]
+        if r < 0.03:  # a collective shelter: 28-day stays, single men or a women's house
+            women_only = rng.random() < 0.3
+            offers.append(
+                OfferRow(
+                    id=j,
+                    beds=rng.randint(15, 60),
+                    area=area,
+                    max_households=rng.randint(10, 40),
+                    host_single_man=False,
+                    accepts_families=False,
+                    accepts_women_children=women_only,
+                    accepts_single_men=not women_only,
+                    accepts_single_women=women_only,
+                    max_men=0 if women_only else 99,
+                    accessible=rng.random() < 0.5,
+                    cleared=False,
+                    shares=rng.random() < 0.5,
+                    languages=("fr", "nl", "en"),
+                    vetted=True,
+                    available=True,
+                )  # fmt: skip
+            )
+            continue
+        if r < 0.035:  # a minors' house
+            offers.append(
+                OfferRow(
+                    id=j,
+                    beds=rng.randint(4, 10),
+                    area=area,
+                    max_households=8,
+                    accepts_families=False,
+                    accepts_women_children=False,
+                    accepts_single_men=False,
+                    accepts_single_women=False,
+                    accepts_minors=True,
+                    max_men=0,
+                    accessible=True,
+                    cleared=True,
+                    languages=("fr", "nl", "fa"),
+                )  # fmt: skip
+            )
+            continue
+        kind = rng.choices(["single_man", "single_woman", "couple", "family"], [20, 25, 30, 25])[0]
+        beds = rng.choices([1, 2, 3, 4, 5], [50, 25, 13, 8, 4])[0]
+        offers.append(
+            OfferRow(
+                id=j,
+                beds=beds,
+                area=area,
+                host_single_man=kind == "single_man",
+                accepts_families=beds >= 2 and rng.random() < 0.7,
+                accepts_women_children=kind != "single_man" and rng.random() < 0.8,
+                accepts_single_men=rng.random() < 0.6,
+                accepts_single_women=rng.random() < 0.9,
+                max_men=rng.choice([1, 1, 2, 99]),
+                accessible=rng.random() < 0.15,
+                cleared=rng.random() < 0.1,
+                shares=False,
+                languages=rng.choice([("fr",), ("nl",), ("fr", "en"), ("nl", "en"), ("fa", "fr")]),
+                vetted=rng.random() < 0.92,
+                available=rng.random() < 0.95,
+            )
+        )
+    return needs, offers
+
+
+def violations(needs, offers, pairs) -> list[str]:
+    """Every safeguarding breach in `pairs` (need id, offer id), from the policy in words."""
+    need = {n.id: n for n in needs}
+    offer = {o.id: o for o in offers}
+    problems = []
+    used_beds: dict = {}
+    used_households: dict = {}
+    seen = set()
+    for nid, oid in pairs:
+        n, o = need[nid], offer[oid]
+        people = n.women + n.men + n.children
+        women_or_kids = n.women + n.children > 0
+        if nid in seen:
+            problems.append(f"{nid} placed twice")
+        seen.add(nid)
+        if not o.vetted:
+            problems.append(f"{nid} with an unvetted host")
+        if not o.available:
+            problems.append(f"{nid} in a closed offer")
+        if women_or_kids and o.host_single_man:
+            problems.append(f"{nid}: women or children with a man alone")
+        adults = n.women + n.men
+        if adults == 0 and not o.accepts_minors:
+            problems.append(f"{nid}: minor without guardian outside a minors' house")
+        if adults > 0 and o.accepts_minors:
+            problems.append(f"{nid}: adult in a minors' house")
+        if n.alert and (not o.cleared or o.shares):
+            problems.append(f"{nid}: safety alert with an uncleared host")
+        if n.men > o.max_men:
+            problems.append(f"{nid}: too many men")
+        if n.accessible and not o.accessible:
+            problems.append(f"{nid}: needs access")
+        if n.area_required and n.area != o.area:
+            problems.append(f"{nid}: outside the required area")
+        if n.men and (n.women or n.children):
+            allowed = o.accepts_families
+        elif n.children and adults == 0:
+            allowed = o.accepts_minors
+        elif n.children:
+            allowed = o.accepts_women_children
+        elif n.men:
+            allowed = o.accepts_single_men
+        else:
+            allowed = o.accepts_single_women
+        if not allowed:
+            problems.append(f"{nid}: the host does not receive this household")
+        used_beds[oid] = used_beds.get(oid, 0) + people
+        used_households[oid] = used_households.get(oid, 0) + 1
+    for oid, b in used_beds.items():
+        if b > offer[oid].beds:
+            problems.append(f"offer {oid} over its beds")
+        if used_households[oid] > offer[oid].max_households:
+            problems.append(f"offer {oid} over its households")
+    return problems
+
+
+def greedy(needs, offers) -> list[tuple]:
+    """First come, first served: the longest waiting takes the first offer that fits.
+
+    The spreadsheet's check is written here from the policy in words (numpy over the offers, so
+    20,000 rows take seconds), apart from the matcher's rule table.
+    """
+    import numpy as np
+
+    def col(name, dtype=bool):
+        return np.array([getattr(o, name) for o in offers], dtype=dtype)
+
+    beds, households = col("beds", np.int64), col("max_households", np.int64)
+    area = np.array([o.area for o in offers])
+    single_man, minors_house = col("host_single_man"), col("accepts_minors")
+    fams, wc, men_ok, women_ok = (
+        col("accepts_families"), col("accepts_women_children"),
+        col("accepts_single_men"), col("accepts_single_women"),
+    )  # fmt: skip
+    open_ok = col("vetted") & col("available")
+    safe_for_alert = col("cleared") & ~col("shares")
+    max_men, access = col("max_men", np.int64), col("accessible")
+    pairs = []
+    for n in sorted(needs, key=lambda n: -n.nights):
+        people, adults = n.women + n.men + n.children, n.women + n.men
+        if n.men and (n.women or n.children):
+            kind_ok = fams
+        elif adults == 0:
+            kind_ok = minors_house
+        elif n.children:
+            kind_ok = wc
+        elif n.men:
+            kind_ok = men_ok
+        else:
+            kind_ok = women_ok
+        fit = open_ok & kind_ok & (beds >= people) & (households > 0) & (max_men >= n.men)
+        fit &= minors_house if adults == 0 else ~minors_house
+        if n.women or n.children:
+            fit &= ~single_man
+        if n.alert:
+            fit &= safe_for_alert
+        if n.accessible:
+            fit &= access
+        if n.area_required:
+            fit &= area == n.area
+        found = np.flatnonzero(fit)
+        if len(found):
+            j = found[0]
+            beds[j] -= people
+            households[j] -= 1
+            pairs.append((n.id, offers[j].id))
+    return pairs
+
+
+def score_of(needs, offers, pairs) -> tuple[int, float]:
+    """People housed and the priority-weighted score, by the matcher's published weights."""
+    from panah.shelter.matching import SAME_AREA, SHARED_LANGUAGE, priority
+
+    need = {n.id: n for n in needs}
+    offer = {o.id: o for o in offers}
+    people = score = 0
+    for nid, oid in pairs:
+        n, o = need[nid], offer[oid]
+        people += n.size
+        score += priority(n)
+        score += SHARED_LANGUAGE * n.size * bool(set(n.languages) & set(o.languages))
+        score += SAME_AREA * n.size * (n.area == o.area)
+    return people, score
+
+
+def _measured(func):
+    """(result, seconds, peak MB): timed on its own, then run again under tracemalloc."""
+    started = time.perf_counter()
+    result = func()
+    seconds = time.perf_counter() - started
+    tracemalloc.start()
+    func()
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return result, seconds, peak
+
+
+def run_static(sizes) -> None:
+    print("Static matching: n households without a roof and n offers (bound: the priced-flow")
+    print("upper bound, never below the linear relaxation's, so the gap is an overestimate)")
+    print(f"{'size':>6} {'method':<8} {'seconds':>8} {'peak MB':>8} {'housed':>7} "
+          f"{'score':>11} {'bound':>11} {'gap %':>6} {'proven':>6} {'violations':>10}")  # fmt: skip
+    for n in sizes:
+        needs, offers = generate(n)
+        limit = 25.0 if n > 5000 else 4.5
+        result, seconds, peak = _measured(lambda: match(needs, offers, time_limit=limit))  # noqa: B023
+        pairs = [(p.need_id, p.offer_id) for p in result.proposals]
+        people, score = score_of(needs, offers, pairs)
+        bad = violations(needs, offers, pairs)
+        print(f"{n:>6} {'optimal':<8} {seconds:>8.2f} {peak:>8.0f} {people:>7} {score:>11.1f} "
+              f"{result.bound:>11.1f} {100 * result.gap:>6.2f} {str(result.proven_optimal):>6} "
+              f"{len(bad):>10}")  # fmt: skip
+        pairs, seconds, peak = _measured(lambda: greedy(needs, offers))  # noqa: B023
+        people, score = score_of(needs, offers, pairs)
+        bad = violations(needs, offers, pairs)
+        print(f"{n:>6} {'greedy':<8} {seconds:>8.2f} {peak:>8.0f} {people:>7} {score:>11.1f} "
+              f"{'':>11} {'':>6} {'':>6} {len(bad):>10}")  # fmt: skip
+        print(f"{'':>6} (types: {result.need_types} needs x {result.offer_types} offers, "
+              f"{result.variables} pair variables; {result.stats.get('method')})")  # fmt: skip
+
+
+# --- the 90-day simulation ---------------------------------------------------------------------
+
+
+def simulate(days: int, policy: str, world: dict) -> tuple[int, dict]:
+    """People-nights without shelter over `days` under `policy` (greedy or dynamic), and the
+    schedule it made (household id -> (offer id, day))."""
+    from dataclasses import replace
+
+    arrivals, offers, stays, refuses = (
+        world["arrivals"], world["offers"], world["stays"], world["refuses"]
+    )  # fmt: skip
+    waiting: dict = {}
+    arrived_on: dict = {}
+    occupied: dict = {}  # offer id -> list of (end day, beds)
+    nights = 0
+    schedule: dict = {}
+    forecast_rng = random.Random(99)
+    for day in range(days):
+        for need in arrivals.get(day, []):
+            waiting[need.id] = need
+            arrived_on[need.id] = day
+        for oid in occupied:
+            occupied[oid] = [(end, b) for end, b in occupied[oid] if end > day]
+        free = []
+        for o in offers:
+            if not (o.opens <= day < o.closes):
+                continue
+            used = occupied.get(o.id, [])
+            if len(used) >= o.max_households:
+                continue
+            beds_left = o.beds - sum(b for _, b in used)
+            if beds_left <= 0:
+                continue
+            free.append(replace(o, beds=beds_left, max_households=o.max_households - len(used)))
+        current = [replace(n, nights=day - arrived_on[n.id]) for n in waiting.values()]
+        if policy == "greedy":
+            pairs = greedy(current, free)
+        else:
+            # Dynamic: today's households and a sample of the next days' likely arrivals
+            # (drawn from the arrival process, never the real ones), matched together; only
+            # proposals to real households are made. Sampled ones carry no waiting time.
+            sample = []
+            for ahead in range(1, 3):
+                for k in range(world["rate"]):
+                    ghost = generate_household(forecast_rng, f"f{day}-{ahead}-{k}")
+                    sample.append(ghost)
+            result = match(current + sample, free, time_limit=5.0)
+            pairs = [(p.need_id, p.offer_id) for p in result.proposals if p.need_id in waiting]
+        for nid, oid in pairs:
+            if refuses.get((nid, day)):
+                continue  # free choice: they stay waiting, with their priority intact
+            need = waiting.pop(nid)
+            occupied.setdefault(oid, []).append((day + stays[nid], need.size))
+            schedule[nid] = (oid, day)
+        nights += sum(n.size for n in waiting.values())
+    return nights, schedule
+
+
+def generate_household(rng: random.Random, hid) -> NeedRow:
+    """One household as they arrive (the same mix as `generate`)."""
+    one = generate_needs(rng, 1)[0]
+    one.id = hid
+    one.nights = 0
+    return one
+
+
+def generate_needs(rng: random.Random, n: int) -> list[NeedRow]:
+    """`n` households with the mix of `generate`."""
+    state = rng.getstate()
+    needs, _ = generate(n, seed=rng.random())
+    rng.setstate(state)
+    rng.random()
+    return needs
+
+
+def make_world(days: int, rate: int, offers_count: int, seed: int = 7) -> dict:
+    """Arrivals, offers with windows, stays and refusals of one simulated quarter."""
+    rng = random.Random(seed)
+    arrivals: dict = {}
+    stays: dict = {}
+    refuses: dict = {}
+    counter = 0
+    for day in range(days):
+        batch = generate_needs(rng, rng.randint(max(0, rate - 2), rate + 2))
+        for need in batch:
+            need.id = counter
+            need.nights = 0
+            counter += 1
+            stays[need.id] = rng.choice([14, 21, 28, 28, 42])
+            for d in range(day, days):
+                if rng.random() < 0.1:
+                    refuses[(need.id, d)] = True
+        arrivals[day] = batch
+    _, pool = generate(offers_count, seed=seed + 1)
+    offers = []
+    for o in pool:
+        opens = rng.randint(0, days - 10)
+        o.opens, o.closes = opens, min(days, opens + rng.randint(30, 120))
+        o.vetted, o.available = True, True
+        offers.append(o)
+    return {"arrivals": arrivals, "offers": offers, "stays": stays, "refuses": refuses,
+            "rate": rate}  # fmt: skip
+
+
+def hindsight(days: int, world: dict, hint: dict, time_limit: float = 120.0) -> tuple[int, int]:
+    """The hindsight optimum: every arrival, stay, offer window and refusal known in advance.
+
+    CP-SAT schedules each household's stay as an optional interval in an offer it may go to
+    (checked by `violations`, not by the matcher), never on a day they would refuse; a host
+    receives one household at a time, a collective shelter up to its beds and households.
+    The best policy's schedule is given as a hint, so the search starts from it. Returns (people-nights without shelter, the solver's lower bound on them).
+    """
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    needs = [n for day in range(days) for n in world["arrivals"].get(day, [])]
+    arrived = {n.id: d for d in range(days) for n in world["arrivals"].get(d, [])}
+    offers = world["offers"]
+    by_offer: dict = {o.id: [] for o in offers}
+    cost = []
+    for n in needs:
+        a = arrived[n.id]
+        allowed_days = [d for d in range(a, days) if not world["refuses"].get((n.id, d))]
+        choices = []
+        for o in offers:
+            if o.closes <= a or violations([n], [o], [(n.id, o.id)]):
+                continue
+            days_here = [d for d in allowed_days if o.opens <= d < o.closes]
+            if not days_here:
+                continue
+            chosen = model.new_bool_var(f"x{n.id}_{o.id}")
+            start = model.new_int_var_from_domain(
+                cp_model.Domain.from_values(days_here), f"s{n.id}_{o.id}"
+            )
+            interval = model.new_optional_fixed_size_interval_var(
+                start, world["stays"][n.id], chosen, f"i{n.id}_{o.id}"
+            )
+            by_offer[o.id].append((interval, n.size))
+            choices.append((chosen, start))
+            planned = hint.get(n.id)
+            model.add_hint(chosen, planned is not None and planned[0] == o.id)
+            if planned is not None and planned[0] == o.id:
+                model.add_hint(start, planned[1])
+        wait = model.new_int_var(0, days - a, f"w{n.id}")
+        placed = model.new_bool_var(f"p{n.id}")
+        model.add(sum(c for c, _ in choices) == placed)
+        for chosen, start in choices:
+            model.add(wait == start - a).only_enforce_if(chosen)
+        model.add(wait == days - a).only_enforce_if(placed.Not())
+        cost.append(n.size * wait)
+    for o in offers:
+        items = by_offer[o.id]
+        if not items:
+            continue
+        if o.max_households == 1:
+            model.add_no_overlap([i for i, _ in items])
+        else:
+            model.add_cumulative([i for i, _ in items], [b for _, b in items], o.beds)
+            model.add_cumulative([i for i, _ in items], [1] * len(items), o.max_households)
+    model.minimize(sum(cost))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 2
+    solver.solve(model)
+    return int(solver.objective_value), int(solver.best_objective_bound)
+
+
+def run_dynamic(days: int) -> None:
+    print()
+    print(f"{days}-day simulation (arrivals, stays ending, 10% refusals per proposal day):")
+    world = make_world(days, rate=4, offers_count=70)
+    arrived = sum(len(v) for v in world["arrivals"].values())
+    print(f"  {arrived} households arrive, {len(world['offers'])} offers open and close")
+    started = time.perf_counter()
+    greedy_nights, greedy_plan = simulate(days, "greedy", world)
+    print(f"  greedy (first come, first served): {greedy_nights:>7} people-nights without "
+          f"shelter ({time.perf_counter() - started:.1f} s)")  # fmt: skip
+    started = time.perf_counter()
+    dynamic_nights, dynamic_plan = simulate(days, "dynamic", world)
+    print(f"  dynamic policy (daily matcher):    {dynamic_nights:>7} people-nights without "
+          f"shelter ({time.perf_counter() - started:.1f} s)")  # fmt: skip
+    started = time.perf_counter()
+    best, bound = hindsight(
+        days, world, dynamic_plan if dynamic_nights <= greedy_nights else greedy_plan
+    )
+    print(f"  hindsight (CP-SAT, best schedule): {best:>7} people-nights without shelter "
+          f"(optimum proven >= {bound}; {time.perf_counter() - started:.1f} s)")  # fmt: skip
+    for name, value in (("greedy", greedy_nights), ("dynamic", dynamic_nights)):
+        print(f"  {name}: {100 * (value - best) / max(1, best):+.1f}% nights against the "
+              f"best hindsight schedule")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,5000,20000")
+    parser.add_argument("--days", type=int, default=90)
+    args = parser.parse_args()
+    if args.sizes:
+        run_static([int(s) for s in args.sizes.split(",")])
+    if args.days:
+        run_dynamic(args.days)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Dashboard panel of the shelter app: today's figures and the placements ending unresolved."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from panah.core.dashboard import Panel, panel
+from panah.core.models import Role
+
+
+@panel(Role.SHELTER_COORDINATOR, Role.COORDINATOR, Role.ADMIN)
+def shelter_panel(request: HttpRequest) -> Panel:
+    """People without shelter, nights, free beds, placements ending without a next place."""
+    from . import queries
+
+    data = queries.figures(today=timezone.localdate())
+    return Panel(
+        "shelter/panels/shelter.html",
+        {"figures": data, "points": queries.chart_points(data.over_time)},
+    )
+
+
+@panel(Role.CASEWORKER)
+def caseworker_shelter_panel(request: HttpRequest) -> Panel | None:
+    """The placements of the people I follow, with the next check-in due."""
+    from . import queries, services
+
+    rows = queries.placements_followed_by(request.user.pk)
+    if not rows:
+        return None
+    today = timezone.localdate()
+    items = [
+        (p, next((d for d in services.check_in_schedule(p) if d >= today), None)) for p in rows
+    ]
+    return Panel("shelter/panels/caseworker.html", {"items": items})

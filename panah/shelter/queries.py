@@ -1,0 +1,181 @@
+"""Reads of the shelter app that are more than a filter; all run inside the organisation's scope.
+
+The figures count from clear columns only (counts, dates, statuses), so the dashboard never
+decrypts a household. What leaves the organisation goes through `disclosed_figures`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from panah.core.disclosure import Cell, suppress
+
+from .models import (
+    ACTIVE,
+    HOLDING,
+    MatchRun,
+    Need,
+    Offer,
+    Placement,
+    PlacementStatus,
+)
+from .services import ALERT_DAYS, nights_without_shelter
+
+
+def open_needs() -> QuerySet[Need]:
+    """Needs still open, oldest first, with their lead person for the page."""
+    return Need.objects.filter(closed_on__isnull=True).select_related("person")
+
+
+def placements_for_list() -> QuerySet[Placement]:
+    """Placements that hold a place or ended recently, newest first."""
+    return Placement.objects.exclude(status=PlacementStatus.DISCARDED).select_related(
+        "need__person", "offer__host"
+    )
+
+
+def latest_run() -> MatchRun | None:
+    """The organisation's last matcher run."""
+    return MatchRun.objects.order_by("-run_at").first()
+
+
+def _housed_on(day: dt.date) -> Q:
+    return Q(starts_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+
+
+@dataclass
+class Figures:
+    """The dashboard's shelter figures for one day."""
+
+    people_without_shelter: int
+    households_without_shelter: int
+    nights_median: float | None
+    nights_longest: int | None
+    beds_free_tonight: int
+    ending_this_week: int
+    ending_without_next_place: list[Placement]
+    over_time: list[tuple[dt.date, int]]
+
+
+def _unhoused_by_day(needs: list[Need], placements: list[Placement], days: list[dt.date]):
+    spans: dict = {}
+    for p in placements:
+        spans.setdefault(p.need_id, []).append((p.starts_on, p.ended_on))
+    result = []
+    for day in days:
+        count = 0
+        for need in needs:
+            if need.without_roof_since > day or (need.closed_on and need.closed_on <= day):
+                continue
+            if any(s <= day and (e is None or e > day) for s, e in spans.get(need.pk, [])):
+                continue
+            count += need.size
+        result.append((day, count))
+    return result
+
+
+def figures(*, today: dt.date, history_days: int = 90) -> Figures:
+    """People without shelter today and over time, nights, free beds, placements ending soon."""
+    start = today - dt.timedelta(days=history_days)
+    needs = list(
+        Need.objects.filter(without_roof_since__lte=today)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=start))
+        .only(
+            "id", "person_id", "adult_women", "adult_men", "children", "without_roof_since",
+            "closed_on",
+        )
+    )  # fmt: skip
+    lived = [
+        s.value for s in (*ACTIVE, PlacementStatus.ENDED, PlacementStatus.BROKEN_DOWN)
+    ]  # only placements the guest moved into count as a roof
+    placements = list(
+        Placement.objects.filter(need__in=[n.pk for n in needs], status__in=lived)
+        .exclude(status=PlacementStatus.CONFIRMED)
+        .only("need_id", "starts_on", "ended_on")
+    )
+    days = [start + dt.timedelta(days=d) for d in range(history_days + 1)]
+    over_time = _unhoused_by_day(needs, placements, days)
+    housed_today = {p.need_id for p in placements if p.starts_on <= today and not p.ended_on}
+    roofless = [n for n in needs if not n.closed_on and n.pk not in housed_today]
+    nights = nights_without_shelter((n.person_id for n in roofless), on=today)
+    values = [nights.get(n.person_id, 0) for n in roofless]
+    offers = Offer.objects.filter(withdrawn_on__isnull=True, available_from__lte=today).filter(
+        Q(available_until__isnull=True) | Q(available_until__gte=today)
+    )
+    holding = Placement.objects.filter(status__in=[s.value for s in HOLDING]).filter(
+        _housed_on(today)
+    )
+    taken: dict = {}
+    for offer_id, beds in holding.values_list("offer_id", "beds"):
+        taken[offer_id] = taken.get(offer_id, 0) + beds
+    free = 0
+    for offer in offers.select_related("host"):
+        if offer.host.vetted_on(today):
+            free += max(0, offer.beds - taken.get(offer.pk, 0))
+    week = today + dt.timedelta(days=7)
+    ending = Placement.objects.filter(
+        status__in=[s.value for s in ACTIVE], planned_end_on__gte=today, planned_end_on__lte=week
+    )
+    alert_until = today + dt.timedelta(days=ALERT_DAYS)
+    alerts = list(
+        Placement.objects.filter(
+            status__in=[s.value for s in ACTIVE],
+            planned_end_on__lte=alert_until,
+            next_place="",
+        ).order_by("planned_end_on")
+    )
+    return Figures(
+        people_without_shelter=sum(n.size for n in roofless),
+        households_without_shelter=len(roofless),
+        nights_median=statistics.median(values) if values else None,
+        nights_longest=max(values) if values else None,
+        beds_free_tonight=free,
+        ending_this_week=ending.count(),
+        ending_without_next_place=alerts,
+        over_time=over_time,
+    )
+
+
+def disclosed_figures(data: Figures) -> dict[str, Cell]:
+    """The counts of `data` fit to leave the organisation: small cells are suppressed."""
+    return suppress(
+        {
+            "people_without_shelter": data.people_without_shelter,
+            "households_without_shelter": data.households_without_shelter,
+            "beds_free_tonight": data.beds_free_tonight,
+            "ending_this_week": data.ending_this_week,
+        }
+    )
+
+
+def disclosed_history(data: Figures) -> list[tuple[dt.date, Cell]]:
+    """People without shelter per day, each day's count hidden below the threshold."""
+    cells = suppress({day: count for day, count in data.over_time})
+    return [(day, cells[day]) for day, _ in data.over_time]
+
+
+def chart_points(over_time: list[tuple[dt.date, int]], *, width: int = 320, height: int = 100):
+    """SVG polyline points of people without shelter over time (no script, no third party)."""
+    if not over_time:
+        return ""
+    top = max(1, max(n for _, n in over_time))
+    step = width / max(1, len(over_time) - 1)
+    return " ".join(
+        f"{i * step:.1f},{height - (n / top) * height:.1f}" for i, (_, n) in enumerate(over_time)
+    )
+
+
+def placements_followed_by(user_id: int) -> list[Placement]:
+    """Current placements of the people whose cases this member follows (for their panel)."""
+    from panah.cases.models import CaseAssignment
+
+    people = CaseAssignment.objects.filter(user_id=user_id).values("case__person_id")
+    return list(
+        Placement.objects.filter(
+            need__person_id__in=people, status__in=[s.value for s in ACTIVE]
+        ).order_by("starts_on")[:20]
+    )

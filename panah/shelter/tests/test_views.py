@@ -1,0 +1,118 @@
+"""The shelter pages as a coordinator and a caseworker use them, and what they refuse."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django_scopes import scope
+
+from conftest import verified_client
+from panah.cases import services as cases
+from panah.core.models import Role
+from panah.shelter import services
+from panah.shelter.models import Need, Placement
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_coordinator_registers_a_household_and_bad_input_keeps_what_was_typed(
+    org_a, shelter_a, today
+):
+    client = verified_client(shelter_a)
+    url = reverse("shelter:need_new")
+    form = {
+        "given_name_latin": "Maryam", "family_name_latin": "Ahmadi", "without_roof_since":
+        today.isoformat(), "sleeping_in": "street", "adult_women": "0", "adult_men": "0",
+        "children": "0", "area": "brussels", "fedasil_status": "waiting",
+        "sleeping_now": "Parc Maximilien",
+    }  # fmt: skip
+    refused = client.post(url, form)
+    assert refused.status_code == 400
+    assert "A household has at least one person." in refused.content.decode()
+    assert 'value="Parc Maximilien"' in refused.content.decode()
+    with scope(organisation=org_a):
+        assert Need.objects.count() == 0
+    done = client.post(url, {**form, "adult_women": "1", "children": "2"})
+    assert done.status_code == 302
+    with scope(organisation=org_a):
+        need = Need.objects.get()
+    assert need.size == 3 and need.person.name_latin == "Maryam Ahmadi"
+
+
+def test_the_host_address_is_for_shelter_coordinators_only(org_a, make_member, host_for):
+    host, _ = host_for(address="Chaussée de Gand 99")
+    coordinator = make_member(org_a, [Role.COORDINATOR], email="coord@example.org")
+    url = reverse("shelter:host", args=[host.pk])
+    assert "Chaussée de Gand 99" not in verified_client(coordinator).get(url).content.decode()
+    shelter = make_member(org_a, [Role.SHELTER_COORDINATOR], email="sc@example.org")
+    assert "Chaussée de Gand 99" in verified_client(shelter).get(url).content.decode()
+
+
+def test_another_organisation_gets_404_for_a_host(org_b, make_member, host_for):
+    host, _ = host_for(address="Chaussée de Gand 99")
+    outsider = make_member(org_b, Role.values, email="b@example.org")
+    response = verified_client(outsider).get(reverse("shelter:host", args=[host.pk]))
+    assert response.status_code == 404
+    assert "Chaussée de Gand 99" not in response.content.decode()
+
+
+def test_proposals_explain_themselves_and_say_why_a_household_waits(
+    org_a, shelter_a, need_for, host_for
+):
+    need_for("Mother", adult_women=1, children=1)
+    need_for("Large", adult_women=2, adult_men=2, children=4)
+    host_for(kind="family", beds=2, name="Family Host")
+    client = verified_client(shelter_a)
+    assert client.post(reverse("shelter:match")).status_code == 302
+    page = client.get(reverse("shelter:match")).content.decode()
+    assert "Mother Test" in page and "Family Host" in page
+    assert "Priority score" in page
+    assert "Women and children are never placed with a man living alone" in page
+    assert "The whole household fits in one offer" in page
+
+
+def test_the_guest_caseworker_sees_the_placement_in_persian_and_the_address_once_confirmed(
+    org_a, make_member, shelter_a, need_for, host_for, today
+):
+    need = need_for("Ali", adult_men=1)
+    _, offer = host_for(kind="couple", address="Rue Haute 12")
+    caseworker = make_member(org_a, [Role.CASEWORKER], email="cw@example.org")
+    stranger = make_member(org_a, [Role.CASEWORKER], email="cw2@example.org")
+    coordinator = make_member(org_a, [Role.COORDINATOR], email="coord@example.org")
+    with scope(organisation=org_a):
+        case = cases.open_case(
+            organisation=org_a, person=need.person, by=coordinator,
+            registered_on=today - dt.timedelta(days=30),
+        )  # fmt: skip
+        cases.assign_case(case=case, caseworkers=[caseworker], by=coordinator)
+        placement = services.propose_placement(need=need, offer=offer, by=None)
+    url = reverse("shelter:placement", args=[placement.pk])
+    client = verified_client(caseworker)
+    client.post("/language/", {"language": "fa", "next": "/"})
+    before = client.get(url).content.decode()
+    assert "Rue Haute 12" not in before
+    assert verified_client(stranger).get(url).status_code == 404
+    with scope(organisation=org_a):
+        services.confirm_placement(placement=placement, by=shelter_a)
+    after = client.get(url).content.decode()
+    assert "Rue Haute 12" in after
+    assert '<html lang="fa" dir="rtl">' in after
+    assert 'class="jalali"' in after
+    dashboard = client.get("/").content.decode()
+    assert reverse("shelter:placement", args=[placement.pk]) in dashboard
+    with scope(organisation=org_a):
+        assert Placement.objects.get().status == "confirmed"
+
+
+def test_the_figures_csv_hides_counts_below_the_disclosure_threshold(
+    org_a, shelter_a, need_for, today
+):
+    need_for("Alone", adult_men=1)
+    response = verified_client(shelter_a).get(reverse("shelter:figures_csv"))
+    rows = response.content.decode().splitlines()
+    assert response.status_code == 200
+    assert "people_without_shelter,< " in rows[1]
+    assert f"{today.isoformat()},< " in rows[-1]
+    assert not any(row.endswith(",1") for row in rows)

@@ -1,0 +1,507 @@
+"""Shelter pages: needs, hosts and offers, vetting, the matcher and its proposals, placements.
+
+Thin: each view authorises (one access decorator; objects through get_for_member, so another
+organisation's record is a 404), parses a form, calls one service and renders. Written for a
+phone first: one column, forms on their own page. Sensitive reads are audited.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from panah.core import audit
+from panah.core.access import get_for_member, permission_required
+from panah.core.rules import member_may
+from panah.people.models import Person
+from panah.people.services import create_person
+from panah.people.views import refuse_undecryptable
+
+from . import queries, safeguarding, services
+from .forms import (
+    CheckInForm,
+    DecisionForm,
+    EndPlacementForm,
+    HostForm,
+    ImportForm,
+    NeedForm,
+    OfferForm,
+    VettingForm,
+)
+from .importing import HOST_COLUMNS, NEED_COLUMNS, ImportRefused, import_shelter
+from .models import Host, Need, Placement, PlacementStatus
+
+
+def _render(request: HttpRequest, template: str, context: dict, status: int = 200):
+    # Rendering is where fields decrypt: done here so refuse_undecryptable catches a failure.
+    return HttpResponse(render(request, template, context).content, status=status)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's refusal beside the field it names (or above the form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_page(request, form, *, title: str, back: str, status: int = 200) -> HttpResponse:
+    return _render(
+        request, "shelter/form.html", {"form": form, "title": title, "back": back}, status
+    )
+
+
+def _members(request):
+    from panah.core.models import User
+
+    return User.objects.filter(memberships__organisation=request.organisation).order_by(
+        "display_name", "email"
+    )
+
+
+# --- overview and needs ------------------------------------------------------------------------
+
+
+@permission_required("shelter.view_shelter")
+def index(request: HttpRequest) -> HttpResponse:
+    """Today's figures: people without shelter, nights, free beds, placements ending."""
+    data = queries.figures(today=timezone.localdate())
+    return _render(
+        request,
+        "shelter/index.html",
+        {"figures": data, "points": queries.chart_points(data.over_time)},
+    )
+
+
+@permission_required("shelter.view_shelter")
+def figures_csv(request: HttpRequest) -> HttpResponse:
+    """Today's figures and people without shelter per day, as CSV that may leave the
+    organisation: every count below the disclosure threshold is hidden."""
+    import csv
+
+    data = queries.figures(today=timezone.localdate())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="shelter-figures.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["figure", "value"])
+    for name, cell in queries.disclosed_figures(data).items():
+        writer.writerow([name, str(cell)])
+    writer.writerow([])
+    writer.writerow(["date", "people_without_shelter"])
+    for day, cell in queries.disclosed_history(data):
+        writer.writerow([day.isoformat(), str(cell)])
+    audit.record(
+        "shelter.figures_exported",
+        organisation=request.organisation,
+        request=request,
+        object_type="shelter.need",
+        data={"days": len(data.over_time)},
+    )
+    return response
+
+
+@permission_required("shelter.view_shelter")
+@refuse_undecryptable
+def needs(request: HttpRequest) -> HttpResponse:
+    """Open needs, longest without a roof first."""
+    rows = list(queries.open_needs())
+    audit.record_read(
+        "shelter_needs.viewed",
+        organisation=request.organisation,
+        request=request,
+        object_type="shelter.need",
+        data={"shown": [str(n.pk) for n in rows]},
+    )
+    return _render(request, "shelter/needs.html", {"needs": rows})
+
+
+@permission_required("shelter.manage_shelter")
+@refuse_undecryptable
+def need_new(request: HttpRequest) -> HttpResponse:
+    """Register a household without a roof (and its lead person, unless one is given)."""
+    person = None
+    if request.GET.get("person"):
+        person = get_for_member(request, Person, pk=request.GET["person"])
+    form = NeedForm(request.POST or None, with_person=person is None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        names = {
+            k: data.pop(k, "")
+            for k in ("given_name_latin", "family_name_latin", "given_name_fa", "gender")
+        }
+        sleeping_in = data.pop("sleeping_in")
+        try:
+            with transaction.atomic():
+                lead = person or create_person(
+                    organisation=request.organisation,
+                    by=request.user,
+                    request=request,
+                    languages=data["languages"],
+                    **{k: v for k, v in names.items() if v},
+                )
+                need = services.register_need(
+                    organisation=request.organisation,
+                    person=lead,
+                    by=request.user,
+                    request=request,
+                    sleeping_in=sleeping_in,
+                    **data,
+                )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The household is registered."))
+            return redirect("shelter:need", pk=need.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("A household without a roof"),
+        back=reverse("shelter:needs"),
+        status=400 if form.errors else 200,
+    )
+
+
+@permission_required("shelter.view_shelter")
+@refuse_undecryptable
+def need_detail(request: HttpRequest, pk) -> HttpResponse:
+    """One need: the household, its vulnerabilities, its placements and why it waits."""
+    need = get_for_member(request, Need, pk=pk)
+    audit.record_read("need.viewed", organisation=request.organisation, obj=need, request=request)
+    run = queries.latest_run()
+    reasons = [
+        safeguarding.rule_name(c) for c in (run.unhoused.get(str(need.pk), []) if run else [])
+    ]
+    nights = services.nights_without_shelter([need.person_id], on=timezone.localdate())
+    return _render(
+        request,
+        "shelter/need_detail.html",
+        {
+            "need": need,
+            "placements": need.placements.exclude(status=PlacementStatus.DISCARDED),
+            "reasons": reasons,
+            "nights": nights.get(need.person_id, 0),
+        },
+    )
+
+
+# --- hosts and offers --------------------------------------------------------------------------
+
+
+@permission_required("shelter.view_shelter")
+@refuse_undecryptable
+def hosts(request: HttpRequest) -> HttpResponse:
+    """Hosts and collective shelters, with their vetting and offers."""
+    rows = list(Host.objects.prefetch_related("offers").order_by("-created_at"))
+    audit.record_read(
+        "shelter_hosts.viewed",
+        organisation=request.organisation,
+        request=request,
+        object_type="shelter.host",
+        data={"shown": [str(h.pk) for h in rows]},
+    )
+    return _render(request, "shelter/hosts.html", {"hosts": rows, "today": timezone.localdate()})
+
+
+@permission_required("shelter.manage_shelter")
+@refuse_undecryptable
+def host_new(request: HttpRequest) -> HttpResponse:
+    """Register a host or a collective shelter."""
+    form = HostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            host = services.register_host(
+                organisation=request.organisation,
+                by=request.user,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The host is registered. Vet them before any placement."))
+            return redirect("shelter:host", pk=host.pk)
+    return _form_page(
+        request, form, title=_("A new host"), back=reverse("shelter:hosts"),
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@permission_required("shelter.view_shelter")
+@refuse_undecryptable
+def host_detail(request: HttpRequest, pk) -> HttpResponse:
+    """A host: vetting, offers; the address only for shelter coordinators (audited)."""
+    host = get_for_member(request, Host, pk=pk)
+    show_address = member_may(request.membership, "shelter.view_host_address")
+    audit.record_read(
+        "host.viewed",
+        organisation=request.organisation,
+        obj=host,
+        request=request,
+        data={"address_shown": show_address},
+    )
+    return _render(
+        request,
+        "shelter/host_detail.html",
+        {
+            "host": host,
+            "show_address": show_address,
+            "vetted": host.vetted_on(timezone.localdate()),
+            "offers": host.offers.all(),
+        },
+    )
+
+
+@permission_required("shelter.manage_shelter")
+@refuse_undecryptable
+def vet_host(request: HttpRequest, pk) -> HttpResponse:
+    """Record a host's home visit, references, charter and renewal date."""
+    host = get_for_member(request, Host, pk=pk)
+    initial = {
+        "home_visit_on": host.home_visit_on,
+        "home_visit_by": host.home_visit_by_id,
+        "references_checked": host.references_checked,
+        "charter_signed_on": host.charter_signed_on,
+        "vetting_renewal_on": host.vetting_renewal_on,
+        "cleared_for_safety_alerts": host.cleared_for_safety_alerts,
+    }
+    form = VettingForm(request.POST or None, initial=initial, members=_members(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_vetting(
+                host=host, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The vetting is recorded."))
+            return redirect("shelter:host", pk=host.pk)
+    return _form_page(
+        request, form, title=_("Vetting"), back=reverse("shelter:host", args=[host.pk]),
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@permission_required("shelter.manage_shelter")
+@refuse_undecryptable
+def offer_new(request: HttpRequest, pk) -> HttpResponse:
+    """Offer beds of a host for a window of dates."""
+    host = get_for_member(request, Host, pk=pk)
+    form = OfferForm(request.POST or None, initial={"available_from": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_offer(host=host, by=request.user, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The offer is recorded."))
+            return redirect("shelter:host", pk=host.pk)
+    return _form_page(
+        request, form, title=_("Offer beds"), back=reverse("shelter:host", args=[host.pk]),
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+
+@permission_required("shelter.manage_shelter")
+@refuse_undecryptable
+def match(request: HttpRequest) -> HttpResponse:
+    """The latest matcher run: proposals with their reasons, and who stays unhoused and why."""
+    if request.method == "POST":
+        services.run_matcher(organisation=request.organisation, by=request.user, request=request)
+        return redirect("shelter:match")
+    run = queries.latest_run()
+    proposals = []
+    unhoused = []
+    if run is not None:
+        proposals = list(
+            run.proposals.select_related("need__person", "offer__host").order_by("-proposed_at")
+        )
+        waiting = Need.objects.filter(pk__in=list(run.unhoused)).select_related("person")
+        unhoused = [
+            (need, [safeguarding.rule_name(c) for c in run.unhoused[str(need.pk)]])
+            for need in waiting
+        ]
+        audit.record_read(
+            "match_run.viewed", organisation=request.organisation, obj=run, request=request
+        )
+    rule_names = [rule.name for rule in safeguarding.RULES]
+    return _render(
+        request,
+        "shelter/match.html",
+        {"run": run, "proposals": proposals, "unhoused": unhoused, "rule_names": rule_names},
+    )
+
+
+def _placement(request: HttpRequest, pk, permission: str = "shelter.view_placement") -> Placement:
+    return get_for_member(request, Placement, permission, pk=pk)
+
+
+@require_POST
+@permission_required("shelter.manage_shelter")
+def confirm(request: HttpRequest, pk) -> HttpResponse:
+    """A coordinator confirms a proposal (the rules are checked again)."""
+    placement = get_for_member(request, Placement, pk=pk)
+    try:
+        services.confirm_placement(placement=placement, by=request.user, request=request)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The placement is confirmed; the guest may accept or refuse."))
+    return redirect("shelter:placement", pk=placement.pk)
+
+
+@require_POST
+@permission_required("shelter.manage_shelter")
+def decision(request: HttpRequest, pk) -> HttpResponse:
+    """Record the guest's free choice: accept or refuse (a refusal keeps their priority)."""
+    placement = get_for_member(request, Placement, pk=pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_guest_decision(
+                placement=placement,
+                accepted=form.cleaned_data["accepted"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    return redirect("shelter:placement", pk=placement.pk)
+
+
+# --- placements --------------------------------------------------------------------------------
+
+
+@permission_required("shelter.view_shelter")
+@refuse_undecryptable
+def placements(request: HttpRequest) -> HttpResponse:
+    """Placements, newest first."""
+    rows = list(queries.placements_for_list()[:200])
+    audit.record_read(
+        "shelter_placements.viewed",
+        organisation=request.organisation,
+        request=request,
+        object_type="shelter.placement",
+        data={"shown": [str(p.pk) for p in rows]},
+    )
+    return _render(request, "shelter/placements.html", {"placements": rows})
+
+
+@permission_required("shelter.view_placement")
+@refuse_undecryptable
+def placement_detail(request: HttpRequest, pk) -> HttpResponse:
+    """A placement: guest, host, dates, check-in schedule; the address once it is confirmed."""
+    placement = _placement(request, pk)
+    coordinator = member_may(request.membership, "shelter.view_host_address")
+    show_address = coordinator or placement.address_released
+    audit.record_read(
+        "placement.viewed",
+        organisation=request.organisation,
+        obj=placement,
+        request=request,
+        data={"address_shown": show_address},
+    )
+    explanation = placement.explanation or {}
+    return _render(
+        request,
+        "shelter/placement_detail.html",
+        {
+            "placement": placement,
+            "host": placement.offer.host,
+            "show_address": show_address,
+            "schedule": services.check_in_schedule(placement),
+            "check_ins": placement.check_ins.all(),
+            "rules": [safeguarding.rule_name(c) for c in explanation.get("rules", [])],
+            "parts": explanation.get("parts", {}),
+            "may_manage": member_may(request.membership, "shelter.manage_shelter"),
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+@permission_required("shelter.record_check_in")
+@refuse_undecryptable
+def check_in(request: HttpRequest, pk) -> HttpResponse:
+    """Record a check-in or an incident on a placement."""
+    placement = _placement(request, pk, "shelter.record_check_in")
+    form = CheckInForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_check_in(
+                placement=placement, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The check-in is recorded."))
+            return redirect("shelter:placement", pk=placement.pk)
+    return _form_page(
+        request, form, title=_("Check-in"), back=reverse("shelter:placement", args=[placement.pk]),
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@permission_required("shelter.manage_shelter")
+@refuse_undecryptable
+def end(request: HttpRequest, pk) -> HttpResponse:
+    """End a placement, with its reason and where the guest goes next."""
+    placement = get_for_member(request, Placement, pk=pk)
+    form = EndPlacementForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_placement(
+                placement=placement, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The placement has ended."))
+            return redirect("shelter:placement", pk=placement.pk)
+    return _form_page(
+        request, form, title=_("End the placement"),
+        back=reverse("shelter:placement", args=[placement.pk]),
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@permission_required("shelter.manage_shelter")
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Import needs or hosts from a spreadsheet: all or nothing, with a dry run first."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = import_shelter(
+                organisation=request.organisation,
+                by=request.user,
+                data=upload.read(),
+                filename=upload.name,
+                kind=form.cleaned_data["kind"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except ImportRefused as exc:
+            form.add_error("file", str(exc))
+    return render(
+        request,
+        "shelter/import.html",
+        {
+            "form": form,
+            "report": report,
+            "need_columns": NEED_COLUMNS,
+            "host_columns": HOST_COLUMNS,
+        },
+        status=400 if form.errors or (report and report.errors) else 200,
+    )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/", include("panah.cases.urls")),
     path("people/", include("panah.people.urls")),
     path("evidence/", include("panah.evidence.urls")),
+    path("safety/", include("panah.safety.urls")),
     path("p/", include("panah.public.urls")),
     path("", include("panah.core.urls")),
 ]

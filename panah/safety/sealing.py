@@ -37,10 +37,10 @@ from panah.core.crypto.keys import DataKey
 KEY_BYTES = 32
 NONCE_BYTES = 12
 SALT_BYTES = 16
-# Argon2id: 64 MiB and 3 passes take about a tenth of a second on a small server (bench/safety.py),
-# once per session; an offline guess costs the same.
-KDF_TIME_COST = 3
-KDF_MEMORY_KIB = 64 * 1024
+# Argon2id with OWASP's first recommended setting (46 MiB, one pass): once per session for an
+# officer, and the same cost for every offline guess at a passphrase (bench/safety.py times it).
+KDF_TIME_COST = 1
+KDF_MEMORY_KIB = 46 * 1024
 SEALED_PREFIX = b"panah-incident-key/v1|"
 COOKIE_NAME = "panah_safety_key"
 SESSION_FIELD = "panah_safety_unlock"

@@ -137,5 +137,10 @@ def load_demo_records(progress=print) -> None:
     progress("Creating demo people and their cases...")
     people = create_demo_people(org, 24)
     create_demo_cases(org, people, caseworkers)
+    from panah.safety.demo import create_demo_safety
+
+    with scopes_disabled():
+        officer = User.objects.get(email=f"safety@{DEMO_DOMAIN}")
+    create_demo_safety(org, people[:3], officer)
     progress("Importing, linking and publishing demo evidence (about a minute)...")
     load_demo_evidence(org)

@@ -394,6 +394,7 @@ def record_incident(
     sealed: SealedFacts | None = None,
     unlocked: bool = False,
     linked: Sequence[tuple[Person, str]] = (),
+    alert: bool = True,
     request: HttpRequest | None = None,
 ) -> Incident:
     """Record a threat against a person; sealed facts are sealed to every current officer and
@@ -471,7 +472,7 @@ def record_incident(
         "incident.recorded", organisation=organisation, actor=by, obj=incident, request=request,
         data={"person": str(person.pk), "category": category, "sealed_to": len(keys)},
     )  # fmt: skip
-    if incident.is_serious:
+    if incident.is_serious and alert:
         incident.alerted_at = timezone.now()
         incident.save(update_fields=["alerted_at"])
         transaction.on_commit(lambda: alert_serious_incident(incident))

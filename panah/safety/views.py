@@ -408,7 +408,14 @@ def officers(request: HttpRequest) -> HttpResponse:
             ).first()
         if target is None:
             raise Http404
-        if key_pair is None:
+        if request.POST.get("action") == "revoke":
+            removed = services.revoke_officer_key(
+                officer_key=target, by=request.user, request=request
+            )
+            messages.success(
+                request, _("The key is revoked: %(n)d sealed copies deleted.") % {"n": removed}
+            )
+        elif key_pair is None:
             messages.error(request, _("Unlock your safety key first: access is given from it."))
         else:
             try:
@@ -431,7 +438,10 @@ def officers(request: HttpRequest) -> HttpResponse:
         .values_list("pk", "n")
     )
     total = Incident.objects.count()
-    rows = [(k, counts.get(k.pk, 0)) for k in keys]
+    current = {
+        k.pk for k in services.recipients(request.organisation)[0]
+    }  # keys of members who are still officers
+    rows = [(k, counts.get(k.pk, 0), k.pk in current) for k in keys]
     return render(
         request,
         "safety/officers.html",

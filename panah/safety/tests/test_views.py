@@ -236,3 +236,33 @@ def test_services_refuse_a_person_of_another_organisation(org_a, org_b, officer_
             occurred_on=dt.date.today(), country="BE", confidence="likely",
             reported_by="the_person",
         )  # fmt: skip
+
+
+def test_an_officer_revokes_the_key_of_someone_who_lost_the_role(
+    org_a, officer_a, officer_key_a, make_member, record
+):
+    from panah.safety.models import IncidentKey, OfficerKey
+
+    former = make_member(org_a, [Role.SAFETY_OFFICER], email="former@example.org")
+    with scope(organisation=org_a):
+        former_key = services.set_up_officer_key(
+            organisation=org_a, user=former, passphrase="former officer phrase"
+        )
+    record()
+    with scope(organisation=org_a):
+        private = services.unlock(officer_key=officer_key_a, passphrase=PASSPHRASE)
+        services.grant_access(officer_key=officer_key_a, private=private, to=former_key,
+                              by=officer_a)  # fmt: skip
+    with scopes_disabled():
+        former.memberships.get().grants.filter(role=Role.SAFETY_OFFICER).delete()
+    client = verified_client(officer_a)
+    page = client.get(reverse("safety:officers")).content.decode()
+    assert "no longer an officer" in page
+    client.post(reverse("safety:officers"), {"officer_key": former_key.pk, "action": "revoke"})
+    with scopes_disabled():
+        assert OfficerKey.objects.get(pk=former_key.pk).revoked_at is not None
+        assert not IncidentKey.objects.filter(officer_key=former_key).exists()
+    # The former officer's safety pages are refused as well.
+    refused = verified_client(former).get(reverse("safety:incidents"))
+    assert refused.status_code in (302, 403)
+    assert "Karimi-A" not in refused.content.decode()

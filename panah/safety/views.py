@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -381,9 +382,10 @@ def key(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            response = redirect(request.GET.get("next") or "safety:incidents")
-            if not str(response["Location"]).startswith("/"):
-                response = redirect("safety:incidents")
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = reverse("safety:incidents")
+            response = redirect(target)
             unlocked.remember(request, response, officer_key, private)
             messages.success(request, _("Your safety key is unlocked for this session."))
             return response

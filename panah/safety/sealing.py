@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.views.decorators.debug import sensitive_variables
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
@@ -57,6 +58,7 @@ class SealedKeyRefused(Exception):
 # --- Officer keys -------------------------------------------------------------------------------
 
 
+@sensitive_variables()
 def passphrase_key(passphrase: str, salt: bytes, *, time_cost: int, memory_kib: int) -> bytes:
     """The 256-bit key Argon2id derives from an officer's passphrase."""
     return hash_secret_raw(
@@ -83,6 +85,7 @@ class NewOfficerKey:
     memory_kib: int
 
 
+@sensitive_variables()
 def new_officer_key(
     passphrase: str,
     *,
@@ -104,6 +107,7 @@ def new_officer_key(
     return NewOfficerKey(public, wrapped, salt, time_cost, memory_kib)
 
 
+@sensitive_variables()
 def unwrap_officer_key(officer_key, passphrase: str) -> PrivateKey:
     """The officer's private key, or WrongPassphrase."""
     key = passphrase_key(
@@ -135,16 +139,19 @@ def new_incident_key() -> bytes:
     return secrets.token_bytes(KEY_BYTES)
 
 
+@sensitive_variables()
 def content_key(raw: bytes, incident_id: uuid.UUID) -> DataKey:
     """The incident key as the field and file encryption of panah.core.crypto uses it."""
     return DataKey(key_id=incident_id.bytes[:8], aead=AESGCM(raw))
 
 
+@sensitive_variables()
 def seal_incident_key(raw: bytes, incident_id: uuid.UUID, public_key: bytes) -> bytes:
     """The incident key sealed to one recipient's public key."""
     return SealedBox(PublicKey(public_key)).encrypt(SEALED_PREFIX + incident_id.bytes + raw)
 
 
+@sensitive_variables()
 def open_incident_key(sealed: bytes, incident_id: uuid.UUID, private: PrivateKey) -> bytes:
     """The incident key from a sealed copy, or SealedKeyRefused."""
     try:
@@ -191,6 +198,7 @@ def share_digest(share: bytes) -> str:
     return hashlib.sha256(b"panah-escrow-share/v1|" + share).hexdigest()
 
 
+@sensitive_variables()
 def split_escrow() -> EscrowSplit:
     """A new escrow key pair whose private key exists only as two XOR shares."""
     private = PrivateKey.generate()
@@ -199,6 +207,7 @@ def split_escrow() -> EscrowSplit:
     return EscrowSplit(bytes(private.public_key), share_text(first), share_text(second))
 
 
+@sensitive_variables()
 def join_escrow(first: bytes, second: bytes, public_key: bytes) -> PrivateKey:
     """The escrow private key from its two shares; ValueError if they do not make it."""
     private = PrivateKey(bytes(a ^ b for a, b in zip(first, second, strict=True)))
@@ -214,6 +223,7 @@ def _cookie_aad(session_secret_id: str, user_id: int, officer_key_id: uuid.UUID)
     return f"panah-unlocked/v1|{session_secret_id}|{user_id}|{officer_key_id}".encode()
 
 
+@sensitive_variables()
 def wrap_for_session(private: PrivateKey, *, user_id: int, officer_key_id: uuid.UUID):
     """(what the session keeps, what the cookie carries): neither alone opens the key."""
     secret = secrets.token_bytes(KEY_BYTES)
@@ -230,6 +240,7 @@ def wrap_for_session(private: PrivateKey, *, user_id: int, officer_key_id: uuid.
     return session_value, base64.urlsafe_b64encode(blob).decode()
 
 
+@sensitive_variables()
 def unwrap_from_session(session_value: dict, cookie: str, *, user_id: int) -> PrivateKey | None:
     """The unlocked private key, or None when the session or the cookie does not hold it."""
     try:

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django_scopes import scopes_disabled
 from nacl.public import PrivateKey
 
@@ -99,6 +100,7 @@ def is_officer(organisation: Organisation | int, user: User) -> bool:
 
 
 @transaction.atomic
+@sensitive_variables()
 def set_up_officer_key(
     *,
     organisation: Organisation,
@@ -149,6 +151,7 @@ def active_officer_key(organisation: Organisation | int, user: User) -> OfficerK
         ).first()
 
 
+@sensitive_variables()
 def unlock(
     *, officer_key: OfficerKey, passphrase: str, request: HttpRequest | None = None
 ) -> PrivateKey:
@@ -204,6 +207,7 @@ def revoke_officer_key(
     return removed
 
 
+@sensitive_variables()
 def _reseal(
     copies: Iterable[IncidentKey],
     opener: PrivateKey,
@@ -240,6 +244,7 @@ def _missing_for(source_filter: dict, *, to_officer=None, to_escrow=None):
 
 
 @transaction.atomic
+@sensitive_variables()
 def grant_access(
     *,
     officer_key: OfficerKey,
@@ -269,6 +274,7 @@ def grant_access(
 
 
 @transaction.atomic
+@sensitive_variables()
 def create_escrow(
     *,
     organisation: Organisation,
@@ -310,6 +316,7 @@ def _admins(organisation: Organisation) -> list[User]:
 
 
 @transaction.atomic
+@sensitive_variables()
 def recover_with_escrow(
     *,
     organisation: Organisation,
@@ -370,6 +377,7 @@ class SealedFacts:
         return any(v.strip() for v in self.columns().values())
 
 
+@sensitive_variables()
 def _seal_into(incident: Incident, raw: bytes, facts: SealedFacts) -> None:
     key = sealing.content_key(raw, incident.pk)
     for column, text in facts.columns().items():
@@ -379,6 +387,7 @@ def _seal_into(incident: Incident, raw: bytes, facts: SealedFacts) -> None:
 
 
 @transaction.atomic
+@sensitive_variables()
 def record_incident(
     *,
     organisation: Organisation,
@@ -486,6 +495,7 @@ class OpenedIncident:
     relatives: str
 
 
+@sensitive_variables()
 def incident_key(incident: Incident, officer_key: OfficerKey, private: PrivateKey) -> bytes:
     """The incident's raw key through the officer's sealed copy, or ValidationError."""
     copy = IncidentKey.objects.filter(incident=incident, officer_key=officer_key).first()
@@ -500,6 +510,7 @@ def incident_key(incident: Incident, officer_key: OfficerKey, private: PrivateKe
         raise DecryptionError(f"The sealed key of {incident} does not open: altered.") from None
 
 
+@sensitive_variables()
 def open_incident(
     *,
     incident: Incident,
@@ -532,6 +543,7 @@ def open_incident(
 
 
 @transaction.atomic
+@sensitive_variables()
 def amend_sealed_facts(
     *,
     incident: Incident,
@@ -573,6 +585,7 @@ class AddedEvidence:
     had_location: bool
 
 
+@sensitive_variables()
 def add_evidence(
     *,
     incident: Incident,
@@ -624,6 +637,7 @@ class OpenedEvidence:
     name: str
 
 
+@sensitive_variables()
 def open_evidence(
     *,
     evidence: IncidentEvidence,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.debug import sensitive_variables
 from nacl.public import PrivateKey
 
 from . import sealing
@@ -21,6 +22,7 @@ def cookie_name() -> str:
     return "__Host-panah_safety" if settings.SESSION_COOKIE_SECURE else sealing.COOKIE_NAME
 
 
+@sensitive_variables()
 def unlocked(request: HttpRequest) -> tuple[OfficerKey, PrivateKey] | None:
     """The member's officer key and its private half, if they unlocked it in this session."""
     value = request.session.get(sealing.SESSION_FIELD)
@@ -36,6 +38,7 @@ def unlocked(request: HttpRequest) -> tuple[OfficerKey, PrivateKey] | None:
     return officer_key, private
 
 
+@sensitive_variables()
 def remember(
     request: HttpRequest, response: HttpResponse, officer_key: OfficerKey, private: PrivateKey
 ) -> None:

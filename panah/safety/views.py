@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django_scopes import scopes_disabled
 
 from panah.cases.models import Case
@@ -104,6 +105,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required("safety.record")
 @refuse_undecryptable
+@sensitive_post_parameters()
+@sensitive_variables()
 def record_incident(request: HttpRequest, pk) -> HttpResponse:
     """Record a threat against a person; sealed facts need the officer's unlocked key."""
     person = _person(request, pk, "safety.manage")
@@ -138,6 +141,7 @@ def record_incident(request: HttpRequest, pk) -> HttpResponse:
 
 @permission_required("safety.view_incident")
 @refuse_undecryptable
+@sensitive_variables()
 def incident_detail(request: HttpRequest, pk) -> HttpResponse:
     """An incident: what everyone in the compartment sees, and the sealed facts for an officer
     whose key is unlocked."""
@@ -173,6 +177,7 @@ def incident_detail(request: HttpRequest, pk) -> HttpResponse:
 
 @permission_required("safety.manage")
 @refuse_undecryptable
+@sensitive_variables()
 def add_evidence(request: HttpRequest, pk) -> HttpResponse:
     """Seal an evidence file to the incident (metadata removed)."""
     incident = _incident(request, pk, "safety.manage")
@@ -206,6 +211,7 @@ def add_evidence(request: HttpRequest, pk) -> HttpResponse:
 
 @permission_required("safety.manage")
 @refuse_undecryptable
+@sensitive_variables()
 def evidence_file(request: HttpRequest, pk) -> HttpResponse:
     """Download an evidence file, decrypted with the officer's unlocked key (audited)."""
     evidence = get_for_member(request, IncidentEvidence, pk=pk)
@@ -355,6 +361,8 @@ def update_referral(request: HttpRequest, pk) -> HttpResponse:
 
 
 @permission_required("safety.hold_key")
+@sensitive_post_parameters()
+@sensitive_variables()
 def key(request: HttpRequest) -> HttpResponse:
     """Set up, unlock or lock the member's safety key."""
     officer_key = services.active_officer_key(request.organisation, request.user)
@@ -398,6 +406,7 @@ def key(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("safety.hold_key")
+@sensitive_variables()
 def officers(request: HttpRequest) -> HttpResponse:
     """The officers' keys, and how many incidents each can open; give access to a new one."""
     key_pair = unlocked.unlocked(request)
@@ -453,6 +462,8 @@ def officers(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("safety.manage_escrow")
+@sensitive_post_parameters()
+@sensitive_variables()
 def escrow(request: HttpRequest) -> HttpResponse:
     """Create the escrow key (two shares, shown once) or recover access with both shares."""
     from panah.core.security import organisation_admins

@@ -266,3 +266,43 @@ def test_an_officer_revokes_the_key_of_someone_who_lost_the_role(
     refused = verified_client(former).get(reverse("safety:incidents"))
     assert refused.status_code in (302, 403)
     assert "Karimi-A" not in refused.content.decode()
+
+
+def test_an_error_report_of_a_failed_recording_holds_no_sealed_text(
+    officer_a, officer_key_a, person_a, monkeypatch
+):
+    import sys
+
+    from django.core.signals import got_request_exception
+    from django.views.debug import ExceptionReporter
+
+    from panah.safety import services as safety_services
+
+    reports = []
+
+    def report(sender, request, **kwargs):
+        reports.append(ExceptionReporter(request, *sys.exc_info()).get_traceback_text())
+
+    def broken_audit(*args, **kwargs):
+        raise RuntimeError("the audit trail is unreachable")
+
+    client = _unlocked_client(officer_a)
+    client.raise_request_exception = False
+    monkeypatch.setattr(safety_services.audit, "record", broken_audit)
+    got_request_exception.connect(report)
+    try:
+        response = client.post(
+            reverse("safety:record", kwargs={"pk": person_a.pk}),
+            {
+                "category": "threat_online", "occurred_on": "2025-01-02", "country": "ON",
+                "confidence": "possible", "reported_by": "the_person", "narrative": MARKER,
+                "relatives": "Brother Hamid in Tabriz",
+            },
+        )  # fmt: skip
+    finally:
+        got_request_exception.disconnect(report)
+    assert response.status_code == 500
+    assert reports and "the audit trail is unreachable" in reports[0]
+    assert MARKER not in reports[0] and "Hamid" not in reports[0]
+    with scopes_disabled():
+        assert Incident.objects.count() == 0

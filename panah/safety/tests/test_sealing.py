@@ -267,3 +267,35 @@ def test_evidence_is_sealed_and_its_location_removed(org_a, officer_a, officer_k
             evidence.stored_file, key=incident.person.data_key(),
             context=evidence.context("stored_file"), where="evidence",
         )  # fmt: skip
+
+
+def test_erasing_the_person_shreds_their_sealed_facts_and_evidence(
+    org_a, admin_a, officer_a, officer_key_a, person_a, record, settings
+):
+    from panah.people.erasure import erase_person
+
+    incident = record()
+    with scope(organisation=org_a):
+        private = services.unlock(officer_key=officer_key_a, passphrase=PASSPHRASE)
+        added = services.add_evidence(
+            incident=incident, upload=_photo_with_gps(), officer_key=officer_key_a,
+            private=private, by=officer_a,
+        )  # fmt: skip
+    stored = Path(settings.ENCRYPTED_FILES_DIR) / added.evidence.stored_file[:2]
+    assert (stored / added.evidence.stored_file).exists()
+    erase_person(person_a, by=admin_a, reason=_a_reason())
+    with scopes_disabled():
+        erased = Incident.objects.get(pk=incident.pk)
+        assert erased.sealed_narrative is None and erased.sealed_relatives is None
+        assert not IncidentKey.objects.filter(incident=incident).exists()
+        assert not erased.evidence.exists()
+    assert not (stored / added.evidence.stored_file).exists()
+    assert MARKER.encode() not in _dump()
+    # The clear columns stay, so the aggregates keep counting... but not an erased person.
+    assert erased.category == "coercion_relatives"
+
+
+def _a_reason() -> str:
+    from panah.people.erasure import ErasureReason
+
+    return ErasureReason.values[0]

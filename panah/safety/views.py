@@ -414,12 +414,15 @@ def officers(request: HttpRequest) -> HttpResponse:
         form = GrantForm(request.POST)
         target = None
         if form.is_valid():
-            target = OfficerKey.objects.filter(
-                pk=form.cleaned_data["officer_key"], revoked_at__isnull=True
+            # The escrow key takes incidents recorded before it existed the same way.
+            model = EscrowKey if request.POST.get("to") == "escrow" else OfficerKey
+            retired = "retired_at" if model is EscrowKey else "revoked_at"
+            target = model.objects.filter(
+                pk=form.cleaned_data["officer_key"], **{f"{retired}__isnull": True}
             ).first()
         if target is None:
             raise Http404
-        if request.POST.get("action") == "revoke":
+        if request.POST.get("action") == "revoke" and isinstance(target, OfficerKey):
             removed = services.revoke_officer_key(
                 officer_key=target, by=request.user, request=request
             )
@@ -453,11 +456,14 @@ def officers(request: HttpRequest) -> HttpResponse:
         k.pk for k in services.recipients(request.organisation)[0]
     }  # keys of members who are still officers
     rows = [(k, counts.get(k.pk, 0), k.pk in current) for k in keys]
+    escrow_key = EscrowKey.objects.filter(retired_at__isnull=True).first()
+    escrowed = escrow_key.copies.count() if escrow_key else 0
     return render(
         request,
         "safety/officers.html",
         {"rows": rows, "total": total, "unlocked": key_pair is not None,
-         "own": key_pair[0] if key_pair else None},
+         "own": key_pair[0] if key_pair else None, "escrow_key": escrow_key,
+         "escrowed": escrowed},
     )  # fmt: skip
 
 

@@ -306,3 +306,26 @@ def test_an_error_report_of_a_failed_recording_holds_no_sealed_text(
     assert MARKER not in reports[0] and "Hamid" not in reports[0]
     with scopes_disabled():
         assert Incident.objects.count() == 0
+
+
+def test_incidents_recorded_before_the_escrow_key_are_escrowed_from_the_officers_page(
+    org_a, admin_a, make_member, officer_a, officer_key_a, record
+):
+    from panah.safety.models import EscrowKey, IncidentKey
+
+    incident = record()
+    second = make_member(org_a, [Role.ADMIN], email="second-admin@example.org")
+    with scope(organisation=org_a):
+        services.create_escrow(
+            organisation=org_a, first_holder=admin_a, second_holder=second, by=admin_a
+        )
+    with scopes_disabled():
+        escrow_key = EscrowKey.objects.get()
+        assert not IncidentKey.objects.filter(incident=incident, escrow_key=escrow_key).exists()
+    client = _unlocked_client(officer_a)
+    assert (
+        "Escrow key (two administrators)" in client.get(reverse("safety:officers")).content.decode()
+    )
+    client.post(reverse("safety:officers"), {"officer_key": escrow_key.pk, "to": "escrow"})
+    with scopes_disabled():
+        assert IncidentKey.objects.filter(incident=incident, escrow_key=escrow_key).exists()

@@ -57,6 +57,12 @@ class IncidentForm(forms.Form):
     )
 
 
+class SealedFactsForm(forms.Form):
+    narrative = IncidentForm.base_fields["narrative"]
+    sources = IncidentForm.base_fields["sources"]
+    relatives = IncidentForm.base_fields["relatives"]
+
+
 class PassphraseForm(forms.Form):
     passphrase = forms.CharField(
         label=_("Passphrase"), widget=forms.PasswordInput(attrs={"autocomplete": "off"})

@@ -40,6 +40,7 @@ from .forms import (
     ReferralForm,
     ReferralStatusForm,
     RiskForm,
+    SealedFactsForm,
 )
 from .models import EscrowKey, Incident, IncidentEvidence, OfficerKey, SafetyReferral
 
@@ -173,6 +174,38 @@ def incident_detail(request: HttpRequest, pk) -> HttpResponse:
             "attachments": attachments, "linked": linked,
         },
     )  # fmt: skip
+
+
+@permission_required("safety.manage")
+@refuse_undecryptable
+@sensitive_post_parameters()
+@sensitive_variables()
+def amend_sealed(request: HttpRequest, pk) -> HttpResponse:
+    """Correct an incident's sealed facts (the officer's key must be unlocked)."""
+    incident = _incident(request, pk, "safety.manage")
+    back = reverse("safety:incident", kwargs={"pk": incident.pk})
+    key = unlocked.unlocked(request)
+    if key is None:
+        messages.error(request, _("Unlock your safety key to correct sealed facts."))
+        return redirect(f"{reverse('safety:key')}?next={back}")
+    try:
+        opened = services.open_incident(
+            incident=incident, officer_key=key[0], private=key[1], by=request.user,
+            request=request,
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    form = SealedFactsForm(request.POST or None, initial=opened.__dict__)
+    if request.method == "POST" and form.is_valid():
+        services.amend_sealed_facts(
+            incident=incident, officer_key=key[0], private=key[1], by=request.user,
+            sealed=services.SealedFacts(**form.cleaned_data), request=request,
+        )  # fmt: skip
+        messages.success(request, _("The sealed facts are corrected and sealed again."))
+        return redirect(back)
+    return _form(request, form, title=_("Correct the sealed facts"), back=back,
+                 status=400 if form.is_bound else 200)  # fmt: skip
 
 
 @permission_required("safety.manage")

@@ -58,6 +58,7 @@ URL_SAMPLES = {
     "safety:referral": lambda w: {"pk": safety_sample(w, "referral").pk},
     "safety:incident": lambda w: {"pk": safety_sample(w).pk},
     "safety:add_evidence": lambda w: {"pk": safety_sample(w).pk},
+    "safety:amend_sealed": lambda w: {"pk": safety_sample(w).pk},
     "safety:attach": lambda w: {"pk": safety_sample(w).pk},
     "safety:evidence_file": lambda w: {"pk": safety_sample(w, "evidence").pk},
 }

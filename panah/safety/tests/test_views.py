@@ -329,3 +329,15 @@ def test_incidents_recorded_before_the_escrow_key_are_escrowed_from_the_officers
     client.post(reverse("safety:officers"), {"officer_key": escrow_key.pk, "to": "escrow"})
     with scopes_disabled():
         assert IncidentKey.objects.filter(incident=incident, escrow_key=escrow_key).exists()
+
+
+def test_an_unlocked_officer_corrects_the_sealed_facts(officer_a, officer_key_a, record):
+    incident = record()
+    url = reverse("safety:amend_sealed", kwargs={"pk": incident.pk})
+    locked = verified_client(officer_a).get(url)
+    assert locked.status_code == 302 and "/safety/key/" in locked["Location"]
+    client = _unlocked_client(officer_a)
+    assert MARKER in client.get(url).content.decode()  # the form starts from the sealed text
+    client.post(url, {"narrative": "Corrected account", "sources": "", "relatives": "Uncle"})
+    page = client.get(reverse("safety:incident", kwargs={"pk": incident.pk})).content.decode()
+    assert "Corrected account" in page and "Uncle" in page and MARKER not in page

@@ -9,6 +9,7 @@ urlpatterns = [
     path("people/", include("panah.people.urls")),
     path("shelter/", include("panah.shelter.urls")),
     path("evidence/", include("panah.evidence.urls")),
+    path("safety/", include("panah.safety.urls")),
     path("p/", include("panah.public.urls")),
     path("advocacy/", include("panah.advocacy.urls")),
     path("e/", include("panah.advocacy.public_urls")),

@@ -206,6 +206,15 @@ def _shelter_samples() -> dict[str, Callable[[World], dict]]:
 URL_SAMPLES.update(_shelter_samples())
 
 
+def _safety_samples() -> dict[str, Callable[[World], dict]]:
+    from panah.safety.tests.samples import URL_SAMPLES as SAFETY
+
+    return SAFETY
+
+
+URL_SAMPLES.update(_safety_samples())
+
+
 def _linkage_sample(world: World, kind: str):
     """A review pair and a publication of organisation A (created once per world)."""
     from panah.evidence.models import LinkageRun, Report, ReviewPair

@@ -146,6 +146,11 @@ def load_demo_records(progress=print) -> None:
             .first()
         )
     create_demo_shelter(org, people[-4:], shelter.user if shelter else None)
+    from panah.safety.demo import create_demo_safety
+
+    with scopes_disabled():
+        officer = User.objects.get(email=f"safety@{DEMO_DOMAIN}")
+    create_demo_safety(org, people[:3], officer)
     progress("Importing, linking and publishing demo evidence (about a minute)...")
     load_demo_evidence(org)
     from panah.advocacy.demo import create_demo_advocacy

@@ -153,6 +153,12 @@ def erase_person(
             else:
                 blanked += rows.update(**dict.fromkeys(dependant.encrypted))
         blanked += _clear_case_references(person)
+        # Apps that keep more about the person under other keys (safety's sealed facts) erase
+        # it too, and name the files to delete.
+        for config in apps.get_app_configs():
+            hook = getattr(config, "erase_person_data", None)
+            if hook is not None:
+                files += hook(person)
         tokens = PersonToken.objects.filter(person=person).delete()[0]
         data_key_id = person.data_key_id
         ledger.remember(table=Person._meta.db_table, pk=person.pk, data_key_id=data_key_id)

@@ -4,7 +4,8 @@ panah evidence import FILE --source NAME [--dry-run] [--mapping JSON|FILE] [--or
 panah evidence export victims [--format csv|json] [--output FILE] [--organisation SLUG]
 panah evidence seed-figures [--organisation SLUG]
 panah evidence estimate ...   (see `panah evidence estimate --help`)
-panah evidence link [--retrain] [--threshold P] [--threads N] [--organisation SLUG] [--by EMAIL]
+panah evidence link [--retrain] [--threshold P] [--threads N] [--format text|json]
+    [--organisation SLUG] [--by EMAIL]
 """
 
 from __future__ import annotations
@@ -92,6 +93,12 @@ class Command(BaseCommand):
         )
         link.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
         link.add_argument("--backend", choices=["duckdb", "spark"], default="duckdb")
+        link.add_argument(
+            "--format",
+            choices=["text", "json"],
+            default="text",
+            help="the summary as text or as one JSON object (counts and the model used)",
+        )
         _organisation_argument(link)
         link.add_argument("--by", metavar="EMAIL", help="the member recorded as running it")
 
@@ -275,6 +282,18 @@ class Command(BaseCommand):
                 if type(exc).__name__ == "BackendUnavailable":
                     raise CommandError(str(exc)) from None
                 raise
+        if options.get("format") == "json":
+            summary = {
+                "run": run.pk,
+                "reports": run.report_count,
+                "victims": run.victim_count,
+                "pairs_to_review": run.review_count,
+                "model": run.parameters.get("model", ""),
+                "model_used": run.parameters.get("model_used", ""),
+                "model_notes": run.parameters.get("model_notes", []),
+            }
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+            return
         self.stdout.write(
             f"Linkage run {run.pk}: {run.report_count:,} reports, {run.victim_count:,} victims, "
             f"{run.review_count:,} pairs to review."

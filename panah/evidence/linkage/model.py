@@ -238,11 +238,12 @@ def train(linker, n_reports: int, *, seed: int = 1) -> tuple[set[str], list[str]
 
 
 def repair(
-    model: dict[str, Any], untrained: set[str], fallback: dict[str, Any] | None
+    model: dict[str, Any], untrained: set[str], fallback: dict[str, Any] | None, n_reports: int
 ) -> tuple[dict[str, Any], list[str]]:
     """A model every level of which can score: the m probabilities of comparisons EM did
     not train come from `fallback` (a saved or starter model), and every m and u is kept at
-    or above PROBABILITY_FLOOR. Returns (the model, what was changed)."""
+    or above PROBABILITY_FLOOR, and an implausible prior is replaced. Returns (the model,
+    what was changed)."""
     import copy
 
     model = copy.deepcopy(model)
@@ -264,12 +265,18 @@ def repair(
             ),
         )
         notes.append(", ".join(restored) + " restored from the fallback model")
+    # Fewer than one matching pair in the whole set, or matches everywhere, is not an
+    # estimate but EM run aground: about one match per report is the order of real archives.
     prior = model.get("probability_two_random_records_match")
-    if not isinstance(prior, int | float) or not 0 < prior < 1:
-        model["probability_two_random_records_match"] = (fallback or {}).get(
-            "probability_two_random_records_match"
-        ) or settings()["probability_two_random_records_match"]
-        notes.append(f"the prior could not be estimated ({prior}): the fallback's is used")
+    n_pairs = max(1.0, n_reports * (n_reports - 1) / 2)
+    if not isinstance(prior, int | float) or not 1.0 / n_pairs <= prior <= 0.5:
+        model["probability_two_random_records_match"] = min(0.5, 1.0 / max(2, n_reports))
+        notes.append(
+            f"the estimated prior {prior:.3g} is implausible: "
+            f"{model['probability_two_random_records_match']:.3g} used"
+            if isinstance(prior, int | float)
+            else "no prior could be estimated: one match per report assumed"
+        )
     for comparison in model.get("comparisons", []):
         name = comparison["output_column_name"]
         source = by_name.get(name)

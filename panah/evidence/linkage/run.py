@@ -136,7 +136,7 @@ def link_reports(
             untrained -= trained
             raw = linker.misc.save_model_to_json()
             repaired, fixes = linkage_model.repair(
-                raw, untrained, get_fallback() if untrained else None
+                raw, untrained, get_fallback() if untrained else None, len(frame)
             )
             notes += fixes
             model_used = "trained, repaired" if notes else "trained"

@@ -33,6 +33,8 @@ from .linking_fixtures import (  # noqa: F401
 SETS = [
     SetSpec(300, seed=1),
     SetSpec(800, namesakes=0.95, seed=2),
+    # Reproduces the original failure: EM drives a level of the second session to m = 0.0
+    # ("m_probability value 0.0 is below the minimum allowed value") and the prior to 1e-129.
     SetSpec(1000, noise=0.3, seed=3),
     SetSpec(1000, day_share=0.1, seed=4),
     SetSpec(1500, sources=1, persian_share=1.0, seed=5),
@@ -50,6 +52,13 @@ def prepared(spec: SetSpec):
 
 def starter(path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def splink_training():
+    """Splink's training class, to inject its failures (fault injection only)."""
+    from splink.internals.linker_components.training import LinkerTraining
+
+    return LinkerTraining
 
 
 def assert_linked(result, n_reports: int) -> None:
@@ -96,6 +105,20 @@ def test_a_set_without_province_or_fathers_links_with_the_fallback_for_what_em_c
     assert "taken from the fallback model" in notes
 
 
+def test_the_set_where_em_drove_a_level_to_zero_links(starter_model):
+    # Heavy spelling noise: EM blocked on name and father's name drives a level to m = 0.0,
+    # which Splink refuses; the whole linkage stopped on it before.
+    frame, reports = prepared(SetSpec(1000, noise=0.3, seed=3))
+    result = link_reports(
+        reports, retrain=True, threads=1, fallback_model=lambda: starter(starter_model)
+    )
+    assert_linked(result, len(frame))
+    notes = " ".join(result.notes)
+    assert "m_probability value 0.0 is below the minimum allowed value" in notes
+    assert "implausible" in notes  # the prior EM left (about 1e-129) is replaced
+    assert result.n_victims < 0.75 * len(frame)
+
+
 def test_dense_namesakes_drive_levels_towards_zero_and_are_floored(starter_model):
     # Every victim shares a name and father with others, and the reports of one victim agree
     # exactly: EM pushes the levels seen only between namesakes towards probability zero.
@@ -111,10 +134,8 @@ def test_dense_namesakes_drive_levels_towards_zero_and_are_floored(starter_model
 
 def test_em_driving_a_level_to_zero_no_longer_stops_the_linkage(monkeypatch, starter_model):
     # Fault injection: the exact error Splink raised on ~7,500 generated reports.
-    from splink import Linker
-
     frame, reports = prepared(SetSpec(600, seed=12))
-    training = type(Linker(reports.head(2), linkage_model.settings()).training)
+    training = splink_training()
 
     def degenerate(self, *args, **kwargs):
         raise ValueError(
@@ -134,10 +155,8 @@ def test_em_driving_a_level_to_zero_no_longer_stops_the_linkage(monkeypatch, sta
 def test_training_that_fails_outright_uses_the_fallback_model_and_says_so(
     monkeypatch, starter_model, tmp_path
 ):
-    from splink import Linker
-
     frame, reports = prepared(SetSpec(600, seed=13))
-    training = type(Linker(reports.head(2), linkage_model.settings()).training)
+    training = splink_training()
 
     def broken(self, *args, **kwargs):
         raise ValueError("u_probability value 0.0 is below the minimum allowed value")
@@ -158,10 +177,8 @@ def test_training_that_fails_outright_uses_the_fallback_model_and_says_so(
 
 
 def test_without_a_fallback_a_failed_training_still_refuses(monkeypatch):
-    from splink import Linker
-
     _frame, reports = prepared(SetSpec(300, seed=14))
-    training = type(Linker(reports.head(2), linkage_model.settings()).training)
+    training = splink_training()
     monkeypatch.setattr(
         training,
         "estimate_u_using_random_sampling",

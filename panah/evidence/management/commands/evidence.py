@@ -123,13 +123,38 @@ class Command(BaseCommand):
         with scope(organisation=organisation):
             by = _member(organisation, options.get("by"))
             source = Source.objects.filter(name__iexact=options["source"].strip()).first()
+            if source is None and not options.get("create_source"):
+                known = ", ".join(Source.objects.values_list("name", flat=True)) or "none yet"
+                raise CommandError(
+                    f"No source named {options['source']!r} in {organisation.slug} "
+                    f"(sources: {known}). Add --create-source KIND to create it."
+                )
+
+            def progress(rows: int) -> None:
+                if rows and rows % 50_000 == 0:
+                    self.stderr.write(f"  {rows:,} rows read…")
+
+            if source is None and options["dry_run"]:
+                # A dry run changes nothing: the source is not created either.
+                batch = services.dry_run_into_new_source(
+                    organisation=organisation,
+                    name=options["source"].strip(),
+                    kind=options["create_source"],
+                    path=path,
+                    file_name=path.name,
+                    mapping=mapping,
+                    by=by,
+                    progress=progress,
+                )
+                self.stdout.write(
+                    f"The source {options['source'].strip()!r} would be created "
+                    "(dry run: it was not)."
+                )
+                self._print_batch(batch)
+                if batch.status == ImportStatus.FAILED:
+                    raise CommandError("Nothing would be imported.")
+                return
             if source is None:
-                if not options.get("create_source"):
-                    known = ", ".join(Source.objects.values_list("name", flat=True)) or "none yet"
-                    raise CommandError(
-                        f"No source named {options['source']!r} in {organisation.slug} "
-                        f"(sources: {known}). Add --create-source KIND to create it."
-                    )
                 source = services.create_source(
                     organisation=organisation,
                     name=options["source"],
@@ -137,10 +162,6 @@ class Command(BaseCommand):
                     by=by,
                 )
                 self.stdout.write(f"Created the source {source.name!r}.")
-
-            def progress(rows: int) -> None:
-                if rows and rows % 50_000 == 0:
-                    self.stderr.write(f"  {rows:,} rows read…")
 
             batch = services.import_reports(
                 organisation=organisation,
@@ -162,7 +183,7 @@ class Command(BaseCommand):
         write(f"{batch.file_name} ({batch.file_format or '?'}, {batch.file_size:,} bytes)")
         if batch.sha256:
             write(f"  sha256 {batch.sha256}")
-        write(f"  import batch #{batch.pk}")
+        write(f"  import batch #{batch.pk}" if batch.pk else "  no import batch kept (dry run)")
         if batch.file_error:
             write(self.style.ERROR(f"Refused: {batch.file_error}"))
             return

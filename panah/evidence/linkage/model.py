@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 # Splink SQL is written for DuckDB; CustomLevel(base_dialect_str="duckdb") lets sqlglot
@@ -206,14 +207,18 @@ def reason(exc: Exception) -> str:
     return text[:200]
 
 
-def train(linker, n_reports: int, *, seed: int = 1) -> tuple[set[str], list[str]]:
+def train(
+    linker, n_reports: int, *, seed: int = 1, rebuild: Callable[[dict[str, Any]], Any] | None = None
+) -> tuple[Any, set[str], list[str]]:
     """Estimate the model on the data: the prior from near-certain pairs, u by random
     sampling, m by EM on two blockings (each trains the comparisons it does not block on:
     day and province train the names; name and father's name train date, place, age).
 
     An EM session that fails (no pairs to learn from, or a level driven to probability zero)
-    is skipped and said so: returns (the comparisons EM trained, notes on what was skipped).
-    A failure to estimate u is not caught: without u there is no model to repair.
+    is skipped and said so; as Splink may leave the linker without the comparisons that
+    session blocked on, `rebuild(model)` makes a fresh linker from the model as it was before.
+    Returns (the linker, the comparisons EM trained, notes on what was skipped). A failure to
+    estimate u is not caught: without u there is no model to repair.
     """
     notes: list[str] = []
     try:
@@ -227,14 +232,17 @@ def train(linker, n_reports: int, *, seed: int = 1) -> tuple[set[str], list[str]
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs_u, seed=seed)
     trained: set[str] = set()
     for rule, comparisons in EM_SESSIONS:
+        before = linker.misc.save_model_to_json() if rebuild else None
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=2e6)
-        except Exception as exc:  # a failed session leaves the linker as it was (Splink
-            # trains a copy): skip it, the comparisons it trains are taken from elsewhere
+        except Exception as exc:  # Splink's errors are not public classes: skip the session,
+            # the comparisons it trains are taken from the fallback model by repair()
             notes.append(f"EM blocked on {rule!r} skipped: {reason(exc)}")
+            if rebuild and before is not None:
+                linker = rebuild(before)
         else:
             trained.update(comparisons)
-    return trained, notes
+    return linker, trained, notes
 
 
 def repair(

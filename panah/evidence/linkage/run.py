@@ -131,7 +131,12 @@ def link_reports(
         say("training the model (u by random sampling, m by EM)")
         linker = Linker(sdf, linkage_model.settings(), log_level=None)
         try:
-            trained, notes = linkage_model.train(linker, len(frame), seed=seed)
+            linker, trained, notes = linkage_model.train(
+                linker,
+                len(frame),
+                seed=seed,
+                rebuild=lambda model: Linker(sdf, model, log_level=None),
+            )
             untrained = {c["output_column_name"] for c in linkage_model.settings()["comparisons"]}
             untrained -= trained
             raw = linker.misc.save_model_to_json()

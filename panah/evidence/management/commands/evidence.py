@@ -1,6 +1,7 @@
 """`panah evidence SUBCOMMAND`: import reports, export victims, seed published figures, estimate.
 
-panah evidence import FILE --source NAME [--dry-run] [--mapping JSON|FILE] [--organisation SLUG]
+panah evidence import FILE --source NAME [--create-source KIND] [--dry-run] [--mapping JSON|FILE]
+    [--organisation SLUG]
 panah evidence export victims [--format csv|json] [--output FILE] [--organisation SLUG]
 panah evidence seed-figures [--organisation SLUG]
 panah evidence estimate ...   (see `panah evidence estimate --help`)
@@ -43,11 +44,14 @@ class Command(BaseCommand):
             help="create the source first if it does not exist (kind: %(choices)s)",
         )
         imp.add_argument(
-            "--dry-run", action="store_true", help="check every row and report; save nothing"
+            "--dry-run",
+            action="store_true",
+            help="check every row and report; save nothing (not even a source --create-source would create)",
         )
         imp.add_argument(
             "--mapping",
-            help='columns to fields, as JSON (\'{"their column": "our field"}\') or a .json file',
+            help='columns to fields, as JSON (\'{"their column": "our field"}\', or "ignore" '
+            "to leave a column out) or a .json file; every other column must be one of ours",
         )
         _organisation_argument(imp)
         imp.add_argument("--by", metavar="EMAIL", help="the member recorded as importing")

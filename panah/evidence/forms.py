@@ -104,35 +104,53 @@ class UploadForm(forms.Form):
         return upload
 
 
-IGNORE = ""
+IGNORE = importing.IGNORE
+UNCHOSEN = ""
 
 
 class MappingForm(forms.Form):
-    """One select per column of the file: which of our fields it feeds, or none."""
+    """One select per column of the file: which of our fields it feeds, or "ignore".
+
+    A column the import does not recognise starts unchosen and must be mapped or ignored
+    explicitly: no column's data is dropped without the member saying so.
+    """
 
     def __init__(self, *args, columns: list[str], initial_mapping: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         self.columns = columns
-        choices = [(IGNORE, _("— ignore this column —"))] + [
-            (name, f"{FIELD_LABELS[name]} ({name})") for name in importing.FIELD_NAMES
-        ]
+        choices = [
+            (UNCHOSEN, _("— choose —")),
+            (IGNORE, _("— ignore this column —")),
+        ] + [(name, f"{FIELD_LABELS[name]} ({name})") for name in importing.FIELD_NAMES]
         for index, column in enumerate(columns):
             self.fields[f"column_{index}"] = forms.ChoiceField(
                 label=column or _("(column without a name)"),
                 choices=choices,
                 required=False,
-                initial=initial_mapping.get(column, IGNORE),
+                initial=initial_mapping.get(column, UNCHOSEN),
             )
 
     def clean(self):
         data = super().clean()
-        self.mapping = {
-            column: data.get(f"column_{index}") or IGNORE
+        chosen = {
+            column: data.get(f"column_{index}") or UNCHOSEN
             for index, column in enumerate(self.columns)
             if column
+        }
+        unchosen = [column for column, target in chosen.items() if target == UNCHOSEN]
+        self.mapping = {
+            column: IGNORE if target == UNCHOSEN else target for column, target in chosen.items()
         }
         try:
             importing.resolve_mapping(self.columns, self.mapping)
         except importing.ImportRefused as exc:
             raise forms.ValidationError(str(exc)) from None
+        if unchosen:
+            raise forms.ValidationError(
+                _(
+                    "Choose a field for each column, or ignore it: %(columns)s. Nothing is "
+                    "left out without your say."
+                )
+                % {"columns": ", ".join(unchosen)}
+            )
         return data

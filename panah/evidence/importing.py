@@ -10,6 +10,7 @@ docs/evidence-import.md.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -256,11 +257,17 @@ def suggest_mapping(columns: list[str]) -> dict[str, str]:
     return proposal
 
 
+# A mapping's word for "this column is not imported" ("" and null mean the same).
+IGNORE = "ignore"
+
+
 def resolve_mapping(columns: list[str], mapping: dict[str, str] | None) -> dict[str, str]:
     """Which of our fields each column feeds: {column: field}; ImportRefused if unusable.
 
-    Columns named like our fields map to them; `mapping` ({their column: our field}, an empty
-    field meaning "ignore this column") adds to and overrides that.
+    Columns named like our fields map to them; `mapping` ({their column: our field}, "ignore"
+    or an empty field meaning "do not import this column") adds to and overrides that. A
+    named column that is neither our field, mapped nor ignored is refused: its data would
+    otherwise be dropped without anyone knowing.
     """
     mapping = mapping or {}
     result: dict[str, str] = {}
@@ -277,10 +284,12 @@ def resolve_mapping(columns: list[str], mapping: dict[str, str] | None) -> dict[
             + ", ".join(repr(c) for c in columns)
             + "."
         )
+    ignored: set[str] = set()
     for column, target in mapping.items():
         target = (target or "").strip()
-        if not target:
+        if not target or target.lower() == IGNORE:
             result.pop(column, None)
+            ignored.add(column)
             continue
         if target not in SPECS:
             raise ImportRefused(
@@ -288,6 +297,20 @@ def resolve_mapping(columns: list[str], mapping: dict[str, str] | None) -> dict[
                 "fields: " + ", ".join(FIELD_NAMES) + "."
             )
         result[column] = target
+    unread = [c for c in columns if c.strip() and c not in result and c not in ignored]
+    if unread:
+        hints = [
+            f"{c!r} ({guess}?)" if (guess := suggest_mapping([c]).get(c)) else repr(c)
+            for c in unread
+        ]
+        example = json.dumps({unread[0]: IGNORE}, ensure_ascii=False)
+        raise ImportRefused(
+            "The file has columns that are not our fields: "
+            + ", ".join(hints)
+            + ". Map each to one of our fields, or ignore it in the mapping (e.g. "
+            + example
+            + "): nothing is dropped silently."
+        )
     targets: dict[str, list[str]] = {}
     for column, target in result.items():
         targets.setdefault(target, []).append(column)

@@ -12,6 +12,7 @@ The audit trail gets ids and counts only, never a name.
 
 from __future__ import annotations
 
+import json
 import statistics as pystats
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -394,27 +395,43 @@ def _link(
 
     prepared = prepare_reports(_frame(reports), id_column="report_id")
     path, train, how = _choose_model(organisation, len(reports), retrain, say)
+    # Read before training overwrites it: the model to fall back on if training fails.
+    saved = json.loads(path.read_text(encoding="utf-8")) if train and path.exists() else None
+    fallback_how = ""
+
+    def fallback() -> dict[str, Any]:
+        nonlocal fallback_how
+        if saved is not None:
+            fallback_how = "this organisation's saved model"
+            return saved
+        fallback_how = "the starter model trained on synthetic reports"
+        return json.loads(ensure_starter_model(say).read_text(encoding="utf-8"))
+
     try:
         result = link_reports(
             prepared, model_path=path, retrain=train, backend=backend, threads=threads,
             threshold=threshold, review_band=review_band, must_link=must, cannot_link=cannot,
-            progress=say,
+            progress=say, fallback_model=fallback,
         )  # fmt: skip
     except ConflictingDecisions as exc:
         raise LinkageRefused(str(exc)) from exc
-    except Exception as exc:
-        if not train or type(exc).__name__ != "EMTrainingException":
-            raise
-        # Too few pairs of some kind to train on: fall back to the starter model.
-        how = f"starter model trained on synthetic reports (training failed: {exc})"[:300]
-        result = link_reports(
-            prepared, model_path=ensure_starter_model(say), backend=backend, threads=threads,
-            threshold=threshold, review_band=review_band, must_link=must, cannot_link=cannot,
-            progress=say,
-        )  # fmt: skip
+    if result.model_used == "fallback":
+        how = f"{fallback_how} (training on this organisation's reports failed)"
+    elif result.model_used == "trained, repaired":
+        how += "; repaired where training could not estimate"
+        if fallback_how:
+            how += f", with {fallback_how}"
     run.model = result.model
-    run.parameters = {**run.parameters, "model": how, "timings": result.timings}
+    run.parameters = {
+        **run.parameters,
+        "model": how,
+        "model_used": result.model_used,
+        "model_notes": result.notes,
+        "timings": result.timings,
+    }
     run.notes = _("Model: %(how)s.") % {"how": how}
+    if result.notes:
+        run.notes += " " + "; ".join(result.notes) + "."
     unnamed = prepared.loc[prepared["surname"].isna(), "unique_id"].tolist()
     return _Outcome(
         result.clusters, result.pairs, result.uncertain, result.model, threshold,

@@ -172,6 +172,59 @@ def import_reports(
     return batch
 
 
+class _UndoAll(Exception):
+    """Raised to undo a dry run into a new source: the source and its batch included."""
+
+
+def dry_run_into_new_source(
+    *,
+    organisation: Organisation,
+    name: str,
+    kind: str,
+    path: importing.FileInput,
+    file_name: str,
+    mapping: dict[str, str] | None = None,
+    by: User | None = None,
+    via: str = "cli",
+    request: HttpRequest | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportBatch:
+    """Check a file as if imported into a source that does not exist yet, creating nothing.
+
+    The source, the batch and every row are rolled back (a dry run changes nothing); the
+    attempt is kept in the audit trail instead. Returns the unsaved batch with its counts.
+    """
+    held: dict[str, ImportBatch] = {}
+    try:
+        with transaction.atomic():
+            source = create_source(organisation=organisation, name=name, kind=kind, by=by)
+            held["batch"] = import_reports(
+                organisation=organisation, source=source, path=path, file_name=file_name,
+                mapping=mapping, dry_run=True, by=by, via=via, request=request,
+                progress=progress,
+            )  # fmt: skip
+            raise _UndoAll
+    except _UndoAll:
+        pass
+    batch = held["batch"]
+    batch.pk = None  # its row was rolled back with the source
+    with transaction.atomic():
+        audit.record(
+            "evidence.import_checked_for_new_source",
+            organisation=organisation,
+            actor=by,
+            object_type="evidence.importbatch",
+            request=request,
+            data={
+                "status": batch.status,
+                "rows": batch.row_count,
+                "errors": batch.error_count,
+                "sha256": batch.sha256,
+            },
+        )
+    return batch
+
+
 def _import_rows(
     batch: ImportBatch,
     path: importing.FileInput,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 # Splink SQL is written for DuckDB; CustomLevel(base_dialect_str="duckdb") lets sqlglot
@@ -182,21 +183,136 @@ def settings(probability_two_random_records_match: float = 1e-5) -> dict[str, An
     }
 
 
-def train(linker, n_reports: int, *, seed: int = 1) -> None:
+# The EM sessions of train(): the blocking rule, and the comparisons it trains (the ones it
+# does not block on; age, charge and gender are trained by both and averaged).
+EM_SESSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "l.day_lo = r.day_lo AND l.province = r.province",
+        ("given", "surname", "father", "age", "charge", "gender"),
+    ),
+    (
+        "l.name_key = r.name_key AND l.father_loose = r.father_loose",
+        ("date", "age", "place", "charge", "gender"),
+    ),
+)
+# No level may claim a pair is (or is not) the same person beyond this: a probability EM
+# drove to zero, or a level no pair reached, would otherwise give an infinite weight (and
+# Splink refuses a zero outright). Splink gives an unobserved level the same value.
+PROBABILITY_FLOOR = 1e-6
+
+
+def reason(exc: Exception) -> str:
+    """The first line of an error, short enough for a run's notes."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def train(
+    linker, n_reports: int, *, seed: int = 1, rebuild: Callable[[dict[str, Any]], Any] | None = None
+) -> tuple[Any, set[str], list[str]]:
     """Estimate the model on the data: the prior from near-certain pairs, u by random
     sampling, m by EM on two blockings (each trains the comparisons it does not block on:
-    day and province train the names; name and father's name train date, place, age)."""
-    linker.training.estimate_probability_two_random_records_match(
-        ["l.name_key = r.name_key AND l.day_lo = r.day_lo"], recall=0.6
-    )
+    day and province train the names; name and father's name train date, place, age).
+
+    An EM session that fails (no pairs to learn from, or a level driven to probability zero)
+    is skipped and said so; as Splink may leave the linker without the comparisons that
+    session blocked on, `rebuild(model)` makes a fresh linker from the model as it was before.
+    Returns (the linker, the comparisons EM trained, notes on what was skipped). A failure to
+    estimate u is not caught: without u there is no model to repair.
+    """
+    notes: list[str] = []
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            ["l.name_key = r.name_key AND l.day_lo = r.day_lo"], recall=0.6
+        )
+    except Exception as exc:  # Splink's errors are not public classes; the prior has a default
+        notes.append(f"prior kept at its default ({reason(exc)})")
     # Sampled pairs are almost all non-matches; a few million pin u down at any size.
     max_pairs_u = min(3e6, max(1e5, 20.0 * n_reports))
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs_u, seed=seed)
-    for rule in (
-        "l.day_lo = r.day_lo AND l.province = r.province",
-        "l.name_key = r.name_key AND l.father_loose = r.father_loose",
-    ):
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=2e6)
+    trained: set[str] = set()
+    for rule, comparisons in EM_SESSIONS:
+        before = linker.misc.save_model_to_json() if rebuild else None
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=2e6)
+        except Exception as exc:  # Splink's errors are not public classes: skip the session,
+            # the comparisons it trains are taken from the fallback model by repair()
+            notes.append(f"EM blocked on {rule!r} skipped: {reason(exc)}")
+            if rebuild and before is not None:
+                linker = rebuild(before)
+        else:
+            trained.update(comparisons)
+    return linker, trained, notes
+
+
+def repair(
+    model: dict[str, Any], untrained: set[str], fallback: dict[str, Any] | None, n_reports: int
+) -> tuple[dict[str, Any], list[str]]:
+    """A model every level of which can score: the m probabilities of comparisons EM did
+    not train come from `fallback` (a saved or starter model), and every m and u is kept at
+    or above PROBABILITY_FLOOR, and an implausible prior is replaced. Returns (the model,
+    what was changed)."""
+    import copy
+
+    model = copy.deepcopy(model)
+    notes: list[str] = []
+    borrowed: list[str] = []
+    by_name = {c["output_column_name"]: c for c in (fallback or {}).get("comparisons", [])}
+    floored = 0
+    # A comparison missing from the trained model is put back from the fallback model.
+    present = {c["output_column_name"] for c in model.get("comparisons", [])}
+    restored = [n for n in by_name if n not in present]
+    if restored:
+        order = [c["output_column_name"] for c in settings()["comparisons"]]
+        model["comparisons"] = sorted(
+            [*model.get("comparisons", []), *(copy.deepcopy(by_name[n]) for n in restored)],
+            key=lambda c: (
+                order.index(c["output_column_name"])
+                if c["output_column_name"] in order
+                else len(order)
+            ),
+        )
+        notes.append(", ".join(restored) + " restored from the fallback model")
+    # Fewer than one matching pair in the whole set, or matches everywhere, is not an
+    # estimate but EM run aground: about one match per report is the order of real archives.
+    prior = model.get("probability_two_random_records_match")
+    n_pairs = max(1.0, n_reports * (n_reports - 1) / 2)
+    if not isinstance(prior, int | float) or not 1.0 / n_pairs <= prior <= 0.5:
+        model["probability_two_random_records_match"] = min(0.5, 1.0 / max(2, n_reports))
+        notes.append(
+            f"the estimated prior {prior:.3g} is implausible: "
+            f"{model['probability_two_random_records_match']:.3g} used"
+            if isinstance(prior, int | float)
+            else "no prior could be estimated: one match per report assumed"
+        )
+    for comparison in model.get("comparisons", []):
+        name = comparison["output_column_name"]
+        source = by_name.get(name)
+        if name in untrained and source is not None:
+            theirs = {
+                lvl.get("label_for_charts"): lvl for lvl in source.get("comparison_levels", [])
+            }
+            for level in comparison.get("comparison_levels", []):
+                other = theirs.get(level.get("label_for_charts"))
+                if not level.get("is_null_level") and other and other.get("m_probability"):
+                    level["m_probability"] = other["m_probability"]
+            borrowed.append(name)
+        for level in comparison.get("comparison_levels", []):
+            if level.get("is_null_level"):
+                continue
+            for key in ("m_probability", "u_probability"):
+                value = level.get(key)
+                if not isinstance(value, int | float) or value < PROBABILITY_FLOOR:
+                    level[key] = PROBABILITY_FLOOR
+                    floored += 1
+    if borrowed:
+        notes.append("m probabilities of " + ", ".join(borrowed) + " taken from the fallback model")
+    untouched = sorted(untrained - set(borrowed) - set(restored))
+    if untouched:
+        notes.append("no trained m probabilities for " + ", ".join(untouched) + ": defaults kept")
+    if floored:
+        notes.append(f"{floored} probabilities raised to the floor {PROBABILITY_FLOOR:g}")
+    return model, notes
 
 
 def quiet_splink() -> None:

@@ -33,6 +33,9 @@ class LinkageResult:
     uncertain: pd.DataFrame
     model: dict[str, Any]  # the trained Splink model (JSON-serialisable)
     timings: dict[str, float] = field(default_factory=dict)
+    # Which model scored the pairs: "trained", "trained, repaired", "saved" or "fallback".
+    model_used: str = "trained"
+    notes: list[str] = field(default_factory=list)  # why, when it is not plainly "trained"
 
     @property
     def n_victims(self) -> int:
@@ -83,6 +86,7 @@ def link_reports(
     cannot_link: Iterable[tuple] = (),
     seed: int = 1,
     progress: Callable[[str], None] | None = None,
+    fallback_model: Callable[[], dict[str, Any]] | None = None,
 ) -> LinkageResult:
     """Link prepared reports (see prepare_reports) into victims.
 
@@ -90,6 +94,11 @@ def link_reports(
     model there is reused unless `retrain`. Pairs at or above `threshold` are joined, except
     across confirmed splits (`cannot_link`); confirmed matches (`must_link`) are always joined.
     Pairs scored inside `review_band` and not yet decided make up the review queue.
+
+    Training never stops the linkage: a failed EM session is skipped and its comparisons
+    take their m probabilities from `fallback_model()` (a saved or starter model), every
+    probability is floored, and if training fails outright the fallback model is used whole.
+    `model_used` and `notes` on the result say which happened and why.
     """
     from splink import Linker
 
@@ -105,14 +114,49 @@ def link_reports(
     sdf = db_api.register(frame, table_name="reports")
 
     path = Path(model_path) if model_path else None
+    notes: list[str] = []
+    fallback: dict[str, Any] | None = None
+
+    def get_fallback() -> dict[str, Any] | None:
+        nonlocal fallback
+        if fallback is None and fallback_model is not None:
+            fallback = fallback_model()
+        return fallback
+
     if path and path.exists() and not retrain:
         say(f"using the saved model {path}")
         linker = Linker(sdf, json.loads(path.read_text(encoding="utf-8")), log_level=None)
+        model_used = "saved"
     else:
         say("training the model (u by random sampling, m by EM)")
         linker = Linker(sdf, linkage_model.settings(), log_level=None)
-        linkage_model.train(linker, len(frame), seed=seed)
-        if path:
+        try:
+            linker, trained, notes = linkage_model.train(
+                linker,
+                len(frame),
+                seed=seed,
+                rebuild=lambda model: Linker(sdf, model, log_level=None),
+            )
+            untrained = {c["output_column_name"] for c in linkage_model.settings()["comparisons"]}
+            untrained -= trained
+            raw = linker.misc.save_model_to_json()
+            repaired, fixes = linkage_model.repair(
+                raw, untrained, get_fallback() if untrained else None, len(frame)
+            )
+            notes += fixes
+            model_used = "trained, repaired" if notes else "trained"
+            if repaired != raw:
+                linker = Linker(sdf, repaired, log_level=None)
+        except Exception as exc:  # u could not be estimated: nothing trained to repair
+            model = get_fallback()
+            if model is None:
+                raise
+            notes.append(f"training failed ({linkage_model.reason(exc)}): fallback model used")
+            linker = Linker(sdf, model, log_level=None)
+            model_used = "fallback"
+        for note in notes:
+            say(note)
+        if path and model_used != "fallback":
             path.parent.mkdir(parents=True, exist_ok=True)
             linker.misc.save_model_to_json(str(path), overwrite=True)
     timings["train"] = time.perf_counter() - t0
@@ -155,4 +199,4 @@ def link_reports(
     ).sort_values("match_probability", ascending=False, ignore_index=True)
     model = linker.misc.save_model_to_json()
     timings["total"] = time.perf_counter() - t0
-    return LinkageResult(clusters, pairs, uncertain, model, timings)
+    return LinkageResult(clusters, pairs, uncertain, model, timings, model_used, notes)

@@ -16,7 +16,7 @@ from django_scopes import scope
 
 from panah.core.models import AuditEntry
 from panah.evidence import importing, services
-from panah.evidence.models import ImportBatch, ImportStatus, Report
+from panah.evidence.models import ImportBatch, ImportStatus, Report, Source
 
 from .conftest import EXAMPLES, row
 
@@ -412,7 +412,65 @@ def test_synthetic_reports_of_every_source_import_without_errors(org_a, tmp_path
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(r for r in rows if r["source"] == name)
-        batch = run(source, path)
+        # The generator's own columns (its source, the precision it chose) are not ours.
+        extra = {c: "ignore" for c in rows[0] if c not in importing.FIELD_NAMES}
+        batch = run(source, path, mapping=extra)
         assert batch.status == "imported", (name, batch.file_error, batch.problems[:5])
         imported += batch.created_count
     assert imported == Report.objects.count() == 600
+
+
+def test_a_column_that_is_not_one_of_our_fields_is_refused_by_name(source_a, write_csv):
+    # "charge" holds the charges: dropping it silently would lose them from every report.
+    path = write_csv(
+        [{**row(), "charge": "drugs", "Remarks": "x"}], columns=[*row(), "charge", "Remarks"]
+    )
+    batch = run(source_a, path)
+    assert batch.status == "failed"
+    assert batch.file_error.startswith(
+        "The file has columns that are not our fields: 'charge' (charge_category?), 'Remarks'."
+    )
+    assert '{"charge": "ignore"}' in batch.file_error
+    assert Report.objects.count() == 0
+
+
+def test_the_mapping_can_ignore_a_column_or_map_it(source_a, write_csv):
+    path = write_csv(
+        [{**row(), "charge": "drugs", "Remarks": "x"}], columns=[*row(), "charge", "Remarks"]
+    )
+    ignored = run(source_a, path, mapping={"charge": "ignore", "Remarks": ""}, dry_run=True)
+    assert ignored.status == "dry_run", ignored.file_error
+    mapped = run(
+        source_a,
+        path,
+        mapping={"charge_category": "ignore", "charge": "charge_category", "Remarks": "notes"},
+    )
+    assert mapped.status == "imported", mapped.file_error
+    assert Report.objects.get().notes == "x"
+
+
+def test_a_dry_run_with_create_source_creates_nothing(org_a, write_csv):
+    path = write_csv([row()])
+    out = io.StringIO()
+    call_command("evidence", "import", str(path), "--source", "Hengaw", "--create-source",
+                 "ngo", "--dry-run", stdout=out)  # fmt: skip
+    text = out.getvalue()
+    assert "The source 'Hengaw' would be created (dry run: it was not)." in text
+    assert "1 new reports would be created" in text and "no import batch kept" in text
+    with scope(organisation=org_a):
+        assert not Source.objects.filter(name="Hengaw").exists()
+        assert ImportBatch.objects.count() == 0 and Report.objects.count() == 0
+        entry = AuditEntry.objects.filter(action="evidence.import_checked_for_new_source").get()
+        assert entry.data["rows"] == 1
+        assert not AuditEntry.objects.filter(action="evidence.source_created").exists()
+
+
+def test_a_dry_run_into_a_new_source_reports_an_unknown_column(org_a, write_csv):
+    path = write_csv([{**row(), "charge": "drugs"}], columns=[*row(), "charge"])
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing would be imported"):
+        call_command("evidence", "import", str(path), "--source", "New", "--create-source",
+                     "ngo", "--dry-run", stdout=out)  # fmt: skip
+    assert "'charge' (charge_category?)" in out.getvalue()
+    with scope(organisation=org_a):
+        assert not Source.objects.exists()

@@ -465,3 +465,25 @@ def test_the_researcher_panel_says_what_to_do_first_then_counts(
     make_reports(source_a, write_csv, 3)
     body = client.get(reverse("core:dashboard")).content.decode()
     assert "3 reports" in body and "1 source" in body and "0 distinct victims" in body
+
+
+def test_the_column_step_needs_each_unknown_column_mapped_or_ignored(
+    researcher_a, login_as, source_a, org_a, write_csv
+):
+    path = write_csv(
+        [{**row(), "charge": "drugs"}], columns=["source_reference", "name_as_written",
+                                                 "date_as_written", "charge"],
+    )  # fmt: skip
+    client = login_as(researcher_a)
+    upload(client, source_a, path)
+    chosen = {"column_0": "source_reference", "column_1": "name_as_written",
+              "column_2": "date_as_written"}  # fmt: skip
+    response = client.post(reverse("evidence:import_columns"), chosen)
+    assert response.status_code == 200
+    assert "Choose a field for each column, or ignore it: charge." in response.content.decode()
+    with scope(organisation=org_a):
+        assert ImportBatch.objects.count() == 0
+    response = client.post(reverse("evidence:import_columns"), {**chosen, "column_3": "ignore"})
+    assert response.status_code == 302
+    with scope(organisation=org_a):
+        assert ImportBatch.objects.get().status == "dry_run"

@@ -1,10 +1,12 @@
 """`panah evidence SUBCOMMAND`: import reports, export victims, seed published figures, estimate.
 
-panah evidence import FILE --source NAME [--dry-run] [--mapping JSON|FILE] [--organisation SLUG]
+panah evidence import FILE --source NAME [--create-source KIND] [--dry-run] [--mapping JSON|FILE]
+    [--organisation SLUG]
 panah evidence export victims [--format csv|json] [--output FILE] [--organisation SLUG]
 panah evidence seed-figures [--organisation SLUG]
 panah evidence estimate ...   (see `panah evidence estimate --help`)
-panah evidence link [--retrain] [--threshold P] [--threads N] [--organisation SLUG] [--by EMAIL]
+panah evidence link [--retrain] [--threshold P] [--threads N] [--format text|json]
+    [--organisation SLUG] [--by EMAIL]
 """
 
 from __future__ import annotations
@@ -42,11 +44,14 @@ class Command(BaseCommand):
             help="create the source first if it does not exist (kind: %(choices)s)",
         )
         imp.add_argument(
-            "--dry-run", action="store_true", help="check every row and report; save nothing"
+            "--dry-run",
+            action="store_true",
+            help="check every row and report; save nothing (not even a source --create-source would create)",
         )
         imp.add_argument(
             "--mapping",
-            help='columns to fields, as JSON (\'{"their column": "our field"}\') or a .json file',
+            help='columns to fields, as JSON (\'{"their column": "our field"}\', or "ignore" '
+            "to leave a column out) or a .json file; every other column must be one of ours",
         )
         _organisation_argument(imp)
         imp.add_argument("--by", metavar="EMAIL", help="the member recorded as importing")
@@ -92,6 +97,12 @@ class Command(BaseCommand):
         )
         link.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
         link.add_argument("--backend", choices=["duckdb", "spark"], default="duckdb")
+        link.add_argument(
+            "--format",
+            choices=["text", "json"],
+            default="text",
+            help="the summary as text or as one JSON object (counts and the model used)",
+        )
         _organisation_argument(link)
         link.add_argument("--by", metavar="EMAIL", help="the member recorded as running it")
 
@@ -116,13 +127,38 @@ class Command(BaseCommand):
         with scope(organisation=organisation):
             by = _member(organisation, options.get("by"))
             source = Source.objects.filter(name__iexact=options["source"].strip()).first()
+            if source is None and not options.get("create_source"):
+                known = ", ".join(Source.objects.values_list("name", flat=True)) or "none yet"
+                raise CommandError(
+                    f"No source named {options['source']!r} in {organisation.slug} "
+                    f"(sources: {known}). Add --create-source KIND to create it."
+                )
+
+            def progress(rows: int) -> None:
+                if rows and rows % 50_000 == 0:
+                    self.stderr.write(f"  {rows:,} rows read…")
+
+            if source is None and options["dry_run"]:
+                # A dry run changes nothing: the source is not created either.
+                batch = services.dry_run_into_new_source(
+                    organisation=organisation,
+                    name=options["source"].strip(),
+                    kind=options["create_source"],
+                    path=path,
+                    file_name=path.name,
+                    mapping=mapping,
+                    by=by,
+                    progress=progress,
+                )
+                self.stdout.write(
+                    f"The source {options['source'].strip()!r} would be created "
+                    "(dry run: it was not)."
+                )
+                self._print_batch(batch)
+                if batch.status == ImportStatus.FAILED:
+                    raise CommandError("Nothing would be imported.")
+                return
             if source is None:
-                if not options.get("create_source"):
-                    known = ", ".join(Source.objects.values_list("name", flat=True)) or "none yet"
-                    raise CommandError(
-                        f"No source named {options['source']!r} in {organisation.slug} "
-                        f"(sources: {known}). Add --create-source KIND to create it."
-                    )
                 source = services.create_source(
                     organisation=organisation,
                     name=options["source"],
@@ -130,10 +166,6 @@ class Command(BaseCommand):
                     by=by,
                 )
                 self.stdout.write(f"Created the source {source.name!r}.")
-
-            def progress(rows: int) -> None:
-                if rows and rows % 50_000 == 0:
-                    self.stderr.write(f"  {rows:,} rows read…")
 
             batch = services.import_reports(
                 organisation=organisation,
@@ -155,7 +187,7 @@ class Command(BaseCommand):
         write(f"{batch.file_name} ({batch.file_format or '?'}, {batch.file_size:,} bytes)")
         if batch.sha256:
             write(f"  sha256 {batch.sha256}")
-        write(f"  import batch #{batch.pk}")
+        write(f"  import batch #{batch.pk}" if batch.pk else "  no import batch kept (dry run)")
         if batch.file_error:
             write(self.style.ERROR(f"Refused: {batch.file_error}"))
             return
@@ -275,6 +307,18 @@ class Command(BaseCommand):
                 if type(exc).__name__ == "BackendUnavailable":
                     raise CommandError(str(exc)) from None
                 raise
+        if options.get("format") == "json":
+            summary = {
+                "run": run.pk,
+                "reports": run.report_count,
+                "victims": run.victim_count,
+                "pairs_to_review": run.review_count,
+                "model": run.parameters.get("model", ""),
+                "model_used": run.parameters.get("model_used", ""),
+                "model_notes": run.parameters.get("model_notes", []),
+            }
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+            return
         self.stdout.write(
             f"Linkage run {run.pk}: {run.report_count:,} reports, {run.victim_count:,} victims, "
             f"{run.review_count:,} pairs to review."

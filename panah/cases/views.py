@@ -176,9 +176,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @permission_required("cases.view_cases")
 @refuse_undecryptable
 def deadlines(request: HttpRequest) -> HttpResponse:
-    """Overdue deadlines, those due within 7 days and the next ones, each with its legal source."""
+    """Overdue deadlines, those due within 7 days and the next ones, each with its legal source,
+    binding ones first. A coordinator sees the whole organisation, as their dashboard counts it
+    (?mine=1: only the cases they follow)."""
 
-    everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
+    everyone = queries.sees_all(request.membership) and request.GET.get("mine") != "1"
     # The board names the person of every case on it: an audited read.
     _record_list_read(request, "deadline_list.viewed", everyone=everyone)
 

@@ -143,15 +143,28 @@ def open_deadlines(
 
 
 @dataclass
-class DeadlineBoard:
+class DeadlineGroup:
+    """Deadlines of one kind (binding or indicative): past, due soon, later."""
+
     overdue: list[Deadline] = field(default_factory=list)
     soon: list[Deadline] = field(default_factory=list)
     later: list[Deadline] = field(default_factory=list)
 
+    def __bool__(self) -> bool:
+        return bool(self.overdue or self.soon or self.later)
+
+
+@dataclass
+class DeadlineBoard:
+    """The deadlines page: every binding deadline above every indicative one."""
+
+    binding: DeadlineGroup = field(default_factory=DeadlineGroup)
+    indicative: DeadlineGroup = field(default_factory=DeadlineGroup)
+
     @property
     def binding_overdue(self) -> int:
         """How many binding deadlines have passed (the dashboard's figure)."""
-        return sum(1 for d in self.overdue if d.binding)
+        return len(self.binding.overdue)
 
 
 def deadline_board(
@@ -162,20 +175,21 @@ def deadline_board(
     days: int = SOON_DAYS,
     later_days: int = LATER_DAYS,
 ) -> DeadlineBoard:
-    """Open deadlines of the member's cases: past, due within `days` days, and later ones up to
-    `later_days` days ahead, each part binding first (one query)."""
+    """Open deadlines of the member's cases, binding ones first: past, due within `days` days,
+    and later ones up to `later_days` days ahead (one query)."""
     rows = open_deadlines(
         membership, today=today, everyone=everyone, days=max(days, later_days)
     ).select_related("case__person")[:MAX_BOARD_ROWS]
     board = DeadlineBoard()
     soon = today + dt.timedelta(days=days)
     for row in rows:
+        group = board.binding if row.binding else board.indicative
         if row.due_on < today:
-            board.overdue.append(row)
+            group.overdue.append(row)
         elif row.due_on <= soon:
-            board.soon.append(row)
+            group.soon.append(row)
         else:
-            board.later.append(row)
+            group.later.append(row)
     return board
 
 

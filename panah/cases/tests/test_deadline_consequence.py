@@ -19,9 +19,9 @@ from .conftest import lodged, refusal
 pytestmark = pytest.mark.django_db
 
 
-def _overdue_section(html: str) -> str:
-    start = html.index("<h2>Overdue</h2>")
-    return html[start : html.index("<h2>", start + 5)]
+def _binding_section(html: str) -> str:
+    start = html.index('id="binding-heading"')
+    return html[start : html.index('id="indicative-heading"')]
 
 
 @pytest.fixture
@@ -47,18 +47,21 @@ def test_a_missed_appeal_is_listed_above_an_older_indicative_deadline(
     with scope(organisation=org_a):
         membership = Membership.objects.get(user=caseworker_a, organisation=org_a)
         board = queries.deadline_board(membership, today=today)
-    assert [d.binding for d in board.overdue][0] is True
-    assert board.overdue[0].rule_code == "call_appeal"
-    # The indicative one is older, yet comes after.
-    assert min(d.due_on for d in board.overdue if not d.binding) < board.overdue[0].due_on
+    assert [d.rule_code for d in board.binding.overdue] == ["call_appeal"]
+    # The indicative one is older, yet comes after, apart.
+    assert board.indicative.overdue[0].due_on < board.binding.overdue[0].due_on
+    assert all(not d.binding for d in board.indicative.overdue)
 
-    overdue = _overdue_section(login_as(caseworker_a).get(reverse("cases:deadlines")).text)
-    assert overdue.index("Refused") < overdue.index("Waiting")
-    items = re.findall(r'<li class="(\w+) (\w+)">', overdue)
+    html = login_as(caseworker_a).get(reverse("cases:deadlines")).text
+    assert html.index("Refused") < html.index("Waiting")
+    items = re.findall(r'<li class="(\w+) (\w+)">', html)
     assert items[0] == ("binding", "overdue")
     assert ("indicative", "overdue") in items
-    assert "Binding legal deadline: a late appeal is lost" in overdue
-    assert "Indicative time limit: no sanction if exceeded" in overdue
+    assert items.index(("indicative", "overdue")) > max(
+        i for i, item in enumerate(items) if item[0] == "binding"
+    )
+    assert "Binding legal deadline: a late appeal is lost" in html
+    assert "Indicative time limit: no sanction if exceeded" in html
 
 
 def test_the_case_page_puts_the_binding_deadline_first(two_kinds, caseworker_a, login_as):
@@ -79,7 +82,7 @@ def test_the_coordinators_deadlines_agree_with_their_dashboard(
     assert "1 binding deadline overdue" in dashboard
     page = client.get(reverse("cases:deadlines")).text
     assert "1 binding deadline overdue" in page
-    assert "Refused" in _overdue_section(page)
+    assert "Refused" in _binding_section(page)
     assert 'aria-current="page">Whole organisation' in page
     mine = client.get(reverse("cases:deadlines") + "?mine=1").text
     assert "Nothing overdue." in mine and "Refused" not in mine
@@ -92,7 +95,7 @@ def test_the_dashboard_count_and_the_board_are_one_query(two_kinds, coordinator_
         counts = queries.deadline_counts(membership, today=today, everyone=True)
         board = queries.deadline_board(membership, today=today, everyone=True)
     assert counts["overdue"] == board.binding_overdue == 1
-    assert counts["soon"] == sum(1 for d in board.soon if d.binding)
+    assert counts["soon"] == len(board.binding.soon)
 
 
 def test_another_organisations_missed_appeal_is_not_on_the_board(

@@ -51,6 +51,15 @@ def days_left(due: dt.date | None, today: dt.date | None = None) -> str:
 
 
 @register.filter
+def deadline_days(deadline, today: dt.date | None = None) -> str:
+    """Days left, or how late: an indicative time limit is 'exceeded by', never 'late'."""
+    n = (deadline.due_on - (today or timezone.localdate())).days
+    if n < 0 and not deadline.binding:
+        return ngettext("exceeded by %(n)d day", "exceeded by %(n)d days", -n) % {"n": -n}
+    return days_left(deadline.due_on, today)
+
+
+@register.filter
 def urgency(due: dt.date | None, today: dt.date | None = None) -> str:
     """A CSS class for a due date: overdue, soon (within SOON_DAYS, as the deadlines view) or
     later."""
@@ -175,7 +184,7 @@ def deadline_items(deadlines) -> str:
                 deadline_kind(deadline.binding),
                 urgency(due, row.today),
                 dual_date(due),
-                days_left(due, row.today),
+                deadline_days(deadline, row.today),
                 source,
                 deadline.legal_source,
             )

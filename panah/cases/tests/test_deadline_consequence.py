@@ -62,6 +62,9 @@ def test_a_missed_appeal_is_listed_above_an_older_indicative_deadline(
     )
     assert "Binding legal deadline: a late appeal is lost" in html
     assert "Indicative time limit: no sanction if exceeded" in html
+    indicative = html[html.index('id="indicative-heading"') :]
+    assert "exceeded by" in indicative and "late" not in indicative
+    assert "days late" in _binding_section(html)
 
 
 def test_the_case_page_puts_the_binding_deadline_first(two_kinds, caseworker_a, login_as):

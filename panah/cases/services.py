@@ -53,6 +53,7 @@ from .models import (
 from .procedure import (
     CaseContext,
     RecordedStep,
+    Replay,
     RuleTable,
     TransitionRefused,
     deemed_notification,
@@ -328,7 +329,7 @@ def _date_words(value: dt.date) -> str:
     return value.isoformat()
 
 
-def _step_warnings(data: StepInput, result, today: dt.date) -> list[StepWarning]:
+def _step_warnings(data: StepInput, result: Replay, today: dt.date) -> list[StepWarning]:
     """Suspicious but possible: a notification date in the future (often a Solar Hijri date
     typed as Gregorian, or a slip of the year), or a binding deadline already past at entry."""
     found = []
@@ -366,7 +367,7 @@ def _step_warnings(data: StepInput, result, today: dt.date) -> list[StepWarning]
     return found
 
 
-def _confirm(data: StepInput, result, confirmed: frozenset[str] | None) -> None:
+def _confirm(data: StepInput, result: Replay, confirmed: frozenset[str] | None) -> None:
     if confirmed is None:
         return
     warnings = _step_warnings(data, result, _today())
@@ -439,7 +440,7 @@ def _refused(exc: TransitionRefused) -> ValidationError:
     )
 
 
-def _replay(table: RuleTable, case: Case, history: list[CaseStep]):
+def _replay(table: RuleTable, case: Case, history: list[CaseStep]) -> Replay:
     try:
         return replay(table, [_as_recorded(s) for s in history], context_of(case))
     except TransitionRefused as exc:

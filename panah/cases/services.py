@@ -325,7 +325,8 @@ class Unconfirmed(Exception):
 def _date_words(value: dt.date) -> str:
     """A date in a message: in Persian the Solar Hijri date first, with the Gregorian beside."""
     if dates.shows_jalali():
-        return f"{dates.jalali_text(value)} ({value.isoformat()})"
+        # Written out, not ISO: inside right-to-left text 2026-12-16 would read as 16-12-2026.
+        return f"{dates.jalali_text(value)} ({dates.gregorian_text(value)})"
     return value.isoformat()
 
 

@@ -102,6 +102,10 @@ def test_a_refusal_recorded_on_a_phone_in_persian_puts_the_binding_appeal_first(
     warning = page.locator("#warnings")
     assert warning.is_visible()
     assert "آینده" in warning.inner_text()  # "in the future"
+    # Dates in the Persian message are written out: an ISO date would read backwards there.
+    future = today + dt.timedelta(days=10)
+    assert str(future.year) in warning.inner_text()
+    assert future.isoformat() not in warning.inner_text()
     assert page.input_value("input[name=occurred_on]") == _jalali(decided)
     assert page.input_value("input[name=document_reference]") == "CGRS 24/0815"
     assert str(decided.year) in page.locator("#id_occurred_on-hint").inner_text()

@@ -8,11 +8,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from panah.core import dates
 from panah.core.spreadsheets import MB
 from panah.core.uploads import check_size
 
 from . import labels
-from .importing import FIELDS, LIMITS, parse_date
+from .importing import FIELDS, LIMITS
 from .models import (
     AppointmentKind,
     ConsentForm,
@@ -24,25 +25,8 @@ from .models import (
 )
 
 
-class FlexibleDateField(forms.DateField):
-    """A date typed as 2024-03-05, 05/03/2024 or in the Solar Hijri calendar (1402/12/15),
-    in Latin or Persian digits. Phones show their own date picker (type=date)."""
-
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        try:
-            return parse_date(value)
-        except (ValueError, TypeError):
-            raise ValidationError(
-                _("Write the date as 2024-03-05, 05/03/2024 or 1402/12/15."), code="invalid"
-            ) from None
-
-
 def _date(label, required=True, help_text=""):
-    return FlexibleDateField(label=label, required=required, help_text=help_text)
+    return dates.DateField(label=label, required=required, help_text=help_text)
 
 
 class OpenCaseForm(forms.Form):

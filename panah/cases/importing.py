@@ -19,17 +19,16 @@ People are created through the people app's service (create_person), cases throu
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import jdatetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from panah.core import audit
+from panah.core.dates import parse_date
 from panah.core.models import Membership, Organisation, User
 from panah.core.spreadsheets import MB, FileInput, Limits, SpreadsheetRefused, open_table
 from panah.people.services import create_person
@@ -72,9 +71,6 @@ LIMITS = Limits(
 )
 MAX_ERRORS_KEPT = 100
 REFERENCE_MAX_LENGTH = 64
-DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-_YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
-_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 TRUE = {"1", "yes", "y", "true", "x", "oui", "ja", "بله", "آری"}
 FALSE = {"", "0", "no", "n", "false", "non", "nee", "خیر", "نه"}
 PROCEDURES = {
@@ -122,26 +118,6 @@ class ImportReport:
     def more_errors(self) -> int:
         """How many errors were counted but not kept."""
         return self.error_count - len(self.errors)
-
-
-def parse_date(value: Any) -> dt.date:
-    """A date from a cell: Gregorian or Solar Hijri, Latin or Persian digits; ValueError if not."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip().translate(DIGITS)
-    match = _YMD.match(text)
-    if match:
-        y, m, d = (int(g) for g in match.groups())
-    else:
-        match = _DMY.match(text)
-        if not match:
-            raise ValueError(text)
-        d, m, y = (int(g) for g in match.groups())
-    if y < 1700:
-        return jdatetime.date(y, m, d).togregorian()
-    return dt.date(y, m, d)
 
 
 def parse_bool(value: Any) -> bool:

@@ -122,11 +122,49 @@ def case_list(membership: Membership, *, everyone: bool = False) -> QuerySet[Cas
     )
 
 
+# Lists of deadlines put consequence first: a binding deadline (an appeal to the CALL: missing
+# it can cost the appeal) above every indicative one (the CGRS's own time limits, with no
+# sanction), then the nearest date.
+BY_CONSEQUENCE = ("-binding", "due_on", "case_id", "rule_code")
+
+
+def open_deadlines(
+    membership: Membership, *, today: dt.date, everyone: bool, days: int = LATER_DAYS
+) -> QuerySet[Deadline]:
+    """The open deadlines the member's deadline views speak of: those of the cases they may
+    open (only the ones they follow, unless `everyone`), overdue or due within `days` days,
+    binding first. The deadlines page lists them and the dashboard counts them: one query, so
+    the two cannot disagree."""
+    return (
+        _visible_deadlines(membership, everyone=everyone)
+        .filter(due_on__lte=today + dt.timedelta(days=days))
+        .order_by(*BY_CONSEQUENCE)
+    )
+
+
 @dataclass
-class DeadlineBoard:
+class DeadlineGroup:
+    """Deadlines of one kind (binding or indicative): past, due soon, later."""
+
     overdue: list[Deadline] = field(default_factory=list)
     soon: list[Deadline] = field(default_factory=list)
     later: list[Deadline] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.overdue or self.soon or self.later)
+
+
+@dataclass
+class DeadlineBoard:
+    """The deadlines page: every binding deadline above every indicative one."""
+
+    binding: DeadlineGroup = field(default_factory=DeadlineGroup)
+    indicative: DeadlineGroup = field(default_factory=DeadlineGroup)
+
+    @property
+    def binding_overdue(self) -> int:
+        """How many binding deadlines have passed (the dashboard's figure)."""
+        return len(self.binding.overdue)
 
 
 def deadline_board(
@@ -137,23 +175,21 @@ def deadline_board(
     days: int = SOON_DAYS,
     later_days: int = LATER_DAYS,
 ) -> DeadlineBoard:
-    """Open deadlines of the member's cases: past, due within `days` days, and later ones up to
-    `later_days` days ahead (one query)."""
-    rows = (
-        _visible_deadlines(membership, everyone=everyone)
-        .filter(due_on__lte=today + dt.timedelta(days=max(days, later_days)))
-        .select_related("case__person")
-        .order_by("due_on", "case_id", "rule_code")[:MAX_BOARD_ROWS]
-    )
+    """Open deadlines of the member's cases, binding ones first: past, due within `days` days,
+    and later ones up to `later_days` days ahead (one query)."""
+    rows = open_deadlines(
+        membership, today=today, everyone=everyone, days=max(days, later_days)
+    ).select_related("case__person")[:MAX_BOARD_ROWS]
     board = DeadlineBoard()
     soon = today + dt.timedelta(days=days)
     for row in rows:
+        group = board.binding if row.binding else board.indicative
         if row.due_on < today:
-            board.overdue.append(row)
+            group.overdue.append(row)
         elif row.due_on <= soon:
-            board.soon.append(row)
+            group.soon.append(row)
         else:
-            board.later.append(row)
+            group.later.append(row)
     return board
 
 
@@ -187,7 +223,7 @@ def case_page(case: Case) -> CasePage:
     return CasePage(
         case=case,
         history=history,
-        deadlines=attach(Deadline.objects.filter(case=case).order_by("due_on")),
+        deadlines=attach(Deadline.objects.filter(case=case).order_by(*BY_CONSEQUENCE)),
         residences=attach(ChosenResidence.objects.filter(case=case).select_related("recorded_by")),
         notes=attach(CaseNote.objects.filter(case=case).select_related("author")),
         documents=attach(CaseDocument.objects.filter(case=case).select_related("uploaded_by")),
@@ -214,14 +250,16 @@ def my_appointments(membership: Membership, *, since: dt.datetime) -> QuerySet[A
 
 
 def deadline_counts(membership: Membership, *, today: dt.date, everyone: bool) -> dict[str, int]:
-    """How many binding deadlines are overdue and due within a week (for the dashboard)."""
+    """How many binding deadlines are overdue and due within a week (for the dashboard),
+    counted over the rows the deadlines page lists (`open_deadlines`)."""
     soon = today + dt.timedelta(days=SOON_DAYS)
     return (
-        _visible_deadlines(membership, everyone=everyone)
-        .filter(binding=True, due_on__lte=soon)
+        open_deadlines(membership, today=today, everyone=everyone, days=SOON_DAYS)
+        .filter(binding=True)
+        .order_by()
         .aggregate(
             overdue=Count("pk", filter=Q(due_on__lt=today)),
-            soon=Count("pk", filter=Q(due_on__gte=today)),
+            soon=Count("pk", filter=Q(due_on__gte=today, due_on__lte=soon)),
         )
     )
 

@@ -70,7 +70,7 @@ def _remind_organisation(organisation, today, days, result: ReminderResult, echo
             organisation=organisation,
             due_on__lte=today + dt.timedelta(days=days),
             case__ended=False,
-        ).order_by("due_on", "rule_code")
+        ).order_by("-binding", "due_on", "rule_code")  # consequence first, as on the page
     )
     if not deadlines:
         return

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panah.core import audit
+from panah.core import audit, dates
 from panah.core.crypto import keys
 from panah.core.crypto.files import (
     EncryptedFileStore,
@@ -53,6 +53,7 @@ from .models import (
 from .procedure import (
     CaseContext,
     RecordedStep,
+    Replay,
     RuleTable,
     TransitionRefused,
     deemed_notification,
@@ -301,6 +302,80 @@ class StepInput:
     document_reference: str = ""
 
 
+@dataclass(frozen=True)
+class StepWarning:
+    """Something suspicious in what was entered, saved only once the member confirms it.
+
+    `key` names the warning and the values it is about: a confirmation holds for those values
+    only, so changing a date after confirming asks again."""
+
+    key: str
+    field: str | None
+    message: str
+
+
+class Unconfirmed(Exception):
+    """The step was not saved: its warnings await the member's confirmation."""
+
+    def __init__(self, warnings: list[StepWarning]):
+        super().__init__([w.message for w in warnings])
+        self.warnings = warnings
+
+
+def _date_words(value: dt.date) -> str:
+    """A date in a message: in Persian the Solar Hijri date first, with the Gregorian beside."""
+    if dates.shows_jalali():
+        # Written out, not ISO: inside right-to-left text 2026-12-16 would read as 16-12-2026.
+        return f"{dates.jalali_text(value)} ({dates.gregorian_text(value)})"
+    return value.isoformat()
+
+
+def _step_warnings(data: StepInput, result: Replay, today: dt.date) -> list[StepWarning]:
+    """Suspicious but possible: a notification date in the future (often a Solar Hijri date
+    typed as Gregorian, or a slip of the year), or a binding deadline already past at entry."""
+    found = []
+    for name, value in (("sent_on", data.sent_on), ("received_on", data.received_on)):
+        if value and value > today:
+            found.append(
+                StepWarning(
+                    f"future:{name}:{value.isoformat()}",
+                    name,
+                    _(
+                        "The notification date %(date)s is in the future. Check the date and "
+                        "the calendar (Solar Hijri or Gregorian) before saving."
+                    )
+                    % {"date": _date_words(value)},
+                )
+            )
+    for opened in result.deadlines:
+        # Only the deadlines this step opens: an older one missed is on the board already.
+        if opened.rule.binding and opened.rule.opened_by == data.code and opened.due_on < today:
+            found.append(
+                StepWarning(
+                    f"passed:{opened.rule.code}:{opened.due_on.isoformat()}",
+                    None,
+                    _(
+                        "With these dates the binding deadline “%(deadline)s” already passed on "
+                        "%(date)s. If the dates are right, see a lawyer today: a late appeal is "
+                        "only admitted for force majeure."
+                    )
+                    % {
+                        "deadline": labels.deadline_label(opened.rule.code),
+                        "date": _date_words(opened.due_on),
+                    },
+                )
+            )
+    return found
+
+
+def _confirm(data: StepInput, result: Replay, confirmed: frozenset[str] | None) -> None:
+    if confirmed is None:
+        return
+    warnings = _step_warnings(data, result, _today())
+    if any(w.key not in confirmed for w in warnings):
+        raise Unconfirmed(warnings)
+
+
 def _check_input(case: Case, table: RuleTable, data: StepInput) -> dt.date | None:
     """Refuse impossible values, each error naming its field; returns the deemed notification date."""
     errors: dict[str, str] = {}
@@ -324,12 +399,7 @@ def _check_input(case: Case, table: RuleTable, data: StepInput) -> dt.date | Non
         errors["occurred_on"] = _(
             "The decision date %(date)s is before the application was registered (%(registered)s)."
         ) % {"date": data.occurred_on.isoformat(), "registered": case.registered_on.isoformat()}
-    for name, value in (("sent_on", data.sent_on), ("received_on", data.received_on)):
-        if value and value > today:
-            errors[name] = _("The notification date %(date)s is in the future.") % {
-                "date": value.isoformat()
-            }
-    if data.sent_on and data.sent_on < data.occurred_on and "sent_on" not in errors:
+    if data.sent_on and data.sent_on < data.occurred_on:
         errors["sent_on"] = _("A decision cannot be sent before it was taken (%(date)s).") % {
             "date": data.occurred_on.isoformat()
         }
@@ -340,6 +410,11 @@ def _check_input(case: Case, table: RuleTable, data: StepInput) -> dt.date | Non
         and "received_on" not in errors
     ):
         errors["received_on"] = _("It cannot be received before it was sent.")
+    if data.received_on and data.received_on < data.occurred_on and "received_on" not in errors:
+        errors["received_on"] = _(
+            "The letter cannot have arrived (%(received)s) before the decision was taken "
+            "(%(decision)s). Check both dates."
+        ) % {"received": _date_words(data.received_on), "decision": _date_words(data.occurred_on)}
     if (data.sent_on or data.received_on) and not data.notification_mode:
         errors["notification_mode"] = _("Say how the decision was notified.")
     if errors:
@@ -366,7 +441,7 @@ def _refused(exc: TransitionRefused) -> ValidationError:
     )
 
 
-def _replay(table: RuleTable, case: Case, history: list[CaseStep]):
+def _replay(table: RuleTable, case: Case, history: list[CaseStep]) -> Replay:
     try:
         return replay(table, [_as_recorded(s) for s in history], context_of(case))
     except TransitionRefused as exc:
@@ -447,9 +522,18 @@ def _locked(case: Case) -> Case:
 
 @transaction.atomic
 def record_step(
-    *, case: Case, by: User | None, step: StepInput, request: HttpRequest | None = None
+    *,
+    case: Case,
+    by: User | None,
+    step: StepInput,
+    request: HttpRequest | None = None,
+    confirmed: frozenset[str] | None = None,
 ) -> CaseStep:
-    """Record a step: check it may follow the history, compute its deadlines, audit it."""
+    """Record a step: check it may follow the history, compute its deadlines, audit it.
+
+    Data entry passes `confirmed` (the keys of the warnings the member confirmed): Unconfirmed
+    is raised, saving nothing, while a warning is not among them. None checks for none (the
+    demo, tests and scripts recording known histories)."""
     case = _locked(case)
     table = organisation_table(case.organisation_id)
     notified_on = _check_input(case, table, step)
@@ -470,7 +554,8 @@ def record_step(
         )
     sequence = (CaseStep.objects.filter(case=case).aggregate(m=Max("sequence"))["m"] or 0) + 1
     new = _build_step(case, step, notified_on, by, sequence)
-    _replay(table, case, [*history, new])  # refuses before anything is written
+    result = _replay(table, case, [*history, new])  # refuses before anything is written
+    _confirm(step, result, confirmed)
     new.save()
     refresh_case(case, table, [*history, new])
     audit.record(
@@ -513,8 +598,10 @@ def correct_step(
     reason: str,
     corrected: StepInput,
     request: HttpRequest | None = None,
+    confirmed: frozenset[str] | None = None,
 ) -> CaseStep:
-    """Replace a wrongly entered step: the old one stays, superseded, with who, when and why."""
+    """Replace a wrongly entered step: the old one stays, superseded, with who, when and why
+    (warnings as for record_step)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the step is corrected.")})
@@ -527,7 +614,8 @@ def correct_step(
     new = _build_step(case, corrected, notified_on, by, step.sequence)
     history = [s for s in current_steps(case) if s.pk != step.pk] + [new]
     history.sort(key=lambda s: (s.occurred_on, s.sequence))
-    _replay(table, case, history)
+    result = _replay(table, case, history)
+    _confirm(corrected, result, confirmed)
     step.superseded_at = timezone.now()
     step.superseded_by = by
     step.superseded_reason = reason

@@ -87,13 +87,30 @@ def _apply_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _form_page(request, case, form, *, title: str, action: str, multipart=False, status=200):
+def _form_page(
+    request, case, form, *, title: str, action: str, multipart=False, status=200, warnings=()
+):
     return render(
         request,
         "cases/form.html",
-        {"case": case, "form": form, "title": title, "action": action, "multipart": multipart},
+        {
+            "case": case,
+            "form": form,
+            "title": title,
+            "action": action,
+            "multipart": multipart,
+            "warnings": warnings,
+            "warning_keys": " ".join(w.key for w in warnings),
+        },
         status=status,
     )
+
+
+def _confirmed(request: HttpRequest) -> frozenset[str]:
+    """The warnings the member saw and confirmed (the box ticked), by key."""
+    if request.POST.get("confirm") != "1":
+        return frozenset()
+    return frozenset(request.POST.get("warned", "").split())
 
 
 def _members(request):
@@ -176,9 +193,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @permission_required("cases.view_cases")
 @refuse_undecryptable
 def deadlines(request: HttpRequest) -> HttpResponse:
-    """Overdue deadlines, those due within 7 days and the next ones, each with its legal source."""
+    """Overdue deadlines, those due within 7 days and the next ones, each with its legal source,
+    binding ones first. A coordinator sees the whole organisation, as their dashboard counts it
+    (?mine=1: only the cases they follow)."""
 
-    everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
+    everyone = queries.sees_all(request.membership) and request.GET.get("mine") != "1"
     # The board names the person of every case on it: an audited read.
     _record_list_read(request, "deadline_list.viewed", everyone=everyone)
 
@@ -300,14 +319,21 @@ def record_step(request: HttpRequest, pk) -> HttpResponse:
             {"case": case, "allowed": [(c, labels.step_label(c)) for c in allowed]},
         )
     form = StepForm(request.POST or None, initial={"code": code}, step_rule=table.step(code))
+    warnings = []
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None,)}
         try:
             services.record_step(
-                case=case, by=request.user, step=services.StepInput(**data), request=request
+                case=case,
+                by=request.user,
+                step=services.StepInput(**data),
+                request=request,
+                confirmed=_confirmed(request),
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
+        except services.Unconfirmed as exc:
+            warnings = exc.warnings
         else:
             messages.success(request, _("Recorded: %(step)s.") % {"step": labels.step_label(code)})
             return redirect("cases:detail", pk=case.pk)
@@ -317,6 +343,7 @@ def record_step(request: HttpRequest, pk) -> HttpResponse:
         form,
         title=labels.step_label(code),
         action=reverse("cases:record_step", kwargs={"pk": case.pk}),
+        warnings=warnings,
     )
 
 
@@ -342,6 +369,7 @@ def correct_step(request: HttpRequest, pk, step) -> HttpResponse:
         "document_reference": old.document_reference,
     }
     form = CorrectStepForm(request.POST or None, initial=initial, table=table)
+    warnings = []
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("reason")
@@ -353,9 +381,12 @@ def correct_step(request: HttpRequest, pk, step) -> HttpResponse:
                 reason=reason,
                 corrected=services.StepInput(**data),
                 request=request,
+                confirmed=_confirmed(request),
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
+        except services.Unconfirmed as exc:
+            warnings = exc.warnings
         else:
             messages.success(request, _("The step is corrected; the history keeps the old entry."))
             return redirect("cases:detail", pk=case.pk)
@@ -365,6 +396,7 @@ def correct_step(request: HttpRequest, pk, step) -> HttpResponse:
         form,
         title=_("Correct: %(step)s") % {"step": labels.step_label(old.code)},
         action=reverse("cases:correct_step", kwargs={"pk": case.pk, "step": old.pk}),
+        warnings=warnings,
     )
 
 

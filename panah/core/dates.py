@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Any
 
 import jdatetime
+from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+# Persian and Arabic-Indic digits, as phones type them, to Latin ones.
+LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+# A year before this is a Solar Hijri year (1403 is 2024); no Gregorian date we record is older.
+JALALI_BEFORE = 1700
 JALALI_MONTHS_FA = (
     "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
     "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
@@ -49,3 +60,84 @@ def gregorian_text(value: dt.date | dt.datetime) -> str:
 def shows_jalali(language: str | None = None) -> bool:
     """Persian readers get the Jalali date first, with the Gregorian one beside it."""
     return (language or get_language() or "").startswith("fa")
+
+
+def parse_date(value: Any) -> dt.date:
+    """A typed or imported date: 2024-03-05, 05/03/2024, 05.03.2024, or Solar Hijri year first
+    (1403/05/12), in Latin, Persian or Arabic digits. ValueError if it is none of them.
+
+    The one parser of the casework forms and imports."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip().translate(LATIN_DIGITS)
+    match = _YMD.match(text)
+    if match:
+        y, m, d = (int(g) for g in match.groups())
+    else:
+        match = _DMY.match(text)
+        if not match:
+            raise ValueError(text)
+        d, m, y = (int(g) for g in match.groups())
+    if y < JALALI_BEFORE:
+        return jdatetime.date(y, m, d).togregorian()
+    return dt.date(y, m, d)
+
+
+def both_calendars(value: dt.date) -> str:
+    """'۱۲ مرداد ۱۴۰۳ = 2 August 2024' in Persian (the Gregorian date alone otherwise)."""
+    if shows_jalali():
+        return f"{jalali_text(value)} = {gregorian_text(value)}"
+    return gregorian_text(value)
+
+
+class DualDateInput(forms.DateInput):
+    """A date input that, for Persian readers, takes the Solar Hijri date (or a Gregorian one)
+    as typed text and shows the date it read in both calendars beside it; other readers get
+    their phone's date picker."""
+
+    template_name = "core/widgets/dual_date.html"
+
+    def format_value(self, value):
+        if isinstance(value, dt.date):
+            if shows_jalali():
+                return jalali_iso(value).translate(PERSIAN_DIGITS)
+            return value.isoformat()
+        return value  # as typed, kept when the form comes back with an error or a warning
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        if shows_jalali():
+            widget["type"] = "text"
+            widget["attrs"].update(
+                {"inputmode": "numeric", "dir": "ltr", "autocomplete": "off",
+                 "placeholder": "۱۴۰۳/۰۵/۱۲"}
+            )  # fmt: skip
+            try:
+                widget["hint"] = both_calendars(parse_date(value)) if value else ""
+            except (ValueError, TypeError):
+                widget["hint"] = ""
+            if not widget["hint"]:
+                widget["hint"] = _("Solar Hijri (۱۴۰۳/۰۵/۱۲) or Gregorian (2024-08-02)")
+        else:
+            widget["type"] = "date"
+        return context
+
+
+class DateField(forms.DateField):
+    """A date typed in either calendar (parse_date), shown in both to Persian readers."""
+
+    widget = DualDateInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_date(value)
+        except (ValueError, TypeError):
+            raise ValidationError(
+                gettext_lazy("Write the date as 2024-03-05, 05/03/2024 or 1402/12/15."),
+                code="invalid",
+            ) from None

@@ -51,6 +51,15 @@ def days_left(due: dt.date | None, today: dt.date | None = None) -> str:
 
 
 @register.filter
+def deadline_days(deadline, today: dt.date | None = None) -> str:
+    """Days left, or how late: an indicative time limit is 'exceeded by', never 'late'."""
+    n = (deadline.due_on - (today or timezone.localdate())).days
+    if n < 0 and not deadline.binding:
+        return ngettext("exceeded by %(n)d day", "exceeded by %(n)d days", -n) % {"n": -n}
+    return days_left(deadline.due_on, today)
+
+
+@register.filter
 def urgency(due: dt.date | None, today: dt.date | None = None) -> str:
     """A CSS class for a due date: overdue, soon (within SOON_DAYS, as the deadlines view) or
     later."""
@@ -138,28 +147,44 @@ def case_items(cases) -> str:
 
 
 @register.simple_tag
+def deadline_kind(binding: bool) -> str:
+    """The mark that tells a binding deadline from an indicative one, in words and an icon, so
+    that neither colour alone nor a missing colour (a printout, colour blindness) decides."""
+    if binding:
+        return format_html(
+            '<span class="kind binding"><span class="icon" aria-hidden="true">▲</span> {}</span>',
+            _("Binding legal deadline: a late appeal is lost"),
+        )
+    return format_html(
+        '<span class="kind indicative"><span class="icon" aria-hidden="true">○</span> {}</span>',
+        _("Indicative time limit: no sanction if exceeded"),
+    )
+
+
+@register.simple_tag
 def deadline_items(deadlines) -> str:
-    """The items of the deadlines view: whose, what, when, and the legal source."""
+    """The items of the deadlines view: whose, what, binding or not, when, and the legal source."""
     row = _Row()
     source = _("Legal source")
-    indicative = format_html(' <span class="meta">({})</span>', _("indicative, no sanction"))
     items = []
     for deadline in deadlines:
         due = deadline.due_on
+        kind = "binding" if deadline.binding else "indicative"
         items.append(
             format_html(
-                '<li class="{}">\n  <a class="case-link" href="{}">{}</a>\n'
-                "  <div><strong>{}</strong>{}</div>\n"
+                '<li class="{} {}">\n  <a class="case-link" href="{}">{}</a>\n'
+                "  <div><strong>{}</strong></div>\n  <div>{}</div>\n"
                 '  <div><span class="due {}">{} · {}</span></div>\n'
                 '  <p class="source">{}: {}</p>\n</li>',
+                kind,
                 urgency(due, row.today),
                 row.case_url(deadline.case_id),
                 person_name(deadline.case.person),
                 deadline_label(deadline.rule_code),
-                "" if deadline.binding else indicative,
+                deadline_kind(deadline.binding),
                 urgency(due, row.today),
                 dual_date(due),
-                days_left(due, row.today),
+                deadline_days(deadline, row.today),
                 source,
                 deadline.legal_source,
             )

@@ -101,14 +101,20 @@ def test_a_decision_dated_before_the_application_is_refused(make_case, org_a, to
     assert "before the application was registered" in errors_of(exc)["occurred_on"][0]
 
 
-def test_a_notification_date_in_the_future_is_refused(make_case, org_a, today):
+def test_a_notification_date_in_the_future_waits_for_confirmation(make_case, org_a, today):
     case = make_case(steps=[lodged(today - dt.timedelta(days=100))])
     tomorrow = today + dt.timedelta(days=1)
-    with scope(organisation=org_a), pytest.raises(ValidationError) as exc:
-        services.record_step(case=case, by=None, step=refusal(today, sent_on=tomorrow))
-    assert errors_of(exc) == {
-        "sent_on": [f"The notification date {tomorrow.isoformat()} is in the future."]
-    }
+    with scope(organisation=org_a), pytest.raises(services.Unconfirmed) as exc:
+        services.record_step(
+            case=case, by=None, step=refusal(today, sent_on=tomorrow), confirmed=frozenset()
+        )
+    assert [(w.field, w.message) for w in exc.value.warnings] == [
+        (
+            "sent_on",
+            f"The notification date {tomorrow.isoformat()} is in the future. Check the date "
+            "and the calendar (Solar Hijri or Gregorian) before saving.",
+        )
+    ]
     with scope(organisation=org_a):
         assert not Deadline.objects.filter(case=case, binding=True).exists()
 

@@ -107,7 +107,7 @@ def test_a_caseworker_in_persian_records_yesterdays_refusal_and_sees_the_appeal_
 
 def test_the_step_form_says_which_field_is_wrong(make_case, caseworker_a, login_as, today):
     case = make_case(caseworkers=[caseworker_a], steps=[lodged(today - dt.timedelta(days=20))])
-    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
     response = login_as(caseworker_a).post(
         url("record_step", pk=case.pk),
         {
@@ -115,12 +115,12 @@ def test_the_step_form_says_which_field_is_wrong(make_case, caseworker_a, login_
             "outcome": "refusal",
             "occurred_on": today.isoformat(),
             "notification_mode": "registered_letter",
-            "sent_on": tomorrow,
+            "sent_on": yesterday,
         },
     )
     assert response.status_code == 200
     assert response.context["form"].errors == {
-        "sent_on": [f"The notification date {tomorrow} is in the future."]
+        "sent_on": [f"A decision cannot be sent before it was taken ({today.isoformat()})."]
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from panah.cases.forms import FlexibleDateField
+from panah.core.dates import DateField
 from panah.people.models import ConsentMethod
 
 from .models import PlanMeasure, ReferralStatus, ReferralTo, RiskFactor, RiskLevel
@@ -16,7 +16,7 @@ CONSENT_METHODS = [(v, label) for v, label in ConsentMethod.choices if v != "not
 
 
 def _date(label, required=True, either_calendar=False):
-    field = FlexibleDateField(label=label, required=required)
+    field = DateField(label=label, required=required)
     if either_calendar:
         # A text box, so that a Solar Hijri date can be typed (a date picker is Gregorian only).
         field.widget = forms.TextInput(attrs={"placeholder": "2025-03-05 / 1403/12/15"})

@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from panah.cases.forms import FlexibleDateField
 from panah.cases.importing import LIMITS
+from panah.core.dates import DateField
 from panah.core.uploads import check_size
 from panah.people.models import LANGUAGE_CHOICES, Gender
 
@@ -28,7 +28,7 @@ SLEEPING_CHOICES = [
 
 
 def _date(label, required=True):
-    return FlexibleDateField(label=label, required=required)
+    return DateField(label=label, required=required)
 
 
 class NeedForm(forms.Form):

@@ -17,8 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from panah.cases.importing import LIMITS, MAX_ERRORS_KEPT, parse_bool, parse_date
+from panah.cases.importing import LIMITS, MAX_ERRORS_KEPT, parse_bool
 from panah.core import audit
+from panah.core.dates import parse_date
 from panah.core.models import Organisation, User
 from panah.core.spreadsheets import SpreadsheetRefused as ImportRefused
 from panah.core.spreadsheets import open_table

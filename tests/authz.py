@@ -12,8 +12,9 @@ check is caught.
 The rule every negative test here (and in the project) follows: **a negative test contains data
 that could leak.** A refusal proves nothing on an empty page, so organisation A is seeded,
 before any URL is asked, with one object of every kind the routes show (a person with a
-document and a consent, their case, restricted, with a step, a deadline and a document,
-evidence, a review pair, a publication), list pages included; the refused members then look
+document and a consent, their case, restricted, with a step, a deadline and a document, their
+shelter need and proposed placement with a host whose contact is restricted too, evidence, a
+review pair, a publication), list pages included; the refused members then look
 for those objects' markers in what they were served.
 
 A permission must name the roles that hold it (`roles_granting` raises otherwise): a composed
@@ -102,9 +103,12 @@ def build_world(make_member, org_a: Organisation, org_b: Organisation) -> World:
 def seed(world: World) -> None:
     """One object of every kind in organisation A, before any URL is asked (lists included)."""
     from panah.cases.tests.samples import case_sample
+    from panah.shelter.tests.samples import shelter_sample
 
     _people_sample(world, "person")
     case_sample(world)
+    # The sample person's need and a restricted host: the shelter lists are checked with them.
+    shelter_sample(world)
     _evidence_sample(world, "report")
     _linkage_sample(world, "pair")
 
@@ -278,6 +282,12 @@ SHOWS = {
     "evidence:report": "A-1",
     "evidence:batch": "a.csv",
     "evidence:review_pair": "A-2",
+    "shelter:needs": "Person-A",
+    "shelter:need": "Person-A",
+    "shelter:hosts": "Host-A",
+    "shelter:host": "Host-A",
+    "shelter:placements": "Person-A",
+    "shelter:placement": "Person-A",
 }
 
 

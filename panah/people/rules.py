@@ -60,6 +60,18 @@ def register_compartment(compartment: Compartment) -> None:
     COMPARTMENTS[compartment.name] = compartment
 
 
+def people_closed_to(membership: Membership) -> PersonIds:
+    """The people some compartment closes to this member whatever their role (a subquery)."""
+    closed = Q(pk__in=[])
+    for compartment in COMPARTMENTS.values():
+        closed |= Q(pk__in=compartment.closes(membership))
+    return (
+        Person.objects.filter(organisation_id=membership.organisation_id)
+        .filter(closed)
+        .values("pk")
+    )
+
+
 def people_open_to(membership: Membership, people: QuerySet) -> QuerySet:
     """`people` narrowed to those this member may see: the one statement of the person rule."""
     people = people.filter(organisation_id=membership.organisation_id)

@@ -14,7 +14,7 @@ def shelter_panel(request: HttpRequest) -> Panel:
     """People without shelter, nights, free beds, placements ending without a next place."""
     from . import queries
 
-    data = queries.figures(today=timezone.localdate())
+    data = queries.figures(membership=request.membership, today=timezone.localdate())
     return Panel(
         "shelter/panels/shelter.html",
         {"figures": data, "points": queries.chart_points(data.over_time)},
@@ -26,7 +26,7 @@ def caseworker_shelter_panel(request: HttpRequest) -> Panel | None:
     """The placements of the people I follow, with the next check-in due."""
     from . import queries, services
 
-    rows = queries.placements_followed_by(request.user.pk)
+    rows = queries.placements_followed_by(request.membership)
     if not rows:
         return None
     today = timezone.localdate()

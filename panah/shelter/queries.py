@@ -1,7 +1,8 @@
 """Reads of the shelter app that are more than a filter; all run inside the organisation's scope.
 
 The figures count from clear columns only (counts, dates, statuses), so the dashboard never
-decrypts a household. What leaves the organisation goes through `disclosed_figures`.
+decrypts a household. What leaves the organisation goes through `disclosed_figures`. Every list
+that names or links a household is narrowed to the people the member may see (rules.py).
 """
 
 from __future__ import annotations
@@ -13,29 +14,67 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from panah.core.disclosure import Cell, suppress
+from panah.core.models import Membership
 
 from .models import (
     ACTIVE,
     HOLDING,
+    Host,
     MatchRun,
     Need,
     Offer,
     Placement,
     PlacementStatus,
 )
+from .rules import hosts_open_to, needs_open_to, placements_open_to
 from .services import ALERT_DAYS, nights_without_shelter
 
 
-def open_needs() -> QuerySet[Need]:
-    """Needs still open, oldest first, with their lead person for the page."""
-    return Need.objects.filter(closed_on__isnull=True).select_related("person")
+def open_needs(membership: Membership) -> QuerySet[Need]:
+    """Open needs this member may see, oldest first, with their lead person for the page."""
+    needs = Need.objects.filter(closed_on__isnull=True).select_related("person")
+    return needs_open_to(membership, needs)
 
 
-def placements_for_list() -> QuerySet[Placement]:
-    """Placements that hold a place or ended recently, newest first."""
-    return Placement.objects.exclude(status=PlacementStatus.DISCARDED).select_related(
+def hosts_for_list(membership: Membership) -> QuerySet[Host]:
+    """Hosts this member may see, newest first, with their offers."""
+    hosts = Host.objects.prefetch_related("offers").order_by("-created_at")
+    return hosts_open_to(membership, hosts)
+
+
+def placements_for_list(membership: Membership) -> QuerySet[Placement]:
+    """Placements this member may see that hold a place or ended recently, newest first."""
+    rows = Placement.objects.exclude(status=PlacementStatus.DISCARDED).select_related(
         "need__person", "offer__host"
     )
+    return placements_open_to(membership, rows)
+
+
+@dataclass
+class RunView:
+    """A matcher run as one member may see it: the proposals and waiting households whose
+    person they may see, and how many others the run holds that they may not."""
+
+    proposals: list[Placement]
+    unhoused: list[tuple[Need, list[str]]]
+    hidden: int
+
+
+def run_for(membership: Membership, run: MatchRun) -> RunView:
+    """The run's proposals and still-unhoused needs, without those this member may not see.
+
+    The matcher weighs every household (a restricted one too: its beds are taken); a member
+    who may not see a household sees only that some exist, never who.
+    """
+    from .safeguarding import rule_name
+
+    every = run.proposals.select_related("need__person", "offer__host").order_by("-proposed_at")
+    proposals = list(placements_open_to(membership, every))
+    waiting = Need.objects.filter(pk__in=list(run.unhoused))
+    shown = list(needs_open_to(membership, waiting).select_related("person"))
+    unhoused = [(need, [rule_name(c) for c in run.unhoused[str(need.pk)]]) for need in shown]
+    hidden = every.count() - len(proposals) + waiting.count() - len(shown)
+    return RunView(proposals=proposals, unhoused=unhoused, hidden=hidden)
 
 
 def latest_run() -> MatchRun | None:
@@ -78,8 +117,12 @@ def _unhoused_by_day(needs: list[Need], placements: list[Placement], days: list[
     return result
 
 
-def figures(*, today: dt.date, history_days: int = 90) -> Figures:
-    """People without shelter today and over time, nights, free beds, placements ending soon."""
+def figures(*, membership: Membership, today: dt.date, history_days: int = 90) -> Figures:
+    """People without shelter today and over time, nights, free beds, placements ending soon.
+
+    The counts are the organisation's (they name no one); the placements listed by name are
+    only those this member may see.
+    """
     start = today - dt.timedelta(days=history_days)
     needs = list(
         Need.objects.filter(without_roof_since__lte=today)
@@ -122,10 +165,13 @@ def figures(*, today: dt.date, history_days: int = 90) -> Figures:
     )
     alert_until = today + dt.timedelta(days=ALERT_DAYS)
     alerts = list(
-        Placement.objects.filter(
-            status__in=[s.value for s in ACTIVE],
-            planned_end_on__lte=alert_until,
-            next_place="",
+        placements_open_to(
+            membership,
+            Placement.objects.filter(
+                status__in=[s.value for s in ACTIVE],
+                planned_end_on__lte=alert_until,
+                next_place="",
+            ),
         ).order_by("planned_end_on")
     )
     return Figures(
@@ -169,13 +215,7 @@ def chart_points(over_time: list[tuple[dt.date, int]], *, width: int = 320, heig
     )
 
 
-def placements_followed_by(user_id: int) -> list[Placement]:
-    """Current placements of the people whose cases this member follows (for their panel)."""
-    from panah.cases.models import CaseAssignment
-
-    people = CaseAssignment.objects.filter(user_id=user_id).values("case__person_id")
-    return list(
-        Placement.objects.filter(
-            need__person_id__in=people, status__in=[s.value for s in ACTIVE]
-        ).order_by("starts_on")[:20]
-    )
+def placements_followed_by(membership: Membership) -> list[Placement]:
+    """Current placements of the people this member may see through their cases (their panel)."""
+    current = Placement.objects.filter(status__in=[s.value for s in ACTIVE])
+    return list(placements_open_to(membership, current).order_by("starts_on")[:20])

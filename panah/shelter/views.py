@@ -1,7 +1,8 @@
 """Shelter pages: needs, hosts and offers, vetting, the matcher and its proposals, placements.
 
-Thin: each view authorises (one access decorator; objects through get_for_member, so another
-organisation's record is a 404), parses a form, calls one service and renders. Written for a
+Thin: each view authorises (one access decorator; objects through get_for_member with the
+permission, so another organisation's record, or one whose person the member may not see, is a
+404), parses a form, calls one service and renders. Written for a
 phone first: one column, forms on their own page. Sensitive reads are audited.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,10 +22,11 @@ from panah.core import audit
 from panah.core.access import get_for_member, permission_required
 from panah.core.rules import member_may
 from panah.people.models import Person
+from panah.people.rules import may_see_person
 from panah.people.services import create_person
 from panah.people.views import refuse_undecryptable
 
-from . import queries, safeguarding, services
+from . import queries, rules, safeguarding, services
 from .forms import (
     CheckInForm,
     DecisionForm,
@@ -73,7 +75,7 @@ def _members(request):
 @permission_required("shelter.view_shelter")
 def index(request: HttpRequest) -> HttpResponse:
     """Today's figures: people without shelter, nights, free beds, placements ending."""
-    data = queries.figures(today=timezone.localdate())
+    data = queries.figures(membership=request.membership, today=timezone.localdate())
     return _render(
         request,
         "shelter/index.html",
@@ -87,7 +89,7 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
     organisation: every count below the disclosure threshold is hidden."""
     import csv
 
-    data = queries.figures(today=timezone.localdate())
+    data = queries.figures(membership=request.membership, today=timezone.localdate())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="shelter-figures.csv"'
     writer = csv.writer(response)
@@ -112,7 +114,7 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
 @refuse_undecryptable
 def needs(request: HttpRequest) -> HttpResponse:
     """Open needs, longest without a roof first."""
-    rows = list(queries.open_needs())
+    rows = list(queries.open_needs(request.membership))
     audit.record_read(
         "shelter_needs.viewed",
         organisation=request.organisation,
@@ -130,6 +132,9 @@ def need_new(request: HttpRequest) -> HttpResponse:
     person = None
     if request.GET.get("person"):
         person = get_for_member(request, Person, pk=request.GET["person"])
+        # A person a restricted case closes to this member is not theirs to register either.
+        if not may_see_person(request.membership, person):
+            raise Http404
     form = NeedForm(request.POST or None, with_person=person is None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -173,7 +178,7 @@ def need_new(request: HttpRequest) -> HttpResponse:
 @refuse_undecryptable
 def need_detail(request: HttpRequest, pk) -> HttpResponse:
     """One need: the household, its vulnerabilities, its placements and why it waits."""
-    need = get_for_member(request, Need, pk=pk)
+    need = get_for_member(request, Need, "shelter.view_shelter", pk=pk)
     audit.record_read("need.viewed", organisation=request.organisation, obj=need, request=request)
     run = queries.latest_run()
     reasons = [
@@ -185,7 +190,9 @@ def need_detail(request: HttpRequest, pk) -> HttpResponse:
         "shelter/need_detail.html",
         {
             "need": need,
-            "placements": need.placements.exclude(status=PlacementStatus.DISCARDED),
+            "placements": rules.placements_open_to(
+                request.membership, need.placements.exclude(status=PlacementStatus.DISCARDED)
+            ),
             "reasons": reasons,
             "nights": nights.get(need.person_id, 0),
         },
@@ -199,7 +206,7 @@ def need_detail(request: HttpRequest, pk) -> HttpResponse:
 @refuse_undecryptable
 def hosts(request: HttpRequest) -> HttpResponse:
     """Hosts and collective shelters, with their vetting and offers."""
-    rows = list(Host.objects.prefetch_related("offers").order_by("-created_at"))
+    rows = list(queries.hosts_for_list(request.membership))
     audit.record_read(
         "shelter_hosts.viewed",
         organisation=request.organisation,
@@ -238,7 +245,7 @@ def host_new(request: HttpRequest) -> HttpResponse:
 @refuse_undecryptable
 def host_detail(request: HttpRequest, pk) -> HttpResponse:
     """A host: vetting, offers; the address only for shelter coordinators (audited)."""
-    host = get_for_member(request, Host, pk=pk)
+    host = get_for_member(request, Host, "shelter.view_shelter", pk=pk)
     show_address = member_may(request.membership, "shelter.view_host_address")
     audit.record_read(
         "host.viewed",
@@ -263,7 +270,7 @@ def host_detail(request: HttpRequest, pk) -> HttpResponse:
 @refuse_undecryptable
 def vet_host(request: HttpRequest, pk) -> HttpResponse:
     """Record a host's home visit, references, charter and renewal date."""
-    host = get_for_member(request, Host, pk=pk)
+    host = get_for_member(request, Host, "shelter.manage_shelter", pk=pk)
     initial = {
         "home_visit_on": host.home_visit_on,
         "home_visit_by": host.home_visit_by_id,
@@ -293,7 +300,7 @@ def vet_host(request: HttpRequest, pk) -> HttpResponse:
 @refuse_undecryptable
 def offer_new(request: HttpRequest, pk) -> HttpResponse:
     """Offer beds of a host for a window of dates."""
-    host = get_for_member(request, Host, pk=pk)
+    host = get_for_member(request, Host, "shelter.manage_shelter", pk=pk)
     form = OfferForm(request.POST or None, initial={"available_from": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -320,25 +327,31 @@ def match(request: HttpRequest) -> HttpResponse:
         services.run_matcher(organisation=request.organisation, by=request.user, request=request)
         return redirect("shelter:match")
     run = queries.latest_run()
-    proposals = []
-    unhoused = []
+    shown = None
     if run is not None:
-        proposals = list(
-            run.proposals.select_related("need__person", "offer__host").order_by("-proposed_at")
-        )
-        waiting = Need.objects.filter(pk__in=list(run.unhoused)).select_related("person")
-        unhoused = [
-            (need, [safeguarding.rule_name(c) for c in run.unhoused[str(need.pk)]])
-            for need in waiting
-        ]
+        shown = queries.run_for(request.membership, run)
         audit.record_read(
-            "match_run.viewed", organisation=request.organisation, obj=run, request=request
+            "match_run.viewed",
+            organisation=request.organisation,
+            obj=run,
+            request=request,
+            data={
+                "shown": [str(p.need_id) for p in shown.proposals]
+                + [str(n.pk) for n, _ in shown.unhoused],
+                "hidden": shown.hidden,
+            },
         )
     rule_names = [rule.name for rule in safeguarding.RULES]
     return _render(
         request,
         "shelter/match.html",
-        {"run": run, "proposals": proposals, "unhoused": unhoused, "rule_names": rule_names},
+        {
+            "run": run,
+            "proposals": shown.proposals if shown else [],
+            "unhoused": shown.unhoused if shown else [],
+            "hidden": shown.hidden if shown else 0,
+            "rule_names": rule_names,
+        },
     )
 
 
@@ -350,7 +363,7 @@ def _placement(request: HttpRequest, pk, permission: str = "shelter.view_placeme
 @permission_required("shelter.manage_shelter")
 def confirm(request: HttpRequest, pk) -> HttpResponse:
     """A coordinator confirms a proposal (the rules are checked again)."""
-    placement = get_for_member(request, Placement, pk=pk)
+    placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
     try:
         services.confirm_placement(placement=placement, by=request.user, request=request)
     except ValidationError as exc:
@@ -365,7 +378,7 @@ def confirm(request: HttpRequest, pk) -> HttpResponse:
 @permission_required("shelter.manage_shelter")
 def decision(request: HttpRequest, pk) -> HttpResponse:
     """Record the guest's free choice: accept or refuse (a refusal keeps their priority)."""
-    placement = get_for_member(request, Placement, pk=pk)
+    placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
@@ -388,7 +401,7 @@ def decision(request: HttpRequest, pk) -> HttpResponse:
 @refuse_undecryptable
 def placements(request: HttpRequest) -> HttpResponse:
     """Placements, newest first."""
-    rows = list(queries.placements_for_list()[:200])
+    rows = list(queries.placements_for_list(request.membership)[:200])
     audit.record_read(
         "shelter_placements.viewed",
         organisation=request.organisation,
@@ -457,7 +470,7 @@ def check_in(request: HttpRequest, pk) -> HttpResponse:
 @refuse_undecryptable
 def end(request: HttpRequest, pk) -> HttpResponse:
     """End a placement, with its reason and where the guest goes next."""
-    placement = get_for_member(request, Placement, pk=pk)
+    placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
     form = EndPlacementForm(request.POST or None, initial={"ended_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:

@@ -32,6 +32,17 @@ def shelter_a(org_a, make_member):
 
 
 @pytest.fixture
+def shelter_membership(org_a, shelter_a):
+    """The shelter coordinator's membership of organisation A (the queries take one)."""
+    from django_scopes import scopes_disabled
+
+    from panah.core.models import Membership
+
+    with scopes_disabled():
+        return Membership.objects.get(user=shelter_a, organisation=org_a)
+
+
+@pytest.fixture
 def need_for(org_a, shelter_a, today):
     """need_for(name, women=, men=, children=, **fields) -> an open need in organisation A."""
 

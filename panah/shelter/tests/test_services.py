@@ -169,11 +169,11 @@ def test_a_refusal_never_lowers_priority(org_a, need_for, host_for, shelter_a):
     assert again.explanation["parts"]["vulnerability"] == 2.0
 
 
-def test_nights_without_shelter_count_from_the_episodes(org_a, need_for, today):
+def test_nights_without_shelter_count_from_the_episodes(org_a, need_for, today, shelter_membership):
     need_for("Long", adult_men=1, without_roof_since=today - dt.timedelta(days=30))
     need_for("Short", adult_women=1, children=1, without_roof_since=today - dt.timedelta(days=2))
     with scope(organisation=org_a):
-        figures = queries.figures(today=today)
+        figures = queries.figures(membership=shelter_membership, today=today)
     assert (figures.people_without_shelter, figures.households_without_shelter) == (3, 2)
     assert (figures.nights_longest, figures.nights_median) == (31, 17)
     assert figures.over_time[-1] == (today, 3)
@@ -183,7 +183,7 @@ def test_nights_without_shelter_count_from_the_episodes(org_a, need_for, today):
 
 
 def test_accepting_moves_the_guest_and_ending_without_next_place_alerts(
-    org_a, need_for, host_for, shelter_a, today
+    org_a, need_for, host_for, shelter_a, today, shelter_membership
 ):
     need = need_for(adult_women=1)
     _, offer = host_for(kind="couple", stay_days=5)
@@ -192,13 +192,13 @@ def test_accepting_moves_the_guest_and_ending_without_next_place_alerts(
         services.confirm_placement(placement=placement, by=shelter_a)
         placement = services.record_guest_decision(placement=placement, accepted=True, by=shelter_a)
         kinds = list(Episode.objects.filter(person=need.person).values_list("kind", "ended_on"))
-        figures = queries.figures(today=today)
+        figures = queries.figures(membership=shelter_membership, today=today)
         services.record_check_in(placement=placement, by=shelter_a, occurred_on=today)
         services.end_placement(
             placement=placement, by=shelter_a, ended_on=today, reason="host moves",
             next_place="street", broken_down=True,
         )  # fmt: skip
-        after = queries.figures(today=today)
+        after = queries.figures(membership=shelter_membership, today=today)
     assert kinds[-1] == ("host", None)
     assert [p.pk for p in figures.ending_without_next_place] == [placement.pk]
     assert figures.people_without_shelter == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -236,7 +237,8 @@ def test_a_failed_audit_entry_leaves_no_keyring_behind(db, settings, monkeypatch
 def _panah(tmp_path, *args: str, database: str) -> subprocess.CompletedProcess:
     """The real command line, in production mode, as an operator runs it."""
     secret = tmp_path / "secret_key"
-    secret.write_text("s" * 60)
+    # Production refuses a weak secret key (panah.settings): give it a real one.
+    secret.write_text(secrets.token_urlsafe(50))
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PANAH_MODE": "production",

@@ -204,8 +204,9 @@ def test_the_brief_shows_shelter_and_threats_from_their_registers(
     section = html[html.index("People without shelter") :]
     assert "Surveillance and following" in section and "Kidnapping" not in section
     assert "OtherOrg" not in html and "Threatened" not in html and "Place" not in section
-    assert "org A&#x27;s own records" in html or "own records" in html
-    assert "Filature" in french or "Surveillance" in french
+    assert f"{org_a.name}&#x27;s own records: shelter register" in html
+    assert f"{org_a.name}&#x27;s own records: safety register" in html
+    assert "Personnes sans abri" in french and "Menaces par catégorie" in french
     brief.figures["shelter"]["people"] = 50
     assert not briefs.intact(brief)  # the digest covers the new sections
 

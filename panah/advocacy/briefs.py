@@ -1,8 +1,8 @@
 """Briefs: the figures of the other modules for a period and an audience, frozen and traceable.
 
-`collect_figures` reads evidence and casework through their public statistics functions (never
-their tables), passes every count through disclosure control, and returns plain JSON: numbers,
-dates, method parameters and source names, no translated sentence. `generate_brief` stores that
+`collect_figures` reads evidence, casework, shelter and safety through their public statistics
+and query functions (never their tables), passes every count through disclosure control, and
+returns plain JSON: numbers, dates, method parameters and source names, no translated sentence. `generate_brief` stores that
 snapshot with a SHA-256 digest; every rendering (the web page, a PDF in any language) reads the
 snapshot and words it in the reader's language, so the same numbers appear in all four and a
 number handed over can be traced back to the stored row whose reference the brief prints.
@@ -238,11 +238,14 @@ def collect_figures(
     stats = executions.pop("_stats")
     waiting = _waiting(organisation, end, threshold)
     documented, cases = executions.pop("raw_total"), waiting.pop("raw_cases")
-    if not documented and not cases:
+    shelter = _shelter(organisation, start, end, threshold)
+    safety = _safety(organisation, start, end, threshold)
+    if not documented and not cases and "missing" in shelter and "missing" in safety:
         raise ValidationError(
             _(
-                "There is no documented execution and no asylum case for %(start)s – %(end)s "
-                "or the period before it: a brief would have nothing to show. Choose another period."
+                "There is no documented execution, asylum case, person without shelter or "
+                "threat for %(start)s – %(end)s or the period before it: a brief would have "
+                "nothing to show. Choose another period."
             )
             % {"start": start.isoformat(), "end": end.isoformat()}
         )
@@ -256,8 +259,8 @@ def collect_figures(
         "estimate": _estimate(stats, start, end, threshold),
         "others": _others(organisation, start, end),
         "waiting": waiting,
-        "shelter": _shelter(organisation, start, end, threshold),
-        "safety": _safety(organisation, start, end, threshold),
+        "shelter": shelter,
+        "safety": safety,
     }
 
 

@@ -237,3 +237,13 @@ def test_a_module_without_records_in_the_period_says_so(
         html = brief_html(brief, "en")
     assert "has no one without a roof in this period" in html
     assert "has no incident in this period" in html
+
+
+def test_a_brief_with_only_people_without_shelter_is_accepted(
+    org_a, coordinator_a, period, settings
+):
+    settings.DISCLOSURE_THRESHOLD = 3
+    _roofless(org_a, "Family", period[0], adult_women=1, children=2)
+    brief = _brief(org_a, coordinator_a, period)
+    assert brief.figures["shelter"]["people"] == 3
+    assert brief.figures["executions"]["current"] == 0

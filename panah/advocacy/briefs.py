@@ -201,7 +201,7 @@ def _shelter(organisation: Organisation, start: dt.date, end: dt.date, k: int) -
     # A median or a longest stretch over fewer households than the threshold describes them.
     enough = data.households >= k
     return {
-        "as_of": min(end, timezone.localdate()).isoformat(),
+        "as_of": timezone.localdate().isoformat(),  # the day the register was read
         "people": _suppressed(data.people, k),
         "households": _suppressed(data.households, k),
         "people_on_last_day": _suppressed(data.people_on_last_day, k),
@@ -224,7 +224,7 @@ def _safety(organisation: Organisation, start: dt.date, end: dt.date, k: int) ->
     raw = incident_counts(organisation.pk, by="year", start=start, end=end, minimum=1)
     all_incidents = sum(c.value or 0 for c in raw.values())
     return {
-        "as_of": min(end, timezone.localdate()).isoformat(),
+        "as_of": timezone.localdate().isoformat(),  # the day the register was read
         "by_category": [{"key": key, "value": cell.value} for key, cell in cells.items()],
         "total": _suppressed(all_incidents, k),
     }

@@ -247,3 +247,45 @@ def test_a_brief_with_only_people_without_shelter_is_accepted(
     brief = _brief(org_a, coordinator_a, period)
     assert brief.figures["shelter"]["people"] == 3
     assert brief.figures["executions"]["current"] == 0
+
+
+def test_nights_in_a_placement_the_guest_moved_into_are_not_nights_without_shelter(
+    org_a, coordinator_a, executions, period, settings
+):
+    from panah.people.services import create_person
+    from panah.shelter import services
+
+    settings.DISCLOSURE_THRESHOLD = 1
+    start, end = period
+    with scope(organisation=org_a):
+        person = create_person(
+            organisation=org_a, by=None, given_name_latin="Family", family_name_latin="Street"
+        )
+        need = services.register_need(
+            organisation=org_a, person=person, by=None, area="brussels",
+            without_roof_since=start - dt.timedelta(days=10), adult_women=1, children=1,
+        )  # fmt: skip
+        host = services.register_host(
+            organisation=org_a, by=None, kind="family", name="Host-A", area="brussels",
+            address="Secret Street 1",
+        )  # fmt: skip
+        services.record_vetting(
+            host=host, by=None, home_visit_on=start - dt.timedelta(days=30),
+            home_visit_by=coordinator_a, references_checked=True,
+            charter_signed_on=start - dt.timedelta(days=30),
+            vetting_renewal_on=end + dt.timedelta(days=365),
+        )  # fmt: skip
+        offer = services.add_offer(
+            host=host, by=None, beds=3, available_from=start - dt.timedelta(days=30)
+        )
+        placement = services.propose_placement(
+            need=need, offer=offer, by=None, starts_on=end - dt.timedelta(days=9)
+        )
+        proposed = _brief(org_a, coordinator_a, period).figures["shelter"]
+        services.confirm_placement(placement=placement, by=None)
+        services.record_guest_decision(placement=placement, by=None, accepted=True)
+    moved_in = _brief(org_a, coordinator_a, period).figures["shelter"]
+    # Proposed is not a roof; once the guest moved in, the last ten nights are not in the street.
+    assert (proposed["nights"], proposed["people_on_last_day"]) == (90 * 2, 2)
+    assert (moved_in["nights"], moved_in["people_on_last_day"]) == (80 * 2, 0)
+    assert moved_in["people"] == 2 and "Secret Street" not in str(moved_in)

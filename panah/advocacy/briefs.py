@@ -1,8 +1,8 @@
 """Briefs: the figures of the other modules for a period and an audience, frozen and traceable.
 
-`collect_figures` reads evidence and casework through their public statistics functions (never
-their tables), passes every count through disclosure control, and returns plain JSON: numbers,
-dates, method parameters and source names, no translated sentence. `generate_brief` stores that
+`collect_figures` reads evidence, casework, shelter and safety through their public statistics
+and query functions (never their tables), passes every count through disclosure control, and
+returns plain JSON: numbers, dates, method parameters and source names, no translated sentence. `generate_brief` stores that
 snapshot with a SHA-256 digest; every rendering (the web page, a PDF in any language) reads the
 snapshot and words it in the reader's language, so the same numbers appear in all four and a
 number handed over can be traced back to the stored row whose reference the brief prints.
@@ -29,7 +29,8 @@ from panah.core.models import Organisation, User
 
 from .models import LANGUAGES, Brief, Demand, Meeting
 
-SHELTER_AND_SAFETY_NOTE = "not_available"
+SHELTER_AND_SAFETY_NOTE = "not_available"  # briefs frozen before shelter and safety existed
+NO_RECORDS = "no_records"
 
 
 def _suppressed(value: int, k: int) -> int | None:
@@ -190,6 +191,45 @@ def _waiting(organisation: Organisation, end: dt.date, k: int) -> dict:
     }
 
 
+def _shelter(organisation: Organisation, start: dt.date, end: dt.date, k: int) -> dict:
+    """People without shelter and their nights in the period, from the shelter register."""
+    from panah.shelter.queries import period_figures
+
+    data = period_figures(organisation.pk, start=start, end=end)
+    if not data.people:
+        return {"missing": NO_RECORDS}
+    # A median or a longest stretch over fewer households than the threshold describes them.
+    enough = data.households >= k
+    return {
+        "as_of": timezone.localdate().isoformat(),  # the day the register was read
+        "people": _suppressed(data.people, k),
+        "households": _suppressed(data.households, k),
+        "people_on_last_day": _suppressed(data.people_on_last_day, k),
+        "nights": _suppressed(data.nights, k),
+        "nights_median": None if not enough or data.nights_median is None
+        else round(data.nights_median),
+        "nights_longest": data.nights_longest if enough else None,
+    }  # fmt: skip
+
+
+def _safety(organisation: Organisation, start: dt.date, end: dt.date, k: int) -> dict:
+    """Incidents of transnational repression in the period by category, small cells hidden."""
+    from panah.safety.queries import incident_counts
+
+    cells = incident_counts(organisation.pk, by="category", start=start, end=end, minimum=k)
+    if not any(c.value != 0 for c in cells.values()):
+        return {"missing": NO_RECORDS}
+    # The total of every incident in the period, itself hidden below the threshold; the
+    # category cells already carry secondary suppression so it cannot unmask one of them.
+    raw = incident_counts(organisation.pk, by="year", start=start, end=end, minimum=1)
+    all_incidents = sum(c.value or 0 for c in raw.values())
+    return {
+        "as_of": timezone.localdate().isoformat(),  # the day the register was read
+        "by_category": [{"key": key, "value": cell.value} for key, cell in cells.items()],
+        "total": _suppressed(all_incidents, k),
+    }
+
+
 def collect_figures(
     organisation: Organisation, *, start: dt.date, end: dt.date, threshold: int
 ) -> dict[str, Any]:
@@ -198,11 +238,14 @@ def collect_figures(
     stats = executions.pop("_stats")
     waiting = _waiting(organisation, end, threshold)
     documented, cases = executions.pop("raw_total"), waiting.pop("raw_cases")
-    if not documented and not cases:
+    shelter = _shelter(organisation, start, end, threshold)
+    safety = _safety(organisation, start, end, threshold)
+    if not documented and not cases and "missing" in shelter and "missing" in safety:
         raise ValidationError(
             _(
-                "There is no documented execution and no asylum case for %(start)s – %(end)s "
-                "or the period before it: a brief would have nothing to show. Choose another period."
+                "There is no documented execution, asylum case, person without shelter or "
+                "threat for %(start)s – %(end)s or the period before it: a brief would have "
+                "nothing to show. Choose another period."
             )
             % {"start": start.isoformat(), "end": end.isoformat()}
         )
@@ -216,9 +259,8 @@ def collect_figures(
         "estimate": _estimate(stats, start, end, threshold),
         "others": _others(organisation, start, end),
         "waiting": waiting,
-        # Shelter and safety publish no aggregate yet; the brief says so rather than guess.
-        "shelter": {"missing": SHELTER_AND_SAFETY_NOTE},
-        "safety": {"missing": SHELTER_AND_SAFETY_NOTE},
+        "shelter": shelter,
+        "safety": safety,
     }
 
 

@@ -170,6 +170,61 @@ def _same_year(by_year: list[dict], others: list[dict]):
     return year, ours[year], whole_years[year]
 
 
+def _missing(section: dict, register: str) -> str:
+    """Why a module's section has no figure: frozen before it existed, or no record."""
+    if section.get("missing") == "no_records":
+        return (
+            _("No figure: the shelter register has no one without a roof in this period.")
+            if register == "shelter"
+            else _("No figure: the safety register has no incident in this period.")
+        )
+    return (
+        _("No figure: the shelter register does not publish aggregates yet. Nothing is "
+          "estimated in its place.")
+        if register == "shelter"
+        else _("No figure: the safety register does not publish aggregates yet. Nothing is "
+               "estimated in its place.")
+    )  # fmt: skip
+
+
+def category_label(code: str) -> str:
+    """A threat category's name in the reader's language (stored as a code)."""
+    from panah.safety.taxonomy import Category
+
+    return str(Category(code).label) if code in Category.values else code
+
+
+def _shelter_context(shelter: dict, k: int) -> dict:
+    if "missing" in shelter:
+        return {"missing": _missing(shelter, "shelter")}
+    median, longest = shelter["nights_median"], shelter["nights_longest"]
+    return {
+        "as_of": day_text(shelter["as_of"]),
+        "people": number(shelter["people"], k),
+        "households": number(shelter["households"], k),
+        "on_last_day": number(shelter["people_on_last_day"], k),
+        "nights": number(shelter["nights"], k),
+        "median": "—" if median is None else persian(str(median)),
+        "longest": "—" if longest is None else persian(str(longest)),
+    }
+
+
+def _safety_context(safety: dict, k: int) -> dict:
+    if "missing" in safety:
+        return {"missing": _missing(safety, "safety")}
+    rows = [(category_label(r["key"]), r["value"]) for r in safety["by_category"]]
+    return {
+        "as_of": day_text(safety["as_of"]),
+        "total": number(safety["total"], k),
+        "rows": [(label, number(value, k)) for label, value in rows],
+        "chart": _chart(
+            [label for label, _value in rows], [value for _label, value in rows],
+            title=_("Incidents of transnational repression in the period, by category"),
+            desc=_("Incidents recorded by the safety officers, counted by category."), k=k,
+        ),
+    }  # fmt: skip
+
+
 def brief_context(brief: Brief) -> dict[str, Any]:
     """Everything the brief's templates show, worded in the active language."""
     f = brief.figures
@@ -255,8 +310,16 @@ def brief_context(brief: Brief) -> dict[str, Any]:
         }
         for d in f.get("demands", [])
     ]
+    shelter = _shelter_context(f.get("shelter") or {"missing": "not_available"}, k)
+    safety = _safety_context(f.get("safety") or {"missing": "not_available"}, k)
     return {
         "brief": brief,
+        "shelter": shelter,
+        "safety": safety,
+        "source_shelter": _("%(organisation)s's own records: shelter register (Panah)")
+        % {"organisation": organisation},
+        "source_safety": _("%(organisation)s's own records: safety register (Panah)")
+        % {"organisation": organisation},
         "f": f,
         "intact": intact(brief),
         "threshold": persian(str(k)),
@@ -297,7 +360,12 @@ def brief_context(brief: Brief) -> dict[str, Any]:
         "chart_month": charts[1],
         "chart_comparison": comparison_chart,
         "waiting_charts": waiting_charts,
-        "charts": [*charts, *([comparison_chart] if comparison_chart else []), *waiting_charts],
+        "charts": [
+            *charts,
+            *([comparison_chart] if comparison_chart else []),
+            *waiting_charts,
+            *([safety["chart"]] if "chart" in safety else []),
+        ],
         "demands": demands,
     }
 

@@ -12,6 +12,7 @@ import statistics
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django_scopes import scopes_disabled
 
 from panah.core.disclosure import Cell, suppress
 from panah.core.models import Membership
@@ -202,6 +203,67 @@ def disclosed_history(data: Figures) -> list[tuple[dt.date, Cell]]:
     """People without shelter per day, each day's count hidden below the threshold."""
     cells = suppress({day: count for day, count in data.over_time})
     return [(day, cells[day]) for day, _ in data.over_time]
+
+
+@dataclass
+class PeriodFigures:
+    """People without shelter over a period (for a brief): counts of people, never who."""
+
+    people: int
+    households: int
+    people_on_last_day: int
+    nights: int
+    nights_median: float | None
+    nights_longest: int | None
+
+
+def period_figures(organisation_id: int, *, start: dt.date, end: dt.date) -> PeriodFigures:
+    """People without a roof on at least one night of [start, end], on its last night, and the
+    nights they spent without one inside the period (a person-night per person per night)."""
+    lived = [s.value for s in (*ACTIVE, PlacementStatus.ENDED, PlacementStatus.BROKEN_DOWN)]
+    with scopes_disabled():  # the organisation is named explicitly in every filter
+        needs = list(
+            Need.objects.filter(organisation_id=organisation_id, without_roof_since__lte=end)
+            .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=start))
+            .only("id", "adult_women", "adult_men", "children", "without_roof_since", "closed_on")
+        )
+        spans: dict = {}
+        for need_id, starts, ends in (
+            Placement.objects.filter(
+                organisation_id=organisation_id,
+                need__in=[n.pk for n in needs],
+                status__in=lived,
+            )
+            .exclude(status=PlacementStatus.CONFIRMED)
+            .values_list("need_id", "starts_on", "ended_on")
+        ):
+            spans.setdefault(need_id, []).append((starts, ends))
+    days = [start + dt.timedelta(days=d) for d in range((end - start).days + 1)]
+    nights_of: dict = {}
+    for need in needs:
+        nights_of[need.pk] = sum(
+            1
+            for day in days
+            if need.without_roof_since <= day
+            and not (need.closed_on and need.closed_on <= day)
+            and not any(s <= day and (e is None or e > day) for s, e in spans.get(need.pk, []))
+        )
+    roofless = [n for n in needs if nights_of[n.pk]]
+    on_last = sum(
+        n.size
+        for n in roofless
+        if not (n.closed_on and n.closed_on <= end)
+        and not any(s <= end and (e is None or e > end) for s, e in spans.get(n.pk, []))
+    )
+    per_household = [nights_of[n.pk] for n in roofless]
+    return PeriodFigures(
+        people=sum(n.size for n in roofless),
+        households=len(roofless),
+        people_on_last_day=on_last,
+        nights=sum(nights_of[n.pk] * n.size for n in roofless),
+        nights_median=statistics.median(per_household) if per_household else None,
+        nights_longest=max(per_household) if per_household else None,
+    )
 
 
 def chart_points(over_time: list[tuple[dt.date, int]], *, width: int = 320, height: int = 100):

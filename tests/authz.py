@@ -265,8 +265,10 @@ NOT_COMPARTMENTED = {
     "public:withdraw",
 }
 # Whole apps of that kind: advocacy keeps no refugee's personal data (partners, officials, events,
-# meetings, demands and briefs are the organisation's work, open to the roles that do it).
-NOT_COMPARTMENTED_APPS = {"advocacy"}
+# meetings, demands and briefs are the organisation's work, open to the roles that do it); safety's
+# compartment is its role, by design: every safety officer of the organisation, plus the person's
+# assigned caseworker (panah/safety/tests/test_views.py proves the caseworker side).
+NOT_COMPARTMENTED_APPS = {"advocacy", "safety"}
 
 # What the positive control must find on the page: the sample object it points to or lists.
 SHOWS = {

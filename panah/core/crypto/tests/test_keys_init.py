@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import os
-import stat
 import secrets
+import stat
 import subprocess
 import sys
 from pathlib import Path

@@ -50,12 +50,13 @@ lint: install
 migrations-check: install
 	$(DEMO_ENV) PANAH_VAR_DIR=$$(mktemp -d) $(BIN)/panah makemigrations --check --dry-run
 
+# worksteal: the slow migration tests would otherwise queue on one worker at the end.
 test-sqlite: install
-	$(BIN)/pytest -n 2 -m "not browser" -q
+	$(BIN)/pytest -n 2 --dist worksteal -m "not browser" -q
 
 test-postgres: install
 	pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
-	PANAH_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -m "not browser" -q
+	PANAH_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist worksteal -m "not browser" -q
 
 test-browser: install browsers
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -m browser -q -p no:xdist

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from panah.core import audit
 from panah.core.access import get_for_member, permission_required, require
+from panah.core.forms import apply_service_errors
 
 from . import briefs as brief_service
 from . import queries, services
@@ -37,15 +38,6 @@ from .forms import (
 )
 from .models import LANGUAGES, Brief, Demand, Event, EventPhoto, EventReport, Meeting, Task
 from .rendering import brief_context, brief_pdf_bytes
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's refusal beside the field it names (or above the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _form_page(request, form, *, title: str, back: str, multipart=False, status=200):
@@ -90,7 +82,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
                 co_organisers=partners, demands=demands, request=request,
             )  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Event planned. Its page is not public yet."))
             return redirect("advocacy:event", pk=event.pk)
@@ -134,7 +126,7 @@ def event_edit(request: HttpRequest, pk) -> HttpResponse:
             services.update_event(event=event, by=request.user, fields=fields,
                                   co_organisers=partners, demands=demands, request=request)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Event saved."))
             return redirect("advocacy:event", pk=event.pk)
@@ -175,7 +167,7 @@ def _task_page(request, *, back: str, event=None, meeting=None) -> HttpResponse:
             services.add_task(by=request.user, event=event, meeting=meeting, request=request,
                               **form.cleaned_data)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Task added."))
             return redirect(back)
@@ -214,7 +206,7 @@ def event_report(request: HttpRequest, pk) -> HttpResponse:
             services.record_report(event=event, by=request.user, request=request,
                                    **form.cleaned_data)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Report saved."))
             return redirect("advocacy:event", pk=event.pk)
@@ -241,7 +233,7 @@ def event_statement(request: HttpRequest, pk) -> HttpResponse:
                 language=data.pop("language"), texts=data, request=request,
             )  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Statement added."))
             return redirect(back)
@@ -283,7 +275,7 @@ def event_photo(request: HttpRequest, pk) -> HttpResponse:
             photo = services.add_photo(report=report, by=request.user, request=request,
                                        upload=data.pop("upload"), **data)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             if photo.had_location:
                 messages.warning(
@@ -352,7 +344,7 @@ def demand_new(request: HttpRequest) -> HttpResponse:
                 texts=data,
             )  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Demand recorded."))
             return redirect("advocacy:demand", pk=demand.pk)
@@ -392,7 +384,7 @@ def demand_edit(request: HttpRequest, pk) -> HttpResponse:
             )  # fmt: skip
         except ValidationError as exc:
             demand.refresh_from_db()
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Demand saved."))
             return redirect(back)
@@ -411,7 +403,7 @@ def demand_status(request: HttpRequest, pk) -> HttpResponse:
             services.change_demand_status(demand=demand, by=request.user, request=request,
                                           **form.cleaned_data)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Status recorded."))
             return redirect(back)
@@ -445,7 +437,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
             meeting = services.record_meeting(organisation=request.organisation, by=request.user,
                                               request=request, **form.cleaned_data)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Meeting recorded. Add its follow-ups."))
             return redirect("advocacy:meeting", pk=meeting.pk)
@@ -502,7 +494,7 @@ def partner_new(request: HttpRequest) -> HttpResponse:
             services.add_partner(organisation=request.organisation, by=request.user,
                                  request=request, **form.cleaned_data)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Organisation added."))
             return redirect("advocacy:contacts")
@@ -520,7 +512,7 @@ def official_new(request: HttpRequest) -> HttpResponse:
             services.add_official(organisation=request.organisation, by=request.user,
                                   request=request, **form.cleaned_data)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Official added."))
             return redirect("advocacy:contacts")
@@ -542,7 +534,7 @@ def brief_list(request: HttpRequest) -> HttpResponse:
                                                  by=request.user, request=request,
                                                  **form.cleaned_data)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Brief generated; its figures are frozen."))
             return redirect("advocacy:brief", pk=brief.pk)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from panah.core import audit
 from panah.core.access import get_for_member, permission_required
+from panah.core.forms import apply_service_errors
 from panah.core.pagecache import MEMBER_PAGE_SECONDS, member_page
 from panah.core.security import recent_authentication_required
 from panah.core.spreadsheets import neutralise_row
@@ -76,15 +77,6 @@ def _case_document(request: HttpRequest, pk) -> CaseDocument:
         raise Http404 from None
     _case(request, document.case_id)
     return document
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's refusal beside the field it names (or above the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _form_page(
@@ -251,7 +243,7 @@ def open_case(request: HttpRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The case is open."))
             return redirect("cases:detail", pk=case.pk)
@@ -331,7 +323,7 @@ def record_step(request: HttpRequest, pk) -> HttpResponse:
                 confirmed=_confirmed(request),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         except services.Unconfirmed as exc:
             warnings = exc.warnings
         else:
@@ -384,7 +376,7 @@ def correct_step(request: HttpRequest, pk, step) -> HttpResponse:
                 confirmed=_confirmed(request),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         except services.Unconfirmed as exc:
             warnings = exc.warnings
         else:
@@ -417,7 +409,7 @@ def assign(request: HttpRequest, pk) -> HttpResponse:
                 request=request,
             )  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The assignment is saved."))
             return redirect("cases:detail", pk=case.pk)
@@ -446,7 +438,7 @@ def restrict(request: HttpRequest, pk) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Who may open the case is saved."))
             return redirect("cases:detail", pk=case.pk)
@@ -470,7 +462,7 @@ def _case_form_view(request, pk, form_class, call, *, title, url_name, multipart
         try:
             message = call(case, form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, message)
             return redirect("cases:detail", pk=case.pk)
@@ -737,7 +729,7 @@ def rule_edit(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The rule is changed from the date given."))
             return redirect("cases:rules")

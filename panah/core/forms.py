@@ -120,3 +120,12 @@ class AuditFilterForm(forms.Form):
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", _("The end of the period comes before its start."))
         return data
+
+
+def apply_service_errors(form: forms.Form, exc: forms.ValidationError) -> None:
+    """Put a service's refusal beside the field it names (or above the form), for every app."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

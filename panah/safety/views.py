@@ -22,6 +22,7 @@ from django_scopes import scopes_disabled
 from panah.cases.models import Case
 from panah.core import audit
 from panah.core.access import get_for_member, permission_required
+from panah.core.forms import apply_service_errors
 from panah.core.models import User
 from panah.people.models import Person
 from panah.people.views import refuse_undecryptable
@@ -43,15 +44,6 @@ from .forms import (
     SealedFactsForm,
 )
 from .models import EscrowKey, Incident, IncidentEvidence, OfficerKey, SafetyReferral
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's refusal beside the field it names (or above the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _form(request, form, *, title, back, status=200, multipart=False, intro=""):
@@ -126,7 +118,7 @@ def record_incident(request: HttpRequest, pk) -> HttpResponse:
                 unlocked=unlocked.unlocked(request) is not None, request=request,
             )  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The incident is recorded; its sealed facts are sealed."))
             return redirect("safety:incident", pk=incident.pk)
@@ -227,7 +219,7 @@ def add_evidence(request: HttpRequest, pk) -> HttpResponse:
                     private=key[1], by=request.user, request=request,
                 )  # fmt: skip
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 if added.had_location:
                     messages.warning(
@@ -285,7 +277,7 @@ def attach_to_case(request: HttpRequest, pk) -> HttpResponse:
                 consent_method=data["consent_method"], by=request.user, request=request,
             )  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request, _("The incident is evidence in the case; its sealed facts stay sealed.")
@@ -327,7 +319,7 @@ def _person_form_view(request, pk, form_class, call, *, title, form_kwargs=None)
         try:
             message = call(person, form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, message)
             return redirect(back)
@@ -421,7 +413,7 @@ def key(request: HttpRequest) -> HttpResponse:
                 officer_key=officer_key, passphrase=passphrase, request=request
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -524,7 +516,7 @@ def escrow(request: HttpRequest) -> HttpResponse:
                 by=request.user, request=request,
             )  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(create_form, exc)
+            apply_service_errors(create_form, exc)
     if action == "recover" and recover_form.is_valid():
         data = recover_form.cleaned_data
         target = next(k for k in keys if str(k.pk) == data["officer_key"])
@@ -534,7 +526,7 @@ def escrow(request: HttpRequest) -> HttpResponse:
                 second_share=data["second_share"], to=target, by=request.user, request=request,
             )  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(recover_form, exc)
+            apply_service_errors(recover_form, exc)
         else:
             messages.success(request, _("%(n)d incidents re-sealed.") % {"n": count})
             return redirect("safety:escrow")

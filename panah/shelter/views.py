@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from panah.core import audit
 from panah.core.access import get_for_member, permission_required
+from panah.core.forms import apply_service_errors
 from panah.core.rules import member_may
 from panah.people.models import Person
 from panah.people.rules import may_see_person
@@ -44,15 +45,6 @@ from .models import Host, Need, Placement, PlacementStatus
 def _render(request: HttpRequest, template: str, context: dict, status: int = 200):
     # Rendering is where fields decrypt: done here so refuse_undecryptable catches a failure.
     return HttpResponse(render(request, template, context).content, status=status)
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's refusal beside the field it names (or above the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _form_page(request, form, *, title: str, back: str, status: int = 200) -> HttpResponse:
@@ -161,7 +153,7 @@ def need_new(request: HttpRequest) -> HttpResponse:
                     **data,
                 )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The household is registered."))
             return redirect("shelter:need", pk=need.pk)
@@ -231,7 +223,7 @@ def host_new(request: HttpRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The host is registered. Vet them before any placement."))
             return redirect("shelter:host", pk=host.pk)
@@ -286,7 +278,7 @@ def vet_host(request: HttpRequest, pk) -> HttpResponse:
                 host=host, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The vetting is recorded."))
             return redirect("shelter:host", pk=host.pk)
@@ -306,7 +298,7 @@ def offer_new(request: HttpRequest, pk) -> HttpResponse:
         try:
             services.add_offer(host=host, by=request.user, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The offer is recorded."))
             return redirect("shelter:host", pk=host.pk)
@@ -456,7 +448,7 @@ def check_in(request: HttpRequest, pk) -> HttpResponse:
                 placement=placement, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The check-in is recorded."))
             return redirect("shelter:placement", pk=placement.pk)
@@ -478,7 +470,7 @@ def end(request: HttpRequest, pk) -> HttpResponse:
                 placement=placement, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The placement has ended."))
             return redirect("shelter:placement", pk=placement.pk)

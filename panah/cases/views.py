@@ -28,7 +28,7 @@ from panah.core import audit
 from panah.core.access import get_for_member, permission_required
 from panah.core.forms import apply_service_errors
 from panah.core.pagecache import MEMBER_PAGE_SECONDS, member_page
-from panah.core.security import recent_authentication_required
+from panah.core.reauth import recent_authentication_required
 from panah.core.spreadsheets import neutralise_row
 from panah.people.queries import people_for
 from panah.people.views import person_for_member, record_view, refuse_undecryptable

@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401
+        from . import checks, read_alerts, signals  # noqa: F401 (connects signal receivers)
         from .scoping import close_gaps
 
         close_gaps()

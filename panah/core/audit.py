@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_scopes import scopes_disabled
@@ -726,6 +727,10 @@ def missing_chains(organisations: Iterable[Organisation] | None = None) -> list[
 
 READ_SUFFIX = ".viewed"
 
+# Sent with `entry` and `request` for every recorded read, inside its transaction: alert policy
+# listens (panah.core.read_alerts) without the append primitive knowing it.
+read_recorded = Signal()
+
 
 def record_read(
     action: str,
@@ -741,13 +746,11 @@ def record_read(
     """Record that a member viewed a sensitive record (action "<thing>.viewed"), in the
     member's read chain: it waits for no writer of the organisation.
 
-    An unusual burst of such reads by one member alerts the organisation's admins
-    (panah.core.security.note_read).
+    Sends `read_recorded` inside the transaction, so a listener that counts reads
+    (panah.core.read_alerts) counts them one after the other.
     """
     if not action.endswith(READ_SUFFIX):
         raise ValueError(f"A read is recorded as '<thing>{READ_SUFFIX}', not {action!r}.")
-    from .security import note_read  # security builds on this module
-
     with transaction.atomic():
         entry = record(
             action,
@@ -762,5 +765,5 @@ def record_read(
         )
         # Still inside the transaction that holds the member's read head: concurrent reads of
         # one member are counted one after the other, so one burst raises one alert.
-        note_read(entry, request=request)
+        read_recorded.send(sender=AuditEntry, entry=entry, request=request)
     return entry

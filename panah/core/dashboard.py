@@ -142,8 +142,7 @@ def security_panel(request: HttpRequest) -> Panel:
 
     from django.utils import timezone
 
-    from .models import AuditEntry
-    from .security import READ_BURST_ACTION
+    from .models import READ_BURST_ACTION, AuditEntry
 
     alerts = AuditEntry.objects.filter(
         organisation=request.organisation,

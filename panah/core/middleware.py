@@ -67,7 +67,7 @@ class OrganisationMiddleware:
         if shut:
             memberships = [m for m in memberships if m not in shut]
             if not memberships:
-                from .security import record_refused_login
+                from .lockdown import record_refused_login
 
                 for m in shut:
                     record_refused_login(membership=m, request=request)

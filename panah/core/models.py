@@ -219,7 +219,7 @@ class Invitation(models.Model):
         return (user.email or "").strip().lower() == self.email.strip().lower()
 
 
-# The action of the entry that alerts admins to a member's burst of reads (core.security).
+# The action of the entry that alerts admins to a member's burst of reads (core.read_alerts).
 READ_BURST_ACTION = "security.read_burst"
 
 
@@ -351,12 +351,12 @@ class OrganisationKey(models.Model):
 
 
 class UserSession(models.Model):
-    """A stored session and the user it logged in, recorded at login (`security.record_session`).
+    """A stored session and the user it logged in, recorded at login (`user_sessions.record_session`).
 
     Ending a user's sessions (removal, emergency lock) deletes exactly the sessions named here,
     instead of decoding every session in the database to find theirs. The row goes with its
     session whenever the session is deleted through Django (logout, `clearsessions`, a new key
-    at login, `security.end_sessions_of`). There is no database constraint, so a session deleted
+    at login, `user_sessions.end_sessions_of`). There is no database constraint, so a session deleted
     by other means leaves a stale row behind: harmless (deleting it again deletes nothing), and
     swept at the user's next login.
     """

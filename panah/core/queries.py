@@ -6,8 +6,9 @@ import datetime as dt
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
-from .models import AuditEntry, Invitation, Membership, Organisation, RoleGrant
+from .models import AuditEntry, Invitation, Membership, Organisation, Role, RoleGrant, User
 
 
 def organisation_members(organisation: Organisation) -> QuerySet[Membership]:
@@ -57,3 +58,18 @@ def audit_entries(
     if until:
         qs = qs.filter(at__date__lte=until)
     return qs.order_by("-at", "-id")
+
+
+def organisation_admins(organisation: Organisation) -> list[User]:
+    """The organisation's current, active administrators."""
+    with scopes_disabled():
+        return list(
+            User.objects.filter(
+                is_active=True,
+                memberships__organisation=organisation,
+                memberships__removed_at__isnull=True,
+                memberships__grants__role=Role.ADMIN,
+            )
+            .distinct()
+            .order_by("display_name", "email")
+        )

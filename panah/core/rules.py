@@ -36,7 +36,7 @@ PERMISSIONS: dict[str, rules.Predicate] = {
     "core.view_members": has_role(Role.ADMIN, Role.COORDINATOR),
     "core.manage_members": is_admin,
     "core.view_audit": has_role(Role.AUDITOR, Role.ADMIN),
-    # Exporting the trail also needs a recent re-authentication (panah.core.security).
+    # Exporting the trail also needs a recent re-authentication (panah.core.reauth).
     "core.export_audit": has_role(Role.AUDITOR, Role.ADMIN),
     # The emergency lock: any one admin locks; two different admins unlock.
     "core.lock_organisation": is_admin,

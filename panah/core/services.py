@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
@@ -346,7 +346,7 @@ def remove_member(*, membership: Membership, by: User, request: HttpRequest | No
 
 def end_sessions(user: User) -> int:
     """Delete every stored session of this user; returns how many were still open."""
-    from .security import end_sessions_of
+    from .user_sessions import end_sessions_of
 
     return end_sessions_of([user.pk])
 
@@ -457,4 +457,32 @@ def send_invitation_email(*, invitation: Invitation, link: str) -> None:
         message=render_to_string("core/email/invitation.txt", context),
         from_email=None,
         recipient_list=[invitation.email],
+    )
+
+
+@transaction.atomic
+def record_audit_export(
+    *,
+    organisation: Organisation,
+    by: User,
+    filters: dict,
+    rows: int,
+    request: HttpRequest | None = None,
+) -> None:
+    """Note in the trail that a member exported (part of) it, with the filters used."""
+    used = {}
+    for name, value in filters.items():
+        if value in (None, ""):
+            continue
+        if isinstance(value, models.Model):
+            value = value.pk
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        used[name] = value
+    audit.record(
+        "audit.exported",
+        organisation=organisation,
+        actor=by,
+        request=request,
+        data={"filters": used, "rows": rows},
     )

@@ -1,5 +1,5 @@
-"""Audit entries for authentication events, which no service of ours performs, and the record
-of each login's session (panah.core.security.record_session)."""
+"""Audit entries for authentication and key events, which no service of ours performs, and the
+record of each login's session (panah.core.user_sessions.record_session)."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -9,7 +9,14 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import audit
-from .security import record_session
+from .crypto.keys import key_event
+from .user_sessions import record_session
+
+
+@receiver(key_event)
+def _key_event(sender, *, action, organisation, obj=None, data=None, **kwargs):
+    # Raised errors propagate: a key change the trail cannot record is rolled back with it.
+    audit.record(action, organisation=organisation, obj=obj, data=data)
 
 
 @receiver(user_logged_in)

@@ -9,7 +9,7 @@ add_permissions(
         "evidence.import_reports": has_role(Role.RESEARCHER),
         "evidence.manage_sources": has_role(Role.RESEARCHER),
         # Downloading the statistics (CSV, XLSX, PDF) also needs a recent re-authentication
-        # (panah.core.security): the file leaves the organisation, unlike the page.
+        # (panah.core.reauth): the file leaves the organisation, unlike the page.
         "evidence.export_statistics": has_role(Role.RESEARCHER, Role.COORDINATOR),
     }
 )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from panah.core import audit, disclosure
 from panah.core.access import permission_required
-from panah.core.security import recent_authentication_required
+from panah.core.reauth import recent_authentication_required
 from panah.core.spreadsheets import neutralise_row
 
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)

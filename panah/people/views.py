@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from panah.core import audit
 from panah.core.access import get_for_member, permission_required
 from panah.core.crypto import CryptoError
-from panah.core.security import recent_authentication_required
+from panah.core.reauth import recent_authentication_required
 
 from . import queries, services
 from .erasure import erase_person

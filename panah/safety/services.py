@@ -310,7 +310,7 @@ def create_escrow(
 
 
 def _admins(organisation: Organisation) -> list[User]:
-    from panah.core.security import organisation_admins
+    from panah.core.queries import organisation_admins
 
     return organisation_admins(organisation)
 

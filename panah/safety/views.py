@@ -497,7 +497,7 @@ def officers(request: HttpRequest) -> HttpResponse:
 @sensitive_variables()
 def escrow(request: HttpRequest) -> HttpResponse:
     """Create the escrow key (two shares, shown once) or recover access with both shares."""
-    from panah.core.security import organisation_admins
+    from panah.core.queries import organisation_admins
 
     admins = organisation_admins(request.organisation)
     current = EscrowKey.objects.filter(retired_at__isnull=True).first()

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from panah.cases import queries
 from panah.cases.models import Case
 from panah.cases.statistics import table_rows, waiting_statistics
-from panah.core.security import REAUTH_SESSION_KEY
+from panah.core.reauth import REAUTH_SESSION_KEY
 
 from .conftest import lodged, refusal
 

@@ -33,7 +33,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from .errors import MasterKeyError
-from .keys import Keyring, new_master_key, read_keyring, shares_dir, write_keyring
+from .keys import Keyring, key_event, new_master_key, read_keyring, shares_dir, write_keyring
 
 
 class KeyringInitRefused(MasterKeyError):
@@ -50,15 +50,15 @@ class InitialKeyring:
     warnings: list[str] = field(default_factory=list)
 
 
-def create_first_keyring() -> InitialKeyring:
+def create_first_keyring(*, erasure_ledger: Path | None = None) -> InitialKeyring:
     """Create the production master keyring at settings.MASTER_KEY_FILE, once.
 
     The file is written to a temporary name, synced, and given its name by a hard link, which
     fails if the name exists: a keyring is never overwritten, even by two runs at once, and
     nobody ever sees half a file. The creation is written to the audit trail (system chain).
-    KeyringInitRefused, with the reason, when anything suggests a keyring already exists.
+    KeyringInitRefused, with the reason, when anything suggests a keyring already exists,
+    `erasure_ledger` included (the backup package's ledger, which the caller names).
     """
-    from panah.core import audit
 
     if getattr(settings, "DEMO", False):
         raise KeyringInitRefused(
@@ -73,7 +73,7 @@ def create_first_keyring() -> InitialKeyring:
             "the only key to this installation's data and backups. `panah keys status` shows "
             "what it holds; `panah keys rotate --master` adds a new key to it."
         )
-    _refuse_if_in_use(path)
+    _refuse_if_in_use(path, erasure_ledger)
     folder = path.parent
     _refuse_another_owner(folder)
     try:
@@ -95,8 +95,9 @@ def create_first_keyring() -> InitialKeyring:
                     "Nothing was changed."
                 ) from None
         with transaction.atomic():
-            audit.record(
-                "keys.master_keyring_created",
+            key_event.send(
+                sender=None,
+                action="keys.master_keyring_created",
                 organisation=None,
                 data={"key_id": keyring.active.key_id},
             )
@@ -116,10 +117,9 @@ def create_first_keyring() -> InitialKeyring:
     )
 
 
-def _refuse_if_in_use(path: Path) -> None:
+def _refuse_if_in_use(path: Path, ledger: Path | None) -> None:
     """Refuse when the database, the share folder or the ledger show an earlier keyring."""
-    from panah.core.backup.ledger import ledger_path
-    from panah.core.models import OrganisationKey
+    from panah.core.models import OrganisationKey  # noqa: PLC0415 (crypto loads before models)
 
     try:
         executor = MigrationExecutor(connection)
@@ -150,8 +150,7 @@ def _refuse_if_in_use(path: Path) -> None:
             f"The key share folder {shares} already holds data key shares: this installation "
             f"had a keyring. Put it back at {path} (from the escrow) rather than creating another."
         )
-    ledger = ledger_path()
-    if ledger.exists():
+    if ledger is not None and ledger.exists():
         raise KeyringInitRefused(
             f"The erasure ledger {ledger} exists: this installation had a keyring. Put it back "
             f"at {path} (from the escrow) rather than creating another."

@@ -26,6 +26,7 @@ from .keys import (
     add_master_key,
     create_organisation_key,
     current_keyring,
+    key_event,
     organisation_key,
     rewrap_data_key,
     unwrap_organisation_key,
@@ -54,15 +55,15 @@ class MasterRotation:
 
 def rotate_master_key(*, progress: Progress = _quiet) -> MasterRotation:
     """Add a new master key; rewrap every organisation key and reseal every seed under it."""
-    from panah.core import audit
 
     old = current_keyring(refresh=True).active
     _keyring, new = add_master_key()
     progress(f"New master key {new.key_id} added to the keyring (old: {old.key_id}).")
     rewrapped = rewrap_organisation_keys(progress=progress)
     resealed = reseal_seeds(progress=progress)
-    audit.record(
-        "keys.master_rotated",
+    key_event.send(
+        sender=None,
+        action="keys.master_rotated",
         organisation=None,
         data={
             "old_key_id": old.key_id,
@@ -120,7 +121,6 @@ def rotate_organisation_key(
     organisation, *, batch_size: int = 200, progress: Progress = _quiet
 ) -> OrganisationRotation:
     """Give the organisation a new active key and rewrap all its data keys under it."""
-    from panah.core import audit
     from panah.core.models import OrganisationKey
 
     with transaction.atomic():
@@ -134,8 +134,9 @@ def rotate_organisation_key(
             old.save(update_fields=["retired_at"])
         row = create_organisation_key(organisation.pk)
         row.save()
-        audit.record(
-            "keys.organisation_key_rotated",
+        key_event.send(
+            sender=None,
+            action="keys.organisation_key_rotated",
             organisation=organisation,
             obj=row,
             data={"old_key_id": old.key_id if old else None, "new_key_id": row.key_id},

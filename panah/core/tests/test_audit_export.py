@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 
 from panah.core import audit
 from panah.core.models import AuditEntry, Membership, Role
-from panah.core.security import REAUTH_SESSION_KEY
+from panah.core.reauth import REAUTH_SESSION_KEY
 
 EXPORT = "/audit/export.csv"
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django_scopes import scopes_disabled
 
-from panah.core import audit, security
+from panah.core import audit, lockdown
 from panah.core.models import AuditEntry, Membership, Organisation, Role, RoleGrant, UnlockApproval
 
 from .helpers import confirmed_device, messages_of, password_login, totp_code
@@ -37,7 +37,7 @@ def actions(org: Organisation) -> list[str]:
 
 
 def lock(org, admin, reason="device_lost"):
-    return security.lock_organisation(organisation=org, by=admin, reason=reason)
+    return lockdown.lock_organisation(organisation=org, by=admin, reason=reason)
 
 
 def full_login(email: str, user) -> Client:
@@ -159,7 +159,7 @@ def test_a_single_admin_cannot_unlock_alone(org_a, admin_a, second_admin_a, logi
     assert "Approvals: 1 of 2" in response.content.decode()
     assert "You have approved." in response.content.decode()
     assert actions(org_a) == ["organisation.locked", "organisation.unlock_approved"]
-    assert security.approve_unlock(organisation=org_a, by=admin_a) is False
+    assert lockdown.approve_unlock(organisation=org_a, by=admin_a) is False
 
 
 def test_a_second_different_admin_lifts_the_lock(org_a, admin_a, second_admin_a, caseworker_a):
@@ -192,7 +192,7 @@ def test_a_non_admin_cannot_approve_unlocking(org_a, admin_a, caseworker_a):
     lock(org_a, admin_a)
 
     with pytest.raises(ValidationError):
-        security.approve_unlock(organisation=org_a, by=caseworker_a)
+        lockdown.approve_unlock(organisation=org_a, by=caseworker_a)
     assert not UnlockApproval.objects.exists()
 
 
@@ -201,7 +201,7 @@ def test_an_approval_by_someone_no_longer_admin_does_not_count(
 ):
     third = make_member(org_a, [Role.ADMIN], email="admin3-a@example.org")
     lock(org_a, admin_a)
-    security.approve_unlock(organisation=org_a, by=second_admin_a)
+    lockdown.approve_unlock(organisation=org_a, by=second_admin_a)
     with scopes_disabled():
         RoleGrant.objects.filter(
             membership=Membership.objects.get(user=second_admin_a), role=Role.ADMIN
@@ -212,17 +212,17 @@ def test_an_approval_by_someone_no_longer_admin_does_not_count(
             role=Role.CASEWORKER,
         )
 
-    assert security.approve_unlock(organisation=org_a, by=admin_a) is False
-    assert security.approve_unlock(organisation=org_a, by=third) is True
+    assert lockdown.approve_unlock(organisation=org_a, by=admin_a) is False
+    assert lockdown.approve_unlock(organisation=org_a, by=third) is True
 
 
 def test_approvals_do_not_carry_over_to_the_next_lock(org_a, admin_a, second_admin_a):
     lock(org_a, admin_a)
-    security.approve_unlock(organisation=org_a, by=admin_a)
-    security.approve_unlock(organisation=org_a, by=second_admin_a)
+    lockdown.approve_unlock(organisation=org_a, by=admin_a)
+    lockdown.approve_unlock(organisation=org_a, by=second_admin_a)
     lock(org_a, admin_a)
 
-    assert security.approve_unlock(organisation=org_a, by=admin_a) is False
+    assert lockdown.approve_unlock(organisation=org_a, by=admin_a) is False
     assert reload(org_a).locked_at is not None
 
 

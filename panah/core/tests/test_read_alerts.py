@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import translation
 from django_scopes import scopes_disabled
 
-from panah.core import audit, security
+from panah.core import audit, read_alerts
 from panah.core.models import AuditEntry, Role
 
 
@@ -44,9 +44,9 @@ def read(org, member, n: int, capture, start: int = 1) -> list[AuditEntry]:
 def alerts(org) -> list[AuditEntry]:
     with scopes_disabled():
         return list(
-            AuditEntry.objects.filter(organisation=org, action=security.READ_BURST_ACTION).order_by(
-                "sequence"
-            )
+            AuditEntry.objects.filter(
+                organisation=org, action=read_alerts.READ_BURST_ACTION
+            ).order_by("sequence")
         )
 
 
@@ -80,13 +80,13 @@ def test_each_admin_is_written_to_in_their_own_language(
     org_a, admin_a, second_admin_a, caseworker_a, django_capture_on_commit_callbacks, monkeypatch
 ):
     languages = {}
-    original = security.render_to_string
+    original = read_alerts.render_to_string
 
     def spy(template, context):
         languages[len(languages)] = translation.get_language()
         return original(template, context)
 
-    monkeypatch.setattr(security, "render_to_string", spy)
+    monkeypatch.setattr(read_alerts, "render_to_string", spy)
 
     read(org_a, caseworker_a, 3, django_capture_on_commit_callbacks)
 
@@ -190,7 +190,7 @@ def test_asking_whether_a_member_was_alerted_reads_only_the_alerts(org_a, casewo
         pytest.skip("the plan is read from SQLite's EXPLAIN QUERY PLAN")
     entry = AuditEntry(organisation=org_a, actor=caseworker_a, at=timezone.now())
     with CaptureQueriesContext(connection) as queries:
-        security._reads_unless_alerted(entry, entry.at - timedelta(minutes=10), limit=3)
+        read_alerts._reads_unless_alerted(entry, entry.at - timedelta(minutes=10), limit=3)
     sql = queries.captured_queries[-1]["sql"]
     with connection.cursor() as cursor:
         plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}"))
@@ -206,7 +206,7 @@ def test_counting_a_members_reads_walks_only_their_recent_entries(org_a, casewor
     if connection.vendor != "sqlite":
         pytest.skip("the plan is read from SQLite's EXPLAIN QUERY PLAN")
     entry = AuditEntry(organisation=org_a, actor=caseworker_a, at=timezone.now())
-    sql, params = security._reads_query(entry, entry.at - timedelta(minutes=10))
+    sql, params = read_alerts._reads_query(entry, entry.at - timedelta(minutes=10))
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " ".join(str(row) for row in cursor.fetchall())

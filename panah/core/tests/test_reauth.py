@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django_scopes import scopes_disabled
 
 from panah.core.models import AuditEntry, Role
-from panah.core.security import (
+from panah.core.reauth import (
     REAUTH_SESSION_KEY,
     recent_authentication_required,
     recently_authenticated,

@@ -20,8 +20,8 @@ from django_scopes import scopes_disabled
 
 from panah.core import services
 from panah.core.models import Membership, UserSession
-from panah.core.security import end_sessions_of
 from panah.core.sessions import SessionStore, stored_key
+from panah.core.user_sessions import end_sessions_of
 
 from .helpers import confirmed_device, messages_of, password_login, totp_code
 

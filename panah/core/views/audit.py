@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
-from .. import queries, security
+from .. import queries, services
 from ..access import permission_required
 from ..forms import AuditFilterForm
-from ..security import recent_authentication_required
+from ..reauth import recent_authentication_required
 from ..spreadsheets import neutralise
 
 
@@ -61,7 +61,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
     upto = entries.aggregate(last=Max("id"))["last"] or 0
     entries = entries.filter(id__lte=upto).order_by("at", "id")
     count = entries.count()
-    security.record_audit_export(
+    services.record_audit_export(
         organisation=organisation, by=request.user, filters=filters, rows=count, request=request
     )
 

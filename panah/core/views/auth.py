@@ -26,7 +26,7 @@ from ..access import password_only, public
 from ..forms import LoginForm, SecondFactorForm
 from ..language import set_language_cookie
 from ..models import AuthenticatorDevice, RecoveryCodeDevice
-from ..security import recently_authenticated
+from ..reauth import recently_authenticated
 
 SETUP_DEVICE_KEY = "panah_totp_setup_device"
 

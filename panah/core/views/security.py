@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import security
+from .. import lockdown, queries, reauth
 from ..access import permission_required, signed_in
 from ..middleware import locked_message
 
@@ -39,7 +39,7 @@ class ReauthenticationForm(forms.Form):
 class LockForm(forms.Form):
     reason = forms.ChoiceField(
         label=gettext_lazy("Why"),
-        choices=security.LockReason.choices,
+        choices=lockdown.LockReason.choices,
         widget=forms.RadioSelect,
     )
     confirm = forms.BooleanField(
@@ -63,7 +63,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     nxt = _safe_next(request)
     form = ReauthenticationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if security.reauthenticate(
+        if reauth.reauthenticate(
             request=request,
             password=form.cleaned_data["password"],
             code=form.cleaned_data["code"],
@@ -76,7 +76,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/security/reauthenticate.html",
-        {"form": form, "next": nxt, "minutes": security.reauth_minutes()},
+        {"form": form, "next": nxt, "minutes": reauth.reauth_minutes()},
     )
 
 
@@ -87,7 +87,7 @@ def emergency_lock(request: HttpRequest) -> HttpResponse:
     form = LockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            security.lock_organisation(
+            lockdown.lock_organisation(
                 organisation=organisation,
                 by=request.user,
                 reason=form.cleaned_data["reason"],
@@ -103,11 +103,11 @@ def emergency_lock(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/security/lock.html",
-        {"form": form, "admin_count": len(security.organisation_admins(organisation))},
+        {"form": form, "admin_count": len(queries.organisation_admins(organisation))},
     )
 
 
-@security.allowed_while_locked
+@lockdown.allowed_while_locked
 @permission_required("core.unlock_organisation")
 def emergency_unlock(request: HttpRequest) -> HttpResponse:
     """While locked, the only page an admin sees: approve lifting the lock (two admins needed)."""
@@ -118,7 +118,7 @@ def emergency_unlock(request: HttpRequest) -> HttpResponse:
         return redirect("core:dashboard")
     if request.method == "POST":
         try:
-            lifted = security.approve_unlock(
+            lifted = lockdown.approve_unlock(
                 organisation=organisation, by=request.user, request=request
             )
         except ValidationError as exc:
@@ -132,8 +132,8 @@ def emergency_unlock(request: HttpRequest) -> HttpResponse:
             _("Your approval is recorded. A second administrator must approve to unlock."),
         )
         return redirect("core:emergency_unlock")
-    approvals = security.unlock_approvals(organisation)
-    reason = security.lock_reason(organisation)
+    approvals = lockdown.unlock_approvals(organisation)
+    reason = lockdown.lock_reason(organisation)
     return render(
         request,
         "core/security/unlock.html",
@@ -141,7 +141,7 @@ def emergency_unlock(request: HttpRequest) -> HttpResponse:
             "organisation": organisation,
             "approvals": approvals,
             "approved_by_me": any(a.admin_id == request.user.pk for a in approvals),
-            "needed": security.UNLOCK_APPROVALS_NEEDED,
-            "reason": security.LockReason(reason).label if reason else "",
+            "needed": lockdown.UNLOCK_APPROVALS_NEEDED,
+            "reason": lockdown.LockReason(reason).label if reason else "",
         },
     )

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from panah.core.models import AuditEntry, Role
-from panah.core.security import REAUTH_SESSION_KEY
+from panah.core.reauth import REAUTH_SESSION_KEY
 from panah.core.tests.helpers import PASSWORD, confirmed_device, totp_code, wrong_code
 from panah.evidence.demo import DEMO_SOURCES, _write_files
 from panah.evidence.linking import run_linkage

@@ -23,7 +23,7 @@ from panah.core.crypto.keys import (
     share_path,
 )
 from panah.core.models import AuditEntry, Role
-from panah.core.security import REAUTH_SESSION_KEY
+from panah.core.reauth import REAUTH_SESSION_KEY
 from panah.people.erasure import (
     ErasureReason,
     dependants,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from panah.core.models import AuditEntry, Role
-from panah.core.security import REAUTH_SESSION_KEY
+from panah.core.reauth import REAUTH_SESSION_KEY
 from panah.people.erasure import erase_person
 from panah.people.subject_access import export_person
 

@@ -201,7 +201,7 @@ def test_every_safety_page_read_is_audited(officer_a, officer_key_a, record):
 
 def test_the_emergency_lock_ends_the_unlocked_session(org_a, admin_a, officer_a, officer_key_a,
                                                       record):  # fmt: skip
-    from panah.core.security import lock_organisation
+    from panah.core.lockdown import lock_organisation
 
     incident = record()
     client = _unlocked_client(officer_a)

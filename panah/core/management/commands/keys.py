@@ -18,6 +18,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
+from panah.core.backup.ledger import ledger_path
 from panah.core.crypto import CryptoError
 from panah.core.crypto.keyring_init import InitialKeyring, create_first_keyring
 from panah.core.crypto.rotation import key_status, rotate_master_key, rotate_organisation_key
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
 
     def init(self) -> None:
-        made = create_first_keyring()
+        made = create_first_keyring(erasure_ledger=ledger_path())
         path = made.keyring.path
         self.stdout.write(
             self.style.SUCCESS(

@@ -8,9 +8,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from panah.advocacy import services
 from panah.advocacy.models import Demand, Event, Meeting, Official, Partner
+from panah.core.demo import DEMO_DOMAIN
+from panah.core.models import User
 
 DEMANDS = [
     {
@@ -118,3 +121,13 @@ def create_demo_advocacy(organisation, coordinator) -> Year:
         if Event.objects.filter(organisation=organisation).exists():
             return Year()
         return typical_year(organisation, coordinator)
+
+
+def load_demo_records(organisation, progress) -> None:
+    """The advocacy part of `panah demo`: the rally, its demands and the minister's meeting."""
+    with scopes_disabled():
+        if Event.objects.filter(organisation=organisation).exists():
+            return
+        coordinator = User.objects.get(email=f"coordinator@{DEMO_DOMAIN}")
+    progress("Planning the rally, its demands and the meeting with the minister's adviser...")
+    create_demo_advocacy(organisation, coordinator)

@@ -9,3 +9,9 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import panels, rules  # noqa: F401 (registers permissions and dashboard panels)
+
+    def load_demo_records(self, organisation, progress) -> None:
+        """This app's part of `panah demo` (panah.core.demo.load_demo_records)."""
+        from .demo import load_demo_records  # noqa: PLC0415 (demo code loads only for `panah demo`)
+
+        load_demo_records(organisation, progress)

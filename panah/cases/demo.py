@@ -14,9 +14,10 @@ import random
 from collections.abc import Sequence
 
 from django.utils import timezone
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
-from panah.core.models import Organisation, User
+from panah.core.models import Membership, Organisation, Role, User
+from panah.people.demo import demo_people
 from panah.people.models import Person
 
 from . import services
@@ -216,3 +217,20 @@ def _daily_work(case: Case, scenario: str, worker: User | None, rng: random.Rand
         )  # fmt: skip
     elif rng.random() < 0.3:
         services.add_note(case=case, text="Called; no news from the authorities.", by=worker)
+
+
+def load_demo_records(organisation, progress) -> None:
+    """The cases part of `panah demo`: a case for each demo person, unless cases exist."""
+    with scopes_disabled():
+        if Case.objects.filter(organisation=organisation).exists():
+            return
+        caseworkers = [
+            m.user
+            for m in Membership.objects.filter(
+                organisation=organisation, grants__role=Role.CASEWORKER
+            )
+            .select_related("user")
+            .order_by("user__email")
+        ]
+    progress("Opening the demo people's cases...")
+    create_demo_cases(organisation, demo_people(organisation), caseworkers)

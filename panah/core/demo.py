@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django_otp.oath import totp
@@ -113,49 +114,14 @@ def current_code(email: str) -> str:
 
 
 def load_demo_records(progress=print) -> None:
-    """People, cases and evidence for the first demo organisation, through the real services.
-
-    Skipped when the organisation already has people (running `panah demo` again adds nothing).
+    """People, cases, shelter, safety, evidence and advocacy records for the first demo
+    organisation, through the real services: each app that has demo data loads its own
+    (`AppConfig.load_demo_records`), in INSTALLED_APPS order, and skips what exists already.
     """
     ensure_demo_mode()
-    from panah.cases.demo import create_demo_cases
-    from panah.evidence.demo import load_demo_evidence
-    from panah.people.demo import create_demo_people
-    from panah.people.models import Person
-
     with scopes_disabled():
         org = Organisation.objects.get(name=ORG_A)
-        if Person.objects.filter(organisation=org).exists():
-            return
-        caseworkers = [
-            m.user
-            for m in Membership.objects.filter(organisation=org, grants__role=Role.CASEWORKER)
-            .select_related("user")
-            .order_by("user__email")
-        ]
-    progress("Creating demo people and their cases...")
-    people = create_demo_people(org, 24)
-    create_demo_cases(org, people, caseworkers)
-    progress("Registering households without a roof and hosts, and matching them...")
-    from panah.shelter.demo import create_demo_shelter
-
-    with scopes_disabled():
-        shelter = (
-            Membership.objects.filter(organisation=org, grants__role=Role.SHELTER_COORDINATOR)
-            .select_related("user")
-            .first()
-        )
-    create_demo_shelter(org, people[-4:], shelter.user if shelter else None)
-    from panah.safety.demo import create_demo_safety
-
-    with scopes_disabled():
-        officer = User.objects.get(email=f"safety@{DEMO_DOMAIN}")
-    create_demo_safety(org, people[:3], officer)
-    progress("Importing, linking and publishing demo evidence (about a minute)...")
-    load_demo_evidence(org)
-    from panah.advocacy.demo import create_demo_advocacy
-
-    progress("Planning the rally, its demands and the meeting with the minister's adviser...")
-    with scopes_disabled():
-        coordinator = User.objects.get(email=f"coordinator@{DEMO_DOMAIN}")
-    create_demo_advocacy(org, coordinator)
+    for config in apps.get_app_configs():
+        load = getattr(config, "load_demo_records", None)
+        if load is not None:
+            load(org, progress)

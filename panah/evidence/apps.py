@@ -17,3 +17,9 @@ class EvidenceConfig(AppConfig):
             f"evidence import uploads waiting longer than {uploads.STALE_SECONDS // 3600} hours",
             uploads.remove_stale,
         )
+
+    def load_demo_records(self, organisation, progress) -> None:
+        """This app's part of `panah demo` (panah.core.demo.load_demo_records)."""
+        from .demo import load_demo_records  # noqa: PLC0415 (demo code loads only for `panah demo`)
+
+        load_demo_records(organisation, progress)

@@ -1,4 +1,4 @@
-"""Demo evidence: three differently written sources imported, linked, reviewed and published.
+"""Demo evidence: three differently written sources imported, linked and reviewed.
 
 `load_demo_evidence(organisation)` goes the way a researcher goes, through the real services:
 synthetic reports of one population (panah.evidence.synthetic) written as three files in three
@@ -16,13 +16,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
 from django_scopes import scope
 
 from panah.core.models import Membership, Organisation, Role, User
 
 from . import services
-from .models import Report, ReviewPair, Source, SourceKind
+from .models import Report, ReviewPair, Source, SourceKind, Victim
 
 DEMO_SEED = 1402
 # name, kind, language, reliability notes, synthetic source it copies
@@ -79,7 +78,6 @@ class DemoEvidence:
     victims: int = 0
     true_victims: int = 0
     decided: int = 0
-    published: list[int] = field(default_factory=list)
     skipped: bool = False
 
 
@@ -146,15 +144,11 @@ def load_demo_evidence(
     *,
     by: User | None = None,
     review: int = 12,
-    lcmcr_options: dict | None = None,
     progress=None,
 ) -> DemoEvidence:
-    """Import three demo sources, link them, decide a few pairs and publish counts and an
-    estimate. Does nothing when the demo sources already exist (safe to run again)."""
-    from panah.public.services import publish_statistic
-
+    """Import three demo sources, link them and decide a few pairs (publishing is public's:
+    panah.public.demo). Does nothing when the demo sources already exist (safe to run again)."""
     from .linking import decide_pair, run_linkage
-    from .statistics import Statistics
     from .synthetic import SOURCES, generate
 
     say = progress or (lambda _msg: None)
@@ -212,24 +206,12 @@ def load_demo_evidence(
             result.decided += 1
         services.seed_published_figures(organisation=organisation, by=by)
 
-        stats = Statistics(organisation)
-        years = stats.years()
-        with transaction.atomic():
-            latest = years[-1] if years else None
-            tables = [stats.yearly()] + ([stats.monthly(latest)] if latest else [])
-            estimate = stats.estimate(
-                year=latest,
-                lcmcr_options=lcmcr_options or {"burn_in": 2000, "samples": 500, "thin": 4},
-            )
-            published = publish_statistic(
-                organisation=organisation,
-                title=f"Executions documented {years[0]}–{latest}" if years else "Executions",
-                summary="Demo data: synthetic reports, not real people.",
-                tables=tables,
-                estimate=estimate,
-                by=by,
-            )
-        result.published.append(published.pk)
-        result.victims = len(stats.facts)
-        say(f"{result.victims:,} victims linked; publication {published.pk}")
+        result.victims = Victim.objects.filter(retired_at__isnull=True).count()
+        say(f"{result.victims:,} victims linked")
     return result
+
+
+def load_demo_records(organisation: Organisation, progress) -> None:
+    """The evidence part of `panah demo` (called by EvidenceConfig.load_demo_records)."""
+    progress("Importing and linking demo evidence (about a minute)...")
+    load_demo_evidence(organisation)

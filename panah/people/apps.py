@@ -9,3 +9,9 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         from . import rules  # noqa: F401
+
+    def load_demo_records(self, organisation, progress) -> None:
+        """This app's part of `panah demo` (panah.core.demo.load_demo_records)."""
+        from .demo import load_demo_records  # noqa: PLC0415 (demo code loads only for `panah demo`)
+
+        load_demo_records(organisation, progress)

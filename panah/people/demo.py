@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
 from panah.core.models import Organisation
 
@@ -87,3 +87,18 @@ def create_demo_people(organisation: Organisation, n: int, *, seed: int = 2026) 
                 )
             )
     return people
+
+
+def load_demo_records(organisation: Organisation, progress) -> None:
+    """The people part of `panah demo`: 24 people, unless the organisation has some already."""
+    with scopes_disabled():
+        if Person.objects.filter(organisation=organisation).exists():
+            return
+    progress("Creating demo people...")
+    create_demo_people(organisation, 24)
+
+
+def demo_people(organisation: Organisation) -> list[Person]:
+    """The demo people in the order they were created (other apps' demo data uses them)."""
+    with scopes_disabled():
+        return list(Person.objects.filter(organisation=organisation).order_by("created_at", "pk"))

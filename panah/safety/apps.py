@@ -14,3 +14,9 @@ class SafetyConfig(AppConfig):
 
     def ready(self) -> None:
         from . import rules  # noqa: F401 (registers the safety permissions)
+
+    def load_demo_records(self, organisation, progress) -> None:
+        """This app's part of `panah demo` (panah.core.demo.load_demo_records)."""
+        from .demo import load_demo_records  # noqa: PLC0415 (demo code loads only for `panah demo`)
+
+        load_demo_records(organisation, progress)

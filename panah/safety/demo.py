@@ -10,13 +10,15 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.utils import timezone
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
-from panah.core.demo import DEMO_PASSWORD
+from panah.core.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from panah.core.models import Organisation, User
+from panah.people.demo import demo_people
 from panah.people.models import Person
 
 from . import services
+from .models import Incident
 
 DEMO_PASSPHRASE = DEMO_PASSWORD  # published with the demo accounts, demo mode only
 
@@ -86,3 +88,13 @@ def create_demo_safety(organisation: Organisation, people: Sequence[Person], off
             consent_method="signed_form", by=officer, status="made", made_on=_days(3),
             follow_up_on=_days(-11),
         )  # fmt: skip
+
+
+def load_demo_records(organisation, progress) -> None:
+    """The safety part of `panah demo`: incidents about the first three demo people."""
+    with scopes_disabled():
+        if Incident.objects.filter(organisation=organisation).exists():
+            return
+        officer = User.objects.get(email=f"safety@{DEMO_DOMAIN}")
+    progress("Recording threats against three demo people...")
+    create_demo_safety(organisation, demo_people(organisation)[:3], officer)

@@ -12,13 +12,14 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.utils import timezone
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
-from panah.core.models import Organisation, User
+from panah.core.models import Membership, Organisation, Role, User
+from panah.people.demo import demo_people
 from panah.people.models import Person
 
 from . import services
-from .models import MatchRun
+from .models import MatchRun, Need
 
 HOUSEHOLDS = [
     {"adult_women": 1, "children": 2, "vulnerabilities": ["minors", "trauma"], "days": 21,
@@ -76,3 +77,21 @@ def create_demo_shelter(
                 host=host, by=coordinator, available_from=today - dt.timedelta(days=2), **offer
             )
         return services.run_matcher(organisation=organisation, by=coordinator)
+
+
+def load_demo_records(organisation, progress) -> None:
+    """The shelter part of `panah demo`: the last four demo people without a roof."""
+    with scopes_disabled():
+        if Need.objects.filter(organisation=organisation).exists():
+            return
+        coordinator = (
+            Membership.objects.filter(
+                organisation=organisation, grants__role=Role.SHELTER_COORDINATOR
+            )
+            .select_related("user")
+            .first()
+        )
+    progress("Registering households without a roof and hosts, and matching them...")
+    create_demo_shelter(
+        organisation, demo_people(organisation)[-4:], coordinator.user if coordinator else None
+    )

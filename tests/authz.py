@@ -341,7 +341,7 @@ def check_url(world: World, route: Route, urlconf=None, samples: dict | None = N
     access = getattr(route.callback, "panah_access", None)
     if access is None:
         return [
-            f"{route.name}: the view has no access mark (public, signed_in, permission_required...)"
+            f"{route.name}: the view has no access mark (public, signed_in, needs_permission...)"
         ]
     if route.name.startswith("<unnamed"):
         return [f"{route.name}: give the URL pattern a name so the matrix can reach it"]

@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.urls import include, path
 from django_scopes import scopes_disabled
 
-from panah.core.access import get_for_member, permission_required
+from panah.core.access import get_for_member, needs_permission
 from panah.core.models import Membership, Role
 from panah.core.rules import PERMISSIONS, add_permissions, has_role, panah_rules
 from panah.people.models import Person
@@ -32,7 +32,7 @@ def forgot_the_mark(request):
     return HttpResponse("members: target-a@example.org")
 
 
-@permission_required("core.view_members")
+@needs_permission("core.view_members")
 def leaks_other_organisation(request, pk):
     # The mistake: an unscoped read finds another organisation's member.
     with scopes_disabled():
@@ -44,14 +44,14 @@ def checks_nothing(request):
     return HttpResponse("removed")
 
 
-@permission_required("people.view_person")
+@needs_permission("people.view_person")
 def skips_the_compartment(request, pk):
     # The mistake: the person is fetched in the organisation, but without the person rule.
     person = get_for_member(request, Person, pk=pk)
     return HttpResponse(person.family_name_latin)
 
 
-@permission_required("people.view_person")
+@needs_permission("people.view_person")
 def lists_the_whole_organisation(request):
     # The mistake: the organisation's people instead of the member's share (people_for).
     return HttpResponse(" ".join(p.family_name_latin for p in people_list(request.organisation)))
@@ -61,7 +61,7 @@ def lists_the_whole_organisation(request):
 NAMELESS = "broken.nameless"
 
 
-@permission_required("core.view_dashboard")
+@needs_permission("core.view_dashboard")
 def nameless(request):
     return HttpResponse("ok")
 
@@ -100,7 +100,7 @@ def test_the_matrix_catches_views_that_forget_their_checks(make_member, org_a, o
         panah_rules.remove_rule(NAMELESS)
 
     assert problems["broken:forgot"] == [
-        "broken:forgot: the view has no access mark (public, signed_in, permission_required...)"
+        "broken:forgot: the view has no access mark (public, signed_in, needs_permission...)"
     ]
     assert any("member of organisation B answered 200" in p for p in problems["broken:leaks"])
     # Anonymous visitors are still turned away by LoginRequiredMiddleware (closed by default);

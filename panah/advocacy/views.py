@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from panah.core import audit
-from panah.core.access import get_for_member, permission_required, require
+from panah.core.access import get_for_member, needs_permission, require
 from panah.core.forms import apply_service_errors
 
 from . import briefs as brief_service
@@ -57,7 +57,7 @@ def _event_fields(form) -> tuple[dict, list, list]:
 # --- overview ---------------------------------------------------------------------------------
 
 
-@permission_required("advocacy.view")
+@needs_permission("advocacy.view")
 def index(request: HttpRequest) -> HttpResponse:
     """Events ahead and behind, recent meetings, demands and the member's own tasks."""
     return render(
@@ -70,7 +70,7 @@ def index(request: HttpRequest) -> HttpResponse:
 # --- events -----------------------------------------------------------------------------------
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def event_new(request: HttpRequest) -> HttpResponse:
     """Plan a rally, vigil or conference."""
     form = EventForm(request.POST or None, organisation=request.organisation)
@@ -91,7 +91,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
                       status=status)  # fmt: skip
 
 
-@permission_required("advocacy.view")
+@needs_permission("advocacy.view")
 def event_detail(request: HttpRequest, pk) -> HttpResponse:
     """An event, its permit, checklist and tasks, demands and report."""
     event = get_for_member(request, Event, pk=pk)
@@ -114,7 +114,7 @@ def event_detail(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def event_edit(request: HttpRequest, pk) -> HttpResponse:
     """Change an event (a published one stays complete in four languages)."""
     event = get_for_member(request, Event, pk=pk)
@@ -135,7 +135,7 @@ def event_edit(request: HttpRequest, pk) -> HttpResponse:
                       back=reverse("advocacy:event", args=[event.pk]), status=status)  # fmt: skip
 
 
-@permission_required("advocacy.publish")
+@needs_permission("advocacy.publish")
 @require_POST
 def event_publish(request: HttpRequest, pk) -> HttpResponse:
     """Publish or withdraw the event's public page."""
@@ -153,7 +153,7 @@ def event_publish(request: HttpRequest, pk) -> HttpResponse:
     return redirect("advocacy:event", pk=event.pk)
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def event_task(request: HttpRequest, pk) -> HttpResponse:
     """Add a checklist item or volunteer task to an event."""
     event = get_for_member(request, Event, pk=pk)
@@ -176,7 +176,7 @@ def _task_page(request, *, back: str, event=None, meeting=None) -> HttpResponse:
     return _form_page(request, form, title=title, back=back, status=status)
 
 
-@permission_required("advocacy.complete_task")
+@needs_permission("advocacy.complete_task")
 @require_POST
 def task_done(request: HttpRequest, pk) -> HttpResponse:
     """Mark a task done: its owner, or a coordinator."""
@@ -190,7 +190,7 @@ def task_done(request: HttpRequest, pk) -> HttpResponse:
     return redirect("advocacy:meeting", pk=task.meeting_id)
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def event_report(request: HttpRequest, pk) -> HttpResponse:
     """Record the report of an event that took place: attendance, press, statements."""
     event = get_for_member(request, Event, pk=pk)
@@ -215,7 +215,7 @@ def event_report(request: HttpRequest, pk) -> HttpResponse:
                       back=reverse("advocacy:event", args=[event.pk]), status=status)  # fmt: skip
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def event_statement(request: HttpRequest, pk) -> HttpResponse:
     """Add a speaker's statement to the event's report."""
     event = get_for_member(request, Event, pk=pk)
@@ -241,7 +241,7 @@ def event_statement(request: HttpRequest, pk) -> HttpResponse:
     return _form_page(request, form, title=_("Add a statement"), back=back, status=status)
 
 
-@permission_required("advocacy.publish")
+@needs_permission("advocacy.publish")
 @require_POST
 def report_publish(request: HttpRequest, pk) -> HttpResponse:
     """Put the event's report on its public page."""
@@ -259,7 +259,7 @@ def report_publish(request: HttpRequest, pk) -> HttpResponse:
     return redirect("advocacy:event", pk=event.pk)
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def event_photo(request: HttpRequest, pk) -> HttpResponse:
     """Add a photo to the event's report (metadata stripped, faces blurred where marked)."""
     event = get_for_member(request, Event, pk=pk)
@@ -296,7 +296,7 @@ def event_photo(request: HttpRequest, pk) -> HttpResponse:
                       status=status)  # fmt: skip
 
 
-@permission_required("advocacy.view")
+@needs_permission("advocacy.view")
 def photo_file(request: HttpRequest, pk) -> HttpResponse:
     """A photo of the organisation's event, decrypted for a member."""
     photo = get_for_member(request, EventPhoto, pk=pk)
@@ -315,7 +315,7 @@ def _photo_response(photo) -> HttpResponse:
     return response
 
 
-@permission_required("advocacy.publish")
+@needs_permission("advocacy.publish")
 @require_POST
 def photo_publish(request: HttpRequest, pk) -> HttpResponse:
     """Show a photo on the event's public page (refused without consent or blurring)."""
@@ -331,7 +331,7 @@ def photo_publish(request: HttpRequest, pk) -> HttpResponse:
 # --- demands ----------------------------------------------------------------------------------
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def demand_new(request: HttpRequest) -> HttpResponse:
     """Write a demand (its four translations can follow)."""
     form = DemandForm(request.POST or None)
@@ -353,7 +353,7 @@ def demand_new(request: HttpRequest) -> HttpResponse:
                       status=status)  # fmt: skip
 
 
-@permission_required("advocacy.view")
+@needs_permission("advocacy.view")
 def demand_detail(request: HttpRequest, pk) -> HttpResponse:
     """A demand in four languages, its status history, and where it was raised."""
     demand = get_for_member(request, Demand, pk=pk)
@@ -366,7 +366,7 @@ def demand_detail(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def demand_edit(request: HttpRequest, pk) -> HttpResponse:
     """Change a demand's wording, translations or addressee."""
     demand = get_for_member(request, Demand, pk=pk)
@@ -392,7 +392,7 @@ def demand_edit(request: HttpRequest, pk) -> HttpResponse:
     return _form_page(request, form, title=_("Change the demand"), back=back, status=status)
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def demand_status(request: HttpRequest, pk) -> HttpResponse:
     """Record where a demand stands, with evidence."""
     demand = get_for_member(request, Demand, pk=pk)
@@ -411,7 +411,7 @@ def demand_status(request: HttpRequest, pk) -> HttpResponse:
     return _form_page(request, form, title=_("Where the demand stands"), back=back, status=status)
 
 
-@permission_required("advocacy.publish")
+@needs_permission("advocacy.publish")
 @require_POST
 def demand_publish(request: HttpRequest, pk) -> HttpResponse:
     """Show or hide a demand on the public progress page."""
@@ -428,7 +428,7 @@ def demand_publish(request: HttpRequest, pk) -> HttpResponse:
 # --- meetings ---------------------------------------------------------------------------------
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def meeting_new(request: HttpRequest) -> HttpResponse:
     """Log a delegation's meeting with officials."""
     form = MeetingForm(request.POST or None, organisation=request.organisation)
@@ -446,7 +446,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
                       status=status)  # fmt: skip
 
 
-@permission_required("advocacy.view")
+@needs_permission("advocacy.view")
 def meeting_detail(request: HttpRequest, pk) -> HttpResponse:
     """A meeting: who met, what we asked, what they answered, follow-ups and briefs."""
     meeting = get_for_member(request, Meeting, pk=pk)
@@ -457,7 +457,7 @@ def meeting_detail(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def meeting_follow_up(request: HttpRequest, pk) -> HttpResponse:
     """Add a follow-up with an owner and a due date to a meeting."""
     meeting = get_for_member(request, Meeting, pk=pk)
@@ -467,7 +467,7 @@ def meeting_follow_up(request: HttpRequest, pk) -> HttpResponse:
 # --- contacts ---------------------------------------------------------------------------------
 
 
-@permission_required("advocacy.view")
+@needs_permission("advocacy.view")
 def contacts(request: HttpRequest) -> HttpResponse:
     """Partner organisations and coalitions; officials (with their contact for coordinators)."""
     officials = list(queries.officials(request.organisation))
@@ -485,7 +485,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def partner_new(request: HttpRequest) -> HttpResponse:
     """Add a partner organisation or coalition."""
     form = PartnerForm(request.POST or None)
@@ -503,7 +503,7 @@ def partner_new(request: HttpRequest) -> HttpResponse:
                       back=reverse("advocacy:contacts"), status=status)  # fmt: skip
 
 
-@permission_required("advocacy.manage")
+@needs_permission("advocacy.manage")
 def official_new(request: HttpRequest) -> HttpResponse:
     """Add an official (their contact is encrypted)."""
     form = OfficialForm(request.POST or None)
@@ -524,7 +524,7 @@ def official_new(request: HttpRequest) -> HttpResponse:
 # --- briefs -----------------------------------------------------------------------------------
 
 
-@permission_required("advocacy.briefs")
+@needs_permission("advocacy.briefs")
 def brief_list(request: HttpRequest) -> HttpResponse:
     """Briefs generated so far, and a form for a new one."""
     form = BriefForm(request.POST or None, organisation=request.organisation)
@@ -546,7 +546,7 @@ def brief_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("advocacy.briefs")
+@needs_permission("advocacy.briefs")
 def brief_detail(request: HttpRequest, pk) -> HttpResponse:
     """The brief as a web page, in the reader's language, from its frozen figures."""
     brief = get_for_member(request, Brief, pk=pk)
@@ -557,7 +557,7 @@ def brief_detail(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-@permission_required("advocacy.briefs")
+@needs_permission("advocacy.briefs")
 def brief_pdf(request: HttpRequest, pk, language: str) -> HttpResponse:
     """The brief as a PDF in one of the four languages."""
     brief = get_for_member(request, Brief, pk=pk)

@@ -1,6 +1,6 @@
 """The asylum procedure as data: steps, allowed transitions and legal deadlines.
 
-The rules live in a versioned table (rules/belgium.json, with the legal source of every
+The rules live in a versioned table (law/belgium.json, with the legal source of every
 deadline); this module only reads them. Nothing here knows Belgian law by heart, so another
 country's table, or a changed deadline from a given date, is a data change.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 import holidays
 from dateutil.relativedelta import relativedelta
 
-RULES_DIR = Path(__file__).parent / "rules"
+RULES_DIR = Path(__file__).parent / "law"
 
 
 class NotificationMode(StrEnum):

@@ -25,7 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from panah.core import audit
-from panah.core.access import get_for_member, permission_required
+from panah.core.access import get_for_member, needs_permission
 from panah.core.forms import apply_service_errors
 from panah.core.pagecache import MEMBER_PAGE_SECONDS, member_page
 from panah.core.reauth import recent_authentication_required
@@ -155,7 +155,7 @@ def _record_list_read(request: HttpRequest, action: str, *, everyone: bool):
     )
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 @refuse_undecryptable
 def case_list(request: HttpRequest) -> HttpResponse:
     """The member's cases, most urgent first (coordinators may list every case)."""
@@ -182,7 +182,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return _kept(request, draw)
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 @refuse_undecryptable
 def deadlines(request: HttpRequest) -> HttpResponse:
     """Overdue deadlines, those due within 7 days and the next ones, each with its legal source,
@@ -212,7 +212,7 @@ def deadlines(request: HttpRequest) -> HttpResponse:
 # --- opening a case ---------------------------------------------------------------------------
 
 
-@permission_required("cases.open_case")
+@needs_permission("cases.open_case")
 @refuse_undecryptable
 def open_case(request: HttpRequest) -> HttpResponse:
     """Pick a person (search by name or document number), then open their case."""
@@ -261,7 +261,7 @@ def open_case(request: HttpRequest) -> HttpResponse:
 # --- one case ---------------------------------------------------------------------------------
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 @refuse_undecryptable
 def case_detail(request: HttpRequest, pk) -> HttpResponse:
     """A case: its history and stage, open deadlines with their sources, and the daily work."""
@@ -296,7 +296,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
     return _kept(request, draw)
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 @refuse_undecryptable
 def record_step(request: HttpRequest, pk) -> HttpResponse:
     """Choose the next step among those the procedure allows, then give its dates."""
@@ -339,7 +339,7 @@ def record_step(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 @refuse_undecryptable
 def correct_step(request: HttpRequest, pk, step) -> HttpResponse:
     """Replace a wrongly entered step; the history keeps both, with who, when and why."""
@@ -392,7 +392,7 @@ def correct_step(request: HttpRequest, pk, step) -> HttpResponse:
     )
 
 
-@permission_required("cases.assign_case")
+@needs_permission("cases.assign_case")
 def assign(request: HttpRequest, pk) -> HttpResponse:
     """Choose who follows the case (coordinators)."""
     case = _case(request, pk, "cases.assign_case")
@@ -419,7 +419,7 @@ def assign(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("cases.restrict_case")
+@needs_permission("cases.restrict_case")
 def restrict(request: HttpRequest, pk) -> HttpResponse:
     """Narrow who may open the case to named members."""
     case = _case(request, pk, "cases.restrict_case")
@@ -472,7 +472,7 @@ def _case_form_view(request, pk, form_class, call, *, title, url_name, multipart
     )  # fmt: skip
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 @refuse_undecryptable
 def add_note(request: HttpRequest, pk) -> HttpResponse:
     def call(case, data):
@@ -484,7 +484,7 @@ def add_note(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 @refuse_undecryptable
 def add_document(request: HttpRequest, pk) -> HttpResponse:
     def call(case, data):
@@ -500,7 +500,7 @@ def add_document(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 @refuse_undecryptable
 def document_file(request: HttpRequest, pk) -> HttpResponse:
     """Download a case document (decrypted for this member, audited)."""
@@ -512,7 +512,7 @@ def document_file(request: HttpRequest, pk) -> HttpResponse:
     return response
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 @refuse_undecryptable
 def residence(request: HttpRequest, pk) -> HttpResponse:
     def call(case, data):
@@ -525,7 +525,7 @@ def residence(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 @refuse_undecryptable
 def add_appointment(request: HttpRequest, pk) -> HttpResponse:
     def call(case, data):
@@ -548,7 +548,7 @@ def add_appointment(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 @refuse_undecryptable
 def add_referral(request: HttpRequest, pk) -> HttpResponse:
     def call(case, data):
@@ -564,7 +564,7 @@ def add_referral(request: HttpRequest, pk) -> HttpResponse:
 # --- calendar ---------------------------------------------------------------------------------
 
 
-@permission_required("cases.view_cases")
+@needs_permission("cases.view_cases")
 def calendar(request: HttpRequest) -> HttpResponse:
     """The member's own coming appointments as an .ics file (no names, no places: see ical.py)."""
     since = timezone.now() - dt.timedelta(days=30)
@@ -587,7 +587,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 # --- statistics -------------------------------------------------------------------------------
 
 
-@permission_required("cases.view_statistics")
+@needs_permission("cases.view_statistics")
 def statistics(request: HttpRequest) -> HttpResponse:
     """Waiting times to a first decision (Kaplan–Meier) and the backlog, drawn as SVG."""
     today = timezone.localdate()
@@ -640,7 +640,7 @@ def _export_rows(request: HttpRequest):
     return header, rows
 
 
-@permission_required("cases.export_statistics")
+@needs_permission("cases.export_statistics")
 @recent_authentication_required
 def statistics_csv(request: HttpRequest) -> HttpResponse:
     """The waiting-time table as CSV; groups and counts below the threshold are suppressed."""
@@ -655,7 +655,7 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@permission_required("cases.export_statistics")
+@needs_permission("cases.export_statistics")
 @recent_authentication_required
 def statistics_xlsx(request: HttpRequest) -> HttpResponse:
     """The waiting-time table as XLSX, with the same suppression as the CSV."""
@@ -681,7 +681,7 @@ def statistics_xlsx(request: HttpRequest) -> HttpResponse:
 # --- the rule table ---------------------------------------------------------------------------
 
 
-@permission_required("cases.view_rules")
+@needs_permission("cases.view_rules")
 def rule_list(request: HttpRequest) -> HttpResponse:
     """The deadline rules in force, each with its legal source and its dated versions."""
     table = organisation_table(request.organisation.pk)
@@ -698,7 +698,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/rules.html", {"table": table, "rules": rules})
 
 
-@permission_required("cases.edit_rules")
+@needs_permission("cases.edit_rules")
 def rule_edit(request: HttpRequest) -> HttpResponse:
     """Change a deadline's period or source from a date (administrators); ?code= names the rule.
 
@@ -743,7 +743,7 @@ def rule_edit(request: HttpRequest) -> HttpResponse:
 # --- import -----------------------------------------------------------------------------------
 
 
-@permission_required("cases.import")
+@needs_permission("cases.import")
 def import_page(request: HttpRequest) -> HttpResponse:
     """Import people and cases from a spreadsheet: a dry run first, then all or nothing."""
     form = ImportForm(request.POST or None, request.FILES or None)

@@ -5,7 +5,7 @@ whose view has none. The mark they leave (`view.panah_access`) says what the vie
 
 - `public`: anyone, logged in or not (login page, published statistics).
 - `signed_in`: a logged-in user who has passed the second factor, in no organisation in particular.
-- `permission_required(perm)`: a verified member of the current organisation holding `perm`;
+- `needs_permission(perm)`: a verified member of the current organisation holding `perm`;
   the view runs inside `scope(organisation=...)`, so protected querysets see that organisation only.
 """
 
@@ -49,7 +49,7 @@ def signed_in(view: View) -> View:
     return wrapper
 
 
-def permission_required(permission: str) -> Callable[[View], View]:
+def needs_permission(permission: str) -> Callable[[View], View]:
     """A verified member of the current organisation who holds `permission`."""
     if permission not in PERMISSIONS:
         raise KeyError(f"Unknown permission {permission!r}")

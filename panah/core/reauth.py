@@ -70,7 +70,7 @@ def reauthenticate(*, request: HttpRequest, password: str, code: str) -> bool:
 def recent_authentication_required(view: View) -> View:
     """Send the user to confirm their password and second factor unless they did so recently.
 
-    Put it under the view's access decorator: `@permission_required(...)` then this. A POST
+    Put it under the view's access decorator: `@needs_permission(...)` then this. A POST
     that arrives too late is not carried out; the user comes back to the page and sends it again.
     """
 

@@ -148,7 +148,7 @@ def load_demo_evidence(
 ) -> DemoEvidence:
     """Import three demo sources, link them and decide a few pairs (publishing is public's:
     panah.public.demo). Does nothing when the demo sources already exist (safe to run again)."""
-    from .linking import decide_pair, run_linkage
+    from .linkage_runs import decide_pair, run_linkage
     from .synthetic import SOURCES, generate
 
     say = progress or (lambda _msg: None)

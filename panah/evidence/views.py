@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from panah.core.access import get_for_member, permission_required
+from panah.core.access import get_for_member, needs_permission
 from panah.core.crypto.errors import CryptoError
 
 from . import importing, queries, services, uploads
@@ -35,7 +35,7 @@ PENDING = uploads.PENDING
 # --- Sources -------------------------------------------------------------------------------------
 
 
-@permission_required("evidence.view_evidence")
+@needs_permission("evidence.view_evidence")
 def sources(request: HttpRequest) -> HttpResponse:
     """The organisation's sources with their number of reports."""
     return render(
@@ -43,7 +43,7 @@ def sources(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("evidence.manage_sources")
+@needs_permission("evidence.manage_sources")
 def source_create(request: HttpRequest) -> HttpResponse:
     """Register a new source."""
     form = SourceForm(request.POST or None)
@@ -64,7 +64,7 @@ def source_create(request: HttpRequest) -> HttpResponse:
 # --- Reports -------------------------------------------------------------------------------------
 
 
-@permission_required("evidence.view_evidence")
+@needs_permission("evidence.view_evidence")
 def reports(request: HttpRequest) -> HttpResponse:
     """Reports, filtered by source, year, verification and name, fifty to a page."""
     form = ReportFilterForm(request.GET or None, organisation=request.organisation)
@@ -80,7 +80,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/reports.html", {"form": form, "page": page})
 
 
-@permission_required("evidence.view_evidence")
+@needs_permission("evidence.view_evidence")
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One report as written, with what was read from it and the victim it belongs to."""
     try:
@@ -121,7 +121,7 @@ def _pending_content(request: HttpRequest, pending: dict) -> bytes | None:
         return None
 
 
-@permission_required("evidence.import_reports")
+@needs_permission("evidence.import_reports")
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Step 1: choose the source and the file; it is checked before anything is read."""
     uploads.remove_stale()
@@ -158,7 +158,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("evidence.import_reports")
+@needs_permission("evidence.import_reports")
 def import_columns(request: HttpRequest) -> HttpResponse:
     """Step 2: say which of our fields each column feeds; then a dry run checks every row."""
     pending = _pending(request)
@@ -193,7 +193,7 @@ def import_columns(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("evidence.import_reports")
+@needs_permission("evidence.import_reports")
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
     """Step 4: import the file whose dry run the member has just read."""
@@ -225,7 +225,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     return redirect("evidence:batch", pk=batch.pk)
 
 
-@permission_required("evidence.view_evidence")
+@needs_permission("evidence.view_evidence")
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 3, and the record of any import: counts, the row-level report and the mapping."""
     batch = get_for_member(request, ImportBatch, pk=pk)
@@ -246,7 +246,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Published figures ---------------------------------------------------------------------------
 
 
-@permission_required("evidence.view_evidence")
+@needs_permission("evidence.view_evidence")
 def figures(request: HttpRequest) -> HttpResponse:
     """Other organisations' published counts, as they published them."""
     return render(
@@ -256,7 +256,7 @@ def figures(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("evidence.manage_sources")
+@needs_permission("evidence.manage_sources")
 @require_POST
 def figures_seed(request: HttpRequest) -> HttpResponse:
     """Add the reference figures the register lacks."""

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from panah.core.access import get_for_member, permission_required, require
+from panah.core.access import get_for_member, needs_permission, require
 
-from . import linking
+from . import linkage_runs
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
 from .models import LinkageRun, MergeSplitEvent, Report, ReviewDecision, ReviewPair
 from .statistics import latest_run
@@ -85,7 +85,7 @@ def _pending(organisation) -> tuple[LinkageRun | None, object]:
     return run, pairs
 
 
-@permission_required("evidence.view_evidence")
+@needs_permission("evidence.view_evidence")
 def review_queue(request: HttpRequest) -> HttpResponse:
     """The latest linkage run and its uncertain pairs, most probable first."""
     run, pairs = _pending(request.organisation)
@@ -96,7 +96,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evidence/review_queue.html",
-        {"run": run, "page": page, "runs": runs, "min_train": linking.MIN_TRAIN_REPORTS},
+        {"run": run, "page": page, "runs": runs, "min_train": linkage_runs.MIN_TRAIN_REPORTS},
     )
 
 
@@ -122,7 +122,7 @@ def _side_by_side(a: Report, b: Report) -> list[dict]:
     return rows
 
 
-@permission_required("evidence.view_evidence")
+@needs_permission("evidence.view_evidence")
 def review_pair(request: HttpRequest, pk: int) -> HttpResponse:
     """Two reports side by side, the evidence for and against, and the decision form."""
     pair = get_for_member(request, ReviewPair, pk=pk)
@@ -133,7 +133,7 @@ def review_pair(request: HttpRequest, pk: int) -> HttpResponse:
         require(request, "evidence.review_linkage")
         if form.is_valid():
             try:
-                linking.decide_pair(
+                linkage_runs.decide_pair(
                     organisation=request.organisation, report_a=a, report_b=b,
                     decision=form.cleaned_data["decision"], reason=form.cleaned_data["reason"],
                     by=request.user, pair=pair, request=request,
@@ -160,7 +160,7 @@ def review_pair(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for item in pair.evidence
     ]
-    victims = linking.current_victim_of([a.pk, b.pk])
+    victims = linkage_runs.current_victim_of([a.pk, b.pk])
     return render(
         request,
         "evidence/review_pair.html",
@@ -180,17 +180,17 @@ def review_pair(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@permission_required("evidence.review_linkage")
+@needs_permission("evidence.review_linkage")
 @require_POST
 def linkage_run(request: HttpRequest) -> HttpResponse:
     """Link the reports now (in the request: fine for thousands of reports; the command line
     `panah evidence link` is for more)."""
     retrain = request.POST.get("retrain") == "1"
     try:
-        run = linking.run_linkage(
+        run = linkage_runs.run_linkage(
             organisation=request.organisation, by=request.user, request=request, retrain=retrain
         )
-    except linking.LinkageRefused as exc:
+    except linkage_runs.LinkageRefused as exc:
         messages.error(request, _("The linkage was refused: %(reason)s") % {"reason": exc})
     else:
         messages.success(
@@ -208,7 +208,7 @@ def linkage_run(request: HttpRequest) -> HttpResponse:
     return redirect("evidence:review_queue")
 
 
-@permission_required("evidence.view_evidence")
+@needs_permission("evidence.view_evidence")
 def linkage_history(request: HttpRequest) -> HttpResponse:
     """Every run, decision and merge or split: who, when, why."""
     organisation = request.organisation

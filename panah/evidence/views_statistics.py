@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from panah.core import audit, disclosure
-from panah.core.access import permission_required
+from panah.core.access import needs_permission
 from panah.core.reauth import recent_authentication_required
 from panah.core.spreadsheets import neutralise_row
 
@@ -134,7 +134,7 @@ def run_estimate(sel: Selection, year: int | None) -> tuple[EstimateSummary | No
         return None, str(exc)
 
 
-@permission_required("evidence.view_evidence")
+@needs_permission("evidence.view_evidence")
 def statistics(request: HttpRequest) -> HttpResponse:
     """Documented counts per period and group, sources' coverage, and (on request) an estimate."""
     sel = selection(request)
@@ -188,7 +188,7 @@ def _cell(value: Any, threshold: int) -> str:
     return f"< {threshold}" if value is None else str(value)
 
 
-@permission_required("evidence.export_statistics")
+@needs_permission("evidence.export_statistics")
 @recent_authentication_required
 def statistics_download(request: HttpRequest) -> HttpResponse:
     """The page's tables as CSV, XLSX or PDF (?fmt=), with charts in the PDF; small cells

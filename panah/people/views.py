@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from panah.core import audit
-from panah.core.access import get_for_member, permission_required
+from panah.core.access import get_for_member, needs_permission
 from panah.core.crypto import CryptoError
 from panah.core.reauth import recent_authentication_required
 
@@ -101,7 +101,7 @@ def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     return HttpResponse(render(request, template, context).content)
 
 
-@permission_required("people.view_person")
+@needs_permission("people.view_person")
 @refuse_undecryptable
 def person_list(request: HttpRequest) -> HttpResponse:
     """The people the member may see, newest first, or those matching a name or document number."""
@@ -119,7 +119,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return _render(request, "people/person_list.html", {"form": form, "page": page, "query": query})
 
 
-@permission_required("people.view_person")
+@needs_permission("people.view_person")
 @refuse_undecryptable
 def person_detail(request: HttpRequest, pk) -> HttpResponse:
     """One person's record; every opening is written to the audit trail."""
@@ -139,7 +139,7 @@ def person_detail(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-@permission_required("people.manage_person")
+@needs_permission("people.manage_person")
 @refuse_undecryptable
 def person_create(request: HttpRequest) -> HttpResponse:
     """Register a person."""
@@ -160,7 +160,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     return _render(request, "people/person_form.html", {"form": form, "person": None})
 
 
-@permission_required("people.manage_person")
+@needs_permission("people.manage_person")
 @refuse_undecryptable
 def person_edit(request: HttpRequest, pk) -> HttpResponse:
     """Change a person's details."""
@@ -184,7 +184,7 @@ def person_edit(request: HttpRequest, pk) -> HttpResponse:
     return _render(request, "people/person_form.html", {"form": form, "person": person})
 
 
-@permission_required("people.manage_person")
+@needs_permission("people.manage_person")
 @require_POST
 @refuse_undecryptable
 def document_add(request: HttpRequest, pk) -> HttpResponse:
@@ -224,7 +224,7 @@ def document_add(request: HttpRequest, pk) -> HttpResponse:
 _FILE_ERRORS = {"size", "type", "damaged", "truncated", "empty"}
 
 
-@permission_required("people.view_person")
+@needs_permission("people.view_person")
 @refuse_undecryptable
 def document_file(request: HttpRequest, pk) -> HttpResponse:
     """Download a document's file, decrypted (audited as a read)."""
@@ -243,7 +243,7 @@ def document_file(request: HttpRequest, pk) -> HttpResponse:
     return response
 
 
-@permission_required("people.erase_person")
+@needs_permission("people.erase_person")
 def person_erase(request: HttpRequest, pk) -> HttpResponse:
     """Erase a person for good, after re-authentication and a stated reason."""
     person = person_for_member(request, pk, "people.erase_person")
@@ -271,7 +271,7 @@ def _erase(request: HttpRequest, person: Person) -> HttpResponse:
     return _render(request, "people/person_erase.html", {"person": person, "form": form})
 
 
-@permission_required("people.export_person")
+@needs_permission("people.export_person")
 def person_export(request: HttpRequest, pk) -> HttpResponse:
     """Subject access: everything held about a person, as PDF or JSON, after re-authentication."""
     person = person_for_member(request, pk, "people.export_person")
@@ -302,7 +302,7 @@ def _export(request: HttpRequest, person: Person) -> HttpResponse:
     return _render(request, "people/person_export.html", {"person": person, "form": form})
 
 
-@permission_required("people.manage_person")
+@needs_permission("people.manage_person")
 def consent_add(request: HttpRequest, pk) -> HttpResponse:
     """Record a consent or another legal basis for one category of a person's data."""
     person = person_for_member(request, pk, "people.manage_person")
@@ -323,7 +323,7 @@ def consent_add(request: HttpRequest, pk) -> HttpResponse:
     return render(request, "people/consent_form.html", {"person": person, "form": form})
 
 
-@permission_required("people.manage_person")
+@needs_permission("people.manage_person")
 @require_POST
 def consent_withdraw(request: HttpRequest, pk) -> HttpResponse:
     """Mark a consent as withdrawn today."""

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from panah.core import disclosure
-from panah.core.access import get_for_member, permission_required, public
+from panah.core.access import get_for_member, needs_permission, public
 from panah.evidence.charts import bar_chart
 from panah.evidence.statistics import (
     Scope,
@@ -112,7 +112,7 @@ def statistic(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Members: publishing and withdrawing -------------------------------------------------------------
 
 
-@permission_required("public.view_publications")
+@needs_permission("public.view_publications")
 def manage(request: HttpRequest) -> HttpResponse:
     """Every publication of the organisation, withdrawn ones included."""
     return render(
@@ -122,7 +122,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("public.publish_statistics")
+@needs_permission("public.publish_statistics")
 @require_POST
 def publish(request: HttpRequest) -> HttpResponse:
     """Freeze the chosen figures of the statistics page for the public page."""
@@ -171,7 +171,7 @@ def publish(request: HttpRequest) -> HttpResponse:
     return redirect("public:statistic", pk=published.pk)
 
 
-@permission_required("public.publish_statistics")
+@needs_permission("public.publish_statistics")
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Take a publication off the public pages, with a reason."""

@@ -21,7 +21,7 @@ from django_scopes import scopes_disabled
 
 from panah.cases.models import Case
 from panah.core import audit
-from panah.core.access import get_for_member, permission_required
+from panah.core.access import get_for_member, needs_permission
 from panah.core.forms import apply_service_errors
 from panah.core.models import User
 from panah.people.models import Person
@@ -78,7 +78,7 @@ def _read(request, action: str, obj, **data) -> None:
 # --- Incidents ----------------------------------------------------------------------------------
 
 
-@permission_required("safety.view_incidents")
+@needs_permission("safety.view_incidents")
 @refuse_undecryptable
 def incident_list(request: HttpRequest) -> HttpResponse:
     """The incidents the member may see, newest first (category, date, person; never facts)."""
@@ -96,7 +96,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("safety.record")
+@needs_permission("safety.record")
 @refuse_undecryptable
 @sensitive_post_parameters()
 @sensitive_variables()
@@ -132,7 +132,7 @@ def record_incident(request: HttpRequest, pk) -> HttpResponse:
                  intro=intro)  # fmt: skip
 
 
-@permission_required("safety.view_incident")
+@needs_permission("safety.view_incident")
 @refuse_undecryptable
 @sensitive_variables()
 def incident_detail(request: HttpRequest, pk) -> HttpResponse:
@@ -168,7 +168,7 @@ def incident_detail(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("safety.manage")
+@needs_permission("safety.manage")
 @refuse_undecryptable
 @sensitive_post_parameters()
 @sensitive_variables()
@@ -200,7 +200,7 @@ def amend_sealed(request: HttpRequest, pk) -> HttpResponse:
                  status=400 if form.is_bound else 200)  # fmt: skip
 
 
-@permission_required("safety.manage")
+@needs_permission("safety.manage")
 @refuse_undecryptable
 @sensitive_variables()
 def add_evidence(request: HttpRequest, pk) -> HttpResponse:
@@ -234,7 +234,7 @@ def add_evidence(request: HttpRequest, pk) -> HttpResponse:
                  multipart=True)  # fmt: skip
 
 
-@permission_required("safety.manage")
+@needs_permission("safety.manage")
 @refuse_undecryptable
 @sensitive_variables()
 def evidence_file(request: HttpRequest, pk) -> HttpResponse:
@@ -260,7 +260,7 @@ def evidence_file(request: HttpRequest, pk) -> HttpResponse:
     return response
 
 
-@permission_required("safety.manage")
+@needs_permission("safety.manage")
 @refuse_undecryptable
 def attach_to_case(request: HttpRequest, pk) -> HttpResponse:
     """Attach the incident to the person's asylum case as evidence, with their consent."""
@@ -292,7 +292,7 @@ def attach_to_case(request: HttpRequest, pk) -> HttpResponse:
 # --- A person's safety file ---------------------------------------------------------------------
 
 
-@permission_required("safety.view_person")
+@needs_permission("safety.view_person")
 @refuse_undecryptable
 def person_file(request: HttpRequest, pk) -> HttpResponse:
     """A person's safety file: flag, risk history, safety plan, referrals, incidents."""
@@ -326,7 +326,7 @@ def _person_form_view(request, pk, form_class, call, *, title, form_kwargs=None)
     return _form(request, form, title=title, back=back, status=400 if form.is_bound else 200)
 
 
-@permission_required("safety.manage")
+@needs_permission("safety.manage")
 @refuse_undecryptable
 def assess_risk(request: HttpRequest, pk) -> HttpResponse:
     def call(person, data):
@@ -337,7 +337,7 @@ def assess_risk(request: HttpRequest, pk) -> HttpResponse:
     return _person_form_view(request, pk, RiskForm, call, title=_("Assess the risk"))
 
 
-@permission_required("safety.manage")
+@needs_permission("safety.manage")
 @refuse_undecryptable
 def safety_plan(request: HttpRequest, pk) -> HttpResponse:
     def call(person, data):
@@ -347,7 +347,7 @@ def safety_plan(request: HttpRequest, pk) -> HttpResponse:
     return _person_form_view(request, pk, PlanForm, call, title=_("Safety plan"))
 
 
-@permission_required("safety.manage")
+@needs_permission("safety.manage")
 @refuse_undecryptable
 def refer(request: HttpRequest, pk) -> HttpResponse:
     def call(person, data):
@@ -362,7 +362,7 @@ def refer(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("safety.manage")
+@needs_permission("safety.manage")
 @refuse_undecryptable
 def update_referral(request: HttpRequest, pk) -> HttpResponse:
     """Move a referral on and set its next follow-up."""
@@ -385,7 +385,7 @@ def update_referral(request: HttpRequest, pk) -> HttpResponse:
 # --- The officer's key, access, escrow ----------------------------------------------------------
 
 
-@permission_required("safety.hold_key")
+@needs_permission("safety.hold_key")
 @sensitive_post_parameters()
 @sensitive_variables()
 def key(request: HttpRequest) -> HttpResponse:
@@ -430,7 +430,7 @@ def key(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("safety.hold_key")
+@needs_permission("safety.hold_key")
 @sensitive_variables()
 def officers(request: HttpRequest) -> HttpResponse:
     """The officers' keys, and how many incidents each can open; give access to a new one."""
@@ -492,7 +492,7 @@ def officers(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("safety.manage_escrow")
+@needs_permission("safety.manage_escrow")
 @sensitive_post_parameters()
 @sensitive_variables()
 def escrow(request: HttpRequest) -> HttpResponse:

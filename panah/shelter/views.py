@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from panah.core import audit
-from panah.core.access import get_for_member, permission_required
+from panah.core.access import get_for_member, needs_permission
 from panah.core.forms import apply_service_errors
 from panah.core.rules import member_may
 from panah.people.models import Person
@@ -64,7 +64,7 @@ def _members(request):
 # --- overview and needs ------------------------------------------------------------------------
 
 
-@permission_required("shelter.view_shelter")
+@needs_permission("shelter.view_shelter")
 def index(request: HttpRequest) -> HttpResponse:
     """Today's figures: people without shelter, nights, free beds, placements ending."""
     data = queries.figures(membership=request.membership, today=timezone.localdate())
@@ -75,7 +75,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("shelter.view_shelter")
+@needs_permission("shelter.view_shelter")
 def figures_csv(request: HttpRequest) -> HttpResponse:
     """Today's figures and people without shelter per day, as CSV that may leave the
     organisation: every count below the disclosure threshold is hidden."""
@@ -102,7 +102,7 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@permission_required("shelter.view_shelter")
+@needs_permission("shelter.view_shelter")
 @refuse_undecryptable
 def needs(request: HttpRequest) -> HttpResponse:
     """Open needs, longest without a roof first."""
@@ -117,7 +117,7 @@ def needs(request: HttpRequest) -> HttpResponse:
     return _render(request, "shelter/needs.html", {"needs": rows})
 
 
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 @refuse_undecryptable
 def need_new(request: HttpRequest) -> HttpResponse:
     """Register a household without a roof (and its lead person, unless one is given)."""
@@ -166,7 +166,7 @@ def need_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("shelter.view_shelter")
+@needs_permission("shelter.view_shelter")
 @refuse_undecryptable
 def need_detail(request: HttpRequest, pk) -> HttpResponse:
     """One need: the household, its vulnerabilities, its placements and why it waits."""
@@ -194,7 +194,7 @@ def need_detail(request: HttpRequest, pk) -> HttpResponse:
 # --- hosts and offers --------------------------------------------------------------------------
 
 
-@permission_required("shelter.view_shelter")
+@needs_permission("shelter.view_shelter")
 @refuse_undecryptable
 def hosts(request: HttpRequest) -> HttpResponse:
     """Hosts and collective shelters, with their vetting and offers."""
@@ -209,7 +209,7 @@ def hosts(request: HttpRequest) -> HttpResponse:
     return _render(request, "shelter/hosts.html", {"hosts": rows, "today": timezone.localdate()})
 
 
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 @refuse_undecryptable
 def host_new(request: HttpRequest) -> HttpResponse:
     """Register a host or a collective shelter."""
@@ -233,7 +233,7 @@ def host_new(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("shelter.view_shelter")
+@needs_permission("shelter.view_shelter")
 @refuse_undecryptable
 def host_detail(request: HttpRequest, pk) -> HttpResponse:
     """A host: vetting, offers; the address only for shelter coordinators (audited)."""
@@ -258,7 +258,7 @@ def host_detail(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 @refuse_undecryptable
 def vet_host(request: HttpRequest, pk) -> HttpResponse:
     """Record a host's home visit, references, charter and renewal date."""
@@ -288,7 +288,7 @@ def vet_host(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 @refuse_undecryptable
 def offer_new(request: HttpRequest, pk) -> HttpResponse:
     """Offer beds of a host for a window of dates."""
@@ -311,7 +311,7 @@ def offer_new(request: HttpRequest, pk) -> HttpResponse:
 # --- matching ----------------------------------------------------------------------------------
 
 
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 @refuse_undecryptable
 def match(request: HttpRequest) -> HttpResponse:
     """The latest matcher run: proposals with their reasons, and who stays unhoused and why."""
@@ -352,7 +352,7 @@ def _placement(request: HttpRequest, pk, permission: str = "shelter.view_placeme
 
 
 @require_POST
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 def confirm(request: HttpRequest, pk) -> HttpResponse:
     """A coordinator confirms a proposal (the rules are checked again)."""
     placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
@@ -367,7 +367,7 @@ def confirm(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_POST
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 def decision(request: HttpRequest, pk) -> HttpResponse:
     """Record the guest's free choice: accept or refuse (a refusal keeps their priority)."""
     placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
@@ -389,7 +389,7 @@ def decision(request: HttpRequest, pk) -> HttpResponse:
 # --- placements --------------------------------------------------------------------------------
 
 
-@permission_required("shelter.view_shelter")
+@needs_permission("shelter.view_shelter")
 @refuse_undecryptable
 def placements(request: HttpRequest) -> HttpResponse:
     """Placements, newest first."""
@@ -404,7 +404,7 @@ def placements(request: HttpRequest) -> HttpResponse:
     return _render(request, "shelter/placements.html", {"placements": rows})
 
 
-@permission_required("shelter.view_placement")
+@needs_permission("shelter.view_placement")
 @refuse_undecryptable
 def placement_detail(request: HttpRequest, pk) -> HttpResponse:
     """A placement: guest, host, dates, check-in schedule; the address once it is confirmed."""
@@ -436,7 +436,7 @@ def placement_detail(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-@permission_required("shelter.record_check_in")
+@needs_permission("shelter.record_check_in")
 @refuse_undecryptable
 def check_in(request: HttpRequest, pk) -> HttpResponse:
     """Record a check-in or an incident on a placement."""
@@ -458,7 +458,7 @@ def check_in(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 @refuse_undecryptable
 def end(request: HttpRequest, pk) -> HttpResponse:
     """End a placement, with its reason and where the guest goes next."""
@@ -481,7 +481,7 @@ def end(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 def import_page(request: HttpRequest) -> HttpResponse:
     """Import needs or hosts from a spreadsheet: all or nothing, with a dry run first."""
     form = ImportForm(request.POST or None, request.FILES or None)

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from .. import queries, services
-from ..access import permission_required
+from ..access import needs_permission
 from ..forms import AuditFilterForm
 from ..reauth import recent_authentication_required
 from ..spreadsheets import neutralise
 
 
-@permission_required("core.view_audit")
+@needs_permission("core.view_audit")
 def audit_trail(request: HttpRequest) -> HttpResponse:
     """The organisation's audit entries, newest first, filterable by member, action and period."""
     form = AuditFilterForm(request.GET or None, organisation=request.organisation)
@@ -47,7 +47,7 @@ CSV_HEADER = [
 ]  # fmt: skip
 
 
-@permission_required("core.export_audit")
+@needs_permission("core.export_audit")
 @recent_authentication_required
 def audit_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
     """The filtered trail as CSV, oldest first. Needs a recent re-authentication; audited."""

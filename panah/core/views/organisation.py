@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import audit, queries, services
-from ..access import get_for_member, permission_required, public, signed_in
+from ..access import get_for_member, needs_permission, public, signed_in
 from ..dashboard import PANEL_SECONDS, TRAIL_ROLES, rendered_panels
 from ..forms import InviteForm, JoinForm, RolesForm
 from ..language import set_language_cookie
@@ -25,7 +25,7 @@ from ..models import Invitation, Membership
 from ..pagecache import member_page
 
 
-@permission_required("core.view_dashboard")
+@needs_permission("core.view_dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The home page: one panel for each of the member's roles, each saying what to do next."""
     today = timezone.localdate()
@@ -75,7 +75,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@permission_required("core.view_members")
+@needs_permission("core.view_members")
 def members(request: HttpRequest) -> HttpResponse:
     """The organisation's members with their roles, and the open invitations."""
     return render(
@@ -88,7 +88,7 @@ def members(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("core.manage_members")
+@needs_permission("core.manage_members")
 def invite(request: HttpRequest) -> HttpResponse:
     """Invite a new member; the link is shown once and sent by email."""
     form = InviteForm(request.POST if request.method == "POST" else None)
@@ -108,7 +108,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     return render(request, "core/invite.html", {"form": form})
 
 
-@permission_required("core.manage_members")
+@needs_permission("core.manage_members")
 @require_POST
 def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_for_member(request, Invitation, pk=pk)
@@ -117,7 +117,7 @@ def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("core:members")
 
 
-@permission_required("core.manage_members")
+@needs_permission("core.manage_members")
 def member_roles(request: HttpRequest, pk: int) -> HttpResponse:
     """Change what a member may do."""
     membership = get_for_member(request, Membership, pk=pk, removed_at__isnull=True)
@@ -141,7 +141,7 @@ def member_roles(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "core/member_roles.html", {"form": form, "membership": membership})
 
 
-@permission_required("core.manage_members")
+@needs_permission("core.manage_members")
 def remove_member(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a member after confirmation; their sessions end at once."""
     membership = get_for_member(request, Membership, pk=pk, removed_at__isnull=True)

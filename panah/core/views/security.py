@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import lockdown, queries, reauth
-from ..access import permission_required, signed_in
+from ..access import needs_permission, signed_in
 from ..middleware import locked_message
 
 
@@ -80,7 +80,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("core.lock_organisation")
+@needs_permission("core.lock_organisation")
 def emergency_lock(request: HttpRequest) -> HttpResponse:
     """Lock the whole organisation at once, after a confirmation and a reason."""
     organisation = request.organisation
@@ -108,7 +108,7 @@ def emergency_lock(request: HttpRequest) -> HttpResponse:
 
 
 @lockdown.allowed_while_locked
-@permission_required("core.unlock_organisation")
+@needs_permission("core.unlock_organisation")
 def emergency_unlock(request: HttpRequest) -> HttpResponse:
     """While locked, the only page an admin sees: approve lifting the lock (two admins needed)."""
     organisation = request.organisation

@@ -22,7 +22,7 @@ LIGHT_ESTIMATE = {
 
 @pytest.fixture(scope="session")
 def starter_model(tmp_path_factory):
-    from panah.evidence.linking import ensure_starter_model
+    from panah.evidence.linkage_runs import ensure_starter_model
 
     path = tmp_path_factory.mktemp("starter") / "starter-model.json"
     with override_settings(EVIDENCE_STARTER_MODEL=str(path)):

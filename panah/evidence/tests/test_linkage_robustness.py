@@ -16,10 +16,10 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scope
 
-from panah.evidence import linking
+from panah.evidence import linkage_runs
 from panah.evidence.linkage import link_reports, prepare_reports
 from panah.evidence.linkage import model as linkage_model
-from panah.evidence.linking import run_linkage
+from panah.evidence.linkage_runs import run_linkage
 from panah.evidence.models import LinkageRun
 
 from .linkage_sets import SetSpec, generate_set
@@ -117,7 +117,7 @@ def test_the_set_where_em_drove_a_level_to_zero_links(starter_model):
     assert "m_probability value 0.0 is below the minimum allowed value" in notes
     # Splink drops the comparisons a failed session blocked on; the linker is rebuilt instead.
     assert {c["output_column_name"] for c in result.model["comparisons"]} == set(
-        linking.COMPARISONS
+        linkage_runs.COMPARISONS
     )
     assert result.n_victims < 0.75 * len(frame)
 
@@ -204,7 +204,7 @@ def test_the_run_record_the_page_and_the_command_say_which_model_was_used(
     ]  # fmt: skip
     add_reports(org_a, "News", rows, by=researcher)
     # Train even on a handful of reports: EM then has no pair in either blocking.
-    monkeypatch.setattr(linking, "MIN_TRAIN_REPORTS", 1)
+    monkeypatch.setattr(linkage_runs, "MIN_TRAIN_REPORTS", 1)
     call_command("evidence", "link", "--organisation", "org-a", "--format", "json")
     summary = json.loads(capsys.readouterr().out)
     assert summary["model_used"] == "trained, repaired"

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django_scopes import scope
 
 from panah.core.models import AuditEntry
-from panah.evidence import linking
-from panah.evidence.linking import canonical_record, decide_pair, run_linkage
+from panah.evidence import linkage_runs
+from panah.evidence.linkage_runs import canonical_record, decide_pair, run_linkage
 from panah.evidence.models import (
     LinkageRun,
     MergeSplitEvent,
@@ -338,10 +338,10 @@ def test_the_canonical_record_takes_the_most_precise_date_and_one_name_per_place
 
 
 def test_labels_keep_unknown_places_and_groups_as_written():
-    assert linking.province_label("Atlantis") == "Atlantis"
-    assert linking.province_label("") == ""
-    assert linking.ethnicity_label("کرد") == "Kurd"
-    assert linking.ethnicity_label("Qashqai") == "Qashqai"
+    assert linkage_runs.province_label("Atlantis") == "Atlantis"
+    assert linkage_runs.province_label("") == ""
+    assert linkage_runs.ethnicity_label("کرد") == "Kurd"
+    assert linkage_runs.ethnicity_label("Qashqai") == "Qashqai"
 
 
 def test_a_merge_leaves_apart_a_report_a_confirmed_split_keeps_from_the_other_side(

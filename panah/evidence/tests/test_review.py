@@ -19,7 +19,7 @@ from panah.core.models import AuditEntry, Role
 from panah.core.reauth import REAUTH_SESSION_KEY
 from panah.core.tests.helpers import PASSWORD, confirmed_device, totp_code, wrong_code
 from panah.evidence.demo import DEMO_SOURCES, _write_files
-from panah.evidence.linking import run_linkage
+from panah.evidence.linkage_runs import run_linkage
 from panah.evidence.models import ReviewDecision, ReviewPair, Victim
 from panah.evidence.synthetic import SOURCES, generate
 from panah.public.models import PublishedStatistic

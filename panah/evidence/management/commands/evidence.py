@@ -282,7 +282,7 @@ class Command(BaseCommand):
     # --- link ------------------------------------------------------------------------------------
 
     def link(self, options) -> None:
-        from panah.evidence.linking import LinkageRefused, run_linkage
+        from panah.evidence.linkage_runs import LinkageRefused, run_linkage
 
         organisation = _organisation(options.get("organisation"))
         with scope(organisation=organisation):

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 import holidays
@@ -221,7 +221,7 @@ def deemed_notification(
     return received_on or sent_on
 
 
-@cache
+@lru_cache(maxsize=64)  # a few countries over a few years
 def _holidays(country: str, year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays(country, years=year).keys())
 
@@ -301,7 +301,7 @@ def _check(table: RuleTable) -> None:
             raise RuleTableError(f"Deadline {d.code} has no legal source")
 
 
-@cache
+@lru_cache(maxsize=8)
 def shipped_table(country: str = "BE") -> RuleTable:
     """The rule table shipped with Panah for a country."""
     name = {"BE": "belgium.json"}[country]

@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import jdatetime
@@ -330,7 +330,7 @@ def _typo(text: str, rng_values: tuple[float, float, float]) -> str:
     return text
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _persian_forms(form: str) -> tuple[str, ...]:
     joined, spaced, zwnj = form.replace("+", ""), form.replace("+", " "), form.replace("+", ZWNJ)
     arabic = joined.replace("ی", "ي").replace("ک", "ك")
@@ -349,7 +349,7 @@ def _persian_form(form: str, u: float, arabic_letters: bool) -> str:
     return spaced if u < 0.75 else zwnj
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _latin_forms(form: str) -> tuple[str, str, str]:
     parts = [p for p in re.split(r"[+ ]", form) if p]
     if len(parts) == 1:

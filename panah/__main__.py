@@ -3,11 +3,12 @@
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
 
 def main() -> None:
     """Run a management command (`panah migrate`, `panah demo`, ...)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panah.settings")
-    from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
 

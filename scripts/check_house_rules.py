@@ -38,7 +38,9 @@ def _unbounded_caches(path: Path, tree: ast.AST) -> list[str]:
                 isinstance(deco, ast.Call)
                 and ast.unparse(deco.func) in ("lru_cache", "functools.lru_cache")
                 and any(
-                    k.arg == "maxsize" and isinstance(k.value, ast.Constant) and k.value.value is None
+                    k.arg == "maxsize"
+                    and isinstance(k.value, ast.Constant)
+                    and k.value.value is None
                     for k in deco.keywords
                 )
             )

@@ -6,7 +6,7 @@ class AdvocacyConfig(AppConfig):
     label = "advocacy"
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (adds the advocacy permissions to the one table)
+        from . import rules  # noqa: PLC0415, F401  (adds the advocacy permissions to the one table)
 
     def load_demo_records(self, organisation, progress) -> None:
         """This app's part of `panah demo` (panah.core.demo.load_demo_records)."""

@@ -24,8 +24,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from panah.cases.models import ProcedureType
+from panah.cases.statistics import waiting_statistics
 from panah.core import audit, disclosure
 from panah.core.models import Organisation, User
+from panah.evidence.queries import published_figures
+from panah.evidence.statistics import Statistics, percentage_change, web_estimate_options
+from panah.safety.queries import incident_counts
+from panah.shelter.queries import period_figures
 
 from .models import LANGUAGES, Brief, Demand, Meeting
 
@@ -58,7 +64,6 @@ def _months(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
 
 
 def _executions(organisation: Organisation, start: dt.date, end: dt.date, k: int) -> dict:
-    from panah.evidence.statistics import Statistics, percentage_change
 
     stats = Statistics(organisation)
     length = end - start
@@ -105,7 +110,6 @@ def _executions(organisation: Organisation, start: dt.date, end: dt.date, k: int
 
 def _estimate(stats, start: dt.date, end: dt.date, k: int) -> dict:
     """The estimate for the period when it is one whole calendar year; else why there is none."""
-    from panah.evidence.statistics import web_estimate_options
 
     if not (start == dt.date(start.year, 1, 1) and end == dt.date(start.year, 12, 31)):
         return {"missing": "whole_year"}
@@ -134,7 +138,6 @@ def _estimate(stats, start: dt.date, end: dt.date, k: int) -> dict:
 
 def _others(organisation: Organisation, start: dt.date, end: dt.date) -> list[dict]:
     """Other organisations' published figures whose period overlaps ours."""
-    from panah.evidence.queries import published_figures
 
     found = []
     for figure in published_figures(organisation):
@@ -159,8 +162,6 @@ def _others(organisation: Organisation, start: dt.date, end: dt.date) -> list[di
 
 
 def _waiting(organisation: Organisation, end: dt.date, k: int) -> dict:
-    from panah.cases.models import ProcedureType
-    from panah.cases.statistics import waiting_statistics
 
     as_of = min(end, timezone.localdate())
     stats = waiting_statistics(organisation.pk, as_of=as_of, for_publication=True)
@@ -193,7 +194,6 @@ def _waiting(organisation: Organisation, end: dt.date, k: int) -> dict:
 
 def _shelter(organisation: Organisation, start: dt.date, end: dt.date, k: int) -> dict:
     """People without shelter and their nights in the period, from the shelter register."""
-    from panah.shelter.queries import period_figures
 
     data = period_figures(organisation.pk, start=start, end=end)
     if not data.people:
@@ -214,7 +214,6 @@ def _shelter(organisation: Organisation, start: dt.date, end: dt.date, k: int) -
 
 def _safety(organisation: Organisation, start: dt.date, end: dt.date, k: int) -> dict:
     """Incidents of transnational repression in the period by category, small cells hidden."""
-    from panah.safety.queries import incident_counts
 
     cells = incident_counts(organisation.pk, by="category", start=start, end=end, minimum=k)
     if not any(c.value != 0 for c in cells.values()):

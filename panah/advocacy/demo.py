@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils import timezone
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from panah.advocacy import services
 from panah.advocacy.models import Demand, Event, Meeting, Official, Partner
@@ -115,7 +115,6 @@ def typical_year(organisation, by, *, publish: bool = True) -> Year:
 
 def create_demo_advocacy(organisation, coordinator) -> Year:
     """The demo organisation's advocacy year, unless it already has events."""
-    from django_scopes import scope
 
     with scope(organisation=organisation):
         if Event.objects.filter(organisation=organisation).exists():

@@ -54,7 +54,7 @@ def atom_feed(
     organisation: Organisation, events: Iterable[Event], *, language: str, request: HttpRequest
 ) -> bytes:
     """An Atom feed of the published events, newest first, worded in `language`."""
-    from feedgen.feed import FeedGenerator
+    from feedgen.feed import FeedGenerator  # noqa: PLC0415 (feedgen is slow to import; only this path needs it)
 
     generator = FeedGenerator()
     self_url = request.build_absolute_uri(

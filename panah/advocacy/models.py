@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from panah.core.crypto.fields import DataKeyHolder, EncryptedTextField
+from panah.core.crypto.fields import DataKeyHolder, EncryptedTextField, field_context
 from panah.core.models import Organisation
 
 LANGUAGES = ("en", "fr", "nl", "fa")
@@ -519,6 +519,5 @@ class EventPhoto(DataKeyHolder):
         return f"photo {str(self.pk)[:8]}"
 
     def file_context(self) -> bytes:
-        from panah.core.crypto.fields import field_context
 
         return field_context(self._meta.db_table, "stored_file", self.pk)

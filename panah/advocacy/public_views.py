@@ -25,6 +25,7 @@ from panah.core.access import public
 from . import queries, services
 from .feeds import atom_feed, events_calendar
 from .models import LANGUAGES, in_language
+from .views import _photo_response
 
 
 def _language(request: HttpRequest) -> str:
@@ -142,7 +143,6 @@ def feed(request: HttpRequest, slug: str) -> HttpResponse:
 @public
 def photo(request: HttpRequest, slug: str, pk) -> HttpResponse:
     """A published photo of a published report of a published event; nothing else."""
-    from .views import _photo_response
 
     organisation = _organisation(slug)
     found = queries.published_photo(organisation, pk)

@@ -20,8 +20,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from panah.cases.models import ProcedureType
 from panah.core import dates
 from panah.evidence.charts import bar_chart
+from panah.safety.taxonomy import Category
 
 from .briefs import intact
 from .models import Brief, Demand
@@ -91,7 +93,6 @@ def month_label(key: str) -> str:
 
 def procedure_label(group: dict) -> str:
     """A waiting-time group's name in the reader's language (stored as a code)."""
-    from panah.cases.models import ProcedureType
 
     code = group.get("code")
     if code in ProcedureType.values:
@@ -189,7 +190,6 @@ def _missing(section: dict, register: str) -> str:
 
 def category_label(code: str) -> str:
     """A threat category's name in the reader's language (stored as a code)."""
-    from panah.safety.taxonomy import Category
 
     return str(Category(code).label) if code in Category.values else code
 
@@ -372,7 +372,7 @@ def brief_context(brief: Brief) -> dict[str, Any]:
 
 def _only_the_font():
     """A WeasyPrint URL fetcher that serves the bundled font and refuses everything else."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415 (weasyprint is slow to import; only this path needs it)
 
     class OnlyTheFont(URLFetcher):
         def fetch(self, url, headers=None):
@@ -397,6 +397,6 @@ def brief_html(brief: Brief, language: str) -> SafeString:
 
 def brief_pdf_bytes(brief: Brief, language: str) -> bytes:
     """The brief as a PDF in `language` (right to left and shaped in Persian)."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 (weasyprint is slow to import; only this path needs it)
 
     return HTML(string=brief_html(brief, language), url_fetcher=_only_the_font()).write_pdf()

@@ -20,13 +20,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from panah.core import audit
+from panah.core.crypto.files import EncryptedFileStore, clean_upload
 from panah.core.models import Membership, Organisation, User
 
+from . import photos
 from .models import (
     LANGUAGES,
     Demand,
     DemandStatusChange,
     Event,
+    EventPhoto,
     EventReport,
     Meeting,
     Official,
@@ -566,10 +569,6 @@ def add_photo(
     request: HttpRequest | None = None,
 ):
     """Add a photo to an event's report: metadata stripped, faces blurred where marked, encrypted."""
-    from panah.core.crypto.files import EncryptedFileStore, clean_upload
-
-    from . import photos
-    from .models import EventPhoto
 
     raw = upload.read() if hasattr(upload, "read") else bytes(upload)
     located = photos.has_location(raw)

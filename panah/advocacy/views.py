@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.timezone import localdate
@@ -18,7 +18,9 @@ from django.views.decorators.http import require_POST
 
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission, require
+from panah.core.crypto.files import EncryptedFileStore
 from panah.core.forms import apply_service_errors
+from panah.core.rules import member_may
 
 from . import briefs as brief_service
 from . import queries, services
@@ -304,8 +306,6 @@ def photo_file(request: HttpRequest, pk) -> HttpResponse:
 
 
 def _photo_response(photo) -> HttpResponse:
-    from panah.core.crypto.files import EncryptedFileStore
-
     data = EncryptedFileStore().open(
         photo.stored_file, key=photo.data_key(), context=photo.file_context(),
         where=f"advocacy_eventphoto row {photo.pk}",
@@ -471,7 +471,6 @@ def meeting_follow_up(request: HttpRequest, pk) -> HttpResponse:
 def contacts(request: HttpRequest) -> HttpResponse:
     """Partner organisations and coalitions; officials (with their contact for coordinators)."""
     officials = list(queries.officials(request.organisation))
-    from panah.core.rules import member_may
 
     show_contacts = member_may(request.membership, "advocacy.view_contacts")
     if show_contacts and officials:
@@ -562,8 +561,6 @@ def brief_pdf(request: HttpRequest, pk, language: str) -> HttpResponse:
     """The brief as a PDF in one of the four languages."""
     brief = get_for_member(request, Brief, pk=pk)
     if language not in LANGUAGES:
-        from django.http import Http404
-
         raise Http404
     pdf = brief_pdf_bytes(brief, language)
     audit.record("advocacy.brief.exported", organisation=request.organisation, obj=brief,

@@ -8,7 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from . import panels, rules  # noqa: F401 (registers permissions and dashboard panels)
+        from . import panels, rules  # noqa: PLC0415, F401 (registers permissions and dashboard panels)
 
     def load_demo_records(self, organisation, progress) -> None:
         """This app's part of `panah demo` (panah.core.demo.load_demo_records)."""

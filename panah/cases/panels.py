@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from panah.core.dashboard import Panel, panel
 from panah.core.models import Role
 
+from . import charts, queries
+from .statistics import waiting_statistics
+
 
 @panel(Role.CASEWORKER)
 def caseworker_panel(request: HttpRequest) -> Panel:
     """How many of my deadlines are overdue or due this week, and my next appointment."""
-    from . import queries
 
     membership = request.membership
     today = timezone.localdate()
@@ -36,8 +38,6 @@ def caseworker_panel(request: HttpRequest) -> Panel:
 @panel(Role.COORDINATOR, Role.ADMIN)
 def coordinator_panel(request: HttpRequest) -> Panel:
     """Open cases, deadlines at risk across the organisation, and the waiting-time curve."""
-    from . import charts, queries
-    from .statistics import waiting_statistics
 
     membership = request.membership
     today = timezone.localdate()

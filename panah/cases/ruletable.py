@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from .models import RuleTableEdit
 from .procedure import DeadlineRule, RuleTable, shipped_table
 
 COUNTRY = "BE"
@@ -60,7 +61,6 @@ def apply_edits(base: RuleTable, edits: Iterable) -> RuleTable:
 
 def organisation_table(organisation_id: int) -> RuleTable:
     """The rule table in force for an organisation (shipped table + its edits)."""
-    from .models import RuleTableEdit
 
     edits = list(
         RuleTableEdit.objects.filter(organisation_id=organisation_id).order_by("effective_from")

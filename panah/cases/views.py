@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission
 from panah.core.forms import apply_service_errors
+from panah.core.models import User
 from panah.core.pagecache import MEMBER_PAGE_SECONDS, member_page
 from panah.core.reauth import recent_authentication_required
 from panah.core.spreadsheets import neutralise_row
@@ -106,7 +107,6 @@ def _confirmed(request: HttpRequest) -> frozenset[str]:
 
 
 def _members(request):
-    from panah.core.models import User
 
     ids = queries.case_members(request.organisation.pk).values("user_id")
     return User.objects.filter(pk__in=ids).order_by("display_name", "email")
@@ -659,7 +659,7 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
 @recent_authentication_required
 def statistics_xlsx(request: HttpRequest) -> HttpResponse:
     """The waiting-time table as XLSX, with the same suppression as the CSV."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # noqa: PLC0415 (openpyxl is slow to import; only this path needs it)
 
     header, rows = _export_rows(request)
     book = Workbook()

@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import checks, read_alerts, signals  # noqa: F401 (connects signal receivers)
-        from .scoping import close_gaps
+        from . import checks, read_alerts, signals  # noqa: PLC0415, F401 (connects signal receivers)
+        from .scoping import close_gaps  # noqa: PLC0415 (the app registry is not ready before ready())
 
         close_gaps()

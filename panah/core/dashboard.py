@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,7 +26,9 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from .models import Role
+from .audit import chain_position
+from .models import READ_BURST_ACTION, AuditEntry, Role
+from .queries import open_invitations, organisation_members
 
 PANEL_SECONDS = getattr(settings, "PANAH_DASHBOARD_PANEL_SECONDS", 60)
 
@@ -73,7 +76,6 @@ def rendered_panels(request: HttpRequest, position: int | str | None = None) -> 
     `position` is the organisation's audit chain position (and, for the roles whose panel lists
     the trail, its newest read), if the caller has read it already.
     """
-    from .audit import chain_position
 
     membership = request.membership
     if position is None:
@@ -107,7 +109,6 @@ def welcome(request: HttpRequest) -> Panel:
 
 @panel(Role.ADMIN, Role.COORDINATOR)
 def members_panel(request: HttpRequest) -> Panel:
-    from .queries import open_invitations, organisation_members
 
     return Panel(
         "core/panels/members.html",
@@ -125,7 +126,6 @@ TRAIL_ROLES = (Role.AUDITOR, Role.ADMIN)
 
 @panel(*TRAIL_ROLES)
 def audit_panel(request: HttpRequest) -> Panel:
-    from .models import AuditEntry
 
     recent = (
         AuditEntry.objects.filter(organisation=request.organisation)
@@ -138,11 +138,6 @@ def audit_panel(request: HttpRequest) -> Panel:
 @panel(Role.ADMIN)
 def security_panel(request: HttpRequest) -> Panel:
     """Recent read-burst alerts and the emergency lock, for administrators."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from .models import READ_BURST_ACTION, AuditEntry
 
     alerts = AuditEntry.objects.filter(
         organisation=request.organisation,

@@ -7,7 +7,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from .models import Role, User
+from .queries import organisation_members
 
 
 class LoginForm(AuthenticationForm):
@@ -82,8 +83,6 @@ class JoinForm(forms.Form):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The two passwords differ."))
         elif p1:
-            from .models import User
-
             try:
                 password_validation.validate_password(
                     p1, User(email=self.email, display_name=data.get("display_name", ""))
@@ -111,7 +110,6 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        from .queries import organisation_members
 
         self.fields["member"].queryset = organisation_members(organisation)
 

@@ -15,6 +15,7 @@ from django_otp.middleware import OTPMiddleware
 from django_scopes import scope
 
 from .access import PASSWORD_ONLY, PUBLIC, SIGNED_IN
+from .lockdown import record_refused_login
 from .models import Membership, Role, RoleGrant
 from .precompiled import PrecompiledQuery
 
@@ -67,8 +68,6 @@ class OrganisationMiddleware:
         if shut:
             memberships = [m for m in memberships if m not in shut]
             if not memberships:
-                from .lockdown import record_refused_login
-
                 for m in shut:
                     record_refused_login(membership=m, request=request)
                 logout(request)

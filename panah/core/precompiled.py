@@ -35,6 +35,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.query import get_related_populators
@@ -123,8 +124,6 @@ def _driver_sql_of(vendor: str, sql: str) -> str:
     """The SQL as the database driver takes it: Django's SQLite cursor rewrites %s to ? on
     every execution; done here once per statement."""
     if vendor == "sqlite":
-        from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
-
         return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
     return sql
 

@@ -10,11 +10,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -31,6 +37,7 @@ from .models import (
     RoleGrant,
     User,
 )
+from .user_sessions import end_sessions_of
 
 RECOVERY_CODE_COUNT = recovery_codes.CODE_COUNT
 
@@ -105,10 +112,6 @@ def set_up_organisation(*, name: str, admin_email: str) -> FirstAdministrator:
 def password_setup_path(user: User) -> str:
     """The path of a one-time link to choose a password (Django's reset token: it stops working
     once a password is set, or after PASSWORD_RESET_TIMEOUT)."""
-    from django.contrib.auth.tokens import default_token_generator
-    from django.urls import reverse
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
 
     return reverse(
         "core:password_reset_confirm",
@@ -346,7 +349,6 @@ def remove_member(*, membership: Membership, by: User, request: HttpRequest | No
 
 def end_sessions(user: User) -> int:
     """Delete every stored session of this user; returns how many were still open."""
-    from .user_sessions import end_sessions_of
 
     return end_sessions_of([user.pk])
 
@@ -390,9 +392,6 @@ def confirm_totp_enrolment(
 
 def _email_second_factor_changed(*, user: User, replaced: bool) -> None:
     """Tell the member, in their language, that an authenticator was set up on their account."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-    from django.utils import translation
 
     with translation.override(user.language):
         subject = _("Panah: a new authenticator app was set up on your account")
@@ -448,8 +447,6 @@ def account_exists(email: str) -> bool:
 
 def send_invitation_email(*, invitation: Invitation, link: str) -> None:
     """Send the invitation link in the inviting admin's language (the invitee's is unknown)."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
 
     context = {"invitation": invitation, "link": link, "days": settings.INVITATION_DAYS}
     send_mail(

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from django.db import DatabaseError
 
+from panah.core import audit
+from panah.core.backup.files import SweepRefused, files_dir, sweep_orphaned_files
 from panah.core.crypto.files import SweepResult
 
 DEFAULT_GRACE_MINUTES = 60
@@ -46,7 +48,6 @@ def register(name: str, description: str, sweep: Callable[..., SweepResult]) -> 
 
 
 def _sweep_orphans(*, grace_seconds: float, dry_run: bool) -> SweepResult:
-    from panah.core.backup.files import sweep_orphaned_files
 
     return sweep_orphaned_files(min_age_seconds=grace_seconds, dry_run=dry_run)
 
@@ -68,7 +69,6 @@ def restore_in_progress() -> list[Path]:
     the two, the files folder holds files no row of the old database names. A sweep then would
     delete restored documents, so none runs while such a folder exists.
     """
-    from panah.core.backup.files import files_dir
 
     parent = files_dir().parent
     if not parent.is_dir():
@@ -100,8 +100,6 @@ def sweep_all(*, grace_seconds: float, dry_run: bool = False) -> SweepReport:
     removes nothing and is reported; the others still run. RestoreInProgress, before anything,
     while a restore's staging folder exists.
     """
-    from panah.core import audit
-    from panah.core.backup.files import SweepRefused
 
     staging = restore_in_progress()
     if staging:

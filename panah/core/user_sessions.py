@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from django.contrib.sessions.models import Session
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -27,7 +28,6 @@ def record_session(*, request: HttpRequest, user: User) -> None:
     Called at every login (the `user_logged_in` signal), the one moment a session gains a user
     or a new key. Also forgets the user's records whose session has ended meanwhile.
     """
-    from django.contrib.sessions.models import Session
 
     session = getattr(request, "session", None)
     if session is None:
@@ -54,7 +54,6 @@ def end_sessions_of(user_ids: Iterable[int]) -> int:
     Only the sessions recorded at their login are touched (`UserSession`): nothing else is read
     or decoded, however many sessions other people have open.
     """
-    from django.contrib.sessions.models import Session
 
     user_ids = sorted(set(user_ids))
     if not user_ids:

@@ -8,9 +8,9 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
-        from panah.core import sweep
+        from panah.core import sweep  # noqa: PLC0415 (the app registry is not ready before ready())
 
-        from . import panels, rules, signals, uploads  # noqa: F401
+        from . import panels, rules, signals, uploads  # noqa: PLC0415, F401 (the app registry is not ready before ready())
 
         sweep.register(
             "evidence-uploads",

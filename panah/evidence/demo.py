@@ -21,7 +21,9 @@ from django_scopes import scope
 from panah.core.models import Membership, Organisation, Role, User
 
 from . import services
+from .linkage_runs import decide_pair, run_linkage
 from .models import Report, ReviewPair, Source, SourceKind, Victim
+from .synthetic import SOURCES, generate
 
 DEMO_SEED = 1402
 # name, kind, language, reliability notes, synthetic source it copies
@@ -118,7 +120,7 @@ def _write_files(data, folder: Path) -> list[tuple[Path, dict[str, str] | None]]
             writer.writerow(_text(r[f]) for f in PERSIAN_HEADERS)
     files.append((persian, {v: k for k, v in PERSIAN_HEADERS.items()}))
 
-    import openpyxl
+    import openpyxl  # noqa: PLC0415 (openpyxl is slow to import; only this path needs it)
 
     english = folder / "ihr-style.xlsx"
     book = openpyxl.Workbook(write_only=True)
@@ -148,8 +150,6 @@ def load_demo_evidence(
 ) -> DemoEvidence:
     """Import three demo sources, link them and decide a few pairs (publishing is public's:
     panah.public.demo). Does nothing when the demo sources already exist (safe to run again)."""
-    from .linkage_runs import decide_pair, run_linkage
-    from .synthetic import SOURCES, generate
 
     say = progress or (lambda _msg: None)
     result = DemoEvidence()

@@ -13,6 +13,7 @@ The audit trail gets ids and counts only, never a name.
 from __future__ import annotations
 
 import json
+import math
 import statistics as pystats
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -30,6 +31,7 @@ from django.utils.translation import gettext as _
 from panah.core import audit
 from panah.core.models import Organisation, User
 
+from .linkage import ConflictingDecisions, cluster, link_reports, prepare_reports
 from .linkage.places import province_code
 from .models import (
     Announced,
@@ -46,6 +48,7 @@ from .models import (
     VictimMembership,
 )
 from .normalise import canonical_text, display_text
+from .synthetic import generate
 from .synthetic_names import ETHNICITIES, PROVINCES
 
 # Below this many reports EM has too few pairs to learn from: the starter model is used.
@@ -207,7 +210,7 @@ def current_decisions(organisation: Organisation) -> tuple[list[tuple], list[tup
 
 
 def _frame(reports: list[dict[str, Any]]):
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 (pandas is slow to import; only this path needs it)
 
     frame = pd.DataFrame(reports, columns=list(REPORT_COLUMNS))
     frame = frame.rename(columns={"id": "report_id"})
@@ -246,10 +249,7 @@ def ensure_starter_model(progress: Callable[[str], None] | None = None) -> Path:
     path = starter_model_path()
     if path.exists():
         return path
-    import numpy as np
-
-    from .linkage import link_reports, prepare_reports
-    from .synthetic import generate
+    import numpy as np  # noqa: PLC0415 (numpy is slow to import; only this path needs it)
 
     say = progress or (lambda _msg: None)
     say(f"training the starter model on {STARTER_REPORTS:,} synthetic reports")
@@ -391,7 +391,6 @@ def _link(
     organisation, run, reports, must, cannot, *, retrain, threshold, review_band, threads,
     backend, say,
 ) -> _Outcome:  # fmt: skip
-    from .linkage import ConflictingDecisions, link_reports, prepare_reports
 
     prepared = prepare_reports(_frame(reports), id_column="report_id")
     path, train, how = _choose_model(organisation, len(reports), retrain, say)
@@ -459,7 +458,6 @@ def _apply(
         must, cannot = current_decisions(organisation)
         if (set(must), set(cannot)) != (outcome.must, outcome.cannot):
             # Someone decided while the model ran: cluster again (cheap) so it holds too.
-            from .linkage import ConflictingDecisions, cluster
 
             try:
                 clusters = cluster(
@@ -554,7 +552,6 @@ def _membership_probabilities(clusters, pairs) -> dict[int, float]:
 
 def _level_tables(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
     """For each comparison, the match weight of each of its levels and the level's label."""
-    import math
 
     tables: dict[str, list[tuple[float, str]]] = {}
     for comparison in model.get("comparisons", []):
@@ -811,9 +808,7 @@ def _merge(organisation, victim_ids, must, cannot, *, reason, by, at) -> MergeSp
     first, then the pairs of each former victim from the most to the least probable, skipping
     any join a confirmed split forbids.
     """
-    import pandas as pd
-
-    from .linkage import cluster
+    import pandas as pd  # noqa: PLC0415 (pandas is slow to import; only this path needs it)
 
     members = _members(victim_ids)
     probability = dict(

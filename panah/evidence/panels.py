@@ -7,10 +7,11 @@ from django.http import HttpRequest
 from panah.core.dashboard import Panel, panel
 from panah.core.models import Role
 
+from .queries import evidence_counts
+
 
 @panel(Role.RESEARCHER)
 def evidence_panel(request: HttpRequest) -> Panel:
     """Counts of sources, reports and victims; an empty state that points to the first import."""
-    from .queries import evidence_counts
 
     return Panel("evidence/panel.html", {"counts": evidence_counts(request.organisation)})

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import jdatetime
+from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +31,8 @@ from django.utils.translation import gettext_lazy
 from panah.core import disclosure
 from panah.core.models import Organisation
 
+from .estimation import CaptureTable, estimate_all
+from .estimation.cli import warning_text
 from .models import (
     Announced,
     ChargeCategory,
@@ -207,7 +210,6 @@ def estimate_sentence(e: dict[str, Any]) -> str:
 
 def web_estimate_options() -> dict[str, Any]:
     """How pages run the estimators; settings.EVIDENCE_WEB_ESTIMATE may lighten them."""
-    from django.conf import settings
 
     options: dict[str, Any] = {"methods": ("loglinear", "lcmcr"), "lcmcr_options": None}
     options.update(getattr(settings, "EVIDENCE_WEB_ESTIMATE", {}) or {})
@@ -511,7 +513,6 @@ class Statistics:
 
     def capture_table(self, year: int | None = None, lists: Iterable[str] | None = None):
         """The capture-history table of the victims (one list per source)."""
-        from .estimation import CaptureTable
 
         facts, _outside = self._in_year(year)
         return CaptureTable.from_source_sets(
@@ -528,8 +529,6 @@ class Statistics:
         lcmcr_options: dict[str, Any] | None = None,
     ) -> EstimateSummary:
         """Multiple systems estimation of everyone executed, documented or not, in the period."""
-        from .estimation import estimate_all
-        from .estimation.cli import warning_text
 
         facts, _outside = self._in_year(year)
         if len({s for f in facts for s in f.sources}) < 2:

@@ -262,7 +262,7 @@ class SyntheticData:
 
     def to_frame(self, with_truth: bool = True):
         """The reports as a pandas DataFrame (with a `victim_id` column when asked)."""
-        import pandas as pd
+        import pandas as pd  # noqa: PLC0415 (pandas is slow to import; only this path needs it)
 
         frame = pd.DataFrame({f: self.columns[f] for f in REPORT_FIELDS})
         if with_truth:

@@ -248,7 +248,7 @@ def _csv(tables: list[dict[str, Any]]) -> str:
 
 
 def _xlsx(tables: list[dict[str, Any]]) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # noqa: PLC0415 (openpyxl is slow to import; only this path needs it)
 
     book = Workbook()
     book.remove(book.active)
@@ -291,7 +291,7 @@ def _refuse_fetch(url: str, *args, **kwargs):
 
 
 def _pdf(request: HttpRequest, sel: Selection, tables: list[dict[str, Any]]) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 (weasyprint is slow to import; only this path needs it)
 
     html = render_to_string(
         "evidence/statistics_pdf.html",

@@ -71,7 +71,7 @@ def demo_person_details(faker, belgian_fakers: dict) -> dict:
 
 def create_demo_people(organisation: Organisation, n: int, *, seed: int = 2026) -> list[Person]:
     """Create `n` synthetic people in the organisation (through the audited service)."""
-    from faker import Faker
+    from faker import Faker  # noqa: PLC0415 (faker is slow to import; only this path needs it)
 
     faker = Faker("fa_IR")
     faker.seed_instance(seed)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .erasure import ErasureReason
 from .models import (
     LANGUAGE_CHOICES,
     ConsentCategory,
@@ -142,7 +143,6 @@ class ErasureForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs) -> None:
-        from .erasure import ErasureReason
 
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = [("", "—"), *ErasureReason.choices]

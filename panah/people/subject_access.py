@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from panah.cases.models import Case
 from panah.core import audit
 from panah.core.crypto.fields import EncryptedField
 from panah.core.models import User
@@ -82,8 +83,6 @@ def collect(person: Person) -> dict[str, Any]:
             "cases": [],
         }
         if apps.is_installed("panah.cases"):
-            from panah.cases.models import Case
-
             for case in Case.objects.filter(person=person).order_by("opened_at"):
                 entry = _record(case)
                 for related in (
@@ -156,7 +155,7 @@ def export_person(
 
 def _only_the_font():
     """A WeasyPrint URL fetcher that serves the bundled font and refuses everything else."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415 (weasyprint is slow to import; only this path needs it)
 
     class OnlyTheFont(URLFetcher):
         def fetch(self, url, headers=None):
@@ -183,7 +182,7 @@ def _case_parts() -> dict[str, str]:
 
 def render_pdf(document: dict[str, Any], language: str) -> bytes:
     """The export as a readable PDF (right to left in Persian)."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 (weasyprint is slow to import; only this path needs it)
 
     labels = _case_parts()
     cases = [

@@ -8,7 +8,7 @@ class PublicConfig(AppConfig):
     verbose_name = _("Public pages")
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401
+        from . import rules  # noqa: PLC0415, F401 (the app registry is not ready before ready())
 
     def load_demo_records(self, organisation, progress) -> None:
         """This app's part of `panah demo` (panah.core.demo.load_demo_records)."""

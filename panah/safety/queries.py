@@ -12,10 +12,11 @@ from collections import Counter
 from collections.abc import Iterable
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from panah.cases.models import Case, CaseAssignment
 from panah.core.disclosure import Cell, suppress
 from panah.core.models import Membership, Role
 
@@ -28,7 +29,6 @@ FLAG_DAYS = 365
 
 def assigned_person_ids(membership: Membership) -> QuerySet:
     """The people whose cases this member is assigned to (and may open)."""
-    from panah.cases.models import Case, CaseAssignment
 
     with scopes_disabled():
         cases = CaseAssignment.objects.filter(
@@ -132,6 +132,5 @@ def incident_counts(
 
 
 def _grouped(rows: QuerySet, column: str):
-    from django.db.models import Count
 
     return rows.values_list(column).annotate(n=Count("id")).order_by(column)

@@ -8,6 +8,7 @@ stored, logged or cached unsealed: the services take the plaintext, seal it, and
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,11 +27,13 @@ from django.views.decorators.debug import sensitive_variables
 from django_scopes import scopes_disabled
 from nacl.public import PrivateKey
 
+from panah.cases.models import CaseAssignment
 from panah.core import audit
 from panah.core.crypto.errors import DecryptionError
 from panah.core.crypto.fields import decrypt_bytes, encrypt_bytes
 from panah.core.crypto.files import EncryptedFileStore, clean_upload
 from panah.core.models import Membership, Organisation, Role, User
+from panah.core.queries import organisation_admins
 from panah.people.models import ConsentMethod, Person
 
 from . import sealing
@@ -310,7 +313,6 @@ def create_escrow(
 
 
 def _admins(organisation: Organisation) -> list[User]:
-    from panah.core.queries import organisation_admins
 
     return organisation_admins(organisation)
 
@@ -568,9 +570,8 @@ def has_gps(data: bytes, content_type: str) -> bool:
     """Whether an image carries a GPS position in its EXIF (before it is stripped)."""
     if not content_type.startswith("image/"):
         return False
-    import io
 
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 (PIL is slow to import; only this path needs it)
 
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -697,7 +698,6 @@ def attach_to_case(
 
 def alert_recipients(incident: Incident) -> list[User]:
     """The person's assigned caseworkers and the organisation's safety officers."""
-    from panah.cases.models import CaseAssignment
 
     with scopes_disabled():
         caseworkers = CaseAssignment.objects.filter(case__person_id=incident.person_id).values(

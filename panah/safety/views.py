@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from panah.core import audit
 from panah.core.access import get_for_member, needs_permission
 from panah.core.forms import apply_service_errors
 from panah.core.models import User
+from panah.core.queries import organisation_admins
 from panah.people.models import Person
 from panah.people.views import refuse_undecryptable
 
@@ -469,7 +471,6 @@ def officers(request: HttpRequest) -> HttpResponse:
         return redirect("safety:officers")
     keys = list(OfficerKey.objects.filter(revoked_at__isnull=True).select_related("user"))
     _read(request, "officer_keys.viewed", None)
-    from django.db.models import Count
 
     counts = dict(
         OfficerKey.objects.filter(revoked_at__isnull=True)
@@ -497,7 +498,6 @@ def officers(request: HttpRequest) -> HttpResponse:
 @sensitive_variables()
 def escrow(request: HttpRequest) -> HttpResponse:
     """Create the escrow key (two shares, shown once) or recover access with both shares."""
-    from panah.core.queries import organisation_admins
 
     admins = organisation_admins(request.organisation)
     current = EscrowKey.objects.filter(retired_at__isnull=True).first()

@@ -8,11 +8,12 @@ from django.utils import timezone
 from panah.core.dashboard import Panel, panel
 from panah.core.models import Role
 
+from . import queries, services
+
 
 @panel(Role.SHELTER_COORDINATOR, Role.COORDINATOR, Role.ADMIN)
 def shelter_panel(request: HttpRequest) -> Panel:
     """People without shelter, nights, free beds, placements ending without a next place."""
-    from . import queries
 
     data = queries.figures(membership=request.membership, today=timezone.localdate())
     return Panel(
@@ -24,7 +25,6 @@ def shelter_panel(request: HttpRequest) -> Panel:
 @panel(Role.CASEWORKER)
 def caseworker_shelter_panel(request: HttpRequest) -> Panel | None:
     """The placements of the people I follow, with the next check-in due."""
-    from . import queries, services
 
     rows = queries.placements_followed_by(request.membership)
     if not rows:

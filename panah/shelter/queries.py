@@ -28,6 +28,7 @@ from .models import (
     PlacementStatus,
 )
 from .rules import hosts_open_to, needs_open_to, placements_open_to
+from .safeguarding import rule_name
 from .services import ALERT_DAYS, nights_without_shelter
 
 
@@ -67,7 +68,6 @@ def run_for(membership: Membership, run: MatchRun) -> RunView:
     The matcher weighs every household (a restricted one too: its beds are taken); a member
     who may not see a household sees only that some exist, never who.
     """
-    from .safeguarding import rule_name
 
     every = run.proposals.select_related("need__person", "offer__host").order_by("-proposed_at")
     proposals = list(placements_open_to(membership, every))

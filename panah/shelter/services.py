@@ -375,7 +375,7 @@ def _taken(offers: Iterable[Offer], *, exclude: Placement | None = None) -> dict
 
 
 def _as_columns(row) -> dict:
-    import numpy as np
+    import numpy as np  # noqa: PLC0415 (numpy is slow to import; only this path needs it)
 
     if isinstance(row, matching.NeedRow):
         return {

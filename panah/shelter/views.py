@@ -8,6 +8,8 @@ phone first: one column, forms on their own page. Sensitive reads are audited.
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_POST
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission
 from panah.core.forms import apply_service_errors
+from panah.core.models import User
 from panah.core.rules import member_may
 from panah.people.models import Person
 from panah.people.rules import may_see_person
@@ -54,7 +57,6 @@ def _form_page(request, form, *, title: str, back: str, status: int = 200) -> Ht
 
 
 def _members(request):
-    from panah.core.models import User
 
     return User.objects.filter(memberships__organisation=request.organisation).order_by(
         "display_name", "email"
@@ -79,7 +81,6 @@ def index(request: HttpRequest) -> HttpResponse:
 def figures_csv(request: HttpRequest) -> HttpResponse:
     """Today's figures and people without shelter per day, as CSV that may leave the
     organisation: every count below the disclosure threshold is hidden."""
-    import csv
 
     data = queries.figures(membership=request.membership, today=timezone.localdate())
     response = HttpResponse(content_type="text/csv; charset=utf-8")

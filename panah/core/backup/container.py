@@ -96,7 +96,7 @@ class Secret:
                 raise WrongKeyError(
                     "This archive was made with a passphrase; give it with --passphrase-file."
                 )
-            from argon2.low_level import Type, hash_secret_raw
+            from argon2.low_level import Type, hash_secret_raw  # noqa: PLC0415 (argon2 is slow to import; only this path needs it)
 
             try:
                 return hash_secret_raw(

@@ -24,6 +24,8 @@ from typing import Any
 from django.apps import apps
 from django.db import connections
 
+from panah.core.crypto.rotation import data_key_holders
+
 from .container import BackupError
 from .ledger import Erasure
 
@@ -53,7 +55,6 @@ def file_tables() -> list[str]:
 
 
 def key_holder_tables() -> list[str]:
-    from panah.core.crypto.rotation import data_key_holders
 
     return sorted(m._meta.db_table for m in data_key_holders())
 
@@ -236,7 +237,7 @@ def check_pg_tool(name: str, server_version_num: int) -> str:
 
 def pg_snapshot(dest: Path, using: str = "default") -> Facts:
     """`pg_dump -Fc` of one exported snapshot into `dest`, and the facts read in that snapshot."""
-    import psycopg
+    import psycopg  # noqa: PLC0415 (psycopg is slow to import; only this path needs it)
 
     settings_dict = connections[using].settings_dict
     env = _pg_env(settings_dict)

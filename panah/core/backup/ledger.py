@@ -24,8 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from panah.core.crypto.rotation import data_key_holders
 
 
 @dataclass(frozen=True)
@@ -121,10 +124,6 @@ def remember(*, table: str, pk: object, data_key_id: str = "") -> None:
 
 def sync_from_database(using: str = "default") -> int:
     """Add every row whose data key is already destroyed in the live database; returns how many."""
-    from django.db import connections
-    from django_scopes import scopes_disabled
-
-    from panah.core.crypto.rotation import data_key_holders
 
     connection = connections[using]
     tables = set(connection.introspection.table_names())

@@ -36,8 +36,20 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from panah.core import audit
+from panah.core.crypto.keys import (
+    NONCE_BYTES,
+    clear_key_caches,
+    current_keyring,
+    share_path,
+    shares_dir,
+)
+from panah.core.crypto.rotation import data_key_holders
 
 from . import database, ledger
 from .container import (
@@ -226,7 +238,6 @@ def create_backup(
         _write_archive(output, final, secret, add_members, total, stream, argon2, now)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    from panah.core import audit
 
     audit.record(
         "backup.created",
@@ -296,7 +307,6 @@ def shares_name(now) -> str:
 
 def current_shares() -> dict[str, Path]:
     """The data key shares in the share folder (panah.core.crypto.keys), by data key id."""
-    from panah.core.crypto.keys import shares_dir
 
     location = shares_dir()
     found = {}
@@ -357,7 +367,6 @@ def restore_key_shares(shares: dict[str, bytes], erasures: list[ledger.Erasure])
 
     Returns (written, refused because erased).
     """
-    from panah.core.crypto.keys import share_path
 
     erased = {e.data_key_id for e in erasures if e.data_key_id}
     written = refused = 0
@@ -381,10 +390,6 @@ def restore_key_shares(shares: dict[str, bytes], erasures: list[ledger.Erasure])
 
 def missing_shares(using: str = "default") -> int:
     """Live records whose data key needs a share the share folder does not have."""
-    from django_scopes import scopes_disabled
-
-    from panah.core.crypto.keys import NONCE_BYTES, share_path
-    from panah.core.crypto.rotation import data_key_holders
 
     # A key with a share is wrapped as 1 version byte + 32 bytes: 12 + 33 + 16 bytes sealed.
     with_share = NONCE_BYTES + 33 + 16
@@ -706,7 +711,6 @@ def verify_backup(path: str | os.PathLike, secret: Secret, *, stream=None) -> Ve
         )
     else:
         lines.append("schema: this Panah can restore it")
-    from panah.core.crypto.keys import current_keyring
 
     try:
         held = {k.key_id for k in current_keyring(refresh=True).keys}
@@ -838,7 +842,6 @@ def restore_backup(
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
     connections[using].close()
-    from panah.core.crypto.keys import clear_key_caches
 
     clear_key_caches()
     shares_written = shares_refused = 0
@@ -847,7 +850,6 @@ def restore_backup(
     migrated = _migrate_if_needed(using, stream)
     _refresh_planner_statistics(using, stream)
     without_share = missing_shares(using)
-    from panah.core import audit
 
     audit.record(
         "backup.restored",
@@ -915,7 +917,6 @@ def _refresh_planner_statistics(using: str, stream) -> None:
 
 
 def _migrate_if_needed(using: str, stream) -> bool:
-    from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connections[using])
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())

@@ -114,7 +114,7 @@ def _too_big(size: int, limit: int) -> ValidationError:
 
 def strip_image_metadata(data: bytes, content_type: str) -> bytes:
     """The image re-encoded without any metadata (EXIF, GPS, XMP, ICC, text chunks)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError  # noqa: PLC0415 (PIL is slow to import; only this path needs it)
 
     damaged = ValidationError(
         _("The image is damaged or incomplete. Upload it again."), code="damaged"

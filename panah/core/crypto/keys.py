@@ -44,6 +44,8 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from panah.core.models import OrganisationKey
+
 from .errors import DecryptionError, MasterKeyError
 
 # Sent with `action`, `organisation`, `obj` and `data` when a key is created or rotated, inside
@@ -323,7 +325,6 @@ def _load_org_key(row) -> OrgKey:
 
 def organisation_key(key_id: str, *, organisation_id: int) -> OrgKey:
     """The unwrapped organisation key with this id (cached per process)."""
-    from panah.core.models import OrganisationKey
 
     cache_key = (str(settings.MASTER_KEY_FILE), key_id)
     key = _org_keys.get(cache_key)
@@ -342,7 +343,6 @@ def organisation_key(key_id: str, *, organisation_id: int) -> OrgKey:
 
 def create_organisation_key(organisation_id: int):
     """A new organisation key row wrapped under the active master key (not yet saved as active)."""
-    from panah.core.models import OrganisationKey
 
     master = current_keyring(refresh=True).active
     key_id = f"ok-{secrets.token_hex(8)}"
@@ -370,7 +370,6 @@ def active_organisation_key(organisation_id: int) -> OrgKey:
 
 
 def _active_key_from_database(organisation_id: int) -> OrgKey:
-    from panah.core.models import OrganisationKey
 
     row = OrganisationKey.objects.filter(
         organisation_id=organisation_id, retired_at__isnull=True
@@ -455,7 +454,6 @@ def batch(organisation_id: int) -> Iterator[None]:
 
 def _locked_active_key(organisation_id: int) -> OrgKey:
     """The active key, its row locked for the rest of the transaction."""
-    from panah.core.models import OrganisationKey
 
     for _attempt in range(2):
         # Twice: a rotation that held the row while we waited has retired it, so the locked

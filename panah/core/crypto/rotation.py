@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django_scopes import scopes_disabled
+
+from panah.core.models import OrganisationKey
 
 from .fields import DataKeyHolder
 from .keys import (
@@ -77,7 +80,6 @@ def rotate_master_key(*, progress: Progress = _quiet) -> MasterRotation:
 
 def rewrap_organisation_keys(*, progress: Progress = _quiet) -> int:
     """Rewrap every organisation key not yet under the active master key; returns how many."""
-    from panah.core.models import OrganisationKey
 
     keyring = current_keyring(refresh=True)
     master = keyring.active
@@ -121,7 +123,6 @@ def rotate_organisation_key(
     organisation, *, batch_size: int = 200, progress: Progress = _quiet
 ) -> OrganisationRotation:
     """Give the organisation a new active key and rewrap all its data keys under it."""
-    from panah.core.models import OrganisationKey
 
     with transaction.atomic():
         old = (
@@ -207,9 +208,6 @@ class KeyStatus:
 
 def key_status() -> KeyStatus:
     """What the keyring holds and which rows use which key (never any key material)."""
-    from django.db.models import Count
-
-    from panah.core.models import OrganisationKey
 
     keyring = current_keyring(refresh=True)
     rows = list(OrganisationKey.objects.select_related("organisation").order_by("created_at"))

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from cryptography.exceptions import InvalidTag
 from django.db import transaction
 
+from panah.core.models import AuthenticatorDevice
+
 from .errors import DecryptionError
 from .keys import current_keyring, seal, unseal
 
@@ -57,7 +59,6 @@ def open_seed(sealed: bytes, *, user_id: int, master_key_id: str) -> bytes:
 
 def reseal_seeds(*, progress: Callable[[str], None] = lambda _message: None) -> int:
     """Reseal every seed not yet under the active master key; returns how many were resealed."""
-    from panah.core.models import AuthenticatorDevice
 
     master = current_keyring(refresh=True).active
     ids = list(

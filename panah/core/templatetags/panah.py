@@ -10,6 +10,8 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 
 from .. import dates
+from ..models import Role
+from ..rules import member_may
 
 register = template.Library()
 
@@ -50,7 +52,6 @@ def _dual_date(value: dt.date | dt.datetime):
 @register.filter
 def role_label(value: str) -> str:
     """The translated name of a role code."""
-    from ..models import Role
 
     try:
         return Role(value).label
@@ -61,7 +62,6 @@ def role_label(value: str) -> str:
 @register.simple_tag(takes_context=True)
 def may(context, permission: str) -> bool:
     """Whether the current member holds `permission`: {% may "core.manage_members" as ok %}."""
-    from ..rules import member_may
 
     request = context.get("request")
     return member_may(getattr(request, "membership", None), permission)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 from urllib.parse import urlencode
 
@@ -174,7 +175,6 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 def _grouped_base32(device: AuthenticatorDevice) -> str:
-    import base64
 
     raw = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))

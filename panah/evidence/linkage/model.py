@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -252,7 +253,6 @@ def repair(
     not train come from `fallback` (a saved or starter model), and every m and u is kept at
     or above PROBABILITY_FLOOR, and an implausible prior is replaced. Returns (the model,
     what was changed)."""
-    import copy
 
     model = copy.deepcopy(model)
     notes: list[str] = []

@@ -45,8 +45,8 @@ class LinkageResult:
 
 def _db_api(backend: str, spark: Any = None, threads: int | None = None):
     if backend == "duckdb":
-        import duckdb
-        from splink import DuckDBAPI
+        import duckdb  # noqa: PLC0415 (duckdb is slow to import; only this path needs it)
+        from splink import DuckDBAPI  # noqa: PLC0415 (splink is slow to import; only this path needs it)
 
         con = duckdb.connect()
         if threads:
@@ -54,15 +54,15 @@ def _db_api(backend: str, spark: Any = None, threads: int | None = None):
         return DuckDBAPI(connection=con)
     if backend == "spark":
         try:
-            import pyspark  # noqa: F401
+            import pyspark  # noqa: PLC0415, F401 (pyspark is slow to import; only this path needs it)
         except ImportError:
             raise BackendUnavailable(
                 "The Spark backend needs pyspark and a Spark session, which this installation "
                 "does not have (install splink with its 'spark' extra on the cluster). "
                 "Use backend='duckdb' on one machine."
             ) from None
-        from pyspark.sql import SparkSession
-        from splink import SparkAPI
+        from pyspark.sql import SparkSession  # noqa: PLC0415 (pyspark is slow to import; only this path needs it)
+        from splink import SparkAPI  # noqa: PLC0415 (splink is slow to import; only this path needs it)
 
         return SparkAPI(spark_session=spark or SparkSession.builder.getOrCreate())
     raise ValueError(f"unknown linkage backend {backend!r}: choose one of {', '.join(BACKENDS)}")
@@ -100,7 +100,7 @@ def link_reports(
     probability is floored, and if training fails outright the fallback model is used whole.
     `model_used` and `notes` on the result say which happened and why.
     """
-    from splink import Linker
+    from splink import Linker  # noqa: PLC0415 (splink is slow to import; only this path needs it)
 
     say = progress or (lambda _msg: None)
     linkage_model.quiet_splink()

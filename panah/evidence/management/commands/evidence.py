@@ -71,7 +71,7 @@ class Command(BaseCommand):
         )
 
         try:
-            from panah.evidence.estimation.cli import add_estimate_parser
+            from panah.evidence.estimation.cli import add_estimate_parser  # noqa: PLC0415 (Splink and statsmodels load only for the subcommand that needs them)
         except ImportError:  # the estimation package is optional for this command
             pass
         else:
@@ -256,12 +256,12 @@ class Command(BaseCommand):
     # --- estimate --------------------------------------------------------------------------------
 
     def estimate(self, options) -> None:
-        from panah.evidence.estimation.cli import run_estimate
+        from panah.evidence.estimation.cli import run_estimate  # noqa: PLC0415 (Splink and statsmodels load only for the subcommand that needs them)
 
         if options.get("captures"):
             run_estimate(options, self.stdout)
             return
-        from panah.evidence.statistics import Statistics
+        from panah.evidence.statistics import Statistics  # noqa: PLC0415 (Splink and statsmodels load only for the subcommand that needs them)
 
         organisation = _organisation(options.get("organisation"))
         with scope(organisation=organisation):
@@ -282,7 +282,7 @@ class Command(BaseCommand):
     # --- link ------------------------------------------------------------------------------------
 
     def link(self, options) -> None:
-        from panah.evidence.linkage_runs import LinkageRefused, run_linkage
+        from panah.evidence.linkage_runs import LinkageRefused, run_linkage  # noqa: PLC0415 (Splink and statsmodels load only for the subcommand that needs them)
 
         organisation = _organisation(options.get("organisation"))
         with scope(organisation=organisation):

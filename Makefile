@@ -2,7 +2,7 @@
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-dev.lock pyproject.toml | sha1sum | cut -c1-12)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -13,19 +13,28 @@ export PYTHONPATH := $(CURDIR)
 # that run Panah say `demo` themselves; the tests set it in panah/testing.py.
 DEMO_ENV := PANAH_MODE=demo
 
-.PHONY: install system-libs demo test lint migrations-check test-sqlite test-postgres test-browser browsers messages lock bench clean
+.PHONY: install install-production system-libs demo test lint migrations-check test-sqlite test-postgres test-browser browsers messages lock bench clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	# pip 23 (what Python 3.11's venv brings) refuses a hashed lock whose packages ask for an
 	# extra of another pinned package (weasyprint -> fonttools[woff]); pip 24 and later do not.
 	$(BIN)/pip install --quiet --disable-pip-version-check 'pip>=24,<27'
-	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	# The server's set and the tools that test it; a production install takes requirements.lock
+	# alone (deploy/).
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock -r requirements-dev.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 install: system-libs $(STAMP)
+
+# A server: the runtime set alone, no test tools (docs/deploy.md).
+install-production: system-libs
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check 'pip>=24,<27'
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 
 # Debian's libraries that WeasyPrint loads at run time for the PDF exports: Pango, and
 # HarfBuzz's font subsetter (without it every PDF logs a warning and embeds whole fonts).
@@ -46,6 +55,8 @@ test: install browsers lint migrations-check test-sqlite test-postgres test-brow
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check_house_rules.py
 
 migrations-check: install
 	$(DEMO_ENV) PANAH_VAR_DIR=$$(mktemp -d) $(BIN)/panah makemigrations --check --dry-run
@@ -75,8 +86,11 @@ messages: install
 lock:
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile requirements.in --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile requirements-dev.in --python-version 3.11 --generate-hashes -o requirements-dev.lock
+	$(BIN)/uv pip compile requirements-bench.in --python-version 3.11 --generate-hashes -o requirements-bench.lock
 
 bench: install
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-bench.lock
 	$(BIN)/python bench/pages.py
 
 clean:

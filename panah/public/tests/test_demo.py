@@ -17,7 +17,7 @@ def test_the_demo_publishes_yearly_and_monthly_counts_with_an_estimate_once(
     org_a,
     researcher,  # noqa: F811 (the fixture)
 ):
-    load_demo_evidence(org_a, n_reports=400, review=0, lcmcr_options=QUICK)
+    load_demo_evidence(org_a, n_reports=400, review=0)
     published = publish_demo_statistic(org_a, lcmcr_options=QUICK)
     with scopes_disabled():
         published.refresh_from_db()

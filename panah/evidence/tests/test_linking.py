@@ -145,7 +145,7 @@ def test_a_failing_run_is_marked_failed_and_leaves_the_victims_alone(three_sourc
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("panah.evidence.linkage.link_reports", broken)
+    monkeypatch.setattr("panah.evidence.linkage_runs.link_reports", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         link(three_sources)
     with scope(organisation=three_sources):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission, require
 from panah.core.crypto.files import EncryptedFileStore
-from panah.core.forms import apply_service_errors
+from panah.core.forms import submit
 from panah.core.rules import member_may
 
 from . import briefs as brief_service
@@ -42,18 +42,20 @@ from .models import LANGUAGES, Brief, Demand, Event, EventPhoto, EventReport, Me
 from .rendering import brief_context, brief_pdf_bytes
 
 
-def _form_page(request, form, *, title: str, back: str, multipart=False, status=200):
+def _form_page(request, form, *, title: str, back: str, multipart=False):
+    # A form shown again after a POST was refused: 400, with everything typed kept.
     return render(
         request,
         "advocacy/form.html",
         {"form": form, "title": title, "back": back, "multipart": multipart},
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )
 
 
-def _event_fields(form) -> tuple[dict, list, list]:
-    data = dict(form.cleaned_data)
-    return data, list(data.pop("co_organisers", [])), list(data.pop("demands", []))
+def _event_fields(data: dict) -> dict:
+    """The event form's data as the event services take it."""
+    co_organisers, demands = list(data.pop("co_organisers", [])), list(data.pop("demands", []))
+    return {"fields": data, "co_organisers": co_organisers, "demands": demands}
 
 
 # --- overview ---------------------------------------------------------------------------------
@@ -76,21 +78,13 @@ def index(request: HttpRequest) -> HttpResponse:
 def event_new(request: HttpRequest) -> HttpResponse:
     """Plan a rally, vigil or conference."""
     form = EventForm(request.POST or None, organisation=request.organisation)
-    if request.method == "POST" and form.is_valid():
-        fields, partners, demands = _event_fields(form)
-        try:
-            event = services.create_event(
-                organisation=request.organisation, by=request.user, fields=fields,
-                co_organisers=partners, demands=demands, request=request,
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Event planned. Its page is not public yet."))
-            return redirect("advocacy:event", pk=event.pk)
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, title=_("Plan an event"), back=reverse("advocacy:index"),
-                      status=status)  # fmt: skip
+    planned = submit(request, form, lambda data: services.create_event(
+        organisation=request.organisation, by=request.user, request=request, **_event_fields(data),
+    ))  # fmt: skip
+    if planned.done:
+        messages.success(request, _("Event planned. Its page is not public yet."))
+        return redirect("advocacy:event", pk=planned.result.pk)
+    return _form_page(request, form, title=_("Plan an event"), back=reverse("advocacy:index"))  # fmt: skip
 
 
 @needs_permission("advocacy.view")
@@ -121,20 +115,17 @@ def event_edit(request: HttpRequest, pk) -> HttpResponse:
     """Change an event (a published one stays complete in four languages)."""
     event = get_for_member(request, Event, pk=pk)
     form = EventForm(request.POST or None, instance=event, organisation=request.organisation)
-    if request.method == "POST" and form.is_valid():
-        fields, partners, demands = _event_fields(form)
+
+    def save(data: dict):
         event.refresh_from_db()  # the form wrote its values on the instance
-        try:
-            services.update_event(event=event, by=request.user, fields=fields,
-                                  co_organisers=partners, demands=demands, request=request)  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Event saved."))
-            return redirect("advocacy:event", pk=event.pk)
-    status = 400 if request.method == "POST" else 200
+        return services.update_event(event=event, by=request.user, request=request,
+                                     **_event_fields(data))  # fmt: skip
+
+    if submit(request, form, save).done:
+        messages.success(request, _("Event saved."))
+        return redirect("advocacy:event", pk=event.pk)
     return _form_page(request, form, title=_("Change the event"),
-                      back=reverse("advocacy:event", args=[event.pk]), status=status)  # fmt: skip
+                      back=reverse("advocacy:event", args=[event.pk]))  # fmt: skip
 
 
 @needs_permission("advocacy.publish")
@@ -164,18 +155,13 @@ def event_task(request: HttpRequest, pk) -> HttpResponse:
 
 def _task_page(request, *, back: str, event=None, meeting=None) -> HttpResponse:
     form = TaskForm(request.POST or None, organisation=request.organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_task(by=request.user, event=event, meeting=meeting, request=request,
-                              **form.cleaned_data)  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Task added."))
-            return redirect(back)
-    status = 400 if request.method == "POST" else 200
+    if submit(request, form, lambda data: services.add_task(
+        by=request.user, event=event, meeting=meeting, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("Task added."))
+        return redirect(back)
     title = _("Add a follow-up") if meeting else _("Add a task")
-    return _form_page(request, form, title=title, back=back, status=status)
+    return _form_page(request, form, title=title, back=back)
 
 
 @needs_permission("advocacy.complete_task")
@@ -203,18 +189,13 @@ def event_report(request: HttpRequest, pk) -> HttpResponse:
         else None
     )
     form = ReportForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_report(event=event, by=request.user, request=request,
-                                   **form.cleaned_data)  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Report saved."))
-            return redirect("advocacy:event", pk=event.pk)
-    status = 400 if request.method == "POST" else 200
+    if submit(request, form, lambda data: services.record_report(
+        event=event, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("Report saved."))
+        return redirect("advocacy:event", pk=event.pk)
     return _form_page(request, form, title=_("Report of the event"),
-                      back=reverse("advocacy:event", args=[event.pk]), status=status)  # fmt: skip
+                      back=reverse("advocacy:event", args=[event.pk]))  # fmt: skip
 
 
 @needs_permission("advocacy.manage")
@@ -227,20 +208,13 @@ def event_statement(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, _("Record the report of the event first."))
         return redirect("advocacy:event_report", pk=event.pk)
     form = StatementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.add_statement(
-                report=report, by=request.user, speaker=data.pop("speaker"),
-                language=data.pop("language"), texts=data, request=request,
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Statement added."))
-            return redirect(back)
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, title=_("Add a statement"), back=back, status=status)
+    if submit(request, form, lambda data: services.add_statement(
+        report=report, by=request.user, speaker=data.pop("speaker"),
+        language=data.pop("language"), texts=data, request=request,
+    )).done:  # fmt: skip
+        messages.success(request, _("Statement added."))
+        return redirect(back)
+    return _form_page(request, form, title=_("Add a statement"), back=back)
 
 
 @needs_permission("advocacy.publish")
@@ -271,31 +245,26 @@ def event_photo(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, _("Record the report of the event first."))
         return redirect("advocacy:event_report", pk=event.pk)
     form = PhotoForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            photo = services.add_photo(report=report, by=request.user, request=request,
-                                       upload=data.pop("upload"), **data)  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if photo.had_location:
-                messages.warning(
-                    request,
-                    _("The photo carried the position where it was taken; it was removed "
-                      "before anything was kept."),
-                )  # fmt: skip
-            if not (photo.everyone_consented or photo.blurred):
-                messages.warning(
-                    request,
-                    _("Not everyone in this photo agreed to be shown: it stays private until "
-                      "their faces are blurred. Upload it again with the faces marked."),
-                )  # fmt: skip
-            messages.success(request, _("Photo added."))
-            return redirect(back)
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, title=_("Add a photo"), back=back, multipart=True,
-                      status=status)  # fmt: skip
+    added = submit(request, form, lambda data: services.add_photo(
+        report=report, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if added.done:
+        photo = added.result
+        if photo.had_location:
+            messages.warning(
+                request,
+                _("The photo carried the position where it was taken; it was removed "
+                  "before anything was kept."),
+            )  # fmt: skip
+        if not (photo.everyone_consented or photo.blurred):
+            messages.warning(
+                request,
+                _("Not everyone in this photo agreed to be shown: it stays private until "
+                  "their faces are blurred. Upload it again with the faces marked."),
+            )  # fmt: skip
+        messages.success(request, _("Photo added."))
+        return redirect(back)
+    return _form_page(request, form, title=_("Add a photo"), back=back, multipart=True)  # fmt: skip
 
 
 @needs_permission("advocacy.view")
@@ -335,22 +304,14 @@ def photo_publish(request: HttpRequest, pk) -> HttpResponse:
 def demand_new(request: HttpRequest) -> HttpResponse:
     """Write a demand (its four translations can follow)."""
     form = DemandForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            demand = services.create_demand(
-                organisation=request.organisation, by=request.user, request=request,
-                addressee=data.pop("addressee"), first_raised_on=data.pop("first_raised_on"),
-                texts=data,
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Demand recorded."))
-            return redirect("advocacy:demand", pk=demand.pk)
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, title=_("New demand"), back=reverse("advocacy:index"),
-                      status=status)  # fmt: skip
+    recorded = submit(request, form, lambda data: services.create_demand(
+        organisation=request.organisation, by=request.user, request=request,
+        addressee=data.pop("addressee"), first_raised_on=data.pop("first_raised_on"), texts=data,
+    ))  # fmt: skip
+    if recorded.done:
+        messages.success(request, _("Demand recorded."))
+        return redirect("advocacy:demand", pk=recorded.result.pk)
+    return _form_page(request, form, title=_("New demand"), back=reverse("advocacy:index"))  # fmt: skip
 
 
 @needs_permission("advocacy.view")
@@ -374,22 +335,14 @@ def demand_edit(request: HttpRequest, pk) -> HttpResponse:
     initial.update(addressee=demand.addressee, first_raised_on=demand.first_raised_on)
     form = DemandForm(request.POST or None, initial=initial)
     back = reverse("advocacy:demand", args=[demand.pk])
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.update_demand(
-                demand=demand, by=request.user, request=request,
-                addressee=data.pop("addressee"), first_raised_on=data.pop("first_raised_on"),
-                texts=data,
-            )  # fmt: skip
-        except ValidationError as exc:
-            demand.refresh_from_db()
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Demand saved."))
-            return redirect(back)
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, title=_("Change the demand"), back=back, status=status)
+    if submit(request, form, lambda data: services.update_demand(
+        demand=demand, by=request.user, request=request,
+        addressee=data.pop("addressee"), first_raised_on=data.pop("first_raised_on"), texts=data,
+    )).done:  # fmt: skip
+        messages.success(request, _("Demand saved."))
+        return redirect(back)
+    demand.refresh_from_db()  # a refused change may have reached the instance
+    return _form_page(request, form, title=_("Change the demand"), back=back)
 
 
 @needs_permission("advocacy.manage")
@@ -398,17 +351,12 @@ def demand_status(request: HttpRequest, pk) -> HttpResponse:
     demand = get_for_member(request, Demand, pk=pk)
     form = StatusForm(request.POST or None)
     back = reverse("advocacy:demand", args=[demand.pk])
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_demand_status(demand=demand, by=request.user, request=request,
-                                          **form.cleaned_data)  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Status recorded."))
-            return redirect(back)
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, title=_("Where the demand stands"), back=back, status=status)
+    if submit(request, form, lambda data: services.change_demand_status(
+        demand=demand, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("Status recorded."))
+        return redirect(back)
+    return _form_page(request, form, title=_("Where the demand stands"), back=back)
 
 
 @needs_permission("advocacy.publish")
@@ -432,18 +380,13 @@ def demand_publish(request: HttpRequest, pk) -> HttpResponse:
 def meeting_new(request: HttpRequest) -> HttpResponse:
     """Log a delegation's meeting with officials."""
     form = MeetingForm(request.POST or None, organisation=request.organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.record_meeting(organisation=request.organisation, by=request.user,
-                                              request=request, **form.cleaned_data)  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Meeting recorded. Add its follow-ups."))
-            return redirect("advocacy:meeting", pk=meeting.pk)
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, title=_("Log a meeting"), back=reverse("advocacy:index"),
-                      status=status)  # fmt: skip
+    recorded = submit(request, form, lambda data: services.record_meeting(
+        organisation=request.organisation, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if recorded.done:
+        messages.success(request, _("Meeting recorded. Add its follow-ups."))
+        return redirect("advocacy:meeting", pk=recorded.result.pk)
+    return _form_page(request, form, title=_("Log a meeting"), back=reverse("advocacy:index"))  # fmt: skip
 
 
 @needs_permission("advocacy.view")
@@ -488,36 +431,26 @@ def contacts(request: HttpRequest) -> HttpResponse:
 def partner_new(request: HttpRequest) -> HttpResponse:
     """Add a partner organisation or coalition."""
     form = PartnerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_partner(organisation=request.organisation, by=request.user,
-                                 request=request, **form.cleaned_data)  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Organisation added."))
-            return redirect("advocacy:contacts")
-    status = 400 if request.method == "POST" else 200
+    if submit(request, form, lambda data: services.add_partner(
+        organisation=request.organisation, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("Organisation added."))
+        return redirect("advocacy:contacts")
     return _form_page(request, form, title=_("Add an organisation"),
-                      back=reverse("advocacy:contacts"), status=status)  # fmt: skip
+                      back=reverse("advocacy:contacts"))  # fmt: skip
 
 
 @needs_permission("advocacy.manage")
 def official_new(request: HttpRequest) -> HttpResponse:
     """Add an official (their contact is encrypted)."""
     form = OfficialForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_official(organisation=request.organisation, by=request.user,
-                                  request=request, **form.cleaned_data)  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Official added."))
-            return redirect("advocacy:contacts")
-    status = 400 if request.method == "POST" else 200
+    if submit(request, form, lambda data: services.add_official(
+        organisation=request.organisation, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("Official added."))
+        return redirect("advocacy:contacts")
     return _form_page(request, form, title=_("Add an official"),
-                      back=reverse("advocacy:contacts"), status=status)  # fmt: skip
+                      back=reverse("advocacy:contacts"))  # fmt: skip
 
 
 # --- briefs -----------------------------------------------------------------------------------
@@ -527,16 +460,12 @@ def official_new(request: HttpRequest) -> HttpResponse:
 def brief_list(request: HttpRequest) -> HttpResponse:
     """Briefs generated so far, and a form for a new one."""
     form = BriefForm(request.POST or None, organisation=request.organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            brief = brief_service.generate_brief(organisation=request.organisation,
-                                                 by=request.user, request=request,
-                                                 **form.cleaned_data)  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Brief generated; its figures are frozen."))
-            return redirect("advocacy:brief", pk=brief.pk)
+    generated = submit(request, form, lambda data: brief_service.generate_brief(
+        organisation=request.organisation, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if generated.done:
+        messages.success(request, _("Brief generated; its figures are frozen."))
+        return redirect("advocacy:brief", pk=generated.result.pk)
     return render(
         request,
         "advocacy/briefs.html",

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role, User
@@ -127,3 +132,27 @@ def apply_service_errors(form: forms.Form, exc: forms.ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What became of a submitted form: `done` once the service acted, with what it returned."""
+
+    done: bool
+    result: Any = None
+
+
+def submit(
+    request: HttpRequest, form: forms.Form, act: Callable[[dict[str, Any]], Any]
+) -> Submission:
+    """Call `act` with a copy of the form's cleaned data when the form came by POST and is valid.
+
+    A service's refusal (ValidationError) lands on the form, which keeps what was typed.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return Submission(done=False)
+    try:
+        return Submission(done=True, result=act(dict(form.cleaned_data)))
+    except forms.ValidationError as exc:
+        apply_service_errors(form, exc)
+        return Submission(done=False)

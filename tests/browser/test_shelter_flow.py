@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from django_scopes import scope
 
@@ -47,6 +48,7 @@ def _submit(page) -> None:
 def _register_household(page, name: str, women: int, men: int, children: int, area: str):
     page.goto("/shelter/needs/new/")
     page.fill("input[name=given_name_latin]", name)
+    page.fill("input[name=email]", f"{name.lower()}@example.org")
     page.fill("input[name=family_name_latin]", "Rahimi")
     page.fill(
         "input[name=without_roof_since]", (timezone.localdate() - dt.timedelta(12)).isoformat()
@@ -64,6 +66,8 @@ def _register_vetted_host(page, name: str, kind: str, beds: int, single_men: boo
     page.goto("/shelter/hosts/new/")
     page.select_option("select[name=kind]", kind)
     page.fill("input[name=name]", name)
+    page.fill("input[name=email]", f"host-{beds}@example.org")
+    page.check("input[name=languages][value=fr]")
     page.fill("textarea[name=address]", f"{name} street 1")
     page.select_option("select[name=area]", "brussels")
     _submit(page)
@@ -134,9 +138,27 @@ def test_a_coordinator_matches_on_a_phone_and_the_caseworker_reads_it_in_persian
         page.screenshot(path=str(shots / name), full_page=True)
     assert page.evaluate("document.documentElement.dir") == "rtl"
 
+    # Proposals tell no one: nothing is mailed before the coordinator confirms.
+    assert mail.outbox == []
     shirin = page.locator(".proposal", has_text="Shirin")
     with page.expect_navigation():
         shirin.locator("button[type=submit]").click()
+    # Confirmed: the guest is told in Persian, with the address; the host in French, without.
+    guest_mail = next(m for m in mail.outbox if m.to == ["shirin@example.org"])
+    host_mail = next(m for m in mail.outbox if m.to == ["host-3@example.org"])
+    assert "Famille Dubois street 1" in guest_mail.body and "میزبان" in guest_mail.body
+    assert "Famille Dubois street 1" not in host_mail.body and "ménage" in host_mail.body
+    assert "Shirin" not in host_mail.body
+    # The coordinator's placement page in French on a desktop: the messages sent, and to whom.
+    page.select_option("#language-select", "fr")
+    with page.expect_navigation():
+        page.click(".language-form button[type=submit]")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(page.url)
+    assert "envoyé par e-mail" in page.locator("main").inner_text()
+    page.screenshot(
+        path=str(shots / "shelter-placement-coordinator-fr-desktop.png"), full_page=True
+    )
     with scope(organisation=org_a):
         placement = Placement.objects.get(status="confirmed")
         need = Need.objects.get(pk=placement.need_id)

@@ -288,6 +288,7 @@ SHOWS = {
     "shelter:need": "Person-A",
     "shelter:hosts": "Host-A",
     "shelter:host": "Host-A",
+    "shelter:host_edit": "Host-A",
     "shelter:placements": "Person-A",
     "shelter:placement": "Person-A",
 }

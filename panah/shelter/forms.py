@@ -21,6 +21,8 @@ from .models import (
     Vulnerability,
 )
 
+# The lead person's own fields on the need form (when it creates the person).
+PERSON_FIELDS = ("given_name_latin", "family_name_latin", "given_name_fa", "gender", "email")
 SLEEPING_CHOICES = [
     (EpisodeKind.STREET, EpisodeKind.STREET.label),
     (EpisodeKind.NIGHT_SHELTER, EpisodeKind.NIGHT_SHELTER.label),
@@ -43,6 +45,10 @@ class NeedForm(forms.Form):
     )
     gender = forms.ChoiceField(
         label=_("Gender of the lead person"), choices=[("", "—"), *Gender.choices], required=False
+    )
+    email = forms.EmailField(
+        label=_("E-mail address (a place offered is told there, in their language)"),
+        required=False,
     )
     without_roof_since = _date(_("Without a roof since"))
     sleeping_in = forms.ChoiceField(label=_("Sleeping now in"), choices=SLEEPING_CHOICES)
@@ -81,12 +87,15 @@ class NeedForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, with_person: bool = True, **kwargs) -> None:
+    def __init__(self, *args, with_person: bool = True, editing: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.with_person = with_person
-        if not with_person:
-            for name in ("given_name_latin", "family_name_latin", "given_name_fa", "gender"):
+        self.with_person = with_person and not editing
+        if not self.with_person:
+            for name in PERSON_FIELDS:
                 del self.fields[name]
+        if editing:
+            # Where they sleep moves with placements (episodes), not with an edit.
+            del self.fields["sleeping_in"]
 
     def clean(self):
         data = super().clean()
@@ -105,9 +114,14 @@ class NeedForm(forms.Form):
 
 
 class HostForm(forms.Form):
+    """A host's details; the address field only for those who may read it."""
+
     kind = forms.ChoiceField(label=_("Who hosts"), choices=HostKind.choices)
     name = forms.CharField(label=_("Name"), max_length=200)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    email = forms.EmailField(
+        label=_("E-mail address (for the messages about a guest)"), required=False
+    )
     address = forms.CharField(
         label=_("Address (shelter coordinators only)"),
         required=False,
@@ -123,6 +137,11 @@ class HostForm(forms.Form):
     shares_guest_details = forms.BooleanField(
         label=_("Reports guests' details to third parties (a commune, a funder)"), required=False
     )
+
+    def __init__(self, *args, with_address: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_address:
+            del self.fields["address"]
 
 
 class VettingForm(forms.Form):

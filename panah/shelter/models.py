@@ -183,6 +183,7 @@ class Host(models.Model):
     kind = models.CharField(_("who hosts"), max_length=16, choices=HostKind.choices)
     name = EncryptedTextField(_("name"))
     phone = EncryptedTextField(_("phone"), blank=True)
+    email = EncryptedTextField(_("email address"), blank=True)
     address = EncryptedTextField(_("address"), blank=True)
     languages = EncryptedJSONField(_("languages spoken"), default=list, blank=True)
     area = models.CharField(_("area"), max_length=24, choices=Area.choices)
@@ -532,3 +533,80 @@ class Episode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} from {self.started_on}"
+
+
+class NoticeRecipient(models.TextChoices):
+    GUEST = "guest", _("The guest")
+    HOST = "host", _("The host")
+
+
+class NoticeKind(models.TextChoices):
+    OFFERED = "offered", _("A place is offered")
+    ACCEPTED = "accepted", _("The guest accepted")
+    REFUSED = "refused", _("The guest refused")
+
+
+class Notice(models.Model):
+    """A message to a placement's guest or host, in their language: sent, or why not.
+
+    Only the facts of the sending are kept (who, which language, whether the host's address was
+    in it), never the text: the message itself is rendered from the placement when it is sent.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.CharField(max_length=8, choices=NoticeRecipient.choices)
+    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+    language = models.CharField(max_length=8)
+    address_included = models.BooleanField(default=False)
+    sent = models.BooleanField(default=False)
+    # Why it was not sent: "no_email" or "mail_failed"; empty when sent.
+    problem = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__in=NoticeRecipient.values),
+                name="shelter_notice_recipient_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=NoticeKind.values), name="shelter_notice_kind_known"
+            ),
+            # The guest learns the host's address only once the match is confirmed: a notice
+            # with the address is an offer of a confirmed place, to the guest, never the host.
+            models.CheckConstraint(
+                condition=models.Q(address_included=False)
+                | models.Q(recipient="guest", kind="offered"),
+                name="shelter_notice_address_only_in_the_guests_offer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"notice {self.kind} to {self.recipient}"
+
+
+class ShelterReminderSent(models.Model):
+    """One shelter reminder e-mail per member, organisation and day: `panah shelter remind` is
+    idempotent."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    placements = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user", "day"], name="one_shelter_reminder_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"shelter reminder {self.user_id} {self.day}"

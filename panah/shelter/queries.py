@@ -164,17 +164,7 @@ def figures(*, membership: Membership, today: dt.date, history_days: int = 90) -
     ending = Placement.objects.filter(
         status__in=[s.value for s in ACTIVE], planned_end_on__gte=today, planned_end_on__lte=week
     )
-    alert_until = today + dt.timedelta(days=ALERT_DAYS)
-    alerts = list(
-        placements_open_to(
-            membership,
-            Placement.objects.filter(
-                status__in=[s.value for s in ACTIVE],
-                planned_end_on__lte=alert_until,
-                next_place="",
-            ),
-        ).order_by("planned_end_on")
-    )
+    alerts = list(ending_without_next_place(membership, today=today))
     return Figures(
         people_without_shelter=sum(n.size for n in roofless),
         households_without_shelter=len(roofless),
@@ -185,6 +175,19 @@ def figures(*, membership: Membership, today: dt.date, history_days: int = 90) -
         ending_without_next_place=alerts,
         over_time=over_time,
     )
+
+
+def ending_without_next_place(membership: Membership, *, today: dt.date) -> QuerySet[Placement]:
+    """Placements this member may see that end within ALERT_DAYS (or have passed their planned
+    end) with no next place recorded: the dashboard's alert and the reminder e-mails."""
+    return placements_open_to(
+        membership,
+        Placement.objects.filter(
+            status__in=[s.value for s in ACTIVE],
+            planned_end_on__lte=today + dt.timedelta(days=ALERT_DAYS),
+            next_place="",
+        ),
+    ).order_by("planned_end_on")
 
 
 def disclosed_figures(data: Figures) -> dict[str, Cell]:

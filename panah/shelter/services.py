@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from panah.core import audit
 from panah.core.models import Organisation, User
 from panah.people.models import Household, Person
-from panah.people.services import create_person
+from panah.people.services import create_person, update_person
 
-from . import matching, safeguarding
+from . import matching, notices, safeguarding
 from .models import (
     ACTIVE,
     HOLDING,
@@ -38,6 +38,8 @@ from .models import (
     MatchRun,
     Need,
     NextPlace,
+    NoticeKind,
+    NoticeRecipient,
     Offer,
     Placement,
     PlacementStatus,
@@ -50,8 +52,17 @@ NEED_FIELDS = (
     "fedasil_since", "sleeping_now", "vulnerabilities", "languages", "area_constraints", "notes",
     "external_reference",
 )  # fmt: skip
+# The fields the edit pages show (the rest are set by imports or by other services).
+NEED_FORM_FIELDS = (
+    "without_roof_since", "sleeping_now", "adult_women", "adult_men", "children",
+    "unaccompanied_minor", "vulnerabilities", "needs_accessible", "languages", "area",
+    "area_required", "area_constraints", "fedasil_status", "fedasil_since", "notes",
+)  # fmt: skip
+HOST_FORM_FIELDS = (
+    "kind", "name", "phone", "email", "address", "languages", "area", "shares_guest_details",
+)  # fmt: skip
 HOST_FIELDS = (
-    "kind", "name", "phone", "address", "languages", "area", "shares_guest_details",
+    "kind", "name", "phone", "email", "address", "languages", "area", "shares_guest_details",
     "external_reference",
 )  # fmt: skip
 OFFER_FIELDS = (
@@ -147,13 +158,22 @@ def register_need(
 def update_need(
     *, need: Need, by: User | None, request: HttpRequest | None = None, **fields: Any
 ) -> list[str]:
-    """Change what is known of a need; returns the names of the fields that changed."""
+    """Change what is known of a need; returns the names of the fields that changed.
+
+    A place already proposed or confirmed for the household is checked again against the
+    safeguarding rules with the new facts: a change that would break one is refused, named.
+    """
     _check(fields, NEED_FIELDS)
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    before = need.without_roof_since
     changed = _set_fields(need, fields)
     if not changed:
         return []
     need.vulnerability_count = len(need.vulnerabilities or [])
     _validate_need(need)
+    _recheck(Placement.objects.filter(need=need), need=need)
+    if "without_roof_since" in changed:
+        _move_roofless_start(need, before)
     need.save()
     audit.record(
         "shelter.need_updated",
@@ -164,6 +184,55 @@ def update_need(
         data={"fields": changed},
     )
     return changed
+
+
+def _move_roofless_start(need: Need, before: dt.date) -> None:
+    """The street episode the need opened starts on the corrected date, so nights follow."""
+    episode = (
+        Episode.objects.filter(
+            person_id=need.person_id, kind__in=ROOFLESS, started_on=before, placement=None
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if episode is None:
+        return
+    if episode.ended_on and episode.ended_on < need.without_roof_since:
+        raise ValidationError(
+            {"without_roof_since": _("The household had a roof on that date already.")}
+        )
+    earlier = Episode.objects.filter(person_id=need.person_id, started_on__lt=before).exclude(
+        pk=episode.pk
+    )
+    if earlier.filter(ended_on__gte=need.without_roof_since).exists():
+        raise ValidationError(
+            {"without_roof_since": _("This overlaps an earlier stay recorded for this person.")}
+        )
+    episode.started_on = need.without_roof_since
+    episode.save(update_fields=["started_on"])
+
+
+def _recheck(placements, *, need: Need | None = None, offer: Offer | None = None, host=None):
+    """Refuse a change that would make a holding placement break a rule it kept until now.
+
+    `need`, `offer` or `host` are the changed records, not yet saved; the rules are evaluated
+    on them and on the records as saved, and only the rules the change would break are named.
+    """
+    broken: list[str] = []
+    for placement in placements.filter(status__in=[s.value for s in HOLDING]).select_related(
+        "need", "offer__host"
+    ):
+        on = placement.starts_on
+        kept = set(rules_blocking(placement.need, placement.offer, on=on, exclude=placement))
+        new_offer = offer if offer is not None and offer.pk == placement.offer_id else None
+        new_offer = new_offer or placement.offer
+        if host is not None and new_offer.host_id == host.pk:
+            new_offer.host = host
+        new_need = need if need is not None and need.pk == placement.need_id else placement.need
+        now = rules_blocking(new_need, new_offer, on=on, exclude=placement)
+        broken += [code for code in now if code not in kept and code not in broken]
+    if broken:
+        raise SafeguardingRefusal(broken)
 
 
 def _move_to(person: Person, kind: str, on: dt.date, placement: Placement | None = None) -> None:
@@ -268,15 +337,66 @@ def add_offer(
     _check(fields, OFFER_FIELDS)
     offer = Offer(organisation=host.organisation, host=host)
     _set_fields(offer, fields)
-    if host.kind != HostKind.COLLECTIVE and offer.max_households > 1:
+    _check_offer(offer)
+    offer.save()
+    audit.record(
+        "shelter.offer_added",
+        organisation=host.organisation,
+        actor=by,
+        obj=offer,
+        request=request,
+        data={"host": str(host.pk), "beds": offer.beds},
+    )
+    return offer
+
+
+@transaction.atomic
+def update_host(
+    *, host: Host, by: User | None, request: HttpRequest | None = None, **fields: Any
+) -> list[str]:
+    """Change a host's details; its current placements are checked again against the rules."""
+    _check(fields, HOST_FIELDS)
+    host = Host.objects.select_for_update().get(pk=host.pk)
+    changed = _set_fields(host, fields)
+    if not changed:
+        return []
+    if not (host.name or "").strip():
+        raise ValidationError({"name": _("Give the host's name.")})
+    families_only = host.kind != HostKind.COLLECTIVE
+    open_offers = host.offers.filter(withdrawn_on__isnull=True, max_households__gt=1)
+    if "kind" in changed and families_only and open_offers.exists():
+        raise ValidationError({"kind": _("A host family receives one household at a time.")})
+    _recheck(Placement.objects.filter(offer__host=host), host=host)
+    host.save()
+    if "name" in changed:
+        # The contact person (the people list) carries the host's name given at registration.
+        update_person(
+            person=host.person, by=by, request=request, given_name_latin=host.name.strip()
+        )
+    audit.record(
+        "shelter.host_updated",
+        organisation=host.organisation,
+        actor=by,
+        obj=host,
+        request=request,
+        data={"fields": changed},
+    )
+    return changed
+
+
+def _check_offer(offer: Offer) -> None:
+    """An offer's own rules: one household for a family, an ordered window, beds offered once."""
+    if offer.host.kind != HostKind.COLLECTIVE and offer.max_households > 1:
         raise ValidationError(
             {"max_households": _("A host family receives one household at a time.")}
         )
     if offer.available_until and offer.available_until < offer.available_from:
         raise ValidationError({"available_until": _("The offer ends before it starts.")})
-    Host.objects.select_for_update().filter(pk=host.pk).first()
-    overlapping = Offer.objects.filter(host=host, withdrawn_on__isnull=True).filter(
-        Q(available_until__isnull=True) | Q(available_until__gte=offer.available_from)
+    Host.objects.select_for_update().filter(pk=offer.host_id).first()
+    overlapping = (
+        Offer.objects.filter(host_id=offer.host_id, withdrawn_on__isnull=True)
+        .exclude(pk=offer.pk)
+        .filter(Q(available_until__isnull=True) | Q(available_until__gte=offer.available_from))
     )
     if offer.available_until:
         overlapping = overlapping.filter(available_from__lte=offer.available_until)
@@ -288,16 +408,30 @@ def add_offer(
             ),
             code="offered_twice",
         )
+
+
+@transaction.atomic
+def update_offer(
+    *, offer: Offer, by: User | None, request: HttpRequest | None = None, **fields: Any
+) -> list[str]:
+    """Change an offer; the households it holds are checked again against every rule."""
+    _check(fields, OFFER_FIELDS)
+    offer = Offer.objects.select_for_update().select_related("host").get(pk=offer.pk)
+    changed = _set_fields(offer, fields)
+    if not changed:
+        return []
+    _check_offer(offer)
+    _recheck(Placement.objects.filter(offer=offer), offer=offer)
     offer.save()
     audit.record(
-        "shelter.offer_added",
-        organisation=host.organisation,
+        "shelter.offer_updated",
+        organisation=offer.organisation,
         actor=by,
         obj=offer,
         request=request,
-        data={"host": str(host.pk), "beds": offer.beds},
+        data={"host": str(offer.host_id), "fields": changed},
     )
-    return offer
+    return changed
 
 
 # --- matching ----------------------------------------------------------------------------------
@@ -315,8 +449,29 @@ def nights_without_shelter(person_ids: Iterable, *, on: dt.date) -> dict:
     return nights
 
 
-def need_row(need: Need, nights: int = 0) -> matching.NeedRow:
-    """What the matcher and the rules see of a need."""
+def needs_under_alert(needs: Iterable[Need]) -> set:
+    """The needs under a safety alert: set on the need, or a safety flag on its lead or anyone
+    of its household (the safety module's flag, a fact it publishes; never a sealed fact)."""
+    from panah.safety.queries import flagged_people
+
+    needs = list(needs)
+    if not needs:
+        return set()
+    household_ids = {n.household_id for n in needs if n.household_id}
+    members: dict = {}
+    for person_id, household_id in Person.objects.filter(
+        household_id__in=household_ids
+    ).values_list("pk", "household_id"):
+        members.setdefault(household_id, []).append(person_id)
+    people = {n.pk: {n.person_id, *members.get(n.household_id, [])} for n in needs}
+    flagged = flagged_people(
+        needs[0].organisation_id, {pid for group in people.values() for pid in group}
+    )
+    return {n.pk for n in needs if n.safety_alert or people[n.pk] & flagged}
+
+
+def need_row(need: Need, nights: int = 0, *, alert: bool | None = None) -> matching.NeedRow:
+    """What the matcher and the rules see of a need (`alert`: from `needs_under_alert`)."""
     return matching.NeedRow(
         id=need.pk,
         women=need.adult_women,
@@ -324,7 +479,7 @@ def need_row(need: Need, nights: int = 0) -> matching.NeedRow:
         children=need.children,
         area=need.area,
         unaccompanied=need.unaccompanied_minor,
-        alert=need.safety_alert,
+        alert=need.safety_alert if alert is None else alert,
         accessible=need.needs_accessible,
         area_required=need.area_required,
         languages=tuple(need.languages or ()),
@@ -408,7 +563,8 @@ def rules_blocking(need: Need, offer: Offer, *, on: dt.date, exclude=None) -> li
     """The codes of the safeguarding rules that forbid placing `need` in `offer` on `on`."""
     beds, households = _taken([offer], exclude=exclude).get(offer.pk, (0, 0))
     row = offer_row(offer, on=on, beds_taken=beds, households=households)
-    return safeguarding.blocking_rules(_as_columns(need_row(need)), _as_columns(row))
+    alert = need.pk in needs_under_alert([need])
+    return safeguarding.blocking_rules(_as_columns(need_row(need, alert=alert)), _as_columns(row))
 
 
 @transaction.atomic
@@ -437,8 +593,11 @@ def run_matcher(
                   households=taken.get(o.pk, (0, 0))[1])
         for o in offers
     ]  # fmt: skip
+    alerts = needs_under_alert(needs)
     result = matching.match(
-        [need_row(n, nights.get(n.person_id, 0)) for n in needs], rows, time_limit=time_limit
+        [need_row(n, nights.get(n.person_id, 0), alert=n.pk in alerts) for n in needs],
+        rows,
+        time_limit=time_limit,
     )
     run = MatchRun.objects.create(
         organisation=organisation,
@@ -573,6 +732,13 @@ def confirm_placement(
         obj=placement,
         request=request,
     )
+    # Only now may the guest learn where: the offer carries the address (unless under alert).
+    under_alert = placement.need_id in needs_under_alert([placement.need])
+    for recipient in (NoticeRecipient.GUEST, NoticeRecipient.HOST):
+        notices.tell(
+            placement, recipient=recipient, kind=NoticeKind.OFFERED, by=by, request=request,
+            under_alert=under_alert,
+        )  # fmt: skip
     return placement
 
 
@@ -601,6 +767,13 @@ def record_guest_decision(
         organisation=placement.organisation,
         actor=by,
         obj=placement,
+        request=request,
+    )
+    notices.tell(
+        placement,
+        recipient=NoticeRecipient.HOST,
+        kind=NoticeKind.ACCEPTED if accepted else NoticeKind.REFUSED,
+        by=by,
         request=request,
     )
     return placement

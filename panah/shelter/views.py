@@ -32,6 +32,7 @@ from panah.people.views import refuse_undecryptable
 
 from . import queries, rules, safeguarding, services
 from .forms import (
+    PERSON_FIELDS,
     CheckInForm,
     DecisionForm,
     EndPlacementForm,
@@ -115,7 +116,9 @@ def needs(request: HttpRequest) -> HttpResponse:
         object_type="shelter.need",
         data={"shown": [str(n.pk) for n in rows]},
     )
-    return _render(request, "shelter/needs.html", {"needs": rows})
+    return _render(
+        request, "shelter/needs.html", {"needs": rows, "alerts": services.needs_under_alert(rows)}
+    )
 
 
 @needs_permission("shelter.manage_shelter")
@@ -131,10 +134,7 @@ def need_new(request: HttpRequest) -> HttpResponse:
     form = NeedForm(request.POST or None, with_person=person is None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        names = {
-            k: data.pop(k, "")
-            for k in ("given_name_latin", "family_name_latin", "given_name_fa", "gender")
-        }
+        names = {k: data.pop(k, "") for k in PERSON_FIELDS}
         sleeping_in = data.pop("sleeping_in")
         try:
             with transaction.atomic():
@@ -188,8 +188,35 @@ def need_detail(request: HttpRequest, pk) -> HttpResponse:
             ),
             "reasons": reasons,
             "nights": nights.get(need.person_id, 0),
+            "under_alert": need.pk in services.needs_under_alert([need]),
+            "alert_rule": safeguarding.rule_name("safety_alert_cleared_host"),
         },
     )
+
+
+@permission_required("shelter.manage_shelter")
+@refuse_undecryptable
+def need_edit(request: HttpRequest, pk) -> HttpResponse:
+    """Change what is known of a household; what was typed stays on the page after an error."""
+    need = get_for_member(request, Need, "shelter.manage_shelter", pk=pk)
+    initial = {name: getattr(need, name) for name in services.NEED_FORM_FIELDS}
+    audit.record_read("need.viewed", organisation=request.organisation, obj=need, request=request)
+    form = NeedForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_need(
+                need=need, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            if changed:
+                messages.success(request, _("The household's record is updated."))
+            return redirect("shelter:need", pk=need.pk)
+    return _form_page(
+        request, form, title=_("Edit the household"), back=reverse("shelter:need", args=[need.pk]),
+        status=400 if form.errors else 200,
+    )  # fmt: skip
 
 
 # --- hosts and offers --------------------------------------------------------------------------
@@ -261,6 +288,42 @@ def host_detail(request: HttpRequest, pk) -> HttpResponse:
 
 @needs_permission("shelter.manage_shelter")
 @refuse_undecryptable
+def host_edit(request: HttpRequest, pk) -> HttpResponse:
+    """Change a host's details; the address only for those who may read it (audited)."""
+    host = get_for_member(request, Host, "shelter.manage_shelter", pk=pk)
+    with_address = member_may(request.membership, "shelter.view_host_address")
+    audit.record_read(
+        "host.viewed",
+        organisation=request.organisation,
+        obj=host,
+        request=request,
+        data={"address_shown": with_address},
+    )
+    names = [n for n in services.HOST_FORM_FIELDS if with_address or n != "address"]
+    form = HostForm(
+        request.POST or None,
+        initial={name: getattr(host, name) for name in names},
+        with_address=with_address,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_host(
+                host=host, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            if changed:
+                messages.success(request, _("The host's record is updated."))
+            return redirect("shelter:host", pk=host.pk)
+    return _form_page(
+        request, form, title=_("Edit the host"), back=reverse("shelter:host", args=[host.pk]),
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@permission_required("shelter.manage_shelter")
+@refuse_undecryptable
 def vet_host(request: HttpRequest, pk) -> HttpResponse:
     """Record a host's home visit, references, charter and renewal date."""
     host = get_for_member(request, Host, "shelter.manage_shelter", pk=pk)
@@ -305,6 +368,35 @@ def offer_new(request: HttpRequest, pk) -> HttpResponse:
             return redirect("shelter:host", pk=host.pk)
     return _form_page(
         request, form, title=_("Offer beds"), back=reverse("shelter:host", args=[host.pk]),
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@permission_required("shelter.manage_shelter")
+@refuse_undecryptable
+def offer_edit(request: HttpRequest, pk, offer) -> HttpResponse:
+    """Change an offer's beds, window or conditions; the households it holds are re-checked."""
+    host = get_for_member(request, Host, "shelter.manage_shelter", pk=pk)
+    offer = host.offers.filter(pk=offer).first()
+    if offer is None:
+        raise Http404
+    form = OfferForm(
+        request.POST or None,
+        initial={name: getattr(offer, name) for name in services.OFFER_FIELDS},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_offer(
+                offer=offer, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            if changed:
+                messages.success(request, _("The offer is updated."))
+            return redirect("shelter:host", pk=host.pk)
+    return _form_page(
+        request, form, title=_("Edit the offer"), back=reverse("shelter:host", args=[host.pk]),
         status=400 if form.errors else 200,
     )  # fmt: skip
 
@@ -429,6 +521,7 @@ def placement_detail(request: HttpRequest, pk) -> HttpResponse:
             "show_address": show_address,
             "schedule": services.check_in_schedule(placement),
             "check_ins": placement.check_ins.all(),
+            "notices": placement.notices.all(),
             "rules": [safeguarding.rule_name(c) for c in explanation.get("rules", [])],
             "parts": explanation.get("parts", {}),
             "may_manage": member_may(request.membership, "shelter.manage_shelter"),

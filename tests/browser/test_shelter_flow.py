@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from django_scopes import scope
 
@@ -47,6 +48,7 @@ def _submit(page) -> None:
 def _register_household(page, name: str, women: int, men: int, children: int, area: str):
     page.goto("/shelter/needs/new/")
     page.fill("input[name=given_name_latin]", name)
+    page.fill("input[name=email]", f"{name.lower()}@example.org")
     page.fill("input[name=family_name_latin]", "Rahimi")
     page.fill(
         "input[name=without_roof_since]", (timezone.localdate() - dt.timedelta(12)).isoformat()
@@ -64,6 +66,8 @@ def _register_vetted_host(page, name: str, kind: str, beds: int, single_men: boo
     page.goto("/shelter/hosts/new/")
     page.select_option("select[name=kind]", kind)
     page.fill("input[name=name]", name)
+    page.fill("input[name=email]", f"host-{beds}@example.org")
+    page.check("input[name=languages][value=fr]")
     page.fill("textarea[name=address]", f"{name} street 1")
     page.select_option("select[name=area]", "brussels")
     _submit(page)
@@ -134,9 +138,27 @@ def test_a_coordinator_matches_on_a_phone_and_the_caseworker_reads_it_in_persian
         page.screenshot(path=str(shots / name), full_page=True)
     assert page.evaluate("document.documentElement.dir") == "rtl"
 
+    # Proposals tell no one: nothing is mailed before the coordinator confirms.
+    assert mail.outbox == []
     shirin = page.locator(".proposal", has_text="Shirin")
     with page.expect_navigation():
         shirin.locator("button[type=submit]").click()
+    # Confirmed: the guest is told in Persian, with the address; the host in French, without.
+    guest_mail = next(m for m in mail.outbox if m.to == ["shirin@example.org"])
+    host_mail = next(m for m in mail.outbox if m.to == ["host-3@example.org"])
+    assert "Famille Dubois street 1" in guest_mail.body and "میزبان" in guest_mail.body
+    assert "Famille Dubois street 1" not in host_mail.body and "ménage" in host_mail.body
+    assert "Shirin" not in host_mail.body
+    # The coordinator's placement page in French on a desktop: the messages sent, and to whom.
+    page.select_option("#language-select", "fr")
+    with page.expect_navigation():
+        page.click(".language-form button[type=submit]")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(page.url)
+    assert "envoyé par e-mail" in page.locator("main").inner_text()
+    page.screenshot(
+        path=str(shots / "shelter-placement-coordinator-fr-desktop.png"), full_page=True
+    )
     with scope(organisation=org_a):
         placement = Placement.objects.get(status="confirmed")
         need = Need.objects.get(pk=placement.need_id)
@@ -172,3 +194,62 @@ def test_a_coordinator_matches_on_a_phone_and_the_caseworker_reads_it_in_persian
         )
     finally:
         other.close()
+
+
+def test_a_safety_alert_is_named_and_the_edit_page_keeps_what_was_typed_in_persian(
+    live_server, log_in, page, org_a, make_member, tmp_path
+):
+    from panah.safety import services as safety
+
+    shots = _shots(tmp_path)
+    coordinator = make_member(
+        org_a, [Role.SHELTER_COORDINATOR], email="sc-fa@example.org", language="fa"
+    )
+    officer = make_member(org_a, [Role.SAFETY_OFFICER], email="so@example.org")
+    today = timezone.localdate()
+    with scope(organisation=org_a):
+        person = create_person(
+            organisation=org_a, by=None, given_name_latin="Leila", family_name_latin="Ahmadi"
+        )
+        need = services.register_need(
+            organisation=org_a, person=person, by=None, adult_women=1, area="brussels",
+            without_roof_since=today - dt.timedelta(5), languages=["fa"],
+        )  # fmt: skip
+        safety.assess_risk(
+            person=person, level="critical", assessed_on=today,
+            next_review_on=today + dt.timedelta(14), reviewer=officer, by=officer,
+        )  # fmt: skip
+        host = services.register_host(
+            organisation=org_a, by=None, kind="family", name="Famille Lambert",
+            area="brussels", address="Rue Lambert 3",
+        )  # fmt: skip
+        services.record_vetting(
+            host=host, by=None, home_visit_on=today, home_visit_by=coordinator,
+            references_checked=True, charter_signed_on=today,
+            vetting_renewal_on=today + dt.timedelta(365),
+        )  # fmt: skip
+        services.add_offer(host=host, by=None, beds=2, available_from=today)
+    page.set_viewport_size(PHONE)
+    log_in(coordinator)
+    page.goto("/shelter/match/")
+    _submit(page)
+    text = page.locator("main").inner_text()
+    assert page.locator(".proposal").count() == 0
+    rule = "مهمانی که هشدار امنیتی دارد"  # the rule's name, in Persian
+    assert rule in text
+    page.goto(f"/shelter/needs/{need.pk}/")
+    assert "هشدار امنیتی" in page.locator("main").inner_text()
+    _fits_the_phone(page)
+    page.screenshot(path=str(shots / "shelter-need-alert-fa-390.png"), full_page=True)
+
+    page.goto(f"/shelter/needs/{need.pk}/edit/")
+    page.fill("textarea[name=notes]", "نزدیک بیمارستان سن‌پیر")
+    page.fill("input[name=adult_women]", "0")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert page.input_value("textarea[name=notes]") == "نزدیک بیمارستان سن‌پیر"
+    assert page.locator(".errorlist").count() >= 1
+    _fits_the_phone(page)
+    page.screenshot(path=str(shots / "shelter-need-edit-error-fa-390.png"), full_page=True)
+    with scope(organisation=org_a):
+        assert Need.objects.get(pk=need.pk).notes == ""

@@ -52,6 +52,12 @@ def shelter_sample(world, kind: str = "placement"):
 URL_SAMPLES = {
     "shelter:need": lambda w: {"pk": shelter_sample(w, "need").pk},
     "shelter:host": lambda w: {"pk": shelter_sample(w, "host").pk},
+    "shelter:need_edit": lambda w: {"pk": shelter_sample(w, "need").pk},
+    "shelter:host_edit": lambda w: {"pk": shelter_sample(w, "host").pk},
+    "shelter:offer_edit": lambda w: {
+        "pk": shelter_sample(w, "host").pk,
+        "offer": shelter_sample(w).offer_id,
+    },
     "shelter:vet_host": lambda w: {"pk": shelter_sample(w, "host").pk},
     "shelter:offer_new": lambda w: {"pk": shelter_sample(w, "host").pk},
     "shelter:placement": lambda w: {"pk": shelter_sample(w).pk},

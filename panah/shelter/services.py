@@ -23,6 +23,7 @@ from panah.core import audit
 from panah.core.models import Organisation, User
 from panah.people.models import Household, Person
 from panah.people.services import create_person, update_person
+from panah.safety.queries import flagged_people
 
 from . import matching, notices, safeguarding
 from .models import (
@@ -452,7 +453,6 @@ def nights_without_shelter(person_ids: Iterable, *, on: dt.date) -> dict:
 def needs_under_alert(needs: Iterable[Need]) -> set:
     """The needs under a safety alert: set on the need, or a safety flag on its lead or anyone
     of its household (the safety module's flag, a fact it publishes; never a sealed fact)."""
-    from panah.safety.queries import flagged_people
 
     needs = list(needs)
     if not needs:

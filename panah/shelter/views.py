@@ -194,7 +194,7 @@ def need_detail(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 @refuse_undecryptable
 def need_edit(request: HttpRequest, pk) -> HttpResponse:
     """Change what is known of a household; what was typed stays on the page after an error."""
@@ -322,7 +322,7 @@ def host_edit(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 @refuse_undecryptable
 def vet_host(request: HttpRequest, pk) -> HttpResponse:
     """Record a host's home visit, references, charter and renewal date."""
@@ -372,7 +372,7 @@ def offer_new(request: HttpRequest, pk) -> HttpResponse:
     )  # fmt: skip
 
 
-@permission_required("shelter.manage_shelter")
+@needs_permission("shelter.manage_shelter")
 @refuse_undecryptable
 def offer_edit(request: HttpRequest, pk, offer) -> HttpResponse:
     """Change an offer's beds, window or conditions; the households it holds are re-checked."""

@@ -107,6 +107,8 @@ class OrganisationMiddleware:
             return None
         if not user.is_verified():
             return redirect("core:two_factor")
+        if not getattr(view_func, "panah_passkey_setup", False) and _passkey_missing(request):
+            return redirect("core:passkeys")
         if (
             request.organisation_locked
             and access != SIGNED_IN
@@ -114,6 +116,13 @@ class OrganisationMiddleware:
         ):
             return redirect("core:emergency_unlock")
         return None
+
+
+def _passkey_missing(request) -> bool:
+    """An administrator or safety officer whose session did not use a passkey (core.passkeys)."""
+    from .passkeys import must_use_passkey, signed_in_with_passkey
+
+    return must_use_passkey(request) and not signed_in_with_passkey(request)
 
 
 def _unwrapped(user):

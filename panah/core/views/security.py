@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import security
+from .. import passkeys, security
 from ..access import permission_required, signed_in
 from ..middleware import locked_message
 
@@ -29,11 +29,20 @@ class ReauthenticationForm(forms.Form):
     code = forms.CharField(
         label=gettext_lazy("Code from your authenticator app (or a recovery code)"),
         max_length=16,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+    # Filled in by passkeys.js with the passkey's answer, when the member uses one instead.
+    assertion = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].replace(" ", "").strip()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("code") and not data.get("assertion"):
+            raise ValidationError(_("Use your passkey, or type a code."))
+        return data
 
 
 class LockForm(forms.Form):
@@ -67,6 +76,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
             request=request,
             password=form.cleaned_data["password"],
             code=form.cleaned_data["code"],
+            assertion=form.cleaned_data["assertion"],
         ):
             return redirect(nxt)
         form.add_error(
@@ -76,7 +86,12 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/security/reauthenticate.html",
-        {"form": form, "next": nxt, "minutes": security.reauth_minutes()},
+        {
+            "form": form,
+            "next": nxt,
+            "minutes": security.reauth_minutes(),
+            "has_key": passkeys.has_passkey(request.user),
+        },
     )
 
 

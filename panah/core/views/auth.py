@@ -92,11 +92,12 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" and "assertion" not in request.POST else None
     )
     wait = _seconds_to_wait(user) if request.method == "POST" else 0
+    passkey_error = ""
     if request.method == "POST" and "assertion" in request.POST:
         try:
             passkey = passkeys.verify_assertion(request=request, raw=request.POST["assertion"])
         except passkeys.PasskeyError as exc:
-            form.add_error(None, exc.messages[0])
+            passkey_error = exc.messages[0]
         else:
             otp_login(request, passkey)
             return redirect(_safe_next(request))
@@ -145,6 +146,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             "next": _safe_next(request),
             "has_key": has_key,
             "codes_from_app": codes_from_app,
+            "passkey_error": passkey_error,
         },
     )
 

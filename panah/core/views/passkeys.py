@@ -21,15 +21,9 @@ from django_otp_webauthn.views import (
 )
 
 from .. import passkeys
-from ..access import password_only, signed_in
+from ..access import passkey_setup, password_only, signed_in
 from ..models import Passkey
 from ..security import recent_authentication_required, recently_authenticated
-
-
-def passkey_setup(view):
-    """Mark a view a member who must use a passkey may open before their session used one."""
-    view.panah_passkey_setup = True
-    return view
 
 
 def _needs_reauthentication(request: HttpRequest) -> bool:

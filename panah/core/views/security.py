@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import passkeys, security
-from ..access import permission_required, signed_in
+from ..access import passkey_setup, permission_required, signed_in
 from ..middleware import locked_message
 
 
@@ -66,6 +66,7 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse("core:dashboard")
 
 
+@passkey_setup
 @signed_in
 def reauthenticate(request: HttpRequest) -> HttpResponse:
     """Ask for the password and a second-factor code again, then return where the user was."""

@@ -130,9 +130,12 @@ def signed_in_with_passkey(request: HttpRequest) -> bool:
     return isinstance(getattr(request.user, "otp_device", None), Passkey)
 
 
-def passkey_roles_label() -> list[str]:
-    """The names of the roles that require a passkey, for pages that explain it."""
-    return [str(Role(r).label) for r in settings.PASSKEY_ROLES if r in Role.values]
+def passkey_roles_label(request: HttpRequest) -> list[str]:
+    """The names of the member's roles that require a passkey, for the page that explains it."""
+    held = set()
+    for membership in getattr(request, "memberships", None) or []:
+        held |= set(membership.role_set())
+    return [str(Role(r).label) for r in settings.PASSKEY_ROLES if r in held and r in Role.values]
 
 
 def match_code(user: User, code: str, *, app: bool):

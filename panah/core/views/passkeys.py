@@ -79,7 +79,7 @@ def passkey_list(request: HttpRequest) -> HttpResponse:
         {
             "passkeys": Passkey.objects.filter(user=user, confirmed=True).order_by("created_at"),
             "required": required,
-            "roles": passkeys.passkey_roles_label(),
+            "roles": passkeys.passkey_roles_label(request),
             "confirm_needed": required
             and passkeys.has_passkey(user)
             and not passkeys.signed_in_with_passkey(request),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 from django_scopes import scopes_disabled
 from nacl.public import PrivateKey
@@ -30,7 +32,7 @@ from panah.core import audit
 from panah.core.crypto.errors import DecryptionError
 from panah.core.crypto.fields import decrypt_bytes, encrypt_bytes
 from panah.core.crypto.files import EncryptedFileStore, clean_upload
-from panah.core.models import Membership, Organisation, Role, User
+from panah.core.models import AuditEntry, Membership, Organisation, Role, User
 from panah.people.models import ConsentMethod, Person
 
 from . import sealing
@@ -151,11 +153,53 @@ def active_officer_key(organisation: Organisation | int, user: User) -> OfficerK
         ).first()
 
 
+UNLOCK_FAILURES = 5
+UNLOCK_WINDOW_MINUTES = 15
+
+
+def _unlock_wait_minutes(officer_key: OfficerKey) -> int:
+    """Minutes until this key may be tried again (0: now), from the audited failures."""
+    since = timezone.now() - dt.timedelta(minutes=UNLOCK_WINDOW_MINUTES)
+    with scopes_disabled():
+        entries = AuditEntry.objects.filter(
+            organisation_id=officer_key.organisation_id, actor_id=officer_key.user_id,
+            action__in=("safety.unlock_failed", "safety.key_unlocked"), at__gte=since,
+        ).order_by("-at").values_list("action", "at")[: UNLOCK_FAILURES]  # fmt: skip
+        entries = list(entries)
+    failures = [at for action, at in entries if action == "safety.unlock_failed"]
+    if len(failures) < UNLOCK_FAILURES or any(a == "safety.key_unlocked" for a, _at in entries):
+        return 0
+    oldest = min(failures)
+    left = (oldest + dt.timedelta(minutes=UNLOCK_WINDOW_MINUTES) - timezone.now()).total_seconds()
+    return max(1, math.ceil(left / 60))
+
+
 @sensitive_variables()
 def unlock(
     *, officer_key: OfficerKey, passphrase: str, request: HttpRequest | None = None
 ) -> PrivateKey:
-    """Open an officer's private key with their passphrase (audited, success or failure)."""
+    """Open an officer's private key with their passphrase (audited, success or failure).
+
+    After UNLOCK_FAILURES wrong passphrases within UNLOCK_WINDOW_MINUTES (none right since),
+    no passphrase is tried until the window has passed: each try costs the server an Argon2id
+    derivation, and a session that guesses is not the officer's.
+    """
+    wait = _unlock_wait_minutes(officer_key)
+    if wait:
+        audit.record(
+            "safety.unlock_throttled", organisation=officer_key.organisation,
+            actor=officer_key.user, obj=officer_key, request=request,
+        )  # fmt: skip
+        raise ValidationError(
+            {
+                "passphrase": ngettext(
+                    "Too many wrong passphrases. Wait %(minutes)d minute, then try again.",
+                    "Too many wrong passphrases. Wait %(minutes)d minutes, then try again.",
+                    wait,
+                )
+                % {"minutes": wait}
+            }
+        )
     try:
         private = sealing.unwrap_officer_key(officer_key, passphrase or "")
     except sealing.WrongPassphrase:

@@ -47,7 +47,7 @@ demo: install
 	$(DEMO_ENV) $(BIN)/panah migrate --noinput
 	$(DEMO_ENV) $(BIN)/panah demo
 	@echo ""
-	@echo "Panah is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Panah is starting at http://$(if $(filter 127.0.0.1,$(HOST)),localhost,$(HOST)):$(PORT)/  (Ctrl-C stops it)"
 	$(DEMO_ENV) $(BIN)/panah runserver $(HOST):$(PORT)
 
 test: install browsers lint migrations-check test-sqlite test-postgres test-browser

@@ -14,7 +14,15 @@ from django.test import Client
 from django.utils import translation
 from django_scopes import scopes_disabled
 
-from panah.core.models import AuthenticatorDevice, Membership, Organisation, Role, RoleGrant, User
+from panah.core.models import (
+    AuthenticatorDevice,
+    Membership,
+    Organisation,
+    Passkey,
+    Role,
+    RoleGrant,
+    User,
+)
 
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 (test accounts only)
 _counter = itertools.count(1)
@@ -27,6 +35,10 @@ def _fast_tests(settings, tmp_path):
     settings.AXES_ENABLED = False
     settings.MASTER_KEY_FILE = str(tmp_path / "master.key")
     settings.ENCRYPTED_FILES_DIR = str(tmp_path / "files")
+    # Tests sign in through the authenticator app's pages whatever the role; the requirement of
+    # a passkey for administrators and safety officers is switched on, and proved for every
+    # URL, in panah/core/tests/test_passkeys.py.
+    settings.PASSKEY_ROLES = []
     # The active language is per thread: a test that switched to Dutch must not leave the
     # next test on the same worker speaking Dutch.
     translation.activate(settings.LANGUAGE_CODE)
@@ -84,14 +96,47 @@ def admin_b(org_b, make_member) -> User:
 
 
 def verified_client(user: User, client: Client | None = None) -> Client:
-    """A client logged in as `user` who has passed the second factor."""
+    """A client logged in as `user` who has passed the second factor.
+
+    A member whose role requires a passkey (settings.PASSKEY_ROLES) is given one and passes with
+    it, as they must; the others pass with their authenticator app.
+    """
     client = client or Client()
     client.force_login(user, backend="panah.core.backends.ModelBackend")
     device = AuthenticatorDevice.objects.filter(user=user, confirmed=True).first()
+    if _must_use_passkey(user):
+        device = test_passkey(user)
     session = client.session
     session["otp_device_id"] = device.persistent_id
     session.save()
     return client
+
+
+def _must_use_passkey(user: User) -> bool:
+    from django.conf import settings
+
+    with scopes_disabled():
+        return RoleGrant.objects.filter(
+            membership__user=user, membership__removed_at__isnull=True,
+            role__in=settings.PASSKEY_ROLES,
+        ).exists()  # fmt: skip
+
+
+def test_passkey(user: User) -> Passkey:
+    """The user's passkey for tests that only need a session signed in with one (no ceremony:
+    tests of the ceremony itself use panah.core.tests.authenticator)."""
+    import os
+
+    passkey = Passkey.objects.filter(user=user, confirmed=True).first()
+    if passkey is None:
+        passkey = Passkey.objects.create(
+            user=user, name="passkey", confirmed=True,
+            credential_id=os.urandom(32), public_key=os.urandom(77),
+        )  # fmt: skip
+    return passkey
+
+
+test_passkey.__test__ = False  # a helper, not a test
 
 
 @pytest.fixture

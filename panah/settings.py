@@ -166,6 +166,9 @@ INSTALLED_APPS = [
     "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "panah.core",
+    # After panah.core: its models ask for the user model when imported. Its own credential
+    # tables stay empty; passkeys live in core.Passkey (OTP_WEBAUTHN_CREDENTIAL_MODEL).
+    "django_otp_webauthn",
     "panah.people",
     "panah.cases",
     "panah.shelter",
@@ -283,6 +286,30 @@ for _proxy in TRUSTED_PROXIES:
                 "PANAH_TRUSTED_PROXIES must list 'unix' and/or IP addresses or networks, "
                 f"separated by commas; {_proxy!r} is neither."
             ) from None
+
+# Passkeys and security keys (django-otp-webauthn, panah.core.passkeys): a second factor after
+# the password, bound to this site's own address (origin), which a phishing site cannot present.
+OTP_WEBAUTHN_CREDENTIAL_MODEL = "core.Passkey"
+OTP_WEBAUTHN_HELPER_CLASS = "panah.core.passkeys.Helper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = "Panah"
+# The relying party is the host the member reached (one of ALLOWED_HOSTS); the library's checks
+# want these set, the helper reads the request.
+OTP_WEBAUTHN_RP_ID_CALLABLE = "panah.core.passkeys.relying_party_id"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    f"https://{h}" for h in ALLOWED_HOSTS if h and not h.startswith(".") and h != "testserver"
+] + (["http://localhost"] if DEMO else [])
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "panah.core.passkeys"
+# Members holding these roles must sign in with a passkey (TOTP is not accepted for them once
+# they have one) and reach nothing else until they register one. Only a demo may change it
+# (PANAH_PASSKEY_ROLES, comma-separated, or "none").
+PASSKEY_ROLES = ["admin", "safety_officer"]
+if DEMO and env_str("PANAH_PASSKEY_ROLES"):
+    PASSKEY_ROLES = [
+        r.strip()
+        for r in env_str("PANAH_PASSKEY_ROLES").split(",")
+        if r.strip() not in ("", "none")
+    ]
 
 OTP_TOTP_ISSUER = "Panah"
 OTP_TOTP_THROTTLE_FACTOR = 1

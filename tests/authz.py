@@ -118,6 +118,8 @@ URL_SAMPLES: dict[str, Callable[[World], dict]] = {
     "core:member_roles": lambda w: {"pk": w.objects_a["membership"].pk},
     "core:remove_member": lambda w: {"pk": w.objects_a["membership"].pk},
     "core:revoke_invitation": lambda w: {"pk": w.objects_a["invitation"].pk},
+    # A member's own passkeys only: the view looks it up among the signed-in user's.
+    "core:remove_passkey": lambda w: {"pk": 1},
     "core:join": lambda w: {"token": w.objects_a["invitation_token"]},
     "core:password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "set-password"},
     "evidence:report": lambda w: {"pk": _evidence_sample(w, "report").pk},

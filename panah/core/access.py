@@ -126,3 +126,10 @@ def password_only(view: View) -> View:
 
     wrapper.panah_access = PASSWORD_ONLY
     return wrapper
+
+
+def passkey_setup(view: View) -> View:
+    """Mark a view that a member who must use a passkey may open before their session used one
+    (the passkey pages and re-authentication; panah.core.middleware sends them there)."""
+    view.panah_passkey_setup = True
+    return view

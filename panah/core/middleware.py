@@ -17,6 +17,7 @@ from django_scopes import scope
 from .access import PASSWORD_ONLY, PUBLIC, SIGNED_IN
 from .lockdown import record_refused_login
 from .models import Membership, Role, RoleGrant
+from .passkeys import must_use_passkey, signed_in_with_passkey
 from .precompiled import PrecompiledQuery
 
 SESSION_ORG_KEY = "panah_organisation"
@@ -106,6 +107,8 @@ class OrganisationMiddleware:
             return None
         if not user.is_verified():
             return redirect("core:two_factor")
+        if not getattr(view_func, "panah_passkey_setup", False) and _passkey_missing(request):
+            return redirect("core:passkeys")
         if (
             request.organisation_locked
             and access != SIGNED_IN
@@ -113,6 +116,12 @@ class OrganisationMiddleware:
         ):
             return redirect("core:emergency_unlock")
         return None
+
+
+def _passkey_missing(request) -> bool:
+    """An administrator or safety officer whose session did not use a passkey (core.passkeys)."""
+
+    return must_use_passkey(request) and not signed_in_with_passkey(request)
 
 
 def _unwrapped(user):

@@ -517,3 +517,46 @@ class AuthenticatorDevice(ThrottlingMixin, TimestampMixin, Device):
             label = f"{issuer}:{label}"
             query += f"&issuer={quote(issuer)}"
         return f"otpauth://totp/{quote(label)}?{query}"
+
+
+# Imported here, not at the top: the library's models ask for the user model when imported,
+# which exists only once User above is defined.
+from django_otp_webauthn.models import AbstractWebAuthnCredential  # noqa: E402
+
+
+class Passkey(AbstractWebAuthnCredential):
+    """A member's passkey or security key (WebAuthn), as a django-otp device.
+
+    The public key is not secret, but whoever could write to the database could put their own
+    key on an officer's account; `binding` (HMAC under a key derived from the secret key, kept
+    outside the database) ties the credential id and public key to the member, and a passkey
+    whose binding does not match is never accepted (panah.core.passkeys). No name typed by the
+    member and no attestation are stored: only what checking a signature needs.
+    """
+
+    binding = models.CharField(max_length=64, editable=False)
+
+    class Meta(AbstractWebAuthnCredential.Meta):
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+        indexes = [models.Index(fields=["credential_id_sha256"], name="core_passkey_sha256_idx")]
+
+    def __str__(self) -> str:
+        return f"passkey {self.pk} of user {self.user_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        from .passkeys import binding_of  # noqa: PLC0415 (passkeys reads these models)
+
+        self.binding = binding_of(self)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def get_by_credential_id(cls, credential_id: bytes) -> Passkey:
+        """The passkey with this credential id, if its binding to its member holds."""
+        from .passkeys import binding_holds  # noqa: PLC0415 (passkeys reads these models)
+
+        passkey = super().get_by_credential_id(credential_id)
+        if not binding_holds(passkey):
+            logger.error("Passkey %s is not bound to its member: refused", passkey.pk)
+            raise cls.DoesNotExist
+        return passkey

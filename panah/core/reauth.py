@@ -15,9 +15,8 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
-from django_otp import match_token
 
-from . import audit
+from . import audit, passkeys
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +43,29 @@ def recently_authenticated(request: HttpRequest) -> bool:
     return 0 <= age <= reauth_minutes() * 60
 
 
-def reauthenticate(*, request: HttpRequest, password: str, code: str) -> bool:
-    """Check the user's password and second-factor code again; remember success in the session.
+def reauthenticate(
+    *, request: HttpRequest, password: str, code: str = "", assertion: str = ""
+) -> bool:
+    """Check the user's password and a second factor again; remember success in the session.
 
-    The password goes through `authenticate`, so repeated failures lock the account as at login.
+    The second factor is a passkey's answer (`assertion`) or a code; a member who must use a
+    passkey and has one may type only a recovery code (panah.core.passkeys). The password goes
+    through `authenticate`, so repeated failures lock the account as at login.
     """
     user = request.user
     organisation = getattr(request, "organisation", None)
     checked = authenticate(request, username=user.get_username(), password=password)
-    # The code is only tried (and, for a recovery code, used up) after a right password.
-    device = match_token(user, code) if checked is not None and checked.pk == user.pk else None
+    device = None
+    # The second factor is only tried (a recovery code used up) after a right password.
+    if checked is not None and checked.pk == user.pk:
+        if assertion:
+            try:
+                device = passkeys.verify_assertion(request=request, raw=assertion)
+            except passkeys.PasskeyError:
+                device = None
+        elif code:
+            app = not (passkeys.must_use_passkey(request) and passkeys.has_passkey(user))
+            device = passkeys.match_code(user, code, app=app)
     if device is None:
         audit.record(
             "account.reauthentication_failed",

@@ -390,13 +390,17 @@ def confirm_totp_enrolment(
     return codes
 
 
-def _email_second_factor_changed(*, user: User, replaced: bool) -> None:
-    """Tell the member, in their language, that an authenticator was set up on their account."""
+def _email_second_factor_changed(*, user: User, replaced: bool, passkey: bool = False) -> None:
+    """Tell the member, in their language, that an authenticator or passkey was set up."""
 
     with translation.override(user.language):
-        subject = _("Panah: a new authenticator app was set up on your account")
+        if passkey:
+            subject = _("Panah: a new passkey was registered on your account")
+        else:
+            subject = _("Panah: a new authenticator app was set up on your account")
         body = render_to_string(
-            "core/email/second_factor_changed.txt", {"user": user, "replaced": replaced}
+            "core/email/second_factor_changed.txt",
+            {"user": user, "replaced": replaced, "passkey": passkey},
         )
     try:
         send_mail(subject, body, None, [user.email])

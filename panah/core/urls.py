@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, auth, organisation, security
+from .views import audit, auth, organisation, passkeys, security
 
 app_name = "core"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("login/", auth.login, name="login"),
     path("login/second-factor/", auth.two_factor, name="two_factor"),
     path("account/second-factor/setup/", auth.two_factor_setup, name="two_factor_setup"),
+    path("login/passkey/begin/", passkeys.assertion_begin, name="passkey_assertion_begin"),
+    path("account/passkeys/", passkeys.passkey_list, name="passkeys"),
+    path("account/passkeys/begin/", passkeys.registration_begin, name="passkey_registration_begin"),
+    path("account/passkeys/<int:pk>/remove/", passkeys.remove_passkey, name="remove_passkey"),
     path("logout/", auth.logout, name="logout"),
     path("password-reset/", auth.password_reset, name="password_reset"),
     path("password-reset/sent/", auth.password_reset_done, name="password_reset_done"),

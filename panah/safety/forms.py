@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from panah.core.dates import DateField
 from panah.people.models import ConsentMethod
 
-from .models import PlanMeasure, ReferralStatus, ReferralTo, RiskFactor, RiskLevel
+from .models import (
+    IncidentPersonRole,
+    PlanMeasure,
+    ReferralStatus,
+    ReferralTo,
+    RiskFactor,
+    RiskLevel,
+)
 from .taxonomy import Category, Confidence, Country, PerpetratorIndicator, ReporterKind
 
 SEALED_HELP = _("Sealed: only safety officers who unlocked their key can read it.")
@@ -24,7 +31,9 @@ def _date(label, required=True, either_calendar=False):
     return field
 
 
-class IncidentForm(forms.Form):
+class IncidentDetailsForm(forms.Form):
+    """What is not sealed about an incident: recorded with it, corrected on its edit page."""
+
     category = forms.ChoiceField(label=_("What kind of threat"), choices=Category.choices)
     occurred_on = _date(_("When it happened"), either_calendar=True)
     country = forms.ChoiceField(label=_("Country where it happened"), choices=Country)
@@ -37,6 +46,9 @@ class IncidentForm(forms.Form):
     )
     confidence = forms.ChoiceField(label=_("How sure we are"), choices=Confidence.choices)
     reported_by = forms.ChoiceField(label=_("Who reported it"), choices=ReporterKind.choices)
+
+
+class IncidentForm(IncidentDetailsForm):
     narrative = forms.CharField(
         label=_("What happened"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -55,6 +67,12 @@ class IncidentForm(forms.Form):
         required=False,
         help_text=SEALED_HELP,
     )
+
+
+class LinkPersonForm(forms.Form):
+    person = forms.UUIDField(widget=forms.HiddenInput)
+    role = forms.ChoiceField(label=_("How this person is concerned"),
+                             choices=IncidentPersonRole.choices)  # fmt: skip
 
 
 class SealedFactsForm(forms.Form):

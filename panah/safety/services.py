@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 from django_scopes import scopes_disabled
 from nacl.public import PrivateKey
@@ -32,7 +34,7 @@ from panah.core import audit
 from panah.core.crypto.errors import DecryptionError
 from panah.core.crypto.fields import decrypt_bytes, encrypt_bytes
 from panah.core.crypto.files import EncryptedFileStore, clean_upload
-from panah.core.models import Membership, Organisation, Role, User
+from panah.core.models import AuditEntry, Membership, Organisation, Role, User
 from panah.core.queries import organisation_admins
 from panah.people.models import ConsentMethod, Person
 
@@ -154,11 +156,53 @@ def active_officer_key(organisation: Organisation | int, user: User) -> OfficerK
         ).first()
 
 
+UNLOCK_FAILURES = 5
+UNLOCK_WINDOW_MINUTES = 15
+
+
+def _unlock_wait_minutes(officer_key: OfficerKey) -> int:
+    """Minutes until this key may be tried again (0: now), from the audited failures."""
+    since = timezone.now() - dt.timedelta(minutes=UNLOCK_WINDOW_MINUTES)
+    with scopes_disabled():
+        entries = AuditEntry.objects.filter(
+            organisation_id=officer_key.organisation_id, actor_id=officer_key.user_id,
+            action__in=("safety.unlock_failed", "safety.key_unlocked"), at__gte=since,
+        ).order_by("-at").values_list("action", "at")[: UNLOCK_FAILURES]  # fmt: skip
+        entries = list(entries)
+    failures = [at for action, at in entries if action == "safety.unlock_failed"]
+    if len(failures) < UNLOCK_FAILURES or any(a == "safety.key_unlocked" for a, _at in entries):
+        return 0
+    oldest = min(failures)
+    left = (oldest + dt.timedelta(minutes=UNLOCK_WINDOW_MINUTES) - timezone.now()).total_seconds()
+    return max(1, math.ceil(left / 60))
+
+
 @sensitive_variables()
 def unlock(
     *, officer_key: OfficerKey, passphrase: str, request: HttpRequest | None = None
 ) -> PrivateKey:
-    """Open an officer's private key with their passphrase (audited, success or failure)."""
+    """Open an officer's private key with their passphrase (audited, success or failure).
+
+    After UNLOCK_FAILURES wrong passphrases within UNLOCK_WINDOW_MINUTES (none right since),
+    no passphrase is tried until the window has passed: each try costs the server an Argon2id
+    derivation, and a session that guesses is not the officer's.
+    """
+    wait = _unlock_wait_minutes(officer_key)
+    if wait:
+        audit.record(
+            "safety.unlock_throttled", organisation=officer_key.organisation,
+            actor=officer_key.user, obj=officer_key, request=request,
+        )  # fmt: skip
+        raise ValidationError(
+            {
+                "passphrase": ngettext(
+                    "Too many wrong passphrases. Wait %(minutes)d minute, then try again.",
+                    "Too many wrong passphrases. Wait %(minutes)d minutes, then try again.",
+                    wait,
+                )
+                % {"minutes": wait}
+            }
+        )
     try:
         private = sealing.unwrap_officer_key(officer_key, passphrase or "")
     except sealing.WrongPassphrase:
@@ -388,6 +432,27 @@ def _seal_into(incident: Incident, raw: bytes, facts: SealedFacts) -> None:
         setattr(incident, column, blob)
 
 
+def _check_classification(
+    *, category: str, country: str, confidence: str, reported_by: str, occurred_on: dt.date,
+    indicators: Sequence[str],
+) -> list[str]:  # fmt: skip
+    """Refuse an unknown category, country, certainty or reporter, or a date in the future;
+    the indicators as known codes."""
+    errors = {}
+    if category not in Category.values:
+        errors["category"] = _("Choose a category.")
+    if country not in dict(Country):
+        errors["country"] = _("Choose a country.")
+    if confidence not in Confidence.values:
+        errors["confidence"] = _("Say how sure we are.")
+    if reported_by not in ReporterKind.values:
+        errors["reported_by"] = _("Say who reported it.")
+    if errors:
+        raise ValidationError(errors)
+    _no_future("occurred_on", occurred_on)
+    return _codes("indicators", indicators, PerpetratorIndicator.values)
+
+
 @transaction.atomic
 @sensitive_variables()
 def record_incident(
@@ -411,19 +476,10 @@ def record_incident(
     """Record a threat against a person; sealed facts are sealed to every current officer and
     the escrow key. Serious categories alert the caseworkers and officers (without facts)."""
     sealed = sealed or SealedFacts()
-    errors = {}
-    if category not in Category.values:
-        errors["category"] = _("Choose a category.")
-    if country not in dict(Country):
-        errors["country"] = _("Choose a country.")
-    if confidence not in Confidence.values:
-        errors["confidence"] = _("Say how sure we are.")
-    if reported_by not in ReporterKind.values:
-        errors["reported_by"] = _("Say who reported it.")
-    if errors:
-        raise ValidationError(errors)
-    _no_future("occurred_on", occurred_on)
-    indicators = _codes("indicators", indicators, PerpetratorIndicator.values)
+    indicators = _check_classification(
+        category=category, country=country, confidence=confidence, reported_by=reported_by,
+        occurred_on=occurred_on, indicators=indicators,
+    )  # fmt: skip
     if person.organisation_id != organisation.pk or person.is_erased:
         raise ValidationError(_("This person cannot have safety records."))
     keys, escrow = recipients(organisation)
@@ -488,6 +544,94 @@ def record_incident(
         incident.save(update_fields=["alerted_at"])
         transaction.on_commit(lambda: alert_serious_incident(incident))
     return incident
+
+
+EDITABLE_FIELDS = (
+    "category", "occurred_on", "country", "place", "perpetrator_indicators", "confidence",
+    "reported_by",
+)  # fmt: skip
+
+
+@transaction.atomic
+def update_incident(
+    *,
+    incident: Incident,
+    by: User,
+    category: str,
+    occurred_on: dt.date,
+    country: str,
+    confidence: str,
+    reported_by: str,
+    place: str = "",
+    indicators: Sequence[str] = (),
+    request: HttpRequest | None = None,
+) -> list[str]:
+    """Correct what is not sealed about an incident (its classification, date, place); returns
+    the fields that changed. Becoming serious alerts as recording a serious incident does."""
+    indicators = _check_classification(
+        category=category, country=country, confidence=confidence, reported_by=reported_by,
+        occurred_on=occurred_on, indicators=indicators,
+    )  # fmt: skip
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    new = {
+        "category": category, "occurred_on": occurred_on, "country": country,
+        "place": (place or "").strip(), "perpetrator_indicators": indicators,
+        "confidence": confidence, "reported_by": reported_by,
+    }  # fmt: skip
+    changed = [f for f in EDITABLE_FIELDS if getattr(incident, f) != new[f]]
+    if not changed:
+        return []
+    for field_name in changed:
+        setattr(incident, field_name, new[field_name])
+    incident.save(update_fields=changed)
+    # Names of the fields and the new codes only: the place is free text and stays out.
+    audit.record(
+        "incident.updated", organisation=incident.organisation, actor=by, obj=incident,
+        request=request, data={"changed": changed, "category": incident.category},
+    )  # fmt: skip
+    if incident.is_serious and incident.alerted_at is None:
+        incident.alerted_at = timezone.now()
+        incident.save(update_fields=["alerted_at"])
+        transaction.on_commit(lambda: alert_serious_incident(incident))
+    return changed
+
+
+@transaction.atomic
+def link_person(
+    *, incident: Incident, person: Person, role: str, by: User, request: HttpRequest | None = None
+) -> IncidentPerson:
+    """Link another person of the organisation to the incident (witness, relative, also
+    targeted), or change their role if already linked."""
+    if role not in IncidentPersonRole.values:
+        raise ValidationError({"role": _("Choose how this person is concerned.")})
+    if person.organisation_id != incident.organisation_id or person.is_erased:
+        raise ValidationError(_("Choose people of this organisation."))
+    if person.pk == incident.person_id:
+        raise ValidationError(_("This is the person the incident is about."))
+    link, created = IncidentPerson.objects.update_or_create(
+        organisation=incident.organisation, incident=incident, person=person,
+        defaults={"role": role},
+    )  # fmt: skip
+    audit.record(
+        "incident.person_linked", organisation=incident.organisation, actor=by, obj=incident,
+        request=request, data={"person": str(person.pk), "role": role, "new": created},
+    )  # fmt: skip
+    return link
+
+
+@transaction.atomic
+def unlink_person(
+    *, incident: Incident, link: IncidentPerson, by: User, request: HttpRequest | None = None
+) -> None:
+    """Remove a linked person from the incident (the person's record stays)."""
+    if link.incident_id != incident.pk:
+        raise ValidationError(_("This person is not linked to this incident."))
+    person_id = link.person_id
+    link.delete()
+    audit.record(
+        "incident.person_unlinked", organisation=incident.organisation, actor=by, obj=incident,
+        request=request, data={"person": str(person_id)},
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("people/<uuid:pk>/referrals/new/", views.refer, name="refer"),
     path("referrals/<uuid:pk>/", views.update_referral, name="referral"),
     path("incidents/<uuid:pk>/", views.incident_detail, name="incident"),
+    path("incidents/<uuid:pk>/edit/", views.edit_incident, name="edit_incident"),
     path("incidents/<uuid:pk>/sealed/", views.amend_sealed, name="amend_sealed"),
     path("incidents/<uuid:pk>/evidence/", views.add_evidence, name="add_evidence"),
     path("incidents/<uuid:pk>/attach/", views.attach_to_case, name="attach"),

@@ -20,14 +20,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django_scopes import scopes_disabled
 
+from panah.cases.forms import PersonSearchForm
 from panah.cases.models import Case
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission
 from panah.core.forms import apply_service_errors
 from panah.core.models import User
 from panah.core.queries import organisation_admins
+from panah.core.rules import member_may
 from panah.people.models import Person
-from panah.people.views import refuse_undecryptable
+from panah.people.queries import people_for
+from panah.people.views import person_for_member, refuse_undecryptable
 
 from . import queries, services, unlocked
 from .forms import (
@@ -35,7 +38,9 @@ from .forms import (
     EscrowForm,
     EvidenceForm,
     GrantForm,
+    IncidentDetailsForm,
     IncidentForm,
+    LinkPersonForm,
     NewKeyForm,
     PassphraseForm,
     PlanForm,
@@ -167,6 +172,86 @@ def incident_detail(request: HttpRequest, pk) -> HttpResponse:
             "unlocked": key is not None, "evidence": evidence, "problem": problem,
             "attachments": attachments, "linked": linked,
         },
+    )  # fmt: skip
+
+
+@needs_permission("safety.manage")
+@refuse_undecryptable
+def edit_incident(request: HttpRequest, pk) -> HttpResponse:
+    """Correct an incident's classification, date and place, and link or unlink people.
+
+    Sealed facts are corrected on their own page (amend_sealed), with the officer's key.
+    """
+    incident = _incident(request, pk, "safety.manage")
+    action = request.POST.get("action") if request.method == "POST" else None
+    initial = {f: getattr(incident, f) for f in services.EDITABLE_FIELDS}
+    initial["indicators"] = initial.pop("perpetrator_indicators")
+    details = IncidentDetailsForm(request.POST if action == "details" else None, initial=initial)
+    link_form = LinkPersonForm(request.POST if action == "link" else None)
+    if action == "details" and details.is_valid():
+        data = details.cleaned_data
+        try:
+            changed = services.update_incident(
+                incident=incident, by=request.user, category=data["category"],
+                occurred_on=data["occurred_on"], country=data["country"],
+                confidence=data["confidence"], reported_by=data["reported_by"],
+                place=data["place"], indicators=data["indicators"], request=request,
+            )  # fmt: skip
+        except ValidationError as exc:
+            apply_service_errors(details, exc)
+        else:
+            if changed:
+                messages.success(request, _("The incident is corrected."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("safety:incident", pk=incident.pk)
+    elif action == "link" and link_form.is_valid():
+        # The person rule, as everywhere: someone closed to this member is not found.
+        other = person_for_member(request, link_form.cleaned_data["person"])
+        try:
+            services.link_person(
+                incident=incident, person=other, role=link_form.cleaned_data["role"],
+                by=request.user, request=request,
+            )  # fmt: skip
+        except ValidationError as exc:
+            apply_service_errors(link_form, exc)
+        else:
+            messages.success(request, _("The person is linked to the incident."))
+            return redirect("safety:edit_incident", pk=incident.pk)
+    elif action == "unlink":
+        with scopes_disabled():
+            link = incident.linked.filter(pk=request.POST.get("link") or 0).first()
+        if link is None:
+            raise Http404
+        services.unlink_person(incident=incident, link=link, by=request.user, request=request)
+        messages.success(request, _("The person is no longer linked to the incident."))
+        return redirect("safety:edit_incident", pk=incident.pk)
+    _read(request, "incident.viewed", incident, page="edit")
+    # Finding someone to link goes through the people pages' own rule.
+    can_link = member_may(request.membership, "people.view_person")
+    search = PersonSearchForm(request.GET or None)
+    found = []
+    if can_link and search.is_valid() and search.cleaned_data["q"].strip():
+        found = [
+            p
+            for p in people_for(request.membership, search.cleaned_data["q"])[:20]
+            if p.pk != incident.person_id
+        ]
+        audit.record_read(
+            "person_list.viewed", organisation=request.organisation, request=request,
+            object_type="people.person",
+            data={"shown": [str(p.pk) for p in found], "searched": True},
+        )  # fmt: skip
+    with scopes_disabled():
+        linked = list(incident.linked.select_related("person"))
+    return render(
+        request,
+        "safety/incident_edit.html",
+        {
+            "incident": incident, "details": details, "link_form": link_form, "linked": linked,
+            "search": search, "found": found, "can_link": can_link,
+        },
+        status=400 if details.errors or link_form.errors else 200,
     )  # fmt: skip
 
 

@@ -82,3 +82,32 @@ def test_the_officer_reads_the_sealed_incident_in_persian_on_a_phone_and_in_fren
 
     assert traffic.foreign == []
     assert page.evaluate("window.__cspViolations") == []
+
+
+def test_the_officer_corrects_the_incident_in_persian_on_a_phone(log_in, sealed_incident, traffic):
+    officer, incident = sealed_incident
+    page = log_in(officer)
+    _switch(page, "fa")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/safety/incidents/{incident.pk}/edit/")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.fill("input[name=place]", "")
+    page.fill("input[name=occurred_on]", "1499/01/01")  # a Solar Hijri date in the future
+    with page.expect_navigation():
+        page.click("form:has(input[name=place]) button[type=submit]")
+    # Refused beside the field; what was typed is still there.
+    assert page.input_value("input[name=occurred_on]") == "1499/01/01"
+    page.screenshot(path=str(_shots() / "safety-incident-edit-fa-390.png"), full_page=True)
+    page.fill("input[name=occurred_on]", "1403/12/15")
+    page.fill("input[name=place]", "مشهد")
+    with page.expect_navigation():
+        page.click("form:has(input[name=place]) button[type=submit]")
+    assert page.url.endswith(f"/safety/incidents/{incident.pk}/")
+    assert "مشهد" in page.locator("dl.details").inner_text()
+
+    _switch(page, "fr")
+    page.goto(f"/safety/incidents/{incident.pk}/edit/")
+    page.screenshot(path=str(_shots() / "safety-incident-edit-fr.png"), full_page=True)
+    assert page.locator("h1").inner_text() == "Corriger l'incident"
+    assert traffic.foreign == []

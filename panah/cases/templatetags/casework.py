@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from django import template
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -112,9 +113,14 @@ class _Row:
 
 
 @register.simple_tag
-def case_items(cases) -> str:
-    """The items of "my cases": name, procedure and stage, and the nearest binding deadline."""
+def case_items(cases, flagged=frozenset()) -> str:
+    """The items of "my cases": name, procedure and stage, and the nearest binding deadline.
+
+    `flagged`: the ids of the people who carry a safety alert (the safety app's
+    `{% flagged_among %}`); their name is followed by the flag, never by why.
+    """
     row = _Row()
+    flag = render_to_string("safety/_flag.html", {"flagged": True}) if flagged else ""
     procedures = dict(Case._meta.get_field("procedure").flatchoices)
     items = []
     for case in cases:
@@ -134,11 +140,12 @@ def case_items(cases) -> str:
             )
         items.append(
             format_html(
-                '<li class="{}">\n    <a class="case-link" href="{}">{}</a>\n'
+                '<li class="{}">\n    <a class="case-link" href="{}">{}</a>{}\n'
                 '    <div class="meta">{}</div>\n    {}\n  </li>',
                 urgency(due, row.today),
                 row.case_url(case.pk),
                 person_name(case.person),
+                mark_safe(flag) if case.person_id in flagged else "",  # noqa: S308 (a template)
                 " · ".join(meta),
                 deadline,
             )

@@ -19,10 +19,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
-from django_otp import devices_for_user, match_token
+from django_otp import devices_for_user
 from django_otp import login as otp_login
 
-from .. import services
+from .. import passkeys, services
 from ..access import password_only, public
 from ..forms import LoginForm, SecondFactorForm
 from ..language import set_language_cookie
@@ -76,15 +76,33 @@ def _safe_next(request: HttpRequest) -> str:
 
 @password_only
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Second step of logging in: a code from the authenticator app or a recovery code."""
+    """Second step of logging in: a passkey, a code from the authenticator app or a recovery code.
+
+    A member whose role requires a passkey and who has one cannot use the app's code: only the
+    passkey, or a recovery code for a lost one (panah.core.passkeys says why).
+    """
     user = request.user
     if user.is_verified():
         return redirect(_safe_next(request))
-    if not AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists():
+    has_app = AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
+    has_key = passkeys.has_passkey(user)
+    if not has_app and not has_key:
         return redirect("core:two_factor_setup")
-    form = SecondFactorForm(request.POST if request.method == "POST" else None)
+    codes_from_app = has_app and not (has_key and _must_use_passkey(request))
+    form = SecondFactorForm(
+        request.POST if request.method == "POST" and "assertion" not in request.POST else None
+    )
     wait = _seconds_to_wait(user) if request.method == "POST" else 0
-    if wait:
+    passkey_error = ""
+    if request.method == "POST" and "assertion" in request.POST:
+        try:
+            passkey = passkeys.verify_assertion(request=request, raw=request.POST["assertion"])
+        except passkeys.PasskeyError as exc:
+            passkey_error = exc.messages[0]
+        else:
+            otp_login(request, passkey)
+            return redirect(_safe_next(request))
+    elif wait:
         # Each wrong code doubles the wait (django-otp); without this the right code, sent too
         # soon, would be answered "not right".
         form.add_error(
@@ -97,7 +115,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             % {"seconds": wait},
         )
     elif request.method == "POST" and form.is_valid():
-        device = match_token(user, form.cleaned_data["code"])
+        device = passkeys.match_code(user, form.cleaned_data["code"], app=codes_from_app)
         if device is not None:
             otp_login(request, device)
             if isinstance(device, RecoveryCodeDevice):
@@ -117,15 +135,36 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             "code",
             _(
                 "That code is not right. Codes change every 30 seconds; recovery codes work only once."
-            ),
+            )
+            if codes_from_app
+            else _("That recovery code is not right, or was already used."),
         )
-    return render(request, "core/two_factor.html", {"form": form, "next": _safe_next(request)})
+    return render(
+        request,
+        "core/two_factor.html",
+        {
+            "form": form,
+            "next": _safe_next(request),
+            "has_key": has_key,
+            "codes_from_app": codes_from_app,
+            "passkey_error": passkey_error,
+        },
+    )
+
+
+def _must_use_passkey(request: HttpRequest) -> bool:
+    # The organisation middleware lists memberships only for members; at the second step of
+    # logging in it has run, so request.memberships is there (empty for a superuser).
+    return passkeys.must_use_passkey(request)
 
 
 def _seconds_to_wait(user) -> int:
     """Seconds until any of the user's devices accepts a code again (0: it would now)."""
     waits = []
+    # Only the devices that take typed codes; a passkey is never throttled this way.
     for device in devices_for_user(user):
+        if not isinstance(device, AuthenticatorDevice | RecoveryCodeDevice):
+            continue
         allowed, info = device.verify_is_allowed()
         if allowed:
             return 0

@@ -13,8 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import lockdown, queries, reauth
-from ..access import needs_permission, signed_in
+from .. import lockdown, passkeys, queries, reauth
+from ..access import needs_permission, passkey_setup, signed_in
 from ..middleware import locked_message
 
 
@@ -29,11 +29,20 @@ class ReauthenticationForm(forms.Form):
     code = forms.CharField(
         label=gettext_lazy("Code from your authenticator app (or a recovery code)"),
         max_length=16,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+    # Filled in by passkeys.js with the passkey's answer, when the member uses one instead.
+    assertion = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].replace(" ", "").strip()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("code") and not data.get("assertion"):
+            raise ValidationError(_("Use your passkey, or type a code."))
+        return data
 
 
 class LockForm(forms.Form):
@@ -57,6 +66,7 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse("core:dashboard")
 
 
+@passkey_setup
 @signed_in
 def reauthenticate(request: HttpRequest) -> HttpResponse:
     """Ask for the password and a second-factor code again, then return where the user was."""
@@ -67,6 +77,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
             request=request,
             password=form.cleaned_data["password"],
             code=form.cleaned_data["code"],
+            assertion=form.cleaned_data["assertion"],
         ):
             return redirect(nxt)
         form.add_error(
@@ -76,7 +87,12 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/security/reauthenticate.html",
-        {"form": form, "next": nxt, "minutes": reauth.reauth_minutes()},
+        {
+            "form": form,
+            "next": nxt,
+            "minutes": reauth.reauth_minutes(),
+            "has_key": passkeys.has_passkey(request.user),
+        },
     )
 
 

@@ -50,6 +50,15 @@ def safety_flag(context, person, people=None) -> str:
     return render_to_string("safety/_flag.html", {"flagged": person.pk in flagged})
 
 
+@register.simple_tag
+def flagged_among(cases) -> set:
+    """The ids of the people of these cases who carry a safety flag (one look-up for a list)."""
+    cases = list(cases)
+    if not cases:
+        return set()
+    return queries.flagged_people(cases[0].organisation_id, [c.person_id for c in cases])
+
+
 @register.simple_tag(takes_context=True)
 def safety_case_panel(context, case) -> str:
     """The safety flag of the case's person and the incidents attached to the case."""

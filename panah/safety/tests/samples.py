@@ -59,6 +59,7 @@ URL_SAMPLES = {
     "safety:incident": lambda w: {"pk": safety_sample(w).pk},
     "safety:add_evidence": lambda w: {"pk": safety_sample(w).pk},
     "safety:amend_sealed": lambda w: {"pk": safety_sample(w).pk},
+    "safety:edit_incident": lambda w: {"pk": safety_sample(w).pk},
     "safety:attach": lambda w: {"pk": safety_sample(w).pk},
     "safety:evidence_file": lambda w: {"pk": safety_sample(w, "evidence").pk},
 }

@@ -47,6 +47,33 @@ def test_a_wrong_passphrase_opens_nothing_and_is_audited(org_a, officer_key_a):
         assert AuditEntry.objects.filter(action="safety.unlock_failed").count() == 1
 
 
+def test_five_wrong_passphrases_stop_the_tries_for_a_while(org_a, officer_key_a, monkeypatch):
+    from panah.core.models import AuditEntry
+
+    from .conftest import PASSPHRASE
+
+    with scope(organisation=org_a):
+        for _ in range(services.UNLOCK_FAILURES):
+            with pytest.raises(ValidationError):
+                services.unlock(officer_key=officer_key_a, passphrase="a guess")
+        tried = []
+        monkeypatch.setattr(sealing, "unwrap_officer_key", lambda *a: tried.append(a))
+        # Even the right passphrase is not tried now.
+        with pytest.raises(ValidationError) as refused:
+            services.unlock(officer_key=officer_key_a, passphrase=PASSPHRASE)
+    assert "Too many wrong passphrases. Wait 15 minutes" in str(refused.value)
+    assert tried == []
+    with scopes_disabled():
+        assert AuditEntry.objects.filter(action="safety.unlock_throttled").count() == 1
+        # Once the window has passed, the passphrase is tried again.
+        AuditEntry.objects.filter(action="safety.unlock_failed").update(
+            at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        )
+    monkeypatch.undo()
+    with scope(organisation=org_a):
+        assert services.unlock(officer_key=officer_key_a, passphrase=PASSPHRASE) is not None
+
+
 def test_sealed_facts_without_an_unlocked_key_are_refused_and_nothing_is_saved(
     org_a, officer_key_a, record
 ):

@@ -190,6 +190,19 @@ def test_the_people_list_shows_the_flag_not_the_facts(org_a, make_member, office
     assert "Physical attack" not in page and MARKER not in page
 
 
+def test_the_case_list_shows_the_flag_not_the_facts(
+    caseworker_a, case_a, officer_key_a, record, org_a, make_member
+):
+    client = verified_client(caseworker_a)
+    assert "Safety alert" not in client.get(reverse("cases:list")).content.decode()
+
+    record(category="physical_attack")
+    page = client.get(reverse("cases:list")).content.decode()
+
+    assert page.count("Safety alert</span>") == 1
+    assert "Physical attack" not in page and MARKER not in page
+
+
 def test_every_safety_page_read_is_audited(officer_a, officer_key_a, record):
     incident = record()
     client = _unlocked_client(officer_a)

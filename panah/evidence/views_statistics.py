@@ -223,8 +223,9 @@ def statistics_download(request: HttpRequest) -> HttpResponse:
 
 
 CSV_HEADER = (
-    "table", "period_definition", "method", "as_of", "linkage_run", "key", "label",
-    "documented_at_least", "date_could_also_fall_here", "change_percent",
+    "table", "period_definition", "method", "as_of", "data_as_of", "linkage_run", "key",
+    "label", "documented_at_least", "date_could_also_fall_here", "change_percent",
+    "period_incomplete",
 )  # fmt: skip
 
 
@@ -239,9 +240,11 @@ def _csv(tables: list[dict[str, Any]]) -> str:
             writer.writerow(
                 neutralise_row([
                     t["title"], t["period_definition"], t["method"], t["as_of"],
-                    t["linkage_run_id"] or "", r["key"], r["label"], _cell(r["value"], k),
+                    t.get("data_as_of") or "", t["linkage_run_id"] or "", r["key"], r["label"],
+                    _cell(r["value"], k),
                     _cell(r["imprecise"], k) if r["imprecise"] != 0 else 0,
                     "" if r["change"] is None else r["change"],
+                    "yes" if r.get("partial") else "",
                 ])
             )  # fmt: skip
     return out.getvalue()
@@ -263,6 +266,7 @@ def _xlsx(tables: list[dict[str, Any]]) -> bytes:
         append([_("Period"), t["period_definition"]])
         append([_("Method"), t["method"]])
         append([_("As of"), t["as_of"]])
+        append([_("Data up to"), t.get("data_as_of") or ""])
         append([_("Linkage run"), t["linkage_run_id"]])
         append([_("Disclosure control"), _("counts below %(k)s shown as < %(k)s") % {"k": k}])
         append([])
@@ -272,13 +276,14 @@ def _xlsx(tables: list[dict[str, Any]]) -> bytes:
                 _("Documented (at least)"),
                 _("Date could also fall here"),
                 _("Change (%)"),
+                _("Incomplete period"),
             ]
         )
         for r in t["rows"]:
             append(
                 [r["label"], _cell(r["value"], k) if r["value"] is None else r["value"],
                  _cell(r["imprecise"], k) if r["imprecise"] is None else r["imprecise"],
-                 r["change"]]
+                 r["change"], _("yes") if r.get("partial") else ""]
             )  # fmt: skip
     out = io.BytesIO()
     book.save(out)

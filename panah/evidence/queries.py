@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from panah.core.models import Organisation
 
+from .importing import name_forms
 from .models import (
     ImportBatch,
     ImportStatus,
@@ -17,7 +18,6 @@ from .models import (
     Victim,
     VictimMembership,
 )
-from .normalise import canonical_text
 
 
 def sources(organisation: Organisation) -> QuerySet[Source]:
@@ -44,7 +44,8 @@ def reports(
 ) -> QuerySet[Report]:
     """Reports, newest execution date first, narrowed by source, Gregorian year, status, name.
 
-    The name is matched on its canonical form, so any spelling of yeh, kaf or digits finds it.
+    The name is matched on its canonical form (any spelling of yeh, kaf or digits finds it)
+    and on the cross-script key the linker uses, so "Hosseini" finds حسینی and the reverse.
     """
     qs = Report.objects.filter(organisation=organisation).select_related("source")
     if source is not None:
@@ -54,9 +55,33 @@ def reports(
         qs = qs.filter(date_start__year=year)
     if verification:
         qs = qs.filter(verification=verification)
+    order = [F("date_start").desc(nulls_last=True), "source__name", "source_reference"]
     if name:
-        qs = qs.filter(name_canonical__contains=canonical_text(name))
-    return qs.order_by(F("date_start").desc(nulls_last=True), "source__name", "source_reference")
+        # Names that hold the query as written come first, then those met through the key.
+        qs = qs.filter(name_matches(name)).annotate(
+            as_written=Case(
+                When(name_canonical__contains=name_forms(name.strip())[0], then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        order.insert(0, "as_written")
+    return qs.order_by(*order)
+
+
+# A shorter key ("Ali" is "l") is in too many names to narrow anything.
+MIN_SEARCH_KEY = 3
+
+
+def name_matches(query: str) -> Q:
+    """Reports whose name contains the query as written (canonical form) or whose cross-script
+    key contains the query's key: the key the import stored and the linker compares, computed
+    by the same function (importing.name_forms)."""
+    canonical, key = name_forms(query.strip())
+    match = Q(name_canonical__contains=canonical)
+    if len(key) >= MIN_SEARCH_KEY:
+        match |= Q(name_key__contains=key)
+    return match
 
 
 def report_years(organisation: Organisation) -> list[int]:

@@ -186,6 +186,24 @@ class EstimateSummary:
                 return e
         return self.estimates[0] if self.estimates else None
 
+    def preferred_reason(self) -> str:
+        """Why the headlined model is the one quoted first, in one sentence."""
+        e = self.preferred
+        if e is None:
+            return _("No model gave an estimate.")
+        if e["name"].startswith("latent-class"):
+            return _(
+                "The latent-class model is headlined: it allows for people whom every list is "
+                "unlikely to reach (heterogeneity), which makes the other models too low; the "
+                "log-linear models are shown beside it."
+            )
+        if "BIC" in e.get("selected_by", []):
+            return _(
+                "No latent-class estimate: the log-linear model chosen by BIC (the best balance "
+                "of fit and simplicity) is headlined."
+            )
+        return _("It is the only model that gave an estimate.")
+
     def sentence(self, estimate: dict[str, Any] | None = None) -> str:
         """'estimated: about M (95% interval a–b), method X' for the preferred (or given) model."""
         e = estimate or self.preferred
@@ -574,19 +592,23 @@ class Statistics:
         self,
         year: int | None = None,
         *,
+        sources: Iterable[str] | None = None,
         methods: tuple[str, ...] = ("loglinear", "lcmcr"),
         level: float = 0.95,
         seed: int = 2016,
         lcmcr_options: dict[str, Any] | None = None,
     ) -> EstimateSummary:
-        """Multiple systems estimation of everyone executed, documented or not, in the period."""
+        """Multiple systems estimation of everyone executed, documented or not, in the period;
+        `sources` (names) chooses the lists that enter it (by default every source)."""
         from .estimation import estimate_all
         from .estimation.cli import warning_text
 
         facts, _outside = self._in_year(year)
-        if len({s for f in facts for s in f.sources}) < 2:
+        seen = {s for f in facts for s in f.sources}
+        lists = sorted(seen if sources is None else seen & set(sources))
+        if len(lists) < 2:
             raise ValueError(_("An estimate needs victims documented by at least two sources."))
-        table = self.capture_table(year)
+        table = self.capture_table(year, lists=lists if sources is not None else None)
         report = estimate_all(
             table, methods=methods, level=level, seed=seed, lcmcr_options=lcmcr_options
         )

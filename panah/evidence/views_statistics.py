@@ -34,6 +34,7 @@ from .statistics import (
     Scope,
     Statistics,
     Table,
+    protect_estimate,
     protect_table,
     web_estimate_options,
 )
@@ -65,6 +66,39 @@ class StatisticsForm(forms.Form):
         self.fields["jyear"].choices = [(y, str(y)) for y in reversed(jyears)]
 
 
+class EstimateForm(forms.Form):
+    """Which period and which sources (lists) the downloaded estimate rests on, in which format."""
+
+    period = forms.ChoiceField(label=gettext_lazy("Period"))
+    sources = forms.MultipleChoiceField(
+        label=gettext_lazy("Sources that enter the estimate (at least two)"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fmt = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=[("pdf", "PDF"), ("xlsx", "XLSX"), ("csv", "CSV")],
+        initial="pdf",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, years: list[int], sources: list[str], **kwargs):
+        super().__init__(*args, prefix="est", **kwargs)
+        self.fields["period"].choices = [("all", gettext_lazy("All dates"))] + [
+            (str(y), str(y)) for y in reversed(years)
+        ]
+        self.fields["sources"].choices = [(s, s) for s in sources]
+        self.fields["sources"].initial = list(sources)
+        self.fields["period"].initial = str(years[-1]) if years else "all"
+
+    def clean_sources(self) -> list[str]:
+        chosen = self.cleaned_data["sources"]
+        if len(chosen) < 2:
+            raise forms.ValidationError(
+                _("Choose at least two sources: the estimate rests on how they overlap.")
+            )
+        return chosen
+
+
 @dataclass
 class Selection:
     scope: Scope
@@ -88,6 +122,11 @@ def selection(request: HttpRequest) -> Selection:
     year = clean.get("year") or (years[-1] if years else None)
     jyear = clean.get("jyear") or (jyears[-1] if jyears else None)
     return Selection(scope, year, jyear, form, stats)
+
+
+def source_names(sel: Selection) -> list[str]:
+    """The sources that documented the victims counted, by name."""
+    return sorted({name for f in sel.stats.facts for name in f.sources})
 
 
 def tables_for(sel: Selection) -> dict[str, Table]:
@@ -138,6 +177,12 @@ def run_estimate(sel: Selection, year: int | None) -> tuple[EstimateSummary | No
 def statistics(request: HttpRequest) -> HttpResponse:
     """Documented counts per period and group, sources' coverage, and (on request) an estimate."""
     sel = selection(request)
+    return _page(request, sel, EstimateForm(years=sel.stats.years(), sources=source_names(sel)))
+
+
+def _page(
+    request: HttpRequest, sel: Selection, estimate_form: EstimateForm, status: int = 200
+) -> HttpResponse:
     tables = tables_for(sel)
     periods = [
         {"name": name, "table": tables[name], "chart": chart_for(tables[name])}
@@ -150,13 +195,15 @@ def statistics(request: HttpRequest) -> HttpResponse:
         year = None if estimate_year == "all" else _int(estimate_year)
         estimate, estimate_error = run_estimate(sel, year)
     query = request.GET.copy()
-    query.pop("estimate", None)
+    for key in ("estimate", "fmt", "period", "sources"):
+        query.pop(key, None)
     return render(
         request,
         "evidence/statistics.html",
         {
             "sel": sel,
             "form": sel.form,
+            "estimate_form": estimate_form,
             "periods": periods,
             "breakdowns": [tables[d] for d in DIMENSIONS],
             "coverage": sel.stats.coverage(year=sel.year),
@@ -168,6 +215,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
             "threshold": disclosure.threshold(),
             "total_victims": len(sel.stats.facts),
         },
+        status=status,
     )
 
 
@@ -311,3 +359,228 @@ def _pdf(request: HttpRequest, sel: Selection, tables: list[dict[str, Any]]) -> 
         request=request,
     )
     return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+
+
+# --- The estimate as a file ---------------------------------------------------------------------
+
+
+@permission_required("evidence.export_statistics")
+@recent_authentication_required
+def estimate_download(request: HttpRequest) -> HttpResponse:
+    """The estimate for a period from the chosen sources, as CSV, XLSX or PDF: as-of date,
+    lists used, every model's estimate and interval, the headlined one and why, the dependence
+    warning. It leaves the organisation, so it rests on at least the disclosure threshold of
+    people and its capture-history cells are suppressed below it."""
+    sel = selection(request)
+    form = EstimateForm(request.GET, years=sel.stats.years(), sources=source_names(sel))
+    if not form.is_valid():
+        return _page(request, sel, form, status=400)
+    period = form.cleaned_data["period"]
+    year = None if period == "all" else int(period)
+    try:
+        summary = sel.stats.estimate(
+            year=year, sources=form.cleaned_data["sources"], **web_estimate_options()
+        )
+    except ValueError as exc:
+        form.add_error(None, str(exc))
+        return _page(request, sel, form, status=400)
+    k = disclosure.threshold()
+    data = protect_estimate(summary.as_dict(), k)
+    if data is None:
+        form.add_error(
+            None,
+            _("The estimate rests on fewer people than the disclosure threshold (%(k)s).")
+            % {"k": k},
+        )
+        return _page(request, sel, form, status=400)
+    fmt = form.cleaned_data["fmt"]
+    document = estimate_document(request, sel, summary, data)
+    if fmt == "csv":
+        body: str | bytes = _estimate_csv(document)
+    elif fmt == "xlsx":
+        body = _estimate_xlsx(document)
+    else:
+        body = _estimate_pdf(document)
+    audit.record(
+        "evidence.estimate_exported",
+        organisation=request.organisation,
+        request=request,
+        data={
+            "format": fmt,
+            "period": period,
+            "lists": len(summary.lists),
+            "linkage_run": summary.linkage_run_id,
+            "threshold": k,
+        },
+    )
+    response = HttpResponse(body, content_type=FORMATS[fmt])
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="estimate-{period}-{stamp}.{fmt}"'
+    return response
+
+
+def _digits(text: Any) -> str:
+    """Persian digits in Persian, the text unchanged otherwise."""
+    from panah.core import dates
+
+    text = "" if text is None else str(text)
+    return text.translate(dates.PERSIAN_DIGITS) if dates.shows_jalali() else text
+
+
+def _whole(value: float | None) -> str:
+    from django.utils import formats
+
+    if value is None:
+        return _("unbounded")
+    return formats.number_format(round(value), force_grouping=True)
+
+
+def estimate_document(
+    request: HttpRequest, sel: Selection, summary: EstimateSummary, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Everything the three formats say, worded once in the reader's language."""
+    preferred = summary.preferred
+    models = [
+        {
+            "name": e["name"],
+            "method": e["method"],
+            "estimate": e["estimate"],
+            "low": e["low"],
+            "high": e["high"],
+            "level": e["level"],
+            "interval": e["interval"],
+            "selected_by": ", ".join(e["selected_by"]),
+            "headlined": e is preferred,
+            "estimate_text": _digits(_whole(e["estimate"])),
+            "range_text": _digits(
+                f"{_whole(e['low']) if e['low'] is not None else '?'} – {_whole(e['high'])}"
+            ),
+            "level_text": _digits(f"{e['level'] * 100:g}%"),
+        }
+        for e in summary.estimates
+    ]
+    data_as_of = sel.stats.data_as_of
+    return {
+        "title": _("Estimate of all executions, documented or not"),
+        "organisation": request.organisation.name,
+        "period": summary.period_definition,
+        "as_of": summary.as_of,
+        "data_as_of": data_as_of,
+        "linkage_run": summary.linkage_run_id,
+        "scope": sel.scope.describe(),
+        "lists": summary.lists,
+        "documented": summary.documented,
+        "documented_text": _digits(_whole(summary.documented)),
+        "models": models,
+        "headline": summary.sentence(),
+        "headline_text": _digits(summary.sentence()),
+        "headlined": preferred["name"] if preferred else "",
+        "why": summary.preferred_reason(),
+        "notes": summary.notes,
+        "skipped": summary.skipped,
+        "warning": summary.warning,
+        "threshold": data["threshold"],
+        "capture_rows": data["capture_rows"],
+    }
+
+
+def _estimate_csv(doc: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+
+    def row(values: list) -> None:
+        writer.writerow(neutralise_row(values))  # source names are free text
+
+    row(["field", "value"])
+    for key, value in (
+        ("title", doc["title"]), ("organisation", doc["organisation"]),
+        ("period", doc["period"]), ("as_of", doc["as_of"].isoformat()),
+        ("data_up_to", doc["data_as_of"].isoformat() if doc["data_as_of"] else ""),
+        ("linkage_run", doc["linkage_run"] or ""), ("scope", doc["scope"]),
+        ("lists_used", "; ".join(doc["lists"])), ("documented_at_least", doc["documented"]),
+        ("headlined_model", doc["headlined"]), ("headline", doc["headline"]),
+        ("why_headlined", doc["why"]), ("warning", doc["warning"]),
+        ("disclosure_threshold", doc["threshold"]),
+    ):  # fmt: skip
+        row([key, value])
+    for note in doc["notes"]:
+        row(["note", note])
+    row([])
+    row(["model", "method", "estimate", "interval_low", "interval_high", "level",
+         "interval_type", "chosen_by", "headlined"])  # fmt: skip
+    for m in doc["models"]:
+        row([m["name"], m["method"], round(m["estimate"], 1),
+             "" if m["low"] is None else round(m["low"], 1),
+             "unbounded" if m["high"] is None else round(m["high"], 1), m["level"],
+             m["interval"], m["selected_by"], "yes" if m["headlined"] else ""])  # fmt: skip
+    row([])
+    row([*doc["lists"], "victims"])
+    for capture in doc["capture_rows"]:
+        count = capture["count"]
+        row([*(capture[name] for name in doc["lists"]),
+             f"< {doc['threshold']}" if count is None else count])  # fmt: skip
+    return out.getvalue()
+
+
+def _estimate_xlsx(doc: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = str(_("Estimate"))[:31]
+
+    def append(values: list, target=sheet) -> None:
+        target.append(neutralise_row(values))
+
+    append([doc["title"]])
+    for label, value in (
+        (_("Organisation"), doc["organisation"]), (_("Period"), doc["period"]),
+        (_("As of"), doc["as_of"].strftime("%Y-%m-%d %H:%M")),
+        (_("Data up to"), doc["data_as_of"].isoformat() if doc["data_as_of"] else ""),
+        (_("Linkage run"), doc["linkage_run"]), (_("Scope"), doc["scope"]),
+        (_("Lists used"), "; ".join(doc["lists"])),
+        (_("Documented (at least)"), doc["documented"]),
+        (_("Headlined"), doc["headline"]), (_("Why this one"), doc["why"]),
+        (_("Warning"), doc["warning"]),
+        (_("Disclosure control"),
+         _("counts below %(k)s shown as < %(k)s") % {"k": doc["threshold"]}),
+    ):  # fmt: skip
+        append([label, value])
+    for note in doc["notes"]:
+        append([_("Note"), note])
+    append([])
+    append([_("Model"), _("Method"), _("Estimate"), _("Interval from"), _("Interval to"),
+            _("Level"), _("Interval type"), _("Chosen by"), _("Headlined")])  # fmt: skip
+    for m in doc["models"]:
+        append([m["name"], m["method"], round(m["estimate"], 1),
+                None if m["low"] is None else round(m["low"], 1),
+                _("unbounded") if m["high"] is None else round(m["high"], 1), m["level"],
+                m["interval"], m["selected_by"], _("yes") if m["headlined"] else ""])  # fmt: skip
+    captures = book.create_sheet(str(_("Capture histories"))[:31])
+    append([*doc["lists"], _("Victims")], captures)
+    for capture in doc["capture_rows"]:
+        count = capture["count"]
+        append([*(capture[name] for name in doc["lists"]),
+                f"< {doc['threshold']}" if count is None else count], captures)  # fmt: skip
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _estimate_pdf(doc: dict[str, Any]) -> bytes:
+    from django.utils import translation
+
+    from panah.core.pdf import FONT_FILE, render_pdf
+
+    html = render_to_string(
+        "evidence/estimate_pdf.html",
+        {
+            **doc,
+            "font_url": FONT_FILE.as_uri(),
+            "language": translation.get_language(),
+            "rtl": translation.get_language_bidi(),
+            "threshold_text": _digits(doc["threshold"]),
+            "run_text": _digits(doc["linkage_run"] or "—"),
+        },
+    )
+    return render_pdf(html)

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -427,6 +428,23 @@ def _digits(text: Any) -> str:
     return text.translate(dates.PERSIAN_DIGITS) if dates.shows_jalali() else text
 
 
+def _day(value: dt.date | dt.datetime | None, *, with_time: bool = False) -> str:  # HTML
+    """A day as the reader reads it: in Persian the Jalali day, then the ISO day (both in
+    Persian digits); elsewhere the ISO day."""
+    from panah.core import dates
+
+    if value is None:
+        return "—"
+    day = dates.local_date(value)
+    text = day.isoformat()
+    if with_time and isinstance(value, dt.datetime):
+        text += " " + timezone.localtime(value).strftime("%H:%M")
+    if dates.shows_jalali():
+        # Isolated left to right, or the bidi algorithm prints 2026-12-06 as 06-12-2026.
+        return format_html('{} (<bdi dir="ltr">{}</bdi>)', dates.jalali_text(day), _digits(text))
+    return text
+
+
 def _whole(value: float | None) -> str:
     from django.utils import formats
 
@@ -466,6 +484,8 @@ def estimate_document(
         "period": summary.period_definition,
         "as_of": summary.as_of,
         "data_as_of": data_as_of,
+        "as_of_text": _day(summary.as_of, with_time=True),
+        "data_as_of_text": _day(data_as_of),
         "linkage_run": summary.linkage_run_id,
         "scope": sel.scope.describe(),
         "lists": summary.lists,
@@ -579,6 +599,8 @@ def _estimate_pdf(doc: dict[str, Any]) -> bytes:
             "font_url": FONT_FILE.as_uri(),
             "language": translation.get_language(),
             "rtl": translation.get_language_bidi(),
+            "period": _digits(doc["period"]),
+            "notes": [_digits(note) for note in doc["notes"]],
             "threshold_text": _digits(doc["threshold"]),
             "run_text": _digits(doc["linkage_run"] or "—"),
         },

@@ -20,7 +20,7 @@ from panah.core.access import permission_required, require
 from . import corrections, queries
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
 from .models import Report, Verification, Victim
-from .views_review import SIDE_BY_SIDE
+from .views_review import SIDE_BY_SIDE, field_text
 
 SPLIT_OUT = "split_out"
 
@@ -75,22 +75,18 @@ class MergeForm(forms.Form):
         super().__init__(*args, prefix="merge", **kwargs)
 
 
-def _value(report: Report | Victim, key: str) -> str:
+# The canonical record names its fields as a report does, but for these.
+_VICTIM_FIELDS = {"name_as_written": "name", "source": None, "source_reference": None,
+                  "date_as_written": None}  # fmt: skip
+
+
+def _value(record: Report | Victim, key: str) -> str:
     """One field of a report, or of the canonical record, as text."""
-    if key == "source":
-        return report.source.name if isinstance(report, Report) else ""
-    if key == "dates":
-        if not report.date_start:
+    if isinstance(record, Victim):
+        key = _VICTIM_FIELDS.get(key, key)
+        if key is None:
             return ""
-        if report.date_end == report.date_start:
-            return report.date_start.isoformat()
-        return f"{report.date_start.isoformat()} – {report.date_end.isoformat()}"
-    if key in ("gender", "charge_category", "announced", "verification"):
-        return getattr(report, f"get_{key}_display")()
-    if isinstance(report, Victim):
-        key = {"name_as_written": "name"}.get(key, key)
-    raw = getattr(report, key, "")
-    return "" if raw is None else str(raw)
+    return field_text(record, key)
 
 
 def side_by_side(victim: Victim, reports: list[Report]) -> list[dict]:
@@ -102,8 +98,7 @@ def side_by_side(victim: Victim, reports: list[Report]) -> list[dict]:
         rows.append(
             {
                 "label": label,
-                "canonical": "" if key in ("source", "source_reference", "date_as_written")
-                else _value(victim, key),
+                "canonical": _value(victim, key),
                 "values": values,
                 "differs": len(known) > 1,
             }

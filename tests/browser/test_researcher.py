@@ -14,41 +14,22 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from django_scopes import scope
 
 from conftest import PASSWORD
 from panah.core import dates
-from panah.core.models import Role
-from panah.evidence.linking import current_victim_of, run_linkage
 from panah.evidence.tests.linking_fixtures import (  # noqa: F401
     _linkage_settings,
-    add_reports,
     report,
+    researcher,
     starter_model,
 )
-from panah.evidence.tests.test_linking import ENGLISH, MIXED, PERSIAN
+from panah.evidence.tests.test_victim_page import linked  # noqa: F401
+from panah.evidence.tests.test_victim_page import victim_of as _victim_of
 
 from .conftest import current_code
 from .test_deadlines import PHONE, _fits, _language, _shots
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def researcher(org_a, make_member):
-    person = make_member(org_a, [Role.RESEARCHER], email="researcher-browser@example.org")
-    add_reports(org_a, "Persian", PERSIAN)
-    add_reports(org_a, "English", ENGLISH)
-    add_reports(org_a, "Mixed", MIXED)
-    with scope(organisation=org_a):
-        run_linkage(organisation=org_a)
-    return person
-
-
-def _victim_of(org, source: str, ref: str) -> int | None:
-    r = report(org, source, ref)
-    with scope(organisation=org):
-        return current_victim_of([r.pk]).get(r.pk)
 
 
 def _pdf_text(path: Path) -> str:
@@ -61,8 +42,9 @@ def _pdf_text(path: Path) -> str:
 
 
 def test_a_researcher_splits_a_wrong_merge_and_downloads_the_estimate_as_a_pdf(
-    page, live_server, log_in, researcher, org_a, tmp_path
+    page, live_server, log_in, researcher, linked, tmp_path
 ):
+    org_a = linked
     shots = _shots(tmp_path)
     page.set_viewport_size(PHONE)
     _language(page, live_server, "fa")

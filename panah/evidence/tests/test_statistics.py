@@ -231,3 +231,29 @@ def test_a_yearly_change_is_shown_only_between_whole_years_above_the_threshold(o
         high = Statistics(org_a, facts=facts, threshold=600).yearly()
     assert [r.change for r in high.rows] == [None, None, None, None]
     assert protect_table(high.as_dict(), 600)["rows"][2]["change"] is None
+
+
+def test_the_page_and_the_downloads_show_no_period_after_the_data_and_no_invented_change(
+    world, make_member, login_as
+):
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    from panah.core.models import Role
+
+    from .test_review import reauthenticated
+
+    researcher = make_member(world, [Role.RESEARCHER], email="researcher-counts@example.org")
+    client = reauthenticated(login_as(researcher))
+    page = client.get(reverse("evidence:statistics"), {"year": 2023}).content.decode()
+    assert "incomplete: the data ends inside it" in page  # December 2023 and 2023 itself
+    assert "-100" not in page and '<th scope="row">2024' not in page
+    body = client.get(reverse("evidence:statistics_download"), {"year": 2023, "fmt": "csv"})
+    rows = list(csv.DictReader(io.StringIO(body.content.decode())))
+    yearly = [r for r in rows if r["table"] == "Executions documented per year"]
+    assert [r["key"] for r in yearly] == ["2022", "2023"]
+    assert yearly[1]["period_incomplete"] == "yes" and yearly[1]["change_percent"] == ""
+    assert {r["data_as_of"] for r in rows} == {"2023-12-22"}
+    assert not any(r["change_percent"].startswith("-100") for r in rows)

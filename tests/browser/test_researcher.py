@@ -123,3 +123,8 @@ def test_a_researcher_splits_a_wrong_merge_and_downloads_the_estimate_as_a_pdf(
     text = " ".join(_pdf_text(pdf).split())
     assert today.isoformat() in text  # as of
     assert re.search(r"\d+ – \d+ \(95 ?%\)", text), text[:2000]  # each model's interval
+
+    # The victim's page in French, for a person to look at.
+    page.goto(f"/evidence/victims/{rest}/")
+    assert "Rapports côte à côte" in page.content()
+    page.screenshot(path=str(shots / "victim-fr.png"), full_page=True)

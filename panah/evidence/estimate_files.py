@@ -23,12 +23,17 @@ from panah.core.spreadsheets import neutralise_row
 from .statistics import EstimateSummary
 
 
+_PERSIAN_PERCENT = str.maketrans({"%": "٪"})
+
+
 def _digits(text: Any) -> str:
-    """Persian digits in Persian, the text unchanged otherwise."""
+    """Persian digits and percent sign in Persian, the text unchanged otherwise."""
     from panah.core import dates
 
     text = "" if text is None else str(text)
-    return text.translate(dates.PERSIAN_DIGITS) if dates.shows_jalali() else text
+    if not dates.shows_jalali():
+        return text
+    return text.translate(dates.PERSIAN_DIGITS).translate(_PERSIAN_PERCENT)
 
 
 def _day(value: dt.date | dt.datetime | None, *, with_time: bool = False) -> str:  # HTML

@@ -22,7 +22,6 @@ from panah.core.spreadsheets import neutralise_row
 
 from .statistics import EstimateSummary
 
-
 _PERSIAN_PERCENT = str.maketrans({"%": "٪"})
 
 

@@ -111,6 +111,7 @@ def seed(world: World) -> None:
     shelter_sample(world)
     _evidence_sample(world, "report")
     _linkage_sample(world, "pair")
+    _victim_sample(world)
 
 
 # Arguments for URL patterns that take some, built from organisation A's objects.
@@ -253,6 +254,23 @@ URL_SAMPLES.update(
 )
 
 
+def _victim_sample(world: World):
+    """A victim of organisation A counted from report A-1 (created once per world)."""
+    from panah.evidence.models import Victim, VictimMembership
+
+    if "evidence_victim" not in world.objects_a:
+        report = _evidence_sample(world, "report")
+        with scopes_disabled():
+            victim = Victim.objects.create(organisation=world.org_a, name="Victim-A")
+            VictimMembership.objects.create(organisation=world.org_a, victim=victim, report=report)
+        world.objects_a["evidence_victim"] = victim
+        world.markers_a.append("Victim-A")
+    return world.objects_a["evidence_victim"]
+
+
+URL_SAMPLES["evidence:victim"] = lambda w: {"pk": _victim_sample(w).pk}
+
+
 # Routes whose object is open to every member holding the permission's roles, by design: the
 # organisation's own members, invitations, evidence and publications belong to no case. Any
 # other route with arguments must refuse a member who has the roles but is not assigned to or
@@ -264,6 +282,7 @@ NOT_COMPARTMENTED = {
     "evidence:report",
     "evidence:batch",
     "evidence:review_pair",
+    "evidence:victim",
     "public:withdraw",
 }
 # Whole apps of that kind: advocacy keeps no refugee's personal data (partners, officials, events,
@@ -286,6 +305,7 @@ SHOWS = {
     "evidence:report": "A-1",
     "evidence:batch": "a.csv",
     "evidence:review_pair": "A-2",
+    "evidence:victim": "Victim-A",
     "shelter:needs": "Person-A",
     "shelter:need": "Person-A",
     "shelter:hosts": "Host-A",

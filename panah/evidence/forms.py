@@ -59,7 +59,12 @@ class ReportFilterForm(forms.Form):
         choices=[("", _("Any"))] + list(Verification.choices),
         required=False,
     )
-    name = forms.CharField(label=_("Name"), required=False, max_length=100)
+    name = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=100,
+        help_text=_("In either script: Hosseini also finds حسینی, and the reverse."),
+    )
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)

@@ -575,3 +575,39 @@ class ReviewPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_a_id}/{self.report_b_id} ({self.probability:.2f})"
+
+
+class VerificationDecision(models.Model):
+    """A researcher's decision on a report: confirmed, unverified or excluded, and why.
+
+    The report's `verification` is set with it, so the next linkage run keeps it (an excluded
+    report is linked to no victim) and a re-import of the source's file leaves it as decided.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="verification_decisions"
+    )
+    previous = models.CharField(max_length=12, choices=Verification.choices)
+    verification = models.CharField(_("verification"), max_length=12, choices=Verification.choices)
+    reason = models.TextField(_("why"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("verification", Verification), name="verificationdecision_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="verificationdecision_reason_given"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.verification}"

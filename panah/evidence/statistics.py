@@ -23,7 +23,7 @@ from typing import Any
 
 import jdatetime
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -121,6 +121,8 @@ class Row:
     imprecise: int = 0
     # Percentage change on the row before (periods only); None when not computable.
     change: float | None = None
+    # The period runs past the data's as-of date: its count is still growing.
+    partial: bool = False
 
 
 @dataclass
@@ -139,6 +141,8 @@ class Table:
     # Victims without any date (period tables), or outside the chosen year (breakdowns).
     undated: int = 0
     notes: list[str] = field(default_factory=list)
+    # The last day the data covers (see data_as_of); periods after it are not rows.
+    data_as_of: dt.date | None = None
 
     @property
     def is_period(self) -> bool:
@@ -152,6 +156,7 @@ class Table:
         """A JSON-ready copy (dates as ISO text), as the public snapshot stores it."""
         data = asdict(self)
         data["as_of"] = self.as_of.isoformat()
+        data["data_as_of"] = self.data_as_of.isoformat() if self.data_as_of else None
         for row in data["rows"]:
             for key in ("start", "end"):
                 row[key] = row[key].isoformat() if row[key] else None
@@ -183,6 +188,24 @@ class EstimateSummary:
             if "BIC" in e.get("selected_by", []):
                 return e
         return self.estimates[0] if self.estimates else None
+
+    def preferred_reason(self) -> str:
+        """Why the headlined model is the one quoted first, in one sentence."""
+        e = self.preferred
+        if e is None:
+            return _("No model gave an estimate.")
+        if e["name"].startswith("latent-class"):
+            return _(
+                "The latent-class model is headlined: it allows for people whom every list is "
+                "unlikely to reach (heterogeneity), which makes the other models too low; the "
+                "log-linear models are shown beside it."
+            )
+        if "BIC" in e.get("selected_by", []):
+            return _(
+                "No latent-class estimate: the log-linear model chosen by BIC (the best balance "
+                "of fit and simplicity) is headlined."
+            )
+        return _("It is the only model that gave an estimate.")
 
     def sentence(self, estimate: dict[str, Any] | None = None) -> str:
         """'estimated: about M (95% interval a–b), method X' for the preferred (or given) model."""
@@ -216,11 +239,28 @@ def web_estimate_options() -> dict[str, Any]:
     return options
 
 
-def percentage_change(before: int | None, after: int | None) -> float | None:
-    """(after - before) / before in percent, one decimal; None when before is zero or unknown."""
-    if not before or after is None:
+def percentage_change(
+    before: int | None, after: int | None, *, threshold: int | None = None
+) -> float | None:
+    """(after - before) / before in percent, one decimal; None unless both counts reach the
+    disclosure threshold. Below it a change says more about collection than about executions
+    ("+30500 %" from 2 to 612, "-100 %" for a month nobody has collected yet), and on a
+    published page it would reveal a suppressed count."""
+    k = disclosure.threshold() if threshold is None else max(1, threshold)
+    if before is None or after is None or before < k or after < k:
         return None
     return round((after - before) * 100.0 / before, 1)
+
+
+def data_as_of(organisation: Organisation) -> dt.date | None:
+    """The last day the data covers: the latest execution date of a current victim (excluded
+    reports are in none), never after today. A period that starts later was not collected,
+    it was not a quiet one."""
+
+    latest = Victim.objects.filter(
+        organisation=organisation, retired_at__isnull=True, date_start__isnull=False
+    ).aggregate(latest=Max("date_start"))["latest"]
+    return None if latest is None else min(latest, timezone.localdate())
 
 
 def jalali_month_span(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -291,12 +331,20 @@ class Statistics:
         *,
         facts: list[Facts] | None = None,
         as_of: dt.datetime | None = None,
+        threshold: int | None = None,
     ):
         self.organisation = organisation
         self.scope = scope
         self.as_of = as_of or timezone.now()
         self.run = latest_run(organisation)
-        self.facts = load_facts(organisation, scope) if facts is None else facts
+        self.threshold = disclosure.threshold() if threshold is None else threshold
+        if facts is None:
+            self.facts = load_facts(organisation, scope)
+            self.data_as_of = data_as_of(organisation)
+        else:  # given facts (a bench, a test) cover up to their own latest date
+            self.facts = facts
+            starts = [f.date_start for f in facts if f.date_start]
+            self.data_as_of = min(max(starts), timezone.localdate()) if starts else None
         self.source_count = len({s for f in self.facts for s in f.sources})
 
     # --- shared wording ---
@@ -341,14 +389,33 @@ class Statistics:
         periods: list[tuple[str, str, dt.date, dt.date]],
     ) -> Table:
         dated = [f for f in self.facts if f.date_start and f.date_end]
+        last = self.data_as_of
         rows = []
         for key, label, start, end in periods:
+            if last is None or start > last:
+                continue  # not collected yet: no row, never a zero
             inside = sum(1 for f in dated if start <= f.date_start and f.date_end <= end)
             overlapping = sum(1 for f in dated if f.date_start <= end and f.date_end >= start)
-            rows.append(Row(key, label, inside, start, end, imprecise=overlapping - inside))
+            rows.append(
+                Row(key, label, inside, start, end, imprecise=overlapping - inside,
+                    partial=end > last)
+            )  # fmt: skip
         for before, after in zip(rows, rows[1:], strict=False):
-            after.change = percentage_change(before.value, after.value)
+            # An incomplete period against a whole one would show a fall that did not happen.
+            if not after.partial:
+                after.change = percentage_change(
+                    before.value, after.value, threshold=self.threshold
+                )
         notes = []
+        if last is not None and (len(rows) < len(periods) or (rows and rows[-1].partial)):
+            notes.append(
+                _(
+                    "The data runs to %(day)s (the latest execution date in the reports): later "
+                    "periods are not shown, and a period that ends after it is incomplete, so it "
+                    "has no change."
+                )
+                % {"day": last.isoformat()}
+            )
         imprecise = sum(r.imprecise for r in rows)
         if imprecise:
             notes.append(
@@ -369,6 +436,7 @@ class Statistics:
             total=sum(r.value for r in rows),
             undated=len(self.facts) - len(dated),
             notes=notes,
+            data_as_of=last,
         )
 
     def yearly(self, years: Iterable[int] | None = None) -> Table:
@@ -472,6 +540,7 @@ class Statistics:
             rows=rows,
             total=len(facts),
             undated=outside,
+            data_as_of=self.data_as_of,
         )
 
     # --- sources ---
@@ -523,17 +592,21 @@ class Statistics:
         self,
         year: int | None = None,
         *,
+        sources: Iterable[str] | None = None,
         methods: tuple[str, ...] = ("loglinear", "lcmcr"),
         level: float = 0.95,
         seed: int = 2016,
         lcmcr_options: dict[str, Any] | None = None,
     ) -> EstimateSummary:
-        """Multiple systems estimation of everyone executed, documented or not, in the period."""
+        """Multiple systems estimation of everyone executed, documented or not, in the period;
+        `sources` (names) chooses the lists that enter it (by default every source)."""
 
         facts, _outside = self._in_year(year)
-        if len({s for f in facts for s in f.sources}) < 2:
+        seen = {s for f in facts for s in f.sources}
+        lists = sorted(seen if sources is None else seen & set(sources))
+        if len(lists) < 2:
             raise ValueError(_("An estimate needs victims documented by at least two sources."))
-        table = self.capture_table(year)
+        table = self.capture_table(year, lists=lists if sources is not None else None)
         report = estimate_all(
             table, methods=methods, level=level, seed=seed, lcmcr_options=lcmcr_options
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_review, views_statistics
+from . import views, views_review, views_statistics, views_victims
 
 app_name = "evidence"
 
@@ -22,4 +22,7 @@ urlpatterns = [
     path("linkage/history/", views_review.linkage_history, name="linkage_history"),
     path("statistics/", views_statistics.statistics, name="statistics"),
     path("statistics/download/", views_statistics.statistics_download, name="statistics_download"),
+    # The researcher's tools (issue 16): a victim's page and the estimate's download.
+    path("victims/<int:pk>/", views_victims.victim_detail, name="victim"),
+    path("statistics/estimate/", views_statistics.estimate_download, name="estimate_download"),
 ]

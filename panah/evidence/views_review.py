@@ -100,20 +100,24 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def field_text(report: Report, key: str) -> str:
+    """One of SIDE_BY_SIDE's fields of a report as text (also the victim page's)."""
+    if key == "source":
+        return report.source.name
+    if key == "dates":
+        if not report.date_start:
+            return ""
+        if report.date_end == report.date_start:
+            return report.date_start.isoformat()
+        return f"{report.date_start.isoformat()} – {report.date_end.isoformat()}"
+    if key in ("gender", "charge_category", "announced", "verification"):
+        return getattr(report, f"get_{key}_display")()
+    raw = getattr(report, key)
+    return "" if raw is None else str(raw)
+
+
 def _side_by_side(a: Report, b: Report) -> list[dict]:
-    def value(report: Report, key: str) -> str:
-        if key == "source":
-            return report.source.name
-        if key == "dates":
-            if not report.date_start:
-                return ""
-            if report.date_end == report.date_start:
-                return report.date_start.isoformat()
-            return f"{report.date_start.isoformat()} – {report.date_end.isoformat()}"
-        if key in ("gender", "charge_category", "announced", "verification"):
-            return getattr(report, f"get_{key}_display")()
-        raw = getattr(report, key)
-        return "" if raw is None else str(raw)
+    value = field_text
 
     rows = []
     for key, label in SIDE_BY_SIDE:

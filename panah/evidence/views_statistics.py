@@ -25,6 +25,7 @@ from panah.core.access import needs_permission
 from panah.core.reauth import recent_authentication_required
 from panah.core.spreadsheets import neutralise_row
 
+from . import estimate_files
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
 from .charts import bar_chart
 from .statistics import (
@@ -34,6 +35,7 @@ from .statistics import (
     Scope,
     Statistics,
     Table,
+    protect_estimate,
     protect_table,
     web_estimate_options,
 )
@@ -65,6 +67,39 @@ class StatisticsForm(forms.Form):
         self.fields["jyear"].choices = [(y, str(y)) for y in reversed(jyears)]
 
 
+class EstimateForm(forms.Form):
+    """Which period and which sources (lists) the downloaded estimate rests on, in which format."""
+
+    period = forms.ChoiceField(label=gettext_lazy("Period"))
+    sources = forms.MultipleChoiceField(
+        label=gettext_lazy("Sources that enter the estimate (at least two)"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fmt = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=[("pdf", "PDF"), ("xlsx", "XLSX"), ("csv", "CSV")],
+        initial="pdf",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, years: list[int], sources: list[str], **kwargs):
+        super().__init__(*args, prefix="est", **kwargs)
+        self.fields["period"].choices = [("all", gettext_lazy("All dates"))] + [
+            (str(y), str(y)) for y in reversed(years)
+        ]
+        self.fields["sources"].choices = [(s, s) for s in sources]
+        self.fields["sources"].initial = list(sources)
+        self.fields["period"].initial = str(years[-1]) if years else "all"
+
+    def clean_sources(self) -> list[str]:
+        chosen = self.cleaned_data["sources"]
+        if len(chosen) < 2:
+            raise forms.ValidationError(
+                _("Choose at least two sources: the estimate rests on how they overlap.")
+            )
+        return chosen
+
+
 @dataclass
 class Selection:
     scope: Scope
@@ -88,6 +123,11 @@ def selection(request: HttpRequest) -> Selection:
     year = clean.get("year") or (years[-1] if years else None)
     jyear = clean.get("jyear") or (jyears[-1] if jyears else None)
     return Selection(scope, year, jyear, form, stats)
+
+
+def source_names(sel: Selection) -> list[str]:
+    """The sources that documented the victims counted, by name."""
+    return sorted({name for f in sel.stats.facts for name in f.sources})
 
 
 def tables_for(sel: Selection) -> dict[str, Table]:
@@ -138,6 +178,12 @@ def run_estimate(sel: Selection, year: int | None) -> tuple[EstimateSummary | No
 def statistics(request: HttpRequest) -> HttpResponse:
     """Documented counts per period and group, sources' coverage, and (on request) an estimate."""
     sel = selection(request)
+    return _page(request, sel, EstimateForm(years=sel.stats.years(), sources=source_names(sel)))
+
+
+def _page(
+    request: HttpRequest, sel: Selection, estimate_form: EstimateForm, status: int = 200
+) -> HttpResponse:
     tables = tables_for(sel)
     periods = [
         {"name": name, "table": tables[name], "chart": chart_for(tables[name])}
@@ -150,13 +196,15 @@ def statistics(request: HttpRequest) -> HttpResponse:
         year = None if estimate_year == "all" else _int(estimate_year)
         estimate, estimate_error = run_estimate(sel, year)
     query = request.GET.copy()
-    query.pop("estimate", None)
+    for key in ("estimate", "fmt", "period", "sources"):
+        query.pop(key, None)
     return render(
         request,
         "evidence/statistics.html",
         {
             "sel": sel,
             "form": sel.form,
+            "estimate_form": estimate_form,
             "periods": periods,
             "breakdowns": [tables[d] for d in DIMENSIONS],
             "coverage": sel.stats.coverage(year=sel.year),
@@ -168,6 +216,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
             "threshold": disclosure.threshold(),
             "total_victims": len(sel.stats.facts),
         },
+        status=status,
     )
 
 
@@ -223,8 +272,9 @@ def statistics_download(request: HttpRequest) -> HttpResponse:
 
 
 CSV_HEADER = (
-    "table", "period_definition", "method", "as_of", "linkage_run", "key", "label",
-    "documented_at_least", "date_could_also_fall_here", "change_percent",
+    "table", "period_definition", "method", "as_of", "data_as_of", "linkage_run", "key",
+    "label", "documented_at_least", "date_could_also_fall_here", "change_percent",
+    "period_incomplete",
 )  # fmt: skip
 
 
@@ -239,9 +289,11 @@ def _csv(tables: list[dict[str, Any]]) -> str:
             writer.writerow(
                 neutralise_row([
                     t["title"], t["period_definition"], t["method"], t["as_of"],
-                    t["linkage_run_id"] or "", r["key"], r["label"], _cell(r["value"], k),
+                    t.get("data_as_of") or "", t["linkage_run_id"] or "", r["key"], r["label"],
+                    _cell(r["value"], k),
                     _cell(r["imprecise"], k) if r["imprecise"] != 0 else 0,
                     "" if r["change"] is None else r["change"],
+                    "yes" if r.get("partial") else "",
                 ])
             )  # fmt: skip
     return out.getvalue()
@@ -263,6 +315,7 @@ def _xlsx(tables: list[dict[str, Any]]) -> bytes:
         append([_("Period"), t["period_definition"]])
         append([_("Method"), t["method"]])
         append([_("As of"), t["as_of"]])
+        append([_("Data up to"), t.get("data_as_of") or ""])
         append([_("Linkage run"), t["linkage_run_id"]])
         append([_("Disclosure control"), _("counts below %(k)s shown as < %(k)s") % {"k": k}])
         append([])
@@ -272,13 +325,14 @@ def _xlsx(tables: list[dict[str, Any]]) -> bytes:
                 _("Documented (at least)"),
                 _("Date could also fall here"),
                 _("Change (%)"),
+                _("Incomplete period"),
             ]
         )
         for r in t["rows"]:
             append(
                 [r["label"], _cell(r["value"], k) if r["value"] is None else r["value"],
                  _cell(r["imprecise"], k) if r["imprecise"] is None else r["imprecise"],
-                 r["change"]]
+                 r["change"], _("yes") if r.get("partial") else ""]
             )  # fmt: skip
     out = io.BytesIO()
     book.save(out)
@@ -306,3 +360,62 @@ def _pdf(request: HttpRequest, sel: Selection, tables: list[dict[str, Any]]) -> 
         request=request,
     )
     return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+
+
+# --- The estimate as a file ---------------------------------------------------------------------
+
+
+@needs_permission("evidence.export_statistics")
+@recent_authentication_required
+def estimate_download(request: HttpRequest) -> HttpResponse:
+    """The estimate for a period from the chosen sources, as CSV, XLSX or PDF: as-of date,
+    lists used, every model's estimate and interval, the headlined one and why, the dependence
+    warning. It leaves the organisation, so it rests on at least the disclosure threshold of
+    people and its capture-history cells are suppressed below it."""
+    sel = selection(request)
+    form = EstimateForm(request.GET, years=sel.stats.years(), sources=source_names(sel))
+    if not form.is_valid():
+        return _page(request, sel, form, status=400)
+    period = form.cleaned_data["period"]
+    year = None if period == "all" else int(period)
+    try:
+        summary = sel.stats.estimate(
+            year=year, sources=form.cleaned_data["sources"], **web_estimate_options()
+        )
+    except ValueError as exc:
+        form.add_error(None, str(exc))
+        return _page(request, sel, form, status=400)
+    k = disclosure.threshold()
+    data = protect_estimate(summary.as_dict(), k)
+    if data is None:
+        form.add_error(
+            None,
+            _("The estimate rests on fewer people than the disclosure threshold (%(k)s).")
+            % {"k": k},
+        )
+        return _page(request, sel, form, status=400)
+    fmt = form.cleaned_data["fmt"]
+    document = estimate_files.document(
+        organisation=request.organisation.name,
+        scope=sel.scope.describe(),
+        data_as_of=sel.stats.data_as_of,
+        summary=summary,
+        protected=data,
+    )
+    body = estimate_files.WRITERS[fmt](document)
+    audit.record(
+        "evidence.estimate_exported",
+        organisation=request.organisation,
+        request=request,
+        data={
+            "format": fmt,
+            "period": period,
+            "lists": len(summary.lists),
+            "linkage_run": summary.linkage_run_id,
+            "threshold": k,
+        },
+    )
+    response = HttpResponse(body, content_type=FORMATS[fmt])
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="estimate-{period}-{stamp}.{fmt}"'
+    return response

@@ -78,10 +78,15 @@ def stats(org, **scope_values) -> Statistics:
 
 def test_yearly_counts_are_minimums_with_the_change_on_the_year_before(world):
     table = stats(world).yearly()
+    # The Dey 1402 victim may fall in 2024, but no execution of 2024 was collected yet: 2024
+    # is no row (it was shown as 0, "-100 %").
     assert [(r.key, r.value, r.imprecise) for r in table.rows] == [
-        ("2022", 10, 0), ("2023", 18, 1), ("2024", 0, 1),
+        ("2022", 10, 0), ("2023", 18, 1),
     ]  # fmt: skip
-    assert [r.change for r in table.rows] == [None, 80.0, -100.0]
+    # 2023 is still open on 22 December: 18 against a whole 2022 would invent a change.
+    assert [r.change for r in table.rows] == [None, None]
+    assert [r.partial for r in table.rows] == [False, True]
+    assert table.data_as_of == D(2023, 12, 22)
     assert table.undated == 1
     assert "at least N" in table.method and "linkage run" in table.method
     assert "1 January to 31 December" in table.period_definition
@@ -165,8 +170,8 @@ def test_published_cells_below_the_threshold_are_suppressed_with_their_changes(w
     assert rows["2023-12"]["imprecise"] is None  # 1 < 5
     assert protected["threshold"] == 5
     yearly = protect_table(stats(world).yearly().as_dict(), 5)
-    assert [r["value"] for r in yearly["rows"]] == [10, 18, 0]
-    assert [r["change"] for r in yearly["rows"]] == [None, 80.0, -100.0]
+    assert [r["value"] for r in yearly["rows"]] == [10, 18]
+    assert [r["change"] for r in yearly["rows"]] == [None, None]
 
 
 def test_a_small_year_is_hidden_without_hiding_another_year():
@@ -178,3 +183,77 @@ def test_a_small_year_is_hidden_without_hiding_another_year():
     protected = protect_table({"kind": "year", "rows": rows, "total": 582, "undated": 0}, 5)
     assert [r["value"] for r in protected["rows"]] == [None, 300, 280]
     assert [r["change"] for r in protected["rows"]] == [None, None, -6.7]
+
+
+def test_periods_after_the_data_are_not_rows_and_the_open_one_has_no_change(world):
+    table = stats(world).monthly(2023)
+    assert [r.key for r in table.rows][-1] == "2023-12"  # the data runs to 22 December
+    december = table.rows[-1]
+    assert december.partial and december.change is None
+    assert not any(r.partial for r in table.rows[:-1])
+    assert any("2023-12-22" in note for note in table.notes)
+    assert stats(world).monthly(2024).rows == []  # not collected: no twelve zeros
+    jalali = stats(world).jalali_monthly(1402)
+    assert [r.key for r in jalali.rows][-1] == "1402/10"  # Dey holds 22 December
+
+
+def test_a_change_needs_both_periods_at_the_disclosure_threshold():
+    assert percentage_change(2, 612, threshold=5) is None  # was "+30500 %"
+    assert percentage_change(40, 0, threshold=5) is None  # was "-100 %"
+    assert percentage_change(4, 40, threshold=5) is None
+    assert percentage_change(5, 10, threshold=5) == 100.0
+    assert percentage_change(10, 5, threshold=5) == -50.0
+    assert percentage_change(None, 10, threshold=5) is None
+
+
+def _facts(counts: dict[int, int]) -> list:
+    from panah.evidence.statistics import Facts
+
+    ids = iter(range(1, 100_000))
+    return [
+        Facts(next(ids), True, D(year, 6, 1), D(year, 6, 1), "", "", "", "", "", "", frozenset())
+        for year, n in counts.items()
+        for _ in range(n)
+    ]
+
+
+def test_a_yearly_change_is_shown_only_between_whole_years_above_the_threshold(org_a):
+    facts = _facts({2018: 2, 2019: 612, 2020: 500, 2021: 530})
+    with scope(organisation=org_a):
+        table = Statistics(org_a, facts=facts, threshold=5).yearly()
+    assert [(r.key, r.value, r.change) for r in table.rows] == [
+        ("2018", 2, None),
+        ("2019", 612, None),
+        ("2020", 500, -18.3),
+        ("2021", 530, None),
+    ]  # fmt: skip  (2021 holds the last day, 1 June: incomplete, no change)
+    with scope(organisation=org_a):
+        high = Statistics(org_a, facts=facts, threshold=600).yearly()
+    assert [r.change for r in high.rows] == [None, None, None, None]
+    assert protect_table(high.as_dict(), 600)["rows"][2]["change"] is None
+
+
+def test_the_page_and_the_downloads_show_no_period_after_the_data_and_no_invented_change(
+    world, make_member, login_as
+):
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    from panah.core.models import Role
+
+    from .test_review import reauthenticated
+
+    researcher = make_member(world, [Role.RESEARCHER], email="researcher-counts@example.org")
+    client = reauthenticated(login_as(researcher))
+    page = client.get(reverse("evidence:statistics"), {"year": 2023}).content.decode()
+    assert "incomplete: the data ends inside it" in page  # December 2023 and 2023 itself
+    assert "-100" not in page and '<th scope="row">2024' not in page
+    body = client.get(reverse("evidence:statistics_download"), {"year": 2023, "fmt": "csv"})
+    rows = list(csv.DictReader(io.StringIO(body.content.decode())))
+    yearly = [r for r in rows if r["table"] == "Executions documented per year"]
+    assert [r["key"] for r in yearly] == ["2022", "2023"]
+    assert yearly[1]["period_incomplete"] == "yes" and yearly[1]["change_percent"] == ""
+    assert {r["data_as_of"] for r in rows} == {"2023-12-22"}
+    assert not any(r["change_percent"].startswith("-100") for r in rows)

@@ -96,7 +96,10 @@ def test_each_kind_of_contradiction_is_found_with_its_reason():
         columns=["unique_id_l", "unique_id_r", "match_probability"],
     )
     found = contradictions.find_contradictions(reports, pairs, 0.2)
-    reasons = {(a, b): r for a, b, r in zip(found.unique_id_l, found.unique_id_r, found.reasons)}
+    reasons = {
+        (a, b): r
+        for a, b, r in zip(found.unique_id_l, found.unique_id_r, found.reasons, strict=True)
+    }
     assert reasons == {
         (1, 2): [contradictions.FATHER],
         (1, 3): [contradictions.AGE],  # Hasan is Hassan misspelt: not a different father

@@ -46,7 +46,7 @@ from .models import (
     VictimMembership,
 )
 from .normalise import canonical_text, display_text
-from .synthetic_names import ETHNICITIES, PROVINCES
+from .reference import ETHNICITIES, PROVINCES
 
 # Below this many reports EM has too few pairs to learn from: the starter model is used.
 MIN_TRAIN_REPORTS = 500

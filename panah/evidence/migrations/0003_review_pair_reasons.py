@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evidence', '0002_review_pairs'),
+        ("evidence", "0002_review_pairs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reviewpair',
-            name='reasons',
+            model_name="reviewpair",
+            name="reasons",
             field=models.JSONField(blank=True, default=list),
         ),
     ]

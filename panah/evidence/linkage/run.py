@@ -90,7 +90,7 @@ def _with_contradictions(
     }
     keys = list(zip(uncertain["unique_id_l"], uncertain["unique_id_r"], strict=True))
     uncertain["reasons"] = [
-        [*current, *reasons.get(key, [])]
+        [*reasons.get(key, []), *current]  # the contradiction first: it is what matters
         for key, current in zip(keys, uncertain["reasons"], strict=True)
     ]
     above = contradicted[contradicted["match_probability"] >= high]

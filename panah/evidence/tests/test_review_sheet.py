@@ -138,7 +138,7 @@ def test_a_contradicted_pair_is_queued_above_the_review_band_with_its_reasons(
     assert twice.probability >= 0.9 and twice.reasons == ["same_source_same_day"]
     assert twice.same_victim and twice.contradicted
     namesakes = queued[("K-1", "V-1")]
-    assert namesakes.reasons == ["uncertain_score", "different_father", "age_apart"]
+    assert namesakes.reasons == ["different_father", "age_apart", "uncertain_score"]
     assert "different father's names" in namesakes.reason_labels
 
 

@@ -171,6 +171,8 @@ def test_every_kind_of_archive_links_through_the_command(org_a, label, spec):
     assert summary["model_used"] in ("trained", "trained, repaired", "fallback")
     # Linked: reports joined into victims, and not lumped together. How well is the bench's
     # question (bench/linkage_quality.py prints F1 and count error for every setting).
-    assert true_victims * 0.8 <= summary["victims"] <= len(frame) * 0.8, summary
+    # At least half the reports that repeat a victim are joined to it.
+    repeats = len(frame) - true_victims
+    assert true_victims * 0.8 <= summary["victims"] <= len(frame) - repeats / 2, summary
     with scope(organisation=org_a):
         assert Victim.objects.filter(retired_at__isnull=True).count() == summary["victims"]

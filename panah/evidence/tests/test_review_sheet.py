@@ -118,7 +118,7 @@ def test_an_initial_that_fits_one_given_name_only_is_no_contradiction():
 
 
 def test_a_contradicted_pair_is_queued_above_the_review_band_with_its_reasons(
-    one_victim, researcher
+    one_victim, researcher, login_as
 ):
     # The same source reports K-1 twice the same day: the model is sure, the queue asks.
     add_reports(
@@ -140,6 +140,12 @@ def test_a_contradicted_pair_is_queued_above_the_review_band_with_its_reasons(
     namesakes = queued[("K-1", "V-1")]
     assert namesakes.reasons == ["different_father", "age_apart", "uncertain_score"]
     assert "different father's names" in namesakes.reason_labels
+    # The reviewer reads why, on the queue and on the pair's page.
+    client = login_as(researcher)
+    queue = client.get(reverse("evidence:review_queue")).content.decode()
+    assert "Contradiction:" in queue and "two reports of the same source on the same day" in queue
+    page = client.get(reverse("evidence:review_pair", args=[namesakes.pk])).content.decode()
+    assert "different father&#x27;s names" in page and "ages five years or more apart" in page
 
 
 # --- A split never moves other reports to the wrong side -----------------------------------------

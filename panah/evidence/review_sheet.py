@@ -9,8 +9,6 @@ problems of each row listed. Rows left without a decision are skipped.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +24,8 @@ from panah.core.spreadsheets import (
     FileInput,
     Limits,
     SpreadsheetRefused,
-    neutralise_row,
     open_table,
+    table_bytes,
 )
 
 from . import linking
@@ -121,24 +119,7 @@ def export_queue(
     if file_format not in FORMATS:
         raise ValueError(f"unknown format {file_format!r}: csv or xlsx")
     run, rows = queue_rows(organisation)
-    if file_format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(neutralise_row(HEADER))
-        writer.writerows(neutralise_row(row) for row in rows)
-        body = ("\ufeff" + out.getvalue()).encode("utf-8")
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "review"
-        sheet.append(neutralise_row(HEADER))
-        for row in rows:
-            sheet.append(neutralise_row(row))  # openpyxl writes a text starting with = as a formula
-        buffer = io.BytesIO()
-        book.save(buffer)
-        body = buffer.getvalue()
+    body = table_bytes(HEADER, rows, file_format, title="review")
     audit.record(
         "evidence.review_queue_exported",
         organisation=organisation,

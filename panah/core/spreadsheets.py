@@ -517,3 +517,29 @@ def neutralise(value: Any) -> Any:
 def neutralise_row(values: Iterable[Any]) -> list[Any]:
     """Every cell of a row through `neutralise`, for csv.writer.writerow or sheet.append."""
     return [neutralise(v) for v in values]
+
+
+def table_bytes(
+    header: Iterable[Any], rows: Iterable[Iterable[Any]], file_format: str, *, title: str = "data"
+) -> bytes:
+    """A table as a download: CSV (UTF-8 with a byte-order mark, so spreadsheet programs read
+    Persian right) or XLSX (one sheet named `title`); every cell through `neutralise`."""
+    if file_format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(neutralise_row(header))
+        writer.writerows(neutralise_row(row) for row in rows)
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+    if file_format == "xlsx":
+        from openpyxl import Workbook  # noqa: PLC0415 (openpyxl is slow to import; only this path needs it)
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = title[:31]
+        sheet.append(neutralise_row(header))
+        for row in rows:
+            sheet.append(neutralise_row(row))  # openpyxl writes a text starting with = as a formula
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+    raise ValueError(f"unknown table format {file_format!r}: csv or xlsx")

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from panah.core import audit
 from panah.core.models import Organisation, User
 
-from .linkage import ConflictingDecisions, cluster, link_reports, prepare_reports
+from .linkage import ConflictingDecisions, cluster, link_reports, prepare_reports, score_all_pairs
 from .linkage.places import province_code
 from .models import (
     Announced,
@@ -48,8 +48,8 @@ from .models import (
     VictimMembership,
 )
 from .normalise import canonical_text, display_text
+from .reference import ETHNICITIES, PROVINCES
 from .synthetic import generate
-from .synthetic_names import ETHNICITIES, PROVINCES
 
 # Below this many reports EM has too few pairs to learn from: the starter model is used.
 MIN_TRAIN_REPORTS = 500
@@ -221,6 +221,7 @@ def _frame(reports: list[dict[str, Any]]):
     for column in ("name_as_written", "father_name", "province", "city"):
         frame[column] = frame[column].where(frame[column] != "", None)
     frame["age"] = frame["age"].astype("float64")
+    frame["source"] = frame["source_id"]  # two reports of one source on one day are suspect
     return frame
 
 
@@ -616,6 +617,7 @@ def _store_queue(organisation: Organisation, run: LinkageRun, outcome: _Outcome 
                 match_weight=float(row["match_weight"]),
                 evidence=_evidence(row, levels),
                 same_victim=bool(row.get("same_victim")),
+                reasons=list(row.get("reasons") or []),
             )
         )
     ReviewPair.objects.bulk_create(pairs, batch_size=2000)
@@ -747,7 +749,7 @@ def decide_pair(
             organisation, [va, vb], [*must, (a, b)], cannot, reason=reason, by=by, at=now
         )
     elif decision == ReviewDecision.Decision.NON_MATCH and va and va == vb:
-        event = _split(organisation, va, a, b, must, reason=reason, by=by, at=now)
+        event = _split(organisation, va, a, b, must, cannot, reason=reason, by=by, at=now)
     ReviewPair.objects.filter(
         organisation=organisation, report_a=report_a, report_b=report_b
     ).delete()
@@ -847,35 +849,65 @@ def _merge(organisation, victim_ids, must, cannot, *, reason, by, at) -> MergeSp
     return event
 
 
-def _split(organisation, victim_id, a, b, must, *, reason, by, at) -> MergeSplitEvent:
+def _split(organisation, victim_id, a, b, must, cannot, *, reason, by, at) -> MergeSplitEvent:
     """Split one victim in two around reports a and b.
 
-    Reports tied by confirmed matches go together; any other report goes with b when it
-    shares b's name key and not a's, else it stays with a. The next linkage run refines the
-    split with the model, keeping a and b apart.
+    The model scores every pair of the victim's reports; they are then put together from
+    the most to the least probable pair, with a and b (and every confirmed split) kept apart
+    and confirmed matches joined first. So each other report goes with the side it most
+    resembles, never with a report it was confirmed apart from.
     """
-    ids = _members([victim_id])[victim_id]
-    keys = dict(Report.objects.filter(pk__in=ids).values_list("pk", "name_key"))
-    components = _Components(p for p in must if p[0] in keys and p[1] in keys)
-    root_a, root_b = components.find(a), components.find(b)
-    side_a, side_b = [], []
-    for report_id in ids:
-        root = components.find(report_id)
-        if root == root_b:
-            side_b.append(report_id)
-        elif root == root_a:
-            side_a.append(report_id)
-        elif keys[report_id] and keys[report_id] == keys[b] and keys[b] != keys[a]:
-            side_b.append(report_id)
-        else:
-            side_a.append(report_id)
+    ids = sorted(_members([victim_id])[victim_id])
+    sides = split_sides(organisation, ids, a, b, must, cannot)
     event = MergeSplitEvent.objects.create(
         organisation=organisation, kind=MergeSplitEvent.Kind.SPLIT, at=at, by=by, reason=reason,
         victims_before=[victim_id], reports=[a, b],
     )  # fmt: skip
     Victim.objects.filter(pk=victim_id).update(retired_at=at)
-    first = _new_victim(organisation, side_a, event, at)
-    second = _new_victim(organisation, side_b, event, at)
-    event.victims_after = [first.pk, second.pk]
+    after = [_new_victim(organisation, side, event, at) for side in sides]
+    event.victims_after = [v.pk for v in after]
     event.save(update_fields=["victims_after"])
     return event
+
+
+def _review_model(organisation: Organisation) -> dict[str, Any]:
+    """The model that scores pairs outside a run: the organisation's own, else the starter."""
+    path = organisation_model_path(organisation)
+    if not path.exists():
+        path = ensure_starter_model()
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def split_sides(
+    organisation: Organisation,
+    ids: list[int],
+    a: int,
+    b: int,
+    must: Iterable[tuple[int, int]],
+    cannot: Iterable[tuple[int, int]],
+) -> list[list[int]]:
+    """The groups a victim's reports fall into once a and b are two people: a's side first,
+    then b's, then any group other confirmed splits keep apart from both."""
+
+    inside = set(ids)
+    reports = list(Report.objects.filter(pk__in=ids).order_by("pk").values(*REPORT_COLUMNS))
+    prepared = prepare_reports(_frame(reports), id_column="report_id")
+    pairs = score_all_pairs(prepared, _review_model(organisation))
+    unnamed = prepared.loc[prepared["surname"].isna(), "unique_id"].tolist()
+    clusters = cluster(
+        ids,
+        pairs,
+        0.0,  # they were one victim: every report goes to one side or the other
+        [p for p in must if p[0] in inside and p[1] in inside],
+        [p for p in cannot if p[0] in inside and p[1] in inside] + [(min(a, b), max(a, b))],
+        attach_only=unnamed,
+    )
+    groups: dict[int, list[int]] = defaultdict(list)
+    for report_id, cluster_id in zip(
+        clusters["unique_id"].tolist(), clusters["cluster_id"].tolist(), strict=True
+    ):
+        groups[cluster_id].append(int(report_id))
+    side_a = next(g for g in groups.values() if a in g)
+    side_b = next(g for g in groups.values() if b in g)
+    rest = [g for g in groups.values() if a not in g and b not in g]
+    return [sorted(side_a), sorted(side_b), *(sorted(g) for g in rest)]

@@ -555,6 +555,9 @@ class ReviewPair(models.Model):
     evidence = models.JSONField(default=list, blank=True)
     # Whether the run put both reports in one victim anyway (through other reports).
     same_victim = models.BooleanField(default=False)
+    # Why the pair is queued: "uncertain_score" (in the review band) and/or contradictions
+    # (linkage.contradictions.REASONS) that queue it whatever its score.
+    reasons = models.JSONField(default=list, blank=True)
 
     objects = ScopedManager(organisation="organisation")
 
@@ -573,8 +576,27 @@ class ReviewPair(models.Model):
             ),
         ]
 
+    # Keys as written by panah.evidence.linkage (run.UNCERTAIN, contradictions.REASONS).
+    REASON_LABELS = {
+        "uncertain_score": _("the model is unsure (probability in the review band)"),
+        "different_father": _("different father's names"),
+        "age_apart": _("ages five years or more apart"),
+        "same_source_same_day": _("two reports of the same source on the same day"),
+        "initial_fits_several": _("an initial that fits several given names of this surname"),
+    }
+
     def __str__(self) -> str:
         return f"{self.report_a_id}/{self.report_b_id} ({self.probability:.2f})"
+
+    @property
+    def reason_labels(self) -> list[str]:
+        """Why the pair is in the queue, in the reader's language."""
+        return [str(self.REASON_LABELS.get(r, r)) for r in self.reasons]
+
+    @property
+    def contradicted(self) -> bool:
+        """Queued for a contradiction (possibly above the review band)."""
+        return any(r != "uncertain_score" for r in self.reasons)
 
 
 class VerificationDecision(models.Model):

@@ -18,6 +18,8 @@ urlpatterns = [
     # Linkage, review and statistics (issue 5).
     path("review/", views_review.review_queue, name="review_queue"),
     path("review/<int:pk>/", views_review.review_pair, name="review_pair"),
+    path("review/export/", views_review.review_export, name="review_export"),
+    path("review/import/", views_review.review_import, name="review_import"),
     path("linkage/run/", views_review.linkage_run, name="linkage_run"),
     path("linkage/history/", views_review.linkage_history, name="linkage_history"),
     path("statistics/", views_statistics.statistics, name="statistics"),

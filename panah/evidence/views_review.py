@@ -11,15 +11,17 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from panah.core.access import get_for_member, needs_permission, require
+from panah.core.reauth import recent_authentication_required
+from panah.core.spreadsheets import SpreadsheetRefused
 
-from . import linkage_runs
+from . import linkage_runs, review_sheet
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
 from .models import LinkageRun, MergeSplitEvent, Report, ReviewDecision, ReviewPair
 from .statistics import latest_run
@@ -96,7 +98,72 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evidence/review_queue.html",
-        {"run": run, "page": page, "runs": runs, "min_train": linkage_runs.MIN_TRAIN_REPORTS},
+        {
+            "run": run,
+            "page": page,
+            "runs": runs,
+            "min_train": linkage_runs.MIN_TRAIN_REPORTS,
+            "sheet_form": DecisionSheetForm(),
+        },
+    )
+
+
+class DecisionSheetForm(forms.Form):
+    sheet = forms.FileField(
+        label=gettext_lazy("Review sheet with decisions (.csv or .xlsx)"),
+        help_text=gettext_lazy(
+            "The exported sheet with the decision column filled (same or different) and a "
+            "reason on each decided row. All rows are applied or none."
+        ),
+    )
+    dry_run = forms.BooleanField(label=gettext_lazy("Only check, apply nothing"), required=False)
+
+
+@needs_permission("evidence.review_linkage")
+@recent_authentication_required
+def review_export(request: HttpRequest) -> HttpResponse:
+    """The review queue as a spreadsheet (?fmt=csv or xlsx) to decide in a spreadsheet program.
+    It holds the reports' names: a recent re-authentication is needed, like every export."""
+    fmt = request.GET.get("fmt", "xlsx")
+    if fmt not in review_sheet.FORMATS:
+        raise Http404
+    body = review_sheet.export_queue(request.organisation, fmt, by=request.user, request=request)
+    response = HttpResponse(body, content_type=review_sheet.FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="review-queue.{fmt}"'
+    return response
+
+
+@needs_permission("evidence.review_linkage")
+@require_POST
+def review_import(request: HttpRequest) -> HttpResponse:
+    """Apply the decisions of a filled review sheet (all or none), or say row by row why not."""
+    form = DecisionSheetForm(request.POST, request.FILES)
+    result = None
+    if form.is_valid():
+        upload = form.cleaned_data["sheet"]
+        try:
+            result = review_sheet.import_decisions(
+                request.organisation, upload.read(), upload.name, by=request.user,
+                dry_run=form.cleaned_data["dry_run"], request=request,
+            )  # fmt: skip
+        except SpreadsheetRefused as exc:
+            form.add_error("sheet", str(exc))
+    if result is not None and result.ok:
+        if result.dry_run:
+            messages.success(
+                request,
+                _("The sheet is valid: %(n)s decisions would be applied (nothing was changed).")
+                % {"n": result.checked},
+            )
+        else:
+            messages.success(
+                request,
+                _("%(n)s decisions applied to the victims; %(skipped)s rows had no decision.")
+                % {"n": result.decided, "skipped": result.skipped},
+            )
+        return redirect("evidence:review_queue")
+    return render(
+        request, "evidence/review_import.html", {"form": form, "result": result}, status=400
     )
 
 

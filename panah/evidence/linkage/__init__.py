@@ -10,7 +10,13 @@ result.uncertain     # pairs for the review queue
 from panah.evidence.linkage.cluster import ConflictingDecisions, cluster
 from panah.evidence.linkage.metrics import Scores, cross_script_scores, pairwise_scores
 from panah.evidence.linkage.prepare import MODEL_COLUMNS, prepare_reports
-from panah.evidence.linkage.run import BACKENDS, BackendUnavailable, LinkageResult, link_reports
+from panah.evidence.linkage.run import (
+    BACKENDS,
+    BackendUnavailable,
+    LinkageResult,
+    link_reports,
+    score_all_pairs,
+)
 
 __all__ = [
     "BACKENDS",
@@ -24,4 +30,5 @@ __all__ = [
     "link_reports",
     "pairwise_scores",
     "prepare_reports",
+    "score_all_pairs",
 ]

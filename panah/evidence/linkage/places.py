@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from panah.evidence.names import loose, single_name_key
 from panah.evidence.normalise import canonical_text
-from panah.evidence.synthetic_names import PROVINCES as _PROVINCE_TABLE
+from panah.evidence.reference import PROVINCES as _PROVINCE_TABLE
 
 # The 31 provinces are a closed list, so a table is both exact and small.
 _ALIASES: dict[str, str] = {}

@@ -137,5 +137,7 @@ def prepare_reports(reports: pd.DataFrame, id_column: str = "report_id") -> pd.D
         col("charge_category"), lambda c: _none_if_empty(canonical_text(c)) if c else None
     )
     if "source" in reports:
-        out["source"] = reports["source"].astype(str).to_numpy()
+        out["source"] = _map_unique(
+            reports["source"], lambda s: None if s in (None, "") else str(s)
+        )
     return out.reset_index(drop=True)

@@ -13,6 +13,10 @@ import pandas as pd
 
 from panah.evidence.linkage import model as linkage_model
 from panah.evidence.linkage.cluster import cluster
+from panah.evidence.linkage.contradictions import find_contradictions
+
+# Why a pair is in the review queue when no contradiction put it there.
+UNCERTAIN = "uncertain_score"
 
 BACKENDS = ("duckdb", "spark")
 
@@ -29,7 +33,9 @@ class LinkageResult:
     pairs: pd.DataFrame  # unique_id_l, unique_id_r, match_probability, match_weight
     # Pairs in the review band with the evidence: mw_<comparison> is each comparison's match
     # weight (log2 Bayes factor: positive for, negative against), mw_tf_adj_* the part due
-    # to how rare the value is; same_victim says whether the clustering joined them.
+    # to how rare the value is; same_victim says whether the clustering joined them;
+    # reasons lists why it is queued (UNCERTAIN and/or contradictions.REASONS): a pair with
+    # a contradiction is queued whatever its score.
     uncertain: pd.DataFrame
     model: dict[str, Any]  # the trained Splink model (JSON-serialisable)
     timings: dict[str, float] = field(default_factory=dict)
@@ -66,6 +72,44 @@ def _db_api(backend: str, spark: Any = None, threads: int | None = None):
 
         return SparkAPI(spark_session=spark or SparkSession.builder.getOrCreate())
     raise ValueError(f"unknown linkage backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+
+
+def _with_contradictions(
+    linker, table: str, uncertain: pd.DataFrame, contradicted: pd.DataFrame, high: float
+) -> pd.DataFrame:
+    """The review band's pairs plus the contradicted pairs scored above it, each with its
+    reasons (the evidence columns of the pairs above the band are read from `table`)."""
+    reasons = {
+        (left, right): found
+        for left, right, found in zip(
+            contradicted["unique_id_l"],
+            contradicted["unique_id_r"],
+            contradicted["reasons"],
+            strict=True,
+        )
+    }
+    keys = list(zip(uncertain["unique_id_l"], uncertain["unique_id_r"], strict=True))
+    uncertain["reasons"] = [
+        [*reasons.get(key, []), *current]  # the contradiction first: it is what matters
+        for key, current in zip(keys, uncertain["reasons"], strict=True)
+    ]
+    above = contradicted[contradicted["match_probability"] >= high]
+    if not len(above):
+        return uncertain
+    linker.table_management.register_table(
+        above[["unique_id_l", "unique_id_r"]].reset_index(drop=True),
+        "panah_contradicted_pairs",
+        overwrite=True,
+    )
+    rows = linker.misc.query_sql(
+        f"SELECT p.* FROM {table} p JOIN panah_contradicted_pairs c "  # noqa: S608 (our names)
+        "ON p.unique_id_l = c.unique_id_l AND p.unique_id_r = c.unique_id_r",
+        output_type="pandas",
+    )
+    rows["reasons"] = [
+        reasons[key] for key in zip(rows["unique_id_l"], rows["unique_id_r"], strict=True)
+    ]
+    return pd.concat([uncertain, rows], ignore_index=True)
 
 
 def _normalised_pairs(pairs: Iterable[tuple]) -> list[tuple]:
@@ -175,6 +219,11 @@ def link_reports(
         f"AND match_probability < {float(review_band[1])}"
     )
     uncertain = linker.misc.query_sql(band_sql, output_type="pandas")
+    uncertain["reasons"] = [[UNCERTAIN] for _ in range(len(uncertain))]
+    # Pairs with a contradiction are queued whatever their score, saying which.
+    contradicted = find_contradictions(prepared, pairs, review_band[0])
+    if len(contradicted):
+        uncertain = _with_contradictions(linker, table, uncertain, contradicted, review_band[1])
     predictions.drop_table_from_database_and_remove_from_cache()
     timings["predict"] = time.perf_counter() - t1
     say(f"{len(pairs):,} scored pairs")
@@ -200,3 +249,25 @@ def link_reports(
     model = linker.misc.save_model_to_json()
     timings["total"] = time.perf_counter() - t0
     return LinkageResult(clusters, pairs, uncertain, model, timings, model_used, notes)
+
+
+def score_all_pairs(
+    prepared: pd.DataFrame, model: dict[str, Any], *, threads: int | None = 1
+) -> pd.DataFrame:
+    """Every pair of a few prepared reports scored with a trained `model` (no blocking: for
+    the reports of one victim, when a person splits it). Returns unique_id_l, unique_id_r,
+    match_probability."""
+    from splink import Linker  # noqa: PLC0415 (splink is slow to import; only this path needs it)
+
+    linkage_model.quiet_splink()
+    columns = ["unique_id_l", "unique_id_r", "match_probability"]
+    if len(prepared) < 2:
+        return pd.DataFrame(columns=columns)
+    frame = prepared.copy()
+    for col in ("day_lo", "day_hi", "year", "age"):
+        frame[col] = frame[col].astype("float64")
+    settings = {**model, "blocking_rules_to_generate_predictions": ["1=1"]}
+    db_api = _db_api("duckdb", threads=threads)
+    linker = Linker(db_api.register(frame, table_name="reports"), settings, log_level=None)
+    predictions = linker.inference.predict(warning_mode="never")
+    return predictions.as_pandas_dataframe()[columns]

@@ -172,7 +172,13 @@ def test_the_review_queue_holds_undecided_pairs_of_the_band_with_their_evidence(
     result, _ = linked
     queue = result.uncertain
     assert len(queue)
-    assert queue["match_probability"].between(0.2, 0.9, inclusive="left").all()
+    in_band = queue["match_probability"].between(0.2, 0.9, inclusive="left")
+    # Outside the band only pairs a contradiction put there, each saying which.
+    assert all(
+        reasons == ["uncertain_score"] or len(reasons) > 1 for reasons in queue["reasons"][in_band]
+    )
+    assert all("uncertain_score" not in r and r for r in queue["reasons"][~in_band])
+    assert (queue["match_probability"] >= 0.2).all()
     assert {"mw_given", "mw_surname", "mw_date", "mw_place", "same_victim"} <= set(queue.columns)
 
 

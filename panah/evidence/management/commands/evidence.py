@@ -7,6 +7,8 @@ panah evidence seed-figures [--organisation SLUG]
 panah evidence estimate ...   (see `panah evidence estimate --help`)
 panah evidence link [--retrain] [--threshold P] [--threads N] [--format text|json]
     [--organisation SLUG] [--by EMAIL]
+panah evidence review export --output FILE.xlsx|FILE.csv [--organisation SLUG] [--by EMAIL]
+panah evidence review import FILE --by EMAIL [--dry-run] [--organisation SLUG]
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope, scopes_disabled
 
 from panah.core.models import Membership, Organisation, User
-from panah.evidence import services
+from panah.core.spreadsheets import SpreadsheetRefused
+from panah.evidence import review_sheet, services
 from panah.evidence.importing import MAX_PROBLEMS_KEPT
 from panah.evidence.models import ImportStatus, Source, SourceKind
 
@@ -106,8 +109,29 @@ class Command(BaseCommand):
         _organisation_argument(link)
         link.add_argument("--by", metavar="EMAIL", help="the member recorded as running it")
 
+        review = sub.add_parser(
+            "review",
+            help="the review queue as a spreadsheet: export it, import the decisions taken in it",
+        )
+        review_sub = review.add_subparsers(dest="action", required=True, metavar="ACTION")
+        rexp = review_sub.add_parser("export", help="write the queue to a .xlsx or .csv file")
+        rexp.add_argument("--output", "-o", required=True, help="the file (.xlsx or .csv)")
+        _organisation_argument(rexp)
+        rexp.add_argument("--by", metavar="EMAIL", help="the member recorded as exporting")
+        rimp = review_sub.add_parser(
+            "import",
+            help="apply the decisions of a filled review sheet (all or nothing)",
+            description="Rows with decision 'same' or 'different' and a reason are applied, "
+            "every one or none; rows without a decision are skipped.",
+        )
+        rimp.add_argument("file", help="the filled .xlsx or .csv review sheet")
+        rimp.add_argument("--by", metavar="EMAIL", required=True, help="the member deciding")
+        rimp.add_argument("--dry-run", action="store_true", help="check every row, apply nothing")
+        _organisation_argument(rimp)
+
     def handle(self, *args, subcommand: str, **options):
         handlers = {
+            "review": self.review,
             "import": self.import_file,
             "export": self.export,
             "seed-figures": self.seed_figures,
@@ -325,6 +349,48 @@ class Command(BaseCommand):
         )
         if run.notes:
             self.stdout.write(run.notes)
+
+    # --- review sheet --------------------------------------------------------------------------
+
+    def review(self, options) -> None:
+
+        organisation = _organisation(options.get("organisation"))
+        with scope(organisation=organisation):
+            by = _member(organisation, options.get("by"))
+            if options["action"] == "export":
+                output = Path(options["output"])
+                fmt = output.suffix.lower().lstrip(".")
+                if fmt not in review_sheet.FORMATS:
+                    raise CommandError("--output must end in .xlsx or .csv")
+                body = review_sheet.export_queue(organisation, fmt, by=by)
+                output.write_bytes(body)
+                self.stdout.write(f"Review queue written to {output}.")
+                return
+            path = Path(options["file"])
+            if not path.is_file():
+                raise CommandError(f"No file {path}.")
+            try:
+                result = review_sheet.import_decisions(
+                    organisation, str(path), path.name, by=by, dry_run=options["dry_run"]
+                )
+            except SpreadsheetRefused as exc:
+                raise CommandError(str(exc)) from None
+        if result.errors:
+            for number, message in result.errors[:MAX_PROBLEMS_KEPT]:
+                self.stderr.write(f"  row {number}: {message}")
+            raise CommandError(
+                f"Nothing applied: {len(result.errors)} row(s) need correcting "
+                f"({result.checked} decided, {result.skipped} without a decision)."
+            )
+        if result.dry_run:
+            self.stdout.write(
+                f"The sheet is valid: {result.checked} decisions would be applied "
+                f"({result.skipped} rows without a decision); nothing was changed."
+            )
+        else:
+            self.stdout.write(
+                f"{result.decided} decisions applied ({result.skipped} rows without a decision)."
+            )
 
 
 def _organisation_argument(parser) -> None:

@@ -1,0 +1,284 @@
+"""Import + link at scale against Splink's default settings on the same data, in the same run.
+
+    .venv/bin/python bench/linkage_scale.py [--reports 100000] [--threads 2] [--namesakes 0.1]
+
+An independent archive (panah.evidence.benchmark.sets) of four differently written sources
+(two in Persian script with Jalali dates, two in Latin script under other transliteration
+schemes) is written as one CSV per source. Then, each in its own process (so each peak
+resident memory is its own):
+
+  ours     import every file through the real import service into a throwaway SQLite
+           database, then `run_linkage` (the whole `panah evidence link`: prepare, train,
+           score, cluster, write victims and the review queue);
+  splink   Splink with its default settings on the same files: read the CSVs, dates parsed
+           by pandas, `NameComparison` / `DateOfBirthComparison`-free defaults
+           (`NameComparison` on first and last token, `ExactMatch` on the rest), its blocking
+           on name tokens and dates, u by random sampling, m by EM, predict, Splink's own
+           clustering at 0.95.
+
+Prints wall time, peak RSS, pairwise F1 and the error in the number of victims of each, the
+ratio ours / Splink (target <= 2) and the namesake share of the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+IMPORT_COLUMNS = (
+    "source_reference", "name_as_written", "father_name", "age", "gender", "province", "city",
+    "charge_category", "date_as_written", "calendar",
+)  # fmt: skip
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_files(folder: Path, reports: int, namesakes: float, seed: int) -> dict:
+    """One CSV per source and the truth (source_reference -> victim)."""
+    from panah.evidence.benchmark.sets import SetSpec, generate_set, namesake_share
+
+    spec = SetSpec(reports, namesakes=namesakes, sources=4, persian_share=0.5, seed=seed)
+    frame = generate_set(spec)
+    for name, rows in frame.groupby("source"):
+        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=IMPORT_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows.to_dict("records"))
+    frame[["source_reference", "victim"]].to_csv(folder / "truth.csv", index=False)
+    return {
+        "label": spec.label,
+        "reports": len(frame),
+        "victims": int(frame["victim"].nunique()),
+        "namesake_share": namesake_share(frame),
+        "sources": int(frame["source"].nunique()),
+    }
+
+
+def truth_of(folder: Path):
+    import pandas as pd
+
+    return pd.read_csv(folder / "truth.csv", dtype={"source_reference": str}).set_index(
+        "source_reference"
+    )["victim"]
+
+
+def run_ours(folder: Path, threads: int) -> dict:
+    """Import every source's file, then link; the whole as a researcher runs it."""
+    os.environ.update(
+        {
+            "PANAH_MODE": "demo",
+            "PANAH_VAR_DIR": str(folder / "var"),
+            "PANAH_DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "panah.settings",
+        }
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django_scopes import scope
+
+    from panah.core.models import Organisation
+    from panah.evidence import services
+    from panah.evidence.linkage import pairwise_scores
+    from panah.evidence.linkage_runs import ensure_starter_model, run_linkage
+    from panah.evidence.models import VictimMembership
+
+    call_command("migrate", verbosity=0)
+    ensure_starter_model()  # once per installation: not part of a researcher's run
+    organisation = Organisation.objects.create(name="Bench", slug="bench")
+    timings = {}
+    with scope(organisation=organisation):
+        started = time.perf_counter()
+        for path in sorted(folder.glob("source-*.csv")):
+            source = services.create_source(organisation=organisation, name=path.stem, kind="ngo")
+            batch = services.import_reports(
+                organisation=organisation, source=source, path=path, file_name=path.name,
+                via="cli",
+            )  # fmt: skip
+            assert batch.status == "imported", (batch.file_error, batch.problems[:3])
+        timings["import"] = time.perf_counter() - started
+        started = time.perf_counter()
+        run = run_linkage(organisation=organisation, threads=threads)
+        timings["link"] = time.perf_counter() - started
+        rows = list(
+            VictimMembership.objects.filter(victim__retired_at__isnull=True).values_list(
+                "report__source_reference", "victim_id"
+            )
+        )
+    truth = truth_of(folder)
+    refs = [r for r, _v in rows]
+    scores = pairwise_scores([v for _r, v in rows], truth.reindex(refs).to_numpy())
+    return {
+        **timings,
+        "total": timings["import"] + timings["link"],
+        "victims": run.victim_count,
+        "review": run.review_count,
+        "model_used": run.parameters.get("model_used"),
+        "f1": scores.f1,
+        "precision": scores.precision,
+        "recall": scores.recall,
+        "count_error": scores.count_error,
+        "peak_mb": peak_rss_mb(),
+    }
+
+
+def run_splink(folder: Path, threads: int) -> dict:
+    """Splink's defaults on the same files, from reading them to clusters."""
+    import logging
+
+    import duckdb
+    import pandas as pd
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    from panah.evidence.linkage import pairwise_scores
+
+    for name in ("splink", "splink.internals"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    started = time.perf_counter()
+    frames = [
+        pd.read_csv(p, dtype=str, keep_default_na=False)
+        for p in sorted(folder.glob("source-*.csv"))
+    ]
+    raw = pd.concat(frames, ignore_index=True)
+    names = raw["name_as_written"].str.replace(",", " ").str.split()
+    date = pd.to_datetime(raw["date_as_written"], errors="coerce", format="mixed")
+    frame = pd.DataFrame(
+        {
+            "unique_id": range(len(raw)),
+            "first_name": names.map(lambda t: t[0] if t else None),
+            "surname": names.map(lambda t: t[-1] if len(t) > 1 else None),
+            "father_name": raw["father_name"].replace("", None),
+            "date": date.dt.strftime("%Y-%m-%d"),
+            "year": date.dt.year.astype("float64"),
+            "age": raw["age"].replace("", None),
+            "province": raw["province"].replace("", None),
+            "charge": raw["charge_category"].replace("", None),
+        }
+    )
+    con = duckdb.connect()
+    con.execute(f"SET threads = {int(threads)}")
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.NameComparison("first_name"),
+            cl.NameComparison("surname"),
+            cl.NameComparison("father_name"),
+            cl.ExactMatch("date"),
+            cl.ExactMatch("age"),
+            cl.ExactMatch("province"),
+            cl.ExactMatch("charge"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("first_name", "surname"),
+            block_on("surname", "date"),
+            block_on("first_name", "date"),
+        ],
+    )
+    linker = Linker(DuckDBAPI(connection=con).register(frame), settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "surname", "date")], recall=0.6
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=3e6, seed=1)
+    for rule in (block_on("date", "province"), block_on("first_name", "surname")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except Exception as exc:  # Splink refuses degenerate levels: note it and go on
+            print(f"  splink EM on {rule} failed: {str(exc).splitlines()[0][:120]}")
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=0.95
+    ).as_pandas_dataframe()
+    elapsed = time.perf_counter() - started
+    cluster_of = clusters.set_index("unique_id")["cluster_id"].reindex(frame["unique_id"])
+    truth = truth_of(folder).reindex(raw["source_reference"]).to_numpy()
+    scores = pairwise_scores(cluster_of.to_numpy(), truth)
+    return {
+        "total": elapsed,
+        "victims": scores.predicted_victims,
+        "f1": scores.f1,
+        "precision": scores.precision,
+        "recall": scores.recall,
+        "count_error": scores.count_error,
+        "peak_mb": peak_rss_mb(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--namesakes", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--part", choices=["ours", "splink"], help=argparse.SUPPRESS)
+    parser.add_argument("--folder", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-splink", action="store_true", help="only ours (e.g. at 1M)")
+    args = parser.parse_args()
+    if args.part:
+        runner = run_ours if args.part == "ours" else run_splink
+        print(json.dumps(runner(Path(args.folder), args.threads)))
+        return
+
+    folder = Path(tempfile.mkdtemp(prefix="panah-bench-scale-"))
+    try:
+        started = time.perf_counter()
+        data = write_files(folder, args.reports, args.namesakes, args.seed)
+        print(
+            f"{data['reports']:,} reports of {data['victims']:,} victims from {data['sources']} "
+            f"sources ({data['label']}); namesake share {data['namesake_share']:.1%} of victims "
+            f"share their full name; generated in {time.perf_counter() - started:.0f} s"
+        )
+        results = {}
+        for part in ("ours",) + (() if args.skip_splink else ("splink",)):
+            out = subprocess.run(
+                [sys.executable, __file__, "--part", part, "--folder", str(folder),
+                 "--threads", str(args.threads)],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if out.returncode:
+                print(f"{part} failed:\n{out.stderr[-3000:]}")
+                continue
+            lines = out.stdout.strip().splitlines()
+            for line in lines[:-1]:
+                print(line)
+            results[part] = json.loads(lines[-1])
+        print(
+            f"\n{'method':8} {'import s':>9} {'link s':>8} {'total s':>8} {'peak MB':>8} "
+            f"{'F1':>7} {'P':>7} {'R':>7} {'victims':>9} {'count err':>9}"
+        )
+        for part, r in results.items():
+            print(
+                f"{part:8} {r.get('import', float('nan')):9.1f} {r.get('link', float('nan')):8.1f} "
+                f"{r['total']:8.1f} {r['peak_mb']:8.0f} {r['f1']:7.4f} {r['precision']:7.4f} "
+                f"{r['recall']:7.4f} {r['victims']:9,} {r['count_error']:+9.2%}"
+            )
+        if "ours" in results:
+            print(
+                f"ours: model {results['ours']['model_used']}, {results['ours']['review']:,} pairs to review"
+            )
+        if len(results) == 2:
+            print(
+                f"ratio ours (import + link) / Splink defaults: "
+                f"{results['ours']['total'] / results['splink']['total']:.2f} (target <= 2)"
+            )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

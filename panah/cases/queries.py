@@ -18,7 +18,6 @@ from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
 from panah.core.crypto import blind_index
 from panah.core.crypto.keys import OrgKey, organisation_key
 from panah.core.models import Membership, Organisation, OrganisationKey, Role
-from panah.core.precompiled import PrecompiledQuery
 
 from .models import (
     Appointment,
@@ -65,21 +64,10 @@ def imported_references(organisation: Organisation, references: list[str]) -> se
     return found
 
 
-_CASE_OF_ORGANISATION = PrecompiledQuery(
-    lambda organisation_id, pk: Case.objects.filter(organisation_id=organisation_id, pk=pk),
-    -7_100_003,
-    UUID(int=7),
-    scope_argument=0,
-)
-
-
 def case_of_organisation(organisation_id: int, pk: UUID) -> Case | None:
-    """The organisation's case with this id, or None.
-
-    Read on every case page and form, so compiled once (core.precompiled); the organisation is
-    a filter of the query and must be the one in scope, as with the scoped manager.
-    """
-    return _CASE_OF_ORGANISATION.first(organisation_id, pk)
+    """The organisation's case with this id, or None (through the scoped manager, so the
+    organisation must also be the one in scope)."""
+    return Case.objects.filter(organisation_id=organisation_id, pk=pk).first()
 
 
 SOON_DAYS = 7

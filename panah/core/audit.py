@@ -33,8 +33,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_scopes import scopes_disabled
 
+from .db import run_sql
 from .models import AuditEntry, AuditHead, Organisation
-from .precompiled import PrecompiledQuery, run_sql
 from .proxy import client_ip
 
 if TYPE_CHECKING:
@@ -59,11 +59,6 @@ def chain_name(organisation: Organisation | int | None) -> str:
     return f"org-{org_id}"
 
 
-_HEAD_OF_CHAIN = PrecompiledQuery(
-    lambda chain: AuditHead.objects.filter(chain=chain), "precompiled-audit-chain"
-)
-
-
 def read_chain_name(organisation: Organisation | int, actor_id: int | None) -> str:
     """The chain one member's reads in an organisation belong to."""
     return f"{chain_name(organisation)}{READS_INFIX}{actor_id or 0}"
@@ -72,8 +67,12 @@ def read_chain_name(organisation: Organisation | int, actor_id: int | None) -> s
 def chain_position(organisation: Organisation | int | None) -> int:
     """How many entries the organisation's chain holds: every audited write moves it, and
     reads leave it alone (they have chains of their own). Read without any lock."""
-    head = _HEAD_OF_CHAIN.first(chain_name(organisation))
-    return head.sequence if head is not None else 0
+    sequence = (
+        AuditHead.objects.filter(chain=chain_name(organisation))
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    return sequence or 0
 
 
 def written_position(organisation: Organisation | int | None) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -11,12 +10,10 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.functional import LazyObject, empty
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
-from django_otp.middleware import OTPMiddleware
 from django_scopes import scope
 
 from .access import PASSWORD_ONLY, PUBLIC, SIGNED_IN
 from .models import Membership, Role, RoleGrant
-from .precompiled import PrecompiledQuery
 
 SESSION_ORG_KEY = "panah_organisation"
 
@@ -147,56 +144,24 @@ def _is_shut_to(membership: Membership) -> bool:
     return membership.organisation.locked_at is not None and Role.ADMIN not in membership.role_set()
 
 
-_GRANTS_OF_USER = PrecompiledQuery(
-    lambda user_id: (
-        RoleGrant.objects.with_scopes_disabled()
-        .filter(membership__user_id=user_id, membership__removed_at__isnull=True)
-        .select_related("membership__organisation")
-        .order_by("membership__organisation__name", "membership_id")
-    ),
-    -7_000_002,
-)
-
-
 def active_memberships(user) -> list[Membership]:
     """The user's current memberships with their organisations and roles, in one query.
 
     Read from the role grants: an active membership always holds at least one role (removing
     a member deletes their grants; changing roles refuses an empty set). This runs on every
-    request, so it is one precompiled join rather than a query and a prefetch.
+    request, so it is one join rather than a query and a prefetch.
     """
+    grants = (
+        RoleGrant.objects.with_scopes_disabled()
+        .filter(membership__user_id=user.pk, membership__removed_at__isnull=True)
+        .select_related("membership__organisation")
+        .order_by("membership__organisation__name", "membership_id")
+    )
     memberships: dict[int, Membership] = {}
     roles: dict[int, set[str]] = {}
-    for grant in _GRANTS_OF_USER(user.pk):
+    for grant in grants:
         membership = memberships.setdefault(grant.membership_id, grant.membership)
         roles.setdefault(grant.membership_id, set()).add(grant.role)
     for membership_id, membership in memberships.items():
         membership._roles = frozenset(roles[membership_id])
     return list(memberships.values())
-
-
-class SecondFactorMiddleware(OTPMiddleware):
-    """django-otp's middleware, with the per-request device look-up precompiled.
-
-    django-otp reads the device named in the session on every request (a deleted or
-    unconfirmed device must stop counting at once); this reads it with a `PrecompiledQuery`
-    per device model instead of building the queryset anew each time.
-    """
-
-    _by_model: dict[str, PrecompiledQuery] = {}
-
-    def _device_from_persistent_id(self, persistent_id: str):
-        persistent_id = self._normalize_persistent_id(persistent_id)
-        try:
-            model_label, device_id = persistent_id.rsplit("/", 1)
-            model = apps.get_model(model_label)
-            device_pk = int(device_id)
-        except (ValueError, LookupError):
-            return None
-        query = self._by_model.get(model_label)
-        if query is None:
-            query = self._by_model.setdefault(
-                model_label,
-                PrecompiledQuery(lambda pk: model._default_manager.filter(pk=pk), -7_000_003),
-            )
-        return query.first(device_pk)

@@ -37,6 +37,7 @@ from django_otp import match_token
 from django_scopes import scopes_disabled
 
 from . import audit
+from .db import run_sql
 from .models import (
     READ_BURST_ACTION,
     AuditEntry,
@@ -48,7 +49,6 @@ from .models import (
     User,
     UserSession,
 )
-from .precompiled import run_sql
 from .sessions import stored_key
 
 logger = logging.getLogger(__name__)

@@ -26,8 +26,6 @@ from django.conf import settings
 from django.contrib.sessions.backends import db
 from django.utils import timezone
 
-from .precompiled import PrecompiledQuery
-
 TOUCH_SECONDS = 60
 # Change only with a migration that ends every session: each stored key was made with it.
 _KEY_LABEL = b"panah session ids v1"
@@ -37,12 +35,6 @@ STORED_KEY_LENGTH = 40
 # and its stored text (bounded).
 VERIFIED_SESSIONS = 1024
 _verified: dict[tuple, str] = {}
-
-# Read on every signed-in request: compiled once (see core.precompiled).
-_SESSION_BY_KEY = PrecompiledQuery(
-    lambda key: db.SessionStore.get_model_class().objects.filter(session_key=key),
-    "precompiled-session-key",
-)
 
 
 @functools.lru_cache(maxsize=8)
@@ -72,7 +64,7 @@ class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
         # As Django's store: a missing or expired row is no session (the expiry is compared
         # here rather than in SQL so that the query's parameters stay plain strings).
-        stored = _SESSION_BY_KEY.first(self.stored_session_key, using=self.model.objects.db)
+        stored = self.model.objects.filter(session_key=self.stored_session_key).first()
         if stored is None or stored.expire_date <= timezone.now():
             self._session_key = None
             stored = None

@@ -20,7 +20,6 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
-import json
 
 from django.conf import settings
 from django.contrib.sessions.backends import db
@@ -31,10 +30,6 @@ TOUCH_SECONDS = 60
 _KEY_LABEL = b"panah session ids v1"
 # django_session.session_key holds 40 characters: the first 160 bits of the HMAC, in hex.
 STORED_KEY_LENGTH = 40
-# Session data already verified and decoded in this process, by the keys it was checked with
-# and its stored text (bounded).
-VERIFIED_SESSIONS = 1024
-_verified: dict[tuple, str] = {}
 
 
 @functools.lru_cache(maxsize=8)
@@ -115,25 +110,6 @@ class SessionStore(db.SessionStore):
         session_key = session_key or self.session_key
         if session_key:
             await self.model.objects.filter(session_key=stored_key(session_key)).adelete()
-
-    def decode(self, session_data: str) -> dict:
-        """The session's values; a stored text this process already verified is not re-verified.
-
-        The signature check and the decompression are a fixed function of the stored text, so
-        the same text always decodes to the same values: they are kept as JSON and handed out
-        as a fresh dict each time (nothing a request changes in it reaches another request).
-        """
-        # A secret key retired from the fallbacks must stop opening its sessions at once.
-        key = (settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS), session_data)
-        known = _verified.get(key)
-        if known is not None:
-            return json.loads(known)
-        decoded = super().decode(session_data)
-        if decoded:  # a tampered or unreadable text decodes to {}: never remembered
-            if len(_verified) >= VERIFIED_SESSIONS:
-                _verified.clear()
-            _verified[key] = json.dumps(decoded)
-        return decoded
 
     def _fresh_enough(self) -> bool:
         """True when a save would only move the expiry forward by less than TOUCH_SECONDS."""

@@ -7,8 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
-from django.utils.functional import LazyObject, empty
-from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
@@ -34,16 +32,14 @@ class OrganisationMiddleware:
         if request.user.is_authenticated:
             # Nothing a member sees may stay in a browser's or a proxy's cache: a shared
             # computer's back button, or a download's copy, would show it to the next person.
-            _never_cache(response)
+            add_never_cache_headers(response)
         return response
 
     def _respond(self, request):
         request.membership = None
         request.organisation = None
         request.organisation_locked = False
-        # The user itself rather than the lazy wrappers around it: every later middleware,
-        # view and template reads it, and each read through a wrapper costs a proxy call.
-        user = request.user = _unwrapped(request.user)
+        user = request.user
         if not user.is_authenticated:
             if (
                 request.COOKIES.get(settings.SESSION_COOKIE_NAME)
@@ -111,27 +107,6 @@ class OrganisationMiddleware:
         ):
             return redirect("core:emergency_unlock")
         return None
-
-
-def _unwrapped(user):
-    """The user (or AnonymousUser) inside the authentication middlewares' lazy wrappers."""
-    while isinstance(user, LazyObject):
-        if user._wrapped is empty:
-            user._setup()
-        user = user._wrapped
-    return user
-
-
-NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
-
-
-def _never_cache(response) -> None:
-    """Django's add_never_cache_headers, with its header parsing skipped when there is none."""
-    if "Cache-Control" in response or "Expires" in response:
-        add_never_cache_headers(response)
-        return
-    response.headers["Expires"] = http_date()
-    response.headers["Cache-Control"] = NEVER_CACHE
 
 
 def locked_message() -> str:

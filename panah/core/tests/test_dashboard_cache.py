@@ -93,60 +93,6 @@ def test_waiting_messages_are_shown_and_never_cached(org_a, admin_a, caseworker_
     assert "Roles saved." not in client.get("/").content.decode()
 
 
-def test_the_fast_csrf_token_is_a_fresh_mask_of_the_members_secret(rf):
-    from django.middleware.csrf import (
-        CSRF_ALLOWED_CHARS,
-        _get_new_csrf_string,
-        _unmask_cipher_token,
-    )
-
-    from panah.core.pagecache import masked_csrf_token
-
-    request = rf.get("/")
-    secret = _get_new_csrf_string()
-    request.META["CSRF_COOKIE"] = secret
-
-    tokens = {masked_csrf_token(request) for _ in range(50)}
-
-    assert len(tokens) == 50  # a new mask every time: nothing for a compression attack to find
-    for token in tokens:
-        assert len(token) == 64 and set(token) <= set(CSRF_ALLOWED_CHARS)
-        assert _unmask_cipher_token(token) == secret
-
-
-def test_without_a_secret_the_fast_csrf_token_leaves_it_to_django(rf):
-    from django.middleware.csrf import _unmask_cipher_token
-
-    from panah.core.pagecache import masked_csrf_token
-
-    request = rf.get("/")
-    token = masked_csrf_token(request)
-
-    assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
-    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"]  # Django will send the new cookie
-
-
-def test_never_cache_headers_are_djangos_and_merge_with_a_views_own():
-    from django.http import HttpResponse
-    from django.utils.cache import add_never_cache_headers
-
-    from panah.core.middleware import _never_cache
-
-    ours, djangos = HttpResponse(), HttpResponse()
-    _never_cache(ours)
-    add_never_cache_headers(djangos)
-    assert ours["Cache-Control"] == djangos["Cache-Control"]
-    assert "Expires" in ours
-
-    download = HttpResponse()
-    download["Cache-Control"] = "no-transform"
-    _never_cache(download)
-    assert set(download["Cache-Control"].split(", ")) == {
-        "no-transform",
-        *djangos["Cache-Control"].split(", "),
-    }
-
-
 def test_a_colleagues_reading_shows_on_the_auditors_dashboard_but_keeps_the_others(
     org_a, admin_a, caseworker_a, make_member, login_as
 ):

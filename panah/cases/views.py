@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -57,7 +58,7 @@ from .statistics import table_rows, waiting_statistics
 
 # A phone screen's worth: a caseworker scrolls a short list, then pages.
 PAGE_SIZE = 25
-BLANK_FORM_SECONDS = 300
+BLANK_FORM_SECONDS = settings.PANAH_BLANK_FORM_SECONDS
 
 
 def _case(request: HttpRequest, pk, permission: str = "cases.view_case") -> Case:
@@ -118,6 +119,8 @@ def _blank_form(form_class, variant: str = "", **kwargs) -> SafeString:
     The case page offers five forms; Django's form templates made rendering them, empty and
     identical every time, half the page's cost. A form with errors is rendered anew.
     """
+    if BLANK_FORM_SECONDS <= 0:
+        return mark_safe(form_class(**kwargs).as_div())  # noqa: S308 (Django's form templates)
     key = f"cases:blank-form:{form_class.__name__}:{get_language()}:{variant}"
     html = cache.get(key)
     if html is None:

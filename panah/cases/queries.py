@@ -14,6 +14,8 @@ from uuid import UUID
 
 from django.db import NotSupportedError
 from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
+from django_scopes import get_scope
+from django_scopes.exceptions import ScopeError
 
 from panah.core.crypto import blind_index
 from panah.core.crypto.keys import OrgKey, organisation_key
@@ -65,8 +67,12 @@ def imported_references(organisation: Organisation, references: list[str]) -> se
 
 
 def case_of_organisation(organisation_id: int, pk: UUID) -> Case | None:
-    """The organisation's case with this id, or None (through the scoped manager, so the
-    organisation must also be the one in scope)."""
+    """The organisation's case with this id, or None. The organisation must be the one in
+    scope: asking for another's is a programming error (ScopeError), not an empty answer."""
+    current = get_scope()
+    in_scope = getattr(current.get("organisation"), "pk", current.get("organisation"))
+    if current.get("_enabled", True) and in_scope != organisation_id:
+        raise ScopeError(f"case of organisation {organisation_id} asked in scope {in_scope}")
     return Case.objects.filter(organisation_id=organisation_id, pk=pk).first()
 
 

@@ -234,12 +234,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# How long a signed-in page (the dashboard, "my cases", the deadlines, a case page), the
-# dashboard's panels and the case page's empty forms may be served from that cache, in seconds;
-# 0 draws them on every request (docs/performance.md gives what each is worth under load).
-PANAH_MEMBER_PAGE_SECONDS = env_int("PANAH_MEMBER_PAGE_SECONDS", 60)
-PANAH_DASHBOARD_PANEL_SECONDS = env_int("PANAH_DASHBOARD_PANEL_SECONDS", 60)
-PANAH_BLANK_FORM_SECONDS = env_int("PANAH_BLANK_FORM_SECONDS", 300)
 
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked-out user before the password is even checked.

@@ -642,7 +642,12 @@ class Run:
     memory: list
 
 
-def run_arm(arm: Arm, round_no: int, meta: dict, env: dict, args) -> Run:
+def log_everyone_in(arm: Arm, meta: dict, env: dict, args) -> tuple[list[Member], Client]:
+    """Every member logs in through the real pages (password, then TOTP code), once.
+
+    Sessions live in the database, so the arms' servers, started one after another on the
+    same database, serve the same sessions: the Argon2 checks of 100 log-ins are paid once.
+    """
     port = free_port()
     server = start_gunicorn(port, {**env, **arm.env}, arm.tree, args.workers, args.threads)
     try:
@@ -651,23 +656,42 @@ def run_arm(arm: Arm, round_no: int, meta: dict, env: dict, args) -> Run:
             for k, m in enumerate(meta["roster"][role]):
                 cases = [c[:2] for c in meta["cases"] if c[2] == k] if role == "caseworker" else []
                 members.append(Member(role, m["email"], m["key"], cases))
+        if args.active:  # the same mix of roles, fewer members
+            share = args.active / len(members)
+            members = [m for role in ("caseworker", "coordinator", "researcher")
+                       for m in [x for x in members if x.role == role][
+                           : max(1, round(share * sum(x.role == role for x in members)))]]  # fmt: skip
         started = time.monotonic()
-        login_stats = Stats()
+        failures = Stats()
 
         def login(member: Member) -> None:
             try:
                 member.client = log_in(port, member.email, member.key)
+                member.client.close()
             except (RuntimeError, OSError, http.client.HTTPException) as exc:
-                login_stats.add("login", 0.0, False, str(exc))
+                failures.add("login", 0.0, False, str(exc))
 
         _in_threads(login, members, 8)
         importer = meta["roster"]["importer"]
         import_client = log_in(port, importer["email"], importer["key"])
-        if login_stats.errors:
-            raise SystemExit(f"log-in failed: {login_stats.examples}")
+        import_client.close()
+        if failures.errors:
+            raise SystemExit(f"log-in failed: {failures.examples}")
+        print(f"{len(members)} members and the importer logged in (password + TOTP) in "
+              f"{time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
+    finally:
+        stop(server)
+    return members, import_client
+
+
+def run_arm(arm: Arm, round_no: int, meta: dict, env: dict, args, members, import_client) -> Run:
+    port = free_port()
+    server = start_gunicorn(port, {**env, **arm.env}, arm.tree, args.workers, args.threads)
+    try:
+        for client in [m.client for m in members] + [import_client]:
+            client.port = port
         print(f"[{arm.label} #{round_no}] gunicorn on {port} ({arm.env or 'defaults'}"
-              f"{'' if arm.tree == ROOT else f', tree {arm.tree}'}); {len(members)} members "
-              f"logged in in {time.monotonic() - started:.0f} s; {args.seconds:g} s of load",
+              f"{'' if arm.tree == ROOT else f', tree {arm.tree}'}); {args.seconds:g} s of load",
               flush=True)  # fmt: skip
         stats = Stats()
         run_start = time.monotonic()
@@ -746,7 +770,7 @@ def report_arm(label: str, runs: list[Run], args) -> tuple[float, bool]:
     stats = merged(runs)
     elapsed = sum(r.elapsed for r in runs)
     print()
-    print(f"== {label}: {len(runs)} run(s) of {args.seconds:g} s, {args.users} members, "
+    print(f"== {label}: {len(runs)} run(s) of {args.seconds:g} s, {args.active or args.users} members, "
           f"one request each every 2-5 s, import of {args.import_rows} rows at a time")  # fmt: skip
     header = (f"{'page':<14} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
               f"{'p99 ms':>7} {'errors':>6}")  # fmt: skip
@@ -799,6 +823,9 @@ def report_arm(label: str, runs: list[Run], args) -> tuple[float, bool]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100)
+    parser.add_argument(
+        "--active", type=int, help="members active at once (default: --users), same role mix"
+    )
     parser.add_argument("--seconds", type=float, default=600.0, help="load per run")
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--cases", type=int, default=50_000)
@@ -837,9 +864,11 @@ def main() -> None:
     arms = [parse_arm(a) for a in args.arm] or [Arm("as configured", {}, ROOT)]
     runs: dict[str, list[Run]] = defaultdict(list)
     try:
+        members, import_client = log_everyone_in(arms[0], meta, env, args)
         for round_no in range(1, args.rounds + 1):
             for arm in arms:
-                runs[arm.label].append(run_arm(arm, round_no, meta, env, args))
+                run = run_arm(arm, round_no, meta, env, args, members, import_client)
+                runs[arm.label].append(run)
     finally:
         try:
             _sql(

@@ -77,7 +77,7 @@ lock:
 	$(BIN)/uv pip compile requirements.in --python-version 3.11 --generate-hashes -o requirements.lock
 
 bench: install
-	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var/panah.sqlite3*

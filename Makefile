@@ -91,7 +91,7 @@ lock:
 
 bench: install
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-bench.lock
-	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var/panah.sqlite3*

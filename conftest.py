@@ -59,25 +59,27 @@ def org_b(db) -> Organisation:
     return Organisation.objects.create(name="Organisation B", slug="org-b")
 
 
+def new_member(org: Organisation, roles, email: str | None = None, **extra) -> User:
+    """A member of `org` with these roles and a confirmed authenticator (the user is reused
+    when the email is known)."""
+    email = email or f"member{next(_counter)}@example.org"
+    with scopes_disabled():
+        user = User.objects.filter(email=email).first() or User.objects.create_user(
+            email, PASSWORD, display_name=email.split("@")[0], **extra
+        )
+        AuthenticatorDevice.objects.get_or_create(
+            user=user, confirmed=True, defaults={"name": "test"}
+        )
+        membership, _ = Membership.objects.get_or_create(organisation=org, user=user)
+        for role in roles:
+            RoleGrant.objects.get_or_create(membership=membership, organisation=org, role=role)
+    return user
+
+
 @pytest.fixture
 def make_member(db):
     """make_member(org, [roles], email=None) -> User, with a confirmed authenticator."""
-
-    def make(org: Organisation, roles, email: str | None = None, **extra) -> User:
-        email = email or f"member{next(_counter)}@example.org"
-        with scopes_disabled():
-            user = User.objects.filter(email=email).first() or User.objects.create_user(
-                email, PASSWORD, display_name=email.split("@")[0], **extra
-            )
-            AuthenticatorDevice.objects.get_or_create(
-                user=user, confirmed=True, defaults={"name": "test"}
-            )
-            membership, _ = Membership.objects.get_or_create(organisation=org, user=user)
-            for role in roles:
-                RoleGrant.objects.get_or_create(membership=membership, organisation=org, role=role)
-        return user
-
-    return make
+    return new_member
 
 
 @pytest.fixture

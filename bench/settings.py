@@ -15,10 +15,6 @@ os.environ["PANAH_MODE"] = "demo"
 from panah.settings import *  # noqa: E402, F403
 
 ROOT_URLCONF = "bench.urls"
-if os.environ.get("PANAH_BENCH_KEEP_PAGES") == "0":
-    # bench/casework.py's "drawn afresh" run: no page is kept rendered.
-    PANAH_MEMBER_PAGE_SECONDS = 0
-    PANAH_DASHBOARD_PANEL_SECONDS = 0
 # A benchmark's member reads far more than any person would: the read-burst alerts it raises are
 # real work measured, but their emails stay in memory rather than fill the output.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -2,13 +2,17 @@
 
 import pytest
 import rules
+from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import include, path
 from django_scopes import scopes_disabled
 
+from conftest import new_member
 from panah.core.access import get_for_member, needs_permission
-from panah.core.models import Membership, Role
+from panah.core.crypto.keys import clear_key_caches
+from panah.core.models import Membership, Organisation, Role
 from panah.core.rules import PERMISSIONS, add_permissions, has_role, panah_rules
 from panah.people.models import Person
 from panah.people.queries import people_list
@@ -18,10 +22,47 @@ from tests.authz import build_world, check_url, iter_routes
 ROUTES = list(iter_routes())
 
 
-@pytest.mark.django_db
+@pytest.fixture(scope="module")
+def _keys_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("matrix-keys")
+
+
+@pytest.fixture(scope="module")
+def _seeded_world(django_db_setup, django_db_blocker, _keys_dir):
+    """Organisation A's world, seeded once per module on each worker, in a transaction that is
+    rolled back at the end. Each test runs inside it (pytest-django's per-test transaction
+    becomes a savepoint, rolled back after the test), so what a test writes never reaches the
+    next one, and the world they all read is the same."""
+    keys = {"MASTER_KEY_FILE": str(_keys_dir / "master.key"),
+            "ENCRYPTED_FILES_DIR": str(_keys_dir / "files")}  # fmt: skip
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=fast, **keys),
+        transaction.atomic(),
+    ):
+        cache.clear()
+        clear_key_caches()
+        org_a = Organisation.objects.create(name="Organisation A", slug="org-a")
+        org_b = Organisation.objects.create(name="Organisation B", slug="org-b")
+        world = build_world(new_member, org_a, org_b)
+        yield world, keys
+        transaction.set_rollback(True)
+    clear_key_caches()
+
+
+@pytest.fixture
+def world(_seeded_world, db, settings, make_member):
+    """The seeded world, with this test's settings pointing at its keys."""
+    seeded, keys = _seeded_world
+    for name, value in keys.items():
+        setattr(settings, name, value)
+    seeded.make_member = make_member
+    return seeded
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=[r.name for r in ROUTES])
-def test_url_refuses_everyone_who_may_not_see_it(route, make_member, org_a, org_b):
-    world = build_world(make_member, org_a, org_b)
+def test_url_refuses_everyone_who_may_not_see_it(route, world):
     assert check_url(world, route) == []
 
 
@@ -83,10 +124,8 @@ broken_patterns = [
 urlpatterns = [*project_urlpatterns, path("broken/", include((broken_patterns, "broken")))]
 
 
-@pytest.mark.django_db
 @override_settings(ROOT_URLCONF=__name__)
-def test_the_matrix_catches_views_that_forget_their_checks(make_member, org_a, org_b):
-    world = build_world(make_member, org_a, org_b)
+def test_the_matrix_catches_views_that_forget_their_checks(world):
     samples = {
         "broken:leaks": lambda w: {"pk": w.objects_a["membership"].pk},
         "broken:skips_compartment": lambda w: {"pk": w.objects_a["person"].pk},

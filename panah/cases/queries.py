@@ -14,11 +14,12 @@ from uuid import UUID
 
 from django.db import NotSupportedError
 from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
+from django_scopes import get_scope
+from django_scopes.exceptions import ScopeError
 
 from panah.core.crypto import blind_index
 from panah.core.crypto.keys import OrgKey, organisation_key
 from panah.core.models import Membership, Organisation, OrganisationKey, Role
-from panah.core.precompiled import PrecompiledQuery
 
 from .models import (
     Appointment,
@@ -65,21 +66,14 @@ def imported_references(organisation: Organisation, references: list[str]) -> se
     return found
 
 
-_CASE_OF_ORGANISATION = PrecompiledQuery(
-    lambda organisation_id, pk: Case.objects.filter(organisation_id=organisation_id, pk=pk),
-    -7_100_003,
-    UUID(int=7),
-    scope_argument=0,
-)
-
-
 def case_of_organisation(organisation_id: int, pk: UUID) -> Case | None:
-    """The organisation's case with this id, or None.
-
-    Read on every case page and form, so compiled once (core.precompiled); the organisation is
-    a filter of the query and must be the one in scope, as with the scoped manager.
-    """
-    return _CASE_OF_ORGANISATION.first(organisation_id, pk)
+    """The organisation's case with this id, or None. The organisation must be the one in
+    scope: asking for another's is a programming error (ScopeError), not an empty answer."""
+    current = get_scope()
+    in_scope = getattr(current.get("organisation"), "pk", current.get("organisation"))
+    if current.get("_enabled", True) and in_scope != organisation_id:
+        raise ScopeError(f"case of organisation {organisation_id} asked in scope {in_scope}")
+    return Case.objects.filter(organisation_id=organisation_id, pk=pk).first()
 
 
 SOON_DAYS = 7

@@ -9,26 +9,21 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission
 from panah.core.forms import apply_service_errors
 from panah.core.models import User
-from panah.core.pagecache import MEMBER_PAGE_SECONDS, member_page
 from panah.core.reauth import recent_authentication_required
 from panah.core.spreadsheets import neutralise_row
 from panah.people.queries import people_for
@@ -58,7 +53,6 @@ from .statistics import table_rows, waiting_statistics
 
 # A phone screen's worth: a caseworker scrolls a short list, then pages.
 PAGE_SIZE = 25
-BLANK_FORM_SECONDS = 300
 
 
 def _case(request: HttpRequest, pk, permission: str = "cases.view_case") -> Case:
@@ -112,34 +106,7 @@ def _members(request):
     return User.objects.filter(pk__in=ids).order_by("display_name", "email")
 
 
-def _blank_form(form_class, variant: str = "", **kwargs) -> SafeString:
-    """The HTML of an empty form, rendered once per language (and `variant`) for a while.
-
-    The case page offers five forms; Django's form templates made rendering them, empty and
-    identical every time, half the page's cost. A form with errors is rendered anew.
-    """
-    key = f"cases:blank-form:{form_class.__name__}:{get_language()}:{variant}"
-    html = cache.get(key)
-    if html is None:
-        html = form_class(**kwargs).as_div()
-        cache.set(key, html, timeout=BLANK_FORM_SECONDS)
-    return mark_safe(html)  # noqa: S308 (rendered by Django's escaping form templates)
-
-
-def _digest(value) -> str:
-    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
-
-
 # --- lists ------------------------------------------------------------------------------------
-
-
-def _kept(request: HttpRequest, draw) -> HttpResponse:
-    """The page `draw(extra_context)` renders, kept for the member until the organisation's
-    records change (an audited write), the day turns or MEMBER_PAGE_SECONDS pass."""
-    # Read without a lock: audited reads have chains of their own and never move it.
-    position = audit.written_position(request.organisation)
-    today = timezone.localdate()
-    return member_page(request, [today, position], draw, seconds=MEMBER_PAGE_SECONDS)
 
 
 def _record_list_read(request: HttpRequest, action: str, *, everyone: bool):
@@ -162,24 +129,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
     everyone = request.GET.get("all") == "1" and queries.sees_all(request.membership)
     if everyone:
-        # Every case of the organisation, with its person's name: an audited read, also when
-        # the page is served as it was last drawn. (A member's own list is what their work
-        # opens; it is not counted.)
+        # Every case of the organisation, with its person's name: an audited read. (A
+        # member's own list is what their work opens; it is not counted.)
         _record_list_read(request, "case_list.viewed", everyone=True)
-
-    def draw(extra: dict) -> HttpResponse:
-        cases = queries.case_list(request.membership, everyone=everyone)
-        page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-        context = {
-            "page": page,
-            "everyone": everyone,
-            "may_see_all": queries.sees_all(request.membership),
-            "today": timezone.localdate(),
-            **extra,
-        }
-        return HttpResponse(render(request, "cases/case_list.html", context).content)
-
-    return _kept(request, draw)
+    cases = queries.case_list(request.membership, everyone=everyone)
+    context = {
+        "page": Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page")),
+        "everyone": everyone,
+        "may_see_all": queries.sees_all(request.membership),
+        "today": timezone.localdate(),
+    }
+    return render(request, "cases/case_list.html", context)
 
 
 @needs_permission("cases.view_cases")
@@ -192,21 +152,16 @@ def deadlines(request: HttpRequest) -> HttpResponse:
     everyone = queries.sees_all(request.membership) and request.GET.get("mine") != "1"
     # The board names the person of every case on it: an audited read.
     _record_list_read(request, "deadline_list.viewed", everyone=everyone)
-
-    def draw(extra: dict) -> HttpResponse:
-        today = timezone.localdate()
-        context = {
-            "board": queries.deadline_board(request.membership, today=today, everyone=everyone),
-            "everyone": everyone,
-            "may_see_all": queries.sees_all(request.membership),
-            "today": today,
-            "soon_days": queries.SOON_DAYS,
-            "later_days": queries.LATER_DAYS,
-            **extra,
-        }
-        return HttpResponse(render(request, "cases/deadlines.html", context).content)
-
-    return _kept(request, draw)
+    today = timezone.localdate()
+    context = {
+        "board": queries.deadline_board(request.membership, today=today, everyone=everyone),
+        "everyone": everyone,
+        "may_see_all": queries.sees_all(request.membership),
+        "today": today,
+        "soon_days": queries.SOON_DAYS,
+        "later_days": queries.LATER_DAYS,
+    }
+    return render(request, "cases/deadlines.html", context)
 
 
 # --- opening a case ---------------------------------------------------------------------------
@@ -266,34 +221,21 @@ def open_case(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, pk) -> HttpResponse:
     """A case: its history and stage, open deadlines with their sources, and the daily work."""
     case = _case(request, pk)
-    # Recorded on every visit, also when the page is served as it was last rendered.
     audit.record_read("case.viewed", organisation=request.organisation, obj=case, request=request)
-
-    def draw(extra: dict) -> HttpResponse:
-        page = queries.case_page(case)
-        table = organisation_table(case.organisation_id)
-        users = _members(request)
-        context = {
-            "case": case,
-            "page": page,
-            "stage": labels.step_label(case.stage) if case.stage else "",
-            "allowed": services.allowed_next_steps(case, table) if not case.ended else [],
-            "today": timezone.localdate(),
-            "note_form": _blank_form(NoteForm),
-            "document_form": _blank_form(DocumentForm),
-            # Its list of members is part of the form: the key names who is on it.
-            "appointment_form": _blank_form(
-                AppointmentForm,
-                _digest([(u.pk, u.display_name, u.email) for u in users]),
-                users=users,
-            ),
-            "referral_form": _blank_form(ReferralForm),
-            "residence_form": _blank_form(ResidenceForm),
-            **extra,
-        }
-        return HttpResponse(render(request, "cases/case_detail.html", context).content)
-
-    return _kept(request, draw)
+    table = organisation_table(case.organisation_id)
+    context = {
+        "case": case,
+        "page": queries.case_page(case),
+        "stage": labels.step_label(case.stage) if case.stage else "",
+        "allowed": services.allowed_next_steps(case, table) if not case.ended else [],
+        "today": timezone.localdate(),
+        "note_form": NoteForm(),
+        "document_form": DocumentForm(),
+        "appointment_form": AppointmentForm(users=_members(request)),
+        "referral_form": ReferralForm(),
+        "residence_form": ResidenceForm(),
+    }
+    return render(request, "cases/case_detail.html", context)
 
 
 @needs_permission("cases.view_cases")

@@ -88,8 +88,8 @@ def get_for_member(
     Another organisation's object is simply not found (404, never 403), because the model's
     scoped manager only sees the current organisation. With `permission`, an object-level
     rule (e.g. an assignment) is checked too, and a refusal is also a 404. `find`, given the
-    organisation's id, replaces the manager's look-up on pages read all day (a precompiled
-    query that filters by that organisation itself). A malformed id (not a UUID, from a query
+    organisation's id, replaces the manager's look-up (a query that filters by that
+    organisation itself). A malformed id (not a UUID, from a query
     string or a form) is not found either, never a server error.
     """
     try:

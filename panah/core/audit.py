@@ -34,8 +34,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_scopes import scopes_disabled
 
+from .db import run_sql
 from .models import AuditEntry, AuditHead, Organisation
-from .precompiled import PrecompiledQuery, run_sql
 from .proxy import client_ip
 
 if TYPE_CHECKING:
@@ -60,11 +60,6 @@ def chain_name(organisation: Organisation | int | None) -> str:
     return f"org-{org_id}"
 
 
-_HEAD_OF_CHAIN = PrecompiledQuery(
-    lambda chain: AuditHead.objects.filter(chain=chain), "precompiled-audit-chain"
-)
-
-
 def read_chain_name(organisation: Organisation | int, actor_id: int | None) -> str:
     """The chain one member's reads in an organisation belong to."""
     return f"{chain_name(organisation)}{READS_INFIX}{actor_id or 0}"
@@ -73,8 +68,12 @@ def read_chain_name(organisation: Organisation | int, actor_id: int | None) -> s
 def chain_position(organisation: Organisation | int | None) -> int:
     """How many entries the organisation's chain holds: every audited write moves it, and
     reads leave it alone (they have chains of their own). Read without any lock."""
-    head = _HEAD_OF_CHAIN.first(chain_name(organisation))
-    return head.sequence if head is not None else 0
+    sequence = (
+        AuditHead.objects.filter(chain=chain_name(organisation))
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    return sequence or 0
 
 
 def written_position(organisation: Organisation | int | None) -> int:
@@ -110,15 +109,10 @@ def _derive_key(secret: str) -> bytes:
 
 
 def _keyed(key: bytes) -> Callable[[str, str], str]:
-    """HMAC-SHA256 of "<previous hash>|<body>" under `key`. The keyed state is made once and
-    copied per entry (the stdlib's `copy`), so the key is not padded and hashed again for each
-    of a million entries verify walks."""
-    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    """HMAC-SHA256 of "<previous hash>|<body>" under `key`."""
 
     def digest(previous_hash: str, body: str) -> str:
-        h = keyed.copy()
-        h.update(f"{previous_hash}|{body}".encode())
-        return h.hexdigest()
+        return hmac.new(key, f"{previous_hash}|{body}".encode(), hashlib.sha256).hexdigest()
 
     return digest
 

@@ -1,15 +1,7 @@
 """The home dashboard's panels: each app contributes panels for the roles it serves.
 
 A panel is a template and its context. Apps register a function with `panel(role)`; the
-dashboard shows the panels of every role the member holds, each once.
-
-The dashboard is the page every member opens first and most often, and its panels count things
-across the organisation. Each panel's HTML is therefore kept for up to `PANEL_SECONDS`, keyed
-by the member, their roles, the language, the day and the position of the organisation's audit
-chain: every write is audited in the same transaction (DESIGN.md), so any change to the
-organisation's records moves the chain and the next visit renders the panels afresh (audited
-reads move it too, which costs a render, never a stale panel). The time limit bounds what
-moves without a write: an invitation expiring, an appointment starting.
+dashboard shows the panels of every role the member holds, each once, drawn on every visit.
 """
 
 from __future__ import annotations
@@ -18,19 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
-from .audit import chain_position
 from .models import READ_BURST_ACTION, AuditEntry, Role
 from .queries import open_invitations, organisation_members
-
-PANEL_SECONDS = getattr(settings, "PANAH_DASHBOARD_PANEL_SECONDS", 60)
 
 
 @dataclass
@@ -70,33 +56,11 @@ def panels_for(request: HttpRequest) -> list[Panel]:
     return panels
 
 
-def rendered_panels(request: HttpRequest, position: int | str | None = None) -> SafeString:
-    """The HTML of the member's panels, from the cache while the organisation is unchanged.
-
-    `position` is the organisation's audit chain position (and, for the roles whose panel lists
-    the trail, its newest read), if the caller has read it already.
-    """
-
-    membership = request.membership
-    if position is None:
-        position = chain_position(membership.organisation_id)
-    key = ":".join(
-        [
-            "dashboard-panels",
-            str(membership.pk),
-            ",".join(sorted(membership.role_set())),
-            get_language() or "",
-            timezone.localdate().isoformat(),
-            str(position),
-        ]
+def rendered_panels(request: HttpRequest) -> SafeString:
+    """The HTML of the member's panels."""
+    html = "".join(
+        render_to_string(p.template, {"p": p.context}, request) for p in panels_for(request)
     )
-    html = cache.get(key) if PANEL_SECONDS else None
-    if html is None:
-        html = "".join(
-            render_to_string(p.template, {"p": p.context}, request) for p in panels_for(request)
-        )
-        if PANEL_SECONDS:
-            cache.set(key, html, timeout=PANEL_SECONDS)
     return mark_safe(html)  # noqa: S308 (rendered by the autoescaping templates above)
 
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
-from django.utils.functional import LazyObject, empty
-from django.utils.http import http_date
 from django.utils.translation import gettext as _
-from django_otp.middleware import OTPMiddleware
 from django_scopes import scope
 
 from .access import PASSWORD_ONLY, PUBLIC, SIGNED_IN
 from .lockdown import record_refused_login
 from .models import Membership, Role, RoleGrant
 from .passkeys import must_use_passkey, signed_in_with_passkey
-from .precompiled import PrecompiledQuery
 
 SESSION_ORG_KEY = "panah_organisation"
 
@@ -39,16 +34,14 @@ class OrganisationMiddleware:
         if request.user.is_authenticated:
             # Nothing a member sees may stay in a browser's or a proxy's cache: a shared
             # computer's back button, or a download's copy, would show it to the next person.
-            _never_cache(response)
+            add_never_cache_headers(response)
         return response
 
     def _respond(self, request):
         request.membership = None
         request.organisation = None
         request.organisation_locked = False
-        # The user itself rather than the lazy wrappers around it: every later middleware,
-        # view and template reads it, and each read through a wrapper costs a proxy call.
-        user = request.user = _unwrapped(request.user)
+        user = request.user
         if not user.is_authenticated:
             if (
                 request.COOKIES.get(settings.SESSION_COOKIE_NAME)
@@ -124,27 +117,6 @@ def _passkey_missing(request) -> bool:
     return must_use_passkey(request) and not signed_in_with_passkey(request)
 
 
-def _unwrapped(user):
-    """The user (or AnonymousUser) inside the authentication middlewares' lazy wrappers."""
-    while isinstance(user, LazyObject):
-        if user._wrapped is empty:
-            user._setup()
-        user = user._wrapped
-    return user
-
-
-NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
-
-
-def _never_cache(response) -> None:
-    """Django's add_never_cache_headers, with its header parsing skipped when there is none."""
-    if "Cache-Control" in response or "Expires" in response:
-        add_never_cache_headers(response)
-        return
-    response.headers["Expires"] = http_date()
-    response.headers["Cache-Control"] = NEVER_CACHE
-
-
 def locked_message() -> str:
     """What a member of a locked organisation is told when turned away."""
     return _("Your organisation is under emergency lock. Ask two administrators to unlock it.")
@@ -155,56 +127,24 @@ def _is_shut_to(membership: Membership) -> bool:
     return membership.organisation.locked_at is not None and Role.ADMIN not in membership.role_set()
 
 
-_GRANTS_OF_USER = PrecompiledQuery(
-    lambda user_id: (
-        RoleGrant.objects.with_scopes_disabled()
-        .filter(membership__user_id=user_id, membership__removed_at__isnull=True)
-        .select_related("membership__organisation")
-        .order_by("membership__organisation__name", "membership_id")
-    ),
-    -7_000_002,
-)
-
-
 def active_memberships(user) -> list[Membership]:
     """The user's current memberships with their organisations and roles, in one query.
 
     Read from the role grants: an active membership always holds at least one role (removing
     a member deletes their grants; changing roles refuses an empty set). This runs on every
-    request, so it is one precompiled join rather than a query and a prefetch.
+    request, so it is one join rather than a query and a prefetch.
     """
+    grants = (
+        RoleGrant.objects.with_scopes_disabled()
+        .filter(membership__user_id=user.pk, membership__removed_at__isnull=True)
+        .select_related("membership__organisation")
+        .order_by("membership__organisation__name", "membership_id")
+    )
     memberships: dict[int, Membership] = {}
     roles: dict[int, set[str]] = {}
-    for grant in _GRANTS_OF_USER(user.pk):
+    for grant in grants:
         membership = memberships.setdefault(grant.membership_id, grant.membership)
         roles.setdefault(grant.membership_id, set()).add(grant.role)
     for membership_id, membership in memberships.items():
         membership._roles = frozenset(roles[membership_id])
     return list(memberships.values())
-
-
-class SecondFactorMiddleware(OTPMiddleware):
-    """django-otp's middleware, with the per-request device look-up precompiled.
-
-    django-otp reads the device named in the session on every request (a deleted or
-    unconfirmed device must stop counting at once); this reads it with a `PrecompiledQuery`
-    per device model instead of building the queryset anew each time.
-    """
-
-    _by_model: dict[str, PrecompiledQuery] = {}
-
-    def _device_from_persistent_id(self, persistent_id: str):
-        persistent_id = self._normalize_persistent_id(persistent_id)
-        try:
-            model_label, device_id = persistent_id.rsplit("/", 1)
-            model = apps.get_model(model_label)
-            device_pk = int(device_id)
-        except (ValueError, LookupError):
-            return None
-        query = self._by_model.get(model_label)
-        if query is None:
-            query = self._by_model.setdefault(
-                model_label,
-                PrecompiledQuery(lambda pk: model._default_manager.filter(pk=pk), -7_000_003),
-            )
-        return query.first(device_pk)

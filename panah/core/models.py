@@ -6,7 +6,6 @@ manager (django-scopes): a query outside `scope(organisation=...)` raises instea
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import time
@@ -17,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
@@ -79,22 +77,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.email
-
-    def _get_session_auth_hash(self, secret: str | None = None) -> str:
-        # Checked against the session on every signed-in request; the HMAC depends only on
-        # the password hash and the secret, so it is computed once per pair.
-        return _session_auth_hash(self.password, secret or settings.SECRET_KEY)
-
-
-@functools.lru_cache(maxsize=1024)
-def _session_auth_hash(password_hash: str, secret: str) -> str:
-    """Django's session hash of a password hash (AbstractBaseUser._get_session_auth_hash)."""
-    return salted_hmac(
-        "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
-        password_hash,
-        secret=secret,
-        algorithm="sha256",
-    ).hexdigest()
 
 
 class Organisation(models.Model):

@@ -23,13 +23,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import audit
+from .db import run_sql
 from .models import (
     READ_BURST_ACTION,
     AuditEntry,
     Organisation,
     User,
 )
-from .precompiled import run_sql
 from .queries import organisation_admins
 
 logger = logging.getLogger(__name__)

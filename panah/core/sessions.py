@@ -20,29 +20,16 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
-import json
 
 from django.conf import settings
 from django.contrib.sessions.backends import db
 from django.utils import timezone
-
-from .precompiled import PrecompiledQuery
 
 TOUCH_SECONDS = 60
 # Change only with a migration that ends every session: each stored key was made with it.
 _KEY_LABEL = b"panah session ids v1"
 # django_session.session_key holds 40 characters: the first 160 bits of the HMAC, in hex.
 STORED_KEY_LENGTH = 40
-# Session data already verified and decoded in this process, by the keys it was checked with
-# and its stored text (bounded).
-VERIFIED_SESSIONS = 1024
-_verified: dict[tuple, str] = {}
-
-# Read on every signed-in request: compiled once (see core.precompiled).
-_SESSION_BY_KEY = PrecompiledQuery(
-    lambda key: db.SessionStore.get_model_class().objects.filter(session_key=key),
-    "precompiled-session-key",
-)
 
 
 @functools.lru_cache(maxsize=8)
@@ -72,7 +59,7 @@ class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
         # As Django's store: a missing or expired row is no session (the expiry is compared
         # here rather than in SQL so that the query's parameters stay plain strings).
-        stored = _SESSION_BY_KEY.first(self.stored_session_key, using=self.model.objects.db)
+        stored = self.model.objects.filter(session_key=self.stored_session_key).first()
         if stored is None or stored.expire_date <= timezone.now():
             self._session_key = None
             stored = None
@@ -123,25 +110,6 @@ class SessionStore(db.SessionStore):
         session_key = session_key or self.session_key
         if session_key:
             await self.model.objects.filter(session_key=stored_key(session_key)).adelete()
-
-    def decode(self, session_data: str) -> dict:
-        """The session's values; a stored text this process already verified is not re-verified.
-
-        The signature check and the decompression are a fixed function of the stored text, so
-        the same text always decodes to the same values: they are kept as JSON and handed out
-        as a fresh dict each time (nothing a request changes in it reaches another request).
-        """
-        # A secret key retired from the fallbacks must stop opening its sessions at once.
-        key = (settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS), session_data)
-        known = _verified.get(key)
-        if known is not None:
-            return json.loads(known)
-        decoded = super().decode(session_data)
-        if decoded:  # a tampered or unreadable text decodes to {}: never remembered
-            if len(_verified) >= VERIFIED_SESSIONS:
-                _verified.clear()
-            _verified[key] = json.dumps(decoded)
-        return decoded
 
     def _fresh_enough(self) -> bool:
         """True when a save would only move the expiry forward by less than TOUCH_SECONDS."""

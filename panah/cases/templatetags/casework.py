@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django import template
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from panah.core.templatetags.panah import dual_date
-
 from .. import labels
-from ..models import Case
 from ..queries import SOON_DAYS
 
 register = template.Library()
@@ -75,13 +69,6 @@ def party_label(code: str) -> str:
     return str(labels.PARTIES.get(code, code))
 
 
-# --- list items -------------------------------------------------------------------------------
-# "My cases" and the deadlines view print one item per case or deadline, dozens to a page.
-# Built here with format_html rather than an included template per row: Django's template
-# engine spent most of those pages' time resolving the same few variables row after row, and
-# a caseworker on a phone waits for it (bench/casework.py).
-
-
 @register.simple_tag
 def person_name(person) -> str:
     """The person's name in Persian and Latin script, each with its direction."""
@@ -97,62 +84,6 @@ def person_name(person) -> str:
     )
 
 
-_PLACEHOLDER_ID = uuid.UUID(int=0)
-
-
-class _Row:
-    """What every item of one list shares: today, and the case page's address to fill in."""
-
-    def __init__(self):
-        self.today = timezone.localdate()
-        self._url = reverse("cases:detail", args=[_PLACEHOLDER_ID])
-
-    def case_url(self, case_id) -> str:
-        # One reverse() per list rather than per row; the address differs only by the id.
-        return self._url.replace(str(_PLACEHOLDER_ID), str(case_id))
-
-
-@register.simple_tag
-def case_items(cases, flagged=frozenset()) -> str:
-    """The items of "my cases": name, procedure and stage, and the nearest binding deadline.
-
-    `flagged`: the ids of the people who carry a safety alert (the safety app's
-    `{% flagged_among %}`); their name is followed by the flag, never by why.
-    """
-    row = _Row()
-    flag = render_to_string("safety/_flag.html", {"flagged": True}) if flagged else ""
-    procedures = dict(Case._meta.get_field("procedure").flatchoices)
-    items = []
-    for case in cases:
-        due = case.next_binding_due
-        meta = [str(procedures.get(case.procedure, case.procedure))]
-        meta.append(step_label(case.stage) if case.stage else _("no step recorded yet"))
-        if case.restricted:
-            meta.append(_("restricted"))
-        deadline = ""
-        if due:
-            deadline = format_html(
-                '<div><span class="due {}">{}: {} ({})</span></div>',
-                urgency(due, row.today),
-                deadline_label(case.next_binding_rule),
-                dual_date(due),
-                days_left(due, row.today),
-            )
-        items.append(
-            format_html(
-                '<li class="{}">\n    <a class="case-link" href="{}">{}</a>{}\n'
-                '    <div class="meta">{}</div>\n    {}\n  </li>',
-                urgency(due, row.today),
-                row.case_url(case.pk),
-                person_name(case.person),
-                mark_safe(flag) if case.person_id in flagged else "",  # noqa: S308 (a template)
-                " · ".join(meta),
-                deadline,
-            )
-        )
-    return mark_safe("\n".join(items))  # noqa: S308 (each item built by format_html)
-
-
 @register.simple_tag
 def deadline_kind(binding: bool) -> str:
     """The mark that tells a binding deadline from an indicative one, in words and an icon, so
@@ -166,34 +97,3 @@ def deadline_kind(binding: bool) -> str:
         '<span class="kind indicative"><span class="icon" aria-hidden="true">○</span> {}</span>',
         _("Indicative time limit: no sanction if exceeded"),
     )
-
-
-@register.simple_tag
-def deadline_items(deadlines) -> str:
-    """The items of the deadlines view: whose, what, binding or not, when, and the legal source."""
-    row = _Row()
-    source = _("Legal source")
-    items = []
-    for deadline in deadlines:
-        due = deadline.due_on
-        kind = "binding" if deadline.binding else "indicative"
-        items.append(
-            format_html(
-                '<li class="{} {}">\n  <a class="case-link" href="{}">{}</a>\n'
-                "  <div><strong>{}</strong></div>\n  <div>{}</div>\n"
-                '  <div><span class="due {}">{} · {}</span></div>\n'
-                '  <p class="source">{}: {}</p>\n</li>',
-                kind,
-                urgency(due, row.today),
-                row.case_url(deadline.case_id),
-                person_name(deadline.case.person),
-                deadline_label(deadline.rule_code),
-                deadline_kind(deadline.binding),
-                urgency(due, row.today),
-                dual_date(due),
-                deadline_days(deadline, row.today),
-                source,
-                deadline.legal_source,
-            )
-        )
-    return mark_safe("\n".join(items))  # noqa: S308 (each item built by format_html)

@@ -211,7 +211,7 @@ def test_an_admin_edits_a_deadline_from_a_date(admin_a, login_as, org_a):
 
 
 def _count(client, path) -> int:
-    """Queries of a page drawn afresh (the kept copy emptied first: core.pagecache)."""
+    """Queries of a page (the menu fragment's cache emptied first, so it is drawn in full)."""
     cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)

@@ -1,4 +1,4 @@
-"""A session's stored text is verified once per process, and a tampered one is still refused."""
+"""A session's stored text is verified on every load: a tampered one is refused."""
 
 from __future__ import annotations
 

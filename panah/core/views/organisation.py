@@ -15,31 +15,20 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import audit, queries, services
+from .. import queries, services
 from ..access import get_for_member, needs_permission, public, signed_in
-from ..dashboard import PANEL_SECONDS, TRAIL_ROLES, rendered_panels
+from ..dashboard import rendered_panels
 from ..forms import InviteForm, JoinForm, RolesForm
 from ..language import set_language_cookie
 from ..middleware import SESSION_ORG_KEY
 from ..models import Invitation, Membership
-from ..pagecache import member_page
 
 
 @needs_permission("core.view_dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The home page: one panel for each of the member's roles, each saying what to do next."""
-    today = timezone.localdate()
-    # The page every member opens first and most often: kept while nothing it shows changed.
-    position = audit.chain_position(request.organisation)
-    if request.membership.role_set().intersection(TRAIL_ROLES):
-        # Their audit panel lists reads too, which have chains of their own.
-        position = f"{position}:{audit.newest_read(request.organisation)}"
-
-    def draw(extra: dict) -> HttpResponse:
-        context = {"panels": rendered_panels(request, position), "today": today, **extra}
-        return render(request, "core/dashboard.html", context)
-
-    return member_page(request, [today, position], draw, seconds=PANEL_SECONDS)
+    context = {"panels": rendered_panels(request), "today": timezone.localdate()}
+    return render(request, "core/dashboard.html", context)
 
 
 @signed_in

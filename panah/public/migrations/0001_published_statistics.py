@@ -7,41 +7,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_organisation_keys_and_lock'),
-        ('evidence', '0002_review_pairs'),
+        ("core", "0002_organisation_keys_and_lock"),
+        ("evidence", "0002_review_pairs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PublishedStatistic',
+            name="PublishedStatistic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('figures', models.JSONField(default=dict)),
-                ('as_of', models.DateTimeField(verbose_name='as of')),
-                ('period_definition', models.TextField(verbose_name='period')),
-                ('method', models.TextField(verbose_name='method')),
-                ('disclosure_threshold', models.PositiveSmallIntegerField(default=1)),
-                ('published_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawal_reason', models.TextField(blank=True)),
-                ('linkage_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evidence.linkagerun')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('published_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("figures", models.JSONField(default=dict)),
+                ("as_of", models.DateTimeField(verbose_name="as of")),
+                ("period_definition", models.TextField(verbose_name="period")),
+                ("method", models.TextField(verbose_name="method")),
+                ("disclosure_threshold", models.PositiveSmallIntegerField(default=1)),
+                ("published_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawal_reason", models.TextField(blank=True)),
+                (
+                    "linkage_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="evidence.linkagerun",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'published statistic',
-                'verbose_name_plural': 'published statistics',
-                'ordering': ['-published_at', '-pk'],
-                'indexes': [models.Index(fields=['organisation', 'withdrawn_at'], name='public_publ_organis_1aa6e5_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='published_statistic_titled'), models.CheckConstraint(condition=models.Q(('withdrawn_at__isnull', True), ('withdrawn_at__gte', models.F('published_at')), _connector='OR'), name='published_statistic_withdrawn_after_publication'), models.CheckConstraint(condition=models.Q(('disclosure_threshold__gte', 1)), name='published_statistic_threshold_positive')],
+                "verbose_name": "published statistic",
+                "verbose_name_plural": "published statistics",
+                "ordering": ["-published_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "withdrawn_at"],
+                        name="public_publ_organis_1aa6e5_idx",
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("title", ""), _negated=True),
+                        name="published_statistic_titled",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("withdrawn_at__isnull", True),
+                            ("withdrawn_at__gte", models.F("published_at")),
+                            _connector="OR",
+                        ),
+                        name="published_statistic_withdrawn_after_publication",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("disclosure_threshold__gte", 1)),
+                        name="published_statistic_threshold_positive",
+                    ),
+                ],
             },
         ),
     ]

@@ -28,6 +28,7 @@ from panah.core import audit
 from panah.core.access import get_for_member, permission_required
 from panah.core.forms import apply_service_errors
 from panah.core.pagecache import MEMBER_PAGE_SECONDS, member_page
+from panah.core.rules import member_may
 from panah.core.security import recent_authentication_required
 from panah.core.spreadsheets import neutralise_row
 from panah.people.queries import people_for
@@ -268,6 +269,13 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
     case = _case(request, pk)
     # Recorded on every visit, also when the page is served as it was last rendered.
     audit.record_read("case.viewed", organisation=request.organisation, obj=case, request=request)
+    # The person's contact details, for a member whose compartment opens the person: their
+    # read is audited like the person's page (also when the page is served as last drawn).
+    person_open = not case.person.is_erased and member_may(
+        request.membership, "people.view_person", case.person
+    )
+    if person_open:
+        record_view(request, case.person, page="case")
 
     def draw(extra: dict) -> HttpResponse:
         page = queries.case_page(case)
@@ -276,6 +284,7 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
         context = {
             "case": case,
             "page": page,
+            "person_open": person_open,
             "stage": labels.step_label(case.stage) if case.stage else "",
             "allowed": services.allowed_next_steps(case, table) if not case.ended else [],
             "today": timezone.localdate(),

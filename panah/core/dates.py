@@ -13,7 +13,14 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .persian import JALALI_MONTHS_FA, PERSIAN_DIGITS, latin_digits, reads_persian
+from .persian import (
+    JALALI_MONTHS_FA,
+    PERSIAN_DIGITS,
+    isolate,
+    latin_digits,
+    persian_digits,
+    reads_persian,
+)
 
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
@@ -82,9 +89,10 @@ def parse_date(value: Any) -> dt.date:
 
 
 def both_calendars(value: dt.date) -> str:
-    """'۱۲ مرداد ۱۴۰۳ = 2 August 2024' in Persian (the Gregorian date alone otherwise)."""
+    """'۱۲ مرداد ۱۴۰۳ = ۲ اوت ۲۰۲۴' in Persian (the Gregorian date alone otherwise); the
+    Gregorian date is an isolated run, so it keeps its order in plain text and PDFs too."""
     if shows_jalali():
-        return f"{jalali_text(value)} = {gregorian_text(value)}"
+        return f"{jalali_text(value)} = {isolate(persian_digits(gregorian_text(value)))}"
     return gregorian_text(value)
 
 

@@ -16,6 +16,7 @@ from django_scopes import scope
 
 from .access import PASSWORD_ONLY, PUBLIC, SIGNED_IN
 from .models import Membership, Role, RoleGrant
+from .persian import html_in_persian_digits, reads_persian
 from .precompiled import PrecompiledQuery
 
 SESSION_ORG_KEY = "panah_organisation"
@@ -200,3 +201,26 @@ class SecondFactorMiddleware(OTPMiddleware):
                 PrecompiledQuery(lambda pk: model._default_manager.filter(pk=pk), -7_000_003),
             )
         return query.first(device_pk)
+
+
+class PersianDigitsMiddleware:
+    """Every number shown on a Persian page in Persian digits, whatever template, filter or
+    chart wrote it (one digit system per language in a sentence): the page's text is rewritten
+    on its way out, its markup and typed input left as they are (core.persian)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            reads_persian(getattr(request, "LANGUAGE_CODE", None))
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and not response.has_header("Content-Encoding")
+        ):
+            charset = response.charset or "utf-8"
+            response.content = html_in_persian_digits(response.content.decode(charset)).encode(
+                charset
+            )
+        return response

@@ -138,3 +138,84 @@ def reads_persian(language: str | None = None) -> bool:
 def localised_digits(text: str, language: str | None = None) -> str:
     """The text in the reader's digits: Persian digits for a Persian reader, as it is otherwise."""
     return persian_digits(text) if reads_persian(language) else text
+
+
+# --- digits and direction in what we render ------------------------------------------------
+
+# Unicode isolates, for text without markup (PDF text runs, plain-text e-mails): a left-to-right
+# run (a phone number, a Gregorian date, a Latin name) inside Persian keeps its own order.
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+
+
+def isolate(text: str, direction: str = "auto") -> str:
+    """`text` as an isolated run ("ltr", "rtl" or "auto": by its first strong letter)."""
+    if not text:
+        return ""
+    opening = {"ltr": LRI, "rtl": RLI}.get(direction, FSI)
+    return f"{opening}{text}{PDI}"
+
+
+# Elements whose text is code or typed input, never a number shown to a reader; an element
+# marked translate="no" (a document number, a case reference, an address to type) keeps its
+# digits as written too.
+_KEEP_TAGS = frozenset(("script", "style", "textarea", "pre", "code", "kbd", "samp"))
+_VOID_TAGS = frozenset(
+    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr")
+)
+_TOKENS = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
+_TAG_NAME = re.compile(r"<(/?)([a-zA-Z][\w:-]*)")
+# Kept as written: character references, web and e-mail addresses, and codes that mix Latin
+# letters and digits (A4, 2FA); converted: every other run of digits, and its percent sign.
+_TEXT_DIGITS = re.compile(
+    r"(&#?\w+;|https?://[^\s<]+|(?<![\w/])/[\w/.?=&%-]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[A-Za-z]+[0-9][\w-]*|[0-9]+[A-Za-z][\w-]*)"
+    r"|[0-9]+%?"
+)
+
+
+def _persian_text(match: re.Match) -> str:
+    token = match.group(0)
+    if match.group(1):
+        return token
+    return token.translate(PERSIAN_DIGITS).replace("%", "٪")  # the Persian percent sign
+
+
+def html_in_persian_digits(html: str) -> str:
+    """An HTML page (or fragment) with the digits of its text in Persian: charts' SVG text,
+    counts and dates included; tags, attributes, character references, scripts, styles, typed
+    input and elements marked translate="no" are left as they are."""
+    out = []
+    keep: str | None = None  # the element whose text is kept, while inside it
+    depth = 0
+    for token in _TOKENS.split(html):
+        if not token:
+            continue
+        if token[0] != "<" or token.startswith("<!--"):
+            out.append(token if keep else _TEXT_DIGITS.sub(_persian_text, token))
+            continue
+        out.append(token)
+        tag = _TAG_NAME.match(token)
+        if not tag:
+            continue
+        closing, name = tag.group(1) == "/", tag.group(2).lower()
+        if name in _VOID_TAGS or token.endswith("/>"):
+            continue
+        if keep:
+            if name == keep:
+                depth += -1 if closing else 1
+                if depth == 0:
+                    keep = None
+        elif not closing and (name in _KEEP_TAGS or 'translate="no"' in token):
+            keep, depth = name, 1
+    return "".join(out)
+
+
+def text_in_persian_digits(text: str) -> str:
+    """Plain text (an e-mail) with Persian digits; web and e-mail addresses left as they are
+    (a link with Persian digits leads nowhere)."""
+    return _TEXT_DIGITS.sub(_persian_text, text)
+
+
+def plain_text_for_reader(text: str, language: str | None = None) -> str:
+    """A plain-text message (an e-mail) in the reader's digits: Persian digits for a Persian
+    reader (links and addresses kept), as it is otherwise."""
+    return text_in_persian_digits(text) if reads_persian(language) else text

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from panah.core.templatetags.panah import dual_date
 
-from .. import labels
+from .. import labels, queries
 from ..models import Case
 from ..queries import SOON_DAYS
 
@@ -70,6 +70,11 @@ def urgency(due: dt.date | None, today: dt.date | None = None) -> str:
 
 
 @register.filter
+def legal_source(text: str) -> str:
+    return labels.legal_source(text)
+
+
+@register.filter
 def party_label(code: str) -> str:
     return str(labels.PARTIES.get(code, code))
 
@@ -87,9 +92,9 @@ def person_name(person) -> str:
     fa, latin = person.name_fa, person.name_latin
     parts = []
     if fa:
-        parts.append(format_html('<span class="fa" lang="fa" dir="rtl">{}</span>', fa))
+        parts.append(format_html('<bdi class="fa" lang="fa" dir="rtl">{}</bdi>', fa))
     if latin:
-        parts.append(format_html('<span dir="ltr">{}</span>', latin))
+        parts.append(format_html('<bdi dir="ltr">{}</bdi>', latin))
     return format_html(
         '<span class="person-name">{}</span>',
         mark_safe(" · ".join(parts)),  # noqa: S308
@@ -175,7 +180,7 @@ def deadline_items(deadlines) -> str:
                 '<li class="{} {}">\n  <a class="case-link" href="{}">{}</a>\n'
                 "  <div><strong>{}</strong></div>\n  <div>{}</div>\n"
                 '  <div><span class="due {}">{} · {}</span></div>\n'
-                '  <p class="source">{}: {}</p>\n</li>',
+                '  <p class="source">{}: <bdi>{}</bdi></p>\n</li>',
                 kind,
                 urgency(due, row.today),
                 row.case_url(deadline.case_id),
@@ -186,7 +191,38 @@ def deadline_items(deadlines) -> str:
                 dual_date(due),
                 deadline_days(deadline, row.today),
                 source,
-                deadline.legal_source,
+                labels.legal_source(deadline.legal_source),
             )
         )
     return mark_safe("\n".join(items))  # noqa: S308 (each item built by format_html)
+
+
+@register.simple_tag(takes_context=True)
+def person_cases(context, person) -> str:
+    """On a person's page: their cases the member may open, each a link to the case page."""
+    from panah.core.rules import member_may
+
+    request = context.get("request")
+    membership = getattr(request, "membership", None)
+    if membership is None or not member_may(membership, "cases.view_cases"):
+        return ""
+    cases = list(queries.visible_cases(membership).filter(person=person).order_by("-registered_on"))
+    procedures = dict(Case._meta.get_field("procedure").flatchoices)
+    row = _Row()
+    items = [
+        format_html(
+            '<li><a href="{}">{}</a> · {} · {}{}</li>',
+            row.case_url(case.pk),
+            _("Case %(ref)s") % {"ref": case.short_ref},
+            procedures.get(case.procedure, case.procedure),
+            step_label(case.stage) if case.stage else _("no step recorded yet"),
+            format_html(" · {}", _("the case has ended")) if case.ended else "",
+        )
+        for case in cases
+    ]
+    body = (
+        format_html('<ul class="plain-list">{}</ul>', mark_safe("".join(items)))  # noqa: S308
+        if items
+        else format_html('<p class="empty">{}</p>', _("No case you may open."))
+    )
+    return format_html("<h2>{}</h2>{}", _("Cases"), body)

@@ -87,6 +87,10 @@ def outcome_label(code: str) -> str:
     return str(OUTCOMES.get(code, code)) if code else ""
 
 
+def party_label(code: str) -> str:
+    return str(PARTIES.get(code, code))
+
+
 def deadline_label(code: str) -> str:
     return str(DEADLINES.get(code, code))
 

@@ -76,7 +76,7 @@ def legal_source(text: str) -> str:
 
 @register.filter
 def party_label(code: str) -> str:
-    return str(labels.PARTIES.get(code, code))
+    return labels.party_label(code)
 
 
 # --- list items -------------------------------------------------------------------------------

@@ -74,12 +74,12 @@ def test_the_json_is_written_for_the_person_in_their_language(make_person, admin
     assert shown["Date de naissance"] == "21 mars 1988"
     assert shown["Genre"] == "Femme"
     assert shown["Langues"] == "Persan, Français"
-    assert shown["Détenu"] == "Non"
+    assert shown["En détention"] == "Non"
     assert shown["Étape"] == "Demande introduite (annexe 26)"
     assert shown["Note"] == "Fled after the arrest of her brother"
     # What each kind of record is and why it is kept, with its legal basis.
     assert all(section["about"] for section in data["sections"])
-    assert "9(2)(f)" in text and "art. 15" in text
+    assert "9(2)(f)" in text and "article 15" in text
     # No internal id, storage column, code, raw timestamp or Python value.
     for leak in (str(person.pk), "data_key", "application_lodged", "female", "False", "True",
                  "T00:", "+00:00", "organisation_id", "stored_file"):  # fmt: skip

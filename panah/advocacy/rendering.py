@@ -21,8 +21,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from panah.core import dates
+from panah.core.charts import bar_chart
 from panah.core.persian import localised_digits
-from panah.evidence.charts import bar_chart
 
 from .briefs import intact
 from .models import Brief, Demand

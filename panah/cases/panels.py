@@ -36,7 +36,9 @@ def caseworker_panel(request: HttpRequest) -> Panel:
 @panel(Role.COORDINATOR, Role.ADMIN)
 def coordinator_panel(request: HttpRequest) -> Panel:
     """Open cases, deadlines at risk across the organisation, and the waiting-time curve."""
-    from . import charts, queries
+    from panah.core import charts
+
+    from . import queries
     from .statistics import waiting_statistics
 
     membership = request.membership

@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from panah.core import audit
+from panah.core import audit, charts
 from panah.core.access import get_for_member, permission_required
 from panah.core.forms import apply_service_errors
 from panah.core.pagecache import MEMBER_PAGE_SECONDS, member_page
@@ -34,7 +34,7 @@ from panah.core.spreadsheets import neutralise_row
 from panah.people.queries import people_for
 from panah.people.views import person_for_member, record_view, refuse_undecryptable
 
-from . import charts, labels, queries, services
+from . import labels, queries, services
 from .forms import (
     AppointmentForm,
     AssignForm,

@@ -42,8 +42,8 @@ FONT_FILE = Path(settings.BASE_DIR) / "static/vendor/vazirmatn/Vazirmatn-wght.wo
 
 # How a value is written for the person: a date in their calendar, a choice or code as words,
 # a member's name, a code to copy as written. Never an id, a storage column or a raw timestamp.
-DATE, MOMENT, TEXT, CODE, PHONE, YES_NO, MEMBER, LANGUAGES = (
-    "date", "moment", "text", "code", "phone", "yes_no", "member", "languages",
+DATE, MOMENT, TEXT, CODE, PHONE, ADDRESS, YES_NO, MEMBER, LANGUAGES = (
+    "date", "moment", "text", "code", "phone", "address", "yes_no", "member", "languages",
 )  # fmt: skip
 
 
@@ -69,7 +69,7 @@ PERSON_FIELDS = (
     Shown("languages", gettext_lazy("Languages"), LANGUAGES),
     Shown("phone", gettext_lazy("Phone"), PHONE),
     Shown("email", gettext_lazy("Email address"), CODE),
-    Shown("address", gettext_lazy("Address")),
+    Shown("address", gettext_lazy("Address"), ADDRESS),
     Shown("created_at", gettext_lazy("Registered on"), DATE),
     Shown("updated_at", gettext_lazy("Last changed on"), DATE),
 )
@@ -131,7 +131,7 @@ def _case_fields() -> dict[str, tuple[Shown, ...]]:
             Shown("created_at", gettext_lazy("Written on"), DATE),
         ),
         "residences": (
-            Shown("address", gettext_lazy("Address")),
+            Shown("address", gettext_lazy("Address"), ADDRESS),
             Shown("valid_from", gettext_lazy("Valid from"), DATE),
             Shown("communicated_how", gettext_lazy("How it was communicated")),
         ),
@@ -264,10 +264,10 @@ def _record(obj: models.Model, fields: tuple[Shown, ...], title: str = "") -> di
                 {
                     "label": str(shown.label),
                     "value": value,
-                    # Written left to right whatever the page's direction; a code keeps its
-                    # digits as written (it is copied into the authorities' forms).
+                    # Written left to right whatever the page's direction; a code or an
+                    # address keeps its digits as written (copied into the authorities' forms).
                     "ltr": shown.kind in (CODE, PHONE),
-                    "code": shown.kind == CODE,
+                    "code": shown.kind in (CODE, ADDRESS),
                 }
             )
     return {"title": title, "items": items}

@@ -8,7 +8,7 @@ import uuid
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -197,6 +197,12 @@ def deadline_items(deadlines) -> str:
     return mark_safe("\n".join(items))  # noqa: S308 (each item built by format_html)
 
 
+def _case_ref(case) -> str:
+    """'Case 1a2b3c4d', the reference a code copied as written (its digits never Persian)."""
+    ref = format_html('<bdi dir="ltr" translate="no">{}</bdi>', case.short_ref)
+    return mark_safe(escape(_("Case %(ref)s")) % {"ref": ref})  # noqa: S308 (both escaped)
+
+
 @register.simple_tag(takes_context=True)
 def person_cases(context, person) -> str:
     """On a person's page: their cases the member may open, each a link to the case page."""
@@ -213,7 +219,7 @@ def person_cases(context, person) -> str:
         format_html(
             '<li><a href="{}">{}</a> · {} · {}{}</li>',
             row.case_url(case.pk),
-            _("Case %(ref)s") % {"ref": case.short_ref},
+            _case_ref(case),
             procedures.get(case.procedure, case.procedure),
             step_label(case.stage) if case.stage else _("no step recorded yet"),
             format_html(" · {}", _("the case has ended")) if case.ended else "",

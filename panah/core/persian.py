@@ -155,58 +155,52 @@ def isolate(text: str, direction: str = "auto") -> str:
     return f"{opening}{text}{PDI}"
 
 
-# Elements whose text is code or typed input, never a number shown to a reader; an element
+# Kept as written: comments, tags with a digit (attribute values), character references, and
+# elements whose text is code or typed input, never a number shown to a reader; an element
 # marked translate="no" (a document number, a case reference, an address to type) keeps its
-# digits as written too.
-_KEEP_TAGS = frozenset(("script", "style", "textarea", "pre", "code", "kbd", "samp"))
-_VOID_TAGS = frozenset(
-    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr")
+# digits as written too (it may not contain an element of its own name). Every alternative
+# starts with "<" or "&", so the scan is quick over the text between.
+_HTML_DIGITS = re.compile(
+    r"(?P<kept><!--.*?-->"
+    r"|<(?P<tag>script|style|textarea|pre|code|kbd|samp)\b.*?</(?P=tag)\s*>"
+    r'|<(?P<marked>[a-zA-Z][\w-]*)\b[^>]*\btranslate="no"[^>]*>.*?</(?P=marked)\s*>'
+    r"|<[^>]*[0-9][^>]*>|&#?\w+;)"
+    r"|[0-9]+%?",
+    re.S,
 )
-_TOKENS = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
-_TAG_NAME = re.compile(r"<(/?)([a-zA-Z][\w:-]*)")
-# Kept as written: character references, web and e-mail addresses, and codes that mix Latin
-# letters and digits (A4, 2FA); converted: every other run of digits, and its percent sign.
-_TEXT_DIGITS = re.compile(
-    r"(&#?\w+;|https?://[^\s<]+|(?<![\w/])/[\w/.?=&%-]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[A-Za-z]+[0-9][\w-]*|[0-9]+[A-Za-z][\w-]*)"
-    r"|[0-9]+%?"
-)
+_TEXT_DIGITS = re.compile(r"[0-9]+%?")
+_LATIN_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_WORD_ENDS = " \t\r\n<>\"'()"
+
+
+def _in_a_code(text: str, start: int, end: int) -> bool:
+    """Whether the digits at text[start:end] belong to a code kept as written: one mixing Latin
+    letters and digits (A4, 2FA, 5155b0d0), a web or e-mail address, or a path."""
+    if (start and text[start - 1] in _LATIN_LETTERS) or (
+        end < len(text) and text[end] in _LATIN_LETTERS
+    ):
+        return True
+    # The word around the digits, looked for within 200 characters (an address is shorter).
+    lo, hi = max(0, start - 200), min(len(text), end + 200)
+    left = max(text.rfind(c, lo, start) for c in _WORD_ENDS)
+    left = lo if left < 0 else left + 1
+    right = min((i for i in (text.find(c, end, hi) for c in _WORD_ENDS) if i >= 0), default=hi)
+    word = text[left:right]
+    return "@" in word or "://" in word or word.startswith("/")
 
 
 def _persian_text(match: re.Match) -> str:
     token = match.group(0)
-    if match.group(1):
+    if match.lastgroup == "kept" or _in_a_code(match.string, match.start(), match.end()):
         return token
-    return token.translate(PERSIAN_DIGITS).replace("%", "٪")  # the Persian percent sign
+    return token.translate(PERSIAN_DIGITS).replace("%", "\u066a")  # the Persian percent sign
 
 
 def html_in_persian_digits(html: str) -> str:
     """An HTML page (or fragment) with the digits of its text in Persian: charts' SVG text,
     counts and dates included; tags, attributes, character references, scripts, styles, typed
-    input and elements marked translate="no" are left as they are."""
-    out = []
-    keep: str | None = None  # the element whose text is kept, while inside it
-    depth = 0
-    for token in _TOKENS.split(html):
-        if not token:
-            continue
-        if token[0] != "<" or token.startswith("<!--"):
-            out.append(token if keep else _TEXT_DIGITS.sub(_persian_text, token))
-            continue
-        out.append(token)
-        tag = _TAG_NAME.match(token)
-        if not tag:
-            continue
-        closing, name = tag.group(1) == "/", tag.group(2).lower()
-        if name in _VOID_TAGS or token.endswith("/>"):
-            continue
-        if keep:
-            if name == keep:
-                depth += -1 if closing else 1
-                if depth == 0:
-                    keep = None
-        elif not closing and (name in _KEEP_TAGS or 'translate="no"' in token):
-            keep, depth = name, 1
-    return "".join(out)
+    input, codes, addresses and elements marked translate="no" are left as they are."""
+    return _HTML_DIGITS.sub(_persian_text, html)
 
 
 def text_in_persian_digits(text: str) -> str:

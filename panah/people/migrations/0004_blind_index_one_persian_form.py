@@ -3,8 +3,8 @@
 The blind index used to normalise names with its own letter table, smaller than the evidence
 one (no Kurdish letters, yeh barree, swash kaf, heh doachashmee, alef variants): a name written
 with them was hashed differently from how the evidence keys read it. The stored tokens are
-keyed hashes, so they cannot be converted: each person's names and document numbers are
-decrypted under their data key and their tokens written again. A person whose data key was
+keyed hashes, so they cannot be converted: each indexed person's names and document numbers
+are decrypted under their data key and their tokens written again. A person whose data key was
 erased has no tokens to write. Backwards there is nothing to undo: the tokens are the current
 normaliser's either way.
 """
@@ -40,7 +40,10 @@ def reindex(apps, schema_editor):
     PersonToken = apps.get_model("people", "PersonToken")
     OrganisationKey = apps.get_model("core", "OrganisationKey")
     org_keys = {}
-    people = Person._base_manager.exclude(data_key_wrapped=None).values_list(
+    # The people who have tokens: the index is recomputed, never made where there was none.
+    indexed = PersonToken._base_manager.values("person_id")
+    people = Person._base_manager.filter(pk__in=indexed).exclude(data_key_wrapped=None)
+    people = people.values_list(
         "pk", "organisation_id", "data_key_id", "data_key_org_key_id", "data_key_wrapped",
         *NAME_FIELDS,
     )  # fmt: skip
@@ -59,7 +62,7 @@ def reindex(apps, schema_editor):
                 row.key_id, organisation_id=organisation_id
             )
         org_key = org_keys[organisation_id]
-        texts = [_text(Person, f, key, pk, blob) for f, blob in zip(NAME_FIELDS, names)]
+        texts = [_text(Person, f, key, pk, blob) for f, blob in zip(NAME_FIELDS, names, strict=True)]
         tokens = {(NAME, t) for t in blind_index.name_tokens(*texts)}
         documents = PersonDocument._base_manager.filter(person_id=pk).exclude(document_number=None)
         for document_pk, number in documents.values_list("pk", "document_number"):

@@ -72,9 +72,11 @@ def _axes(
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{bottom}" stroke="#4a4a4a"/>',
     ]
     for x, label in x_ticks:
+        # A label at the right edge ends there rather than being cut off.
+        anchor = "end" if x > WIDTH - RIGHT - 24 else "middle"
         parts.append(
             f'<line x1="{x:.1f}" y1="{bottom}" x2="{x:.1f}" y2="{bottom + 4}" stroke="#4a4a4a"/>'
-            f'<text x="{x:.1f}" y="{bottom + 18}" font-size="{SMALL}" text-anchor="middle">'
+            f'<text x="{x:.1f}" y="{bottom + 18}" font-size="{SMALL}" text-anchor="{anchor}">'
             f"{escape(label)}</text>"
         )
     parts += _y_grid(y_ticks)
@@ -254,7 +256,8 @@ def backlog_chart(
 
     every = max(1, -(-len(points) // 5))  # five dates fit under a phone's plot
     x_ticks = [(x(d), f"{d:%Y-%m}") for i, (d, _) in enumerate(points) if i % every == 0]
-    y_ticks = [(y(top * k / 4), str(int(top * k / 4))) for k in range(5)]
+    steps = 4 if top % 4 == 0 else 5  # whole numbers on every tick
+    y_ticks = [(y(top * k / steps), f"{top * k // steps}") for k in range(steps + 1)]
     body = _axes(bottom, x_ticks, y_ticks, x_label)
     run: list[str] = []
     for d, v in [*points, (points[-1][0], None)]:

@@ -20,6 +20,7 @@ from django_scopes import scope
 
 from panah.core import dates
 from panah.core.models import Membership, Organisation
+from panah.core.persian import plain_text_for_reader
 
 from .models import Task, TaskReminderSent
 
@@ -103,4 +104,5 @@ def _send(user, organisation, tasks: list[Task], today: dt.date) -> None:
                    "today": _day(today), "count": len(lines)}  # fmt: skip
         subject = render_to_string("advocacy/email/reminder_subject.txt", context).strip()
         body = render_to_string("advocacy/email/reminder.txt", context)
-    send_mail(subject, body, None, [user.email])
+    send_mail(plain_text_for_reader(subject, user.language), plain_text_for_reader(body, user.language), None,
+              [user.email])  # fmt: skip

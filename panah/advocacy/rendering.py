@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from panah.cases.models import ProcedureType
 from panah.core import dates
-from panah.evidence.charts import bar_chart
+from panah.core.charts import bar_chart
+from panah.core.persian import localised_digits
 from panah.safety.taxonomy import Category
 
 from .briefs import intact
@@ -35,7 +36,7 @@ _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 def persian(text: str) -> str:
     """Persian digits in Persian, the text unchanged otherwise."""
-    return text.translate(dates.PERSIAN_DIGITS) if dates.shows_jalali() else text
+    return localised_digits(text)
 
 
 def number(value: int | float | None, threshold: int) -> str:

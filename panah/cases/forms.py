@@ -141,7 +141,20 @@ class RestrictForm(forms.Form):
         self.fields["members"].queryset = users
 
 
-class ResidenceForm(forms.Form):
+class OnTheCasePage(forms.Form):
+    """A form drawn beside the others on the case page: its element ids carry its name
+    (appointment_kind, referral_kind), so no two fields of the page share an id."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ResidenceForm(OnTheCasePage):
+    id_prefix = "residence"
+
     address = forms.CharField(
         label=_("Chosen address for the procedure"), widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -151,18 +164,24 @@ class ResidenceForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(OnTheCasePage):
+    id_prefix = "note"
+
     text = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
     )
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(OnTheCasePage):
+    id_prefix = "document"
+
     file = forms.FileField(label=_("File (PDF, JPEG or PNG)"))
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(OnTheCasePage):
+    id_prefix = "appointment"
+
     kind = forms.ChoiceField(label=_("Kind"), choices=AppointmentKind.choices)
     day = _date(_("Day"))
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
@@ -180,7 +199,9 @@ class AppointmentForm(forms.Form):
         self.fields["attendee"].label_from_instance = lambda u: u.display_name or u.email
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(OnTheCasePage):
+    id_prefix = "referral"
+
     kind = forms.ChoiceField(label=_("Refer to"), choices=ReferralKind.choices)
     recipient = forms.CharField(label=_("Lawyer or organisation"), max_length=200)
     purpose = forms.CharField(label=_("Purpose"), max_length=500, required=False)

@@ -6,7 +6,14 @@ the translators see every name. A code without a name here is shown as itself.
 
 from __future__ import annotations
 
+import json
+import re
+from functools import lru_cache
+
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from .procedure import RULES_DIR
 
 STEPS = {
     "application_made": _("Application made"),
@@ -80,5 +87,31 @@ def outcome_label(code: str) -> str:
     return str(OUTCOMES.get(code, code)) if code else ""
 
 
+def party_label(code: str) -> str:
+    return str(PARTIES.get(code, code))
+
+
 def deadline_label(code: str) -> str:
     return str(DEADLINES.get(code, code))
+
+
+_VERIFY_MARK = re.compile(r"\s*\[verify\]", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)  # the shipped tables, read once
+def _shipped_sources() -> dict[str, dict[str, str]]:
+    """The shipped rule tables' legal sources, by their English text: {language: text}."""
+    sources: dict[str, dict[str, str]] = {}
+    for path in RULES_DIR.glob("*.json"):
+        for rule in json.loads(path.read_text())["deadlines"]:
+            if isinstance(rule["source"], dict):
+                sources[rule["source"]["en"]] = rule["source"]
+    return sources
+
+
+def legal_source(text: str) -> str:
+    """A deadline's legal source in the reader's language: the shipped table's translation of
+    it, or the text as a coordinator typed it; never a maintainers' "[verify]" mark."""
+    text = _VERIFY_MARK.sub("", text or "")
+    language = (get_language() or "en").split("-")[0]
+    return _shipped_sources().get(text, {}).get(language, text)

@@ -9,10 +9,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from panah.core import charts
 from panah.core.dashboard import Panel, panel
 from panah.core.models import Role
 
-from . import charts, queries
+from . import queries
 from .statistics import waiting_statistics
 
 

@@ -253,7 +253,9 @@ def parse_rule_table(data: dict) -> RuleTable:
             count=d["count"],
             binding=d["binding"],
             party=d["party"],
-            source=d["source"],
+            # The shipped table writes each source in the four languages; a table an
+            # organisation edited holds the text its coordinator typed.
+            source=d["source"]["en"] if isinstance(d["source"], dict) else d["source"],
             days=d.get("days", 0),
             months=d.get("months", 0),
             procedures=tuple(d.get("procedures", ())),

@@ -21,6 +21,7 @@ from django_scopes import scope
 
 from panah.core import dates
 from panah.core.models import Membership, Organisation
+from panah.core.persian import isolate, plain_text_for_reader
 
 from . import labels
 from .models import Case, CaseAssignment, Deadline, ReminderSent
@@ -49,7 +50,7 @@ class ReminderLine:
 def date_text(day: dt.date) -> str:
     """A date for a plain-text email in the active language (Jalali first in Persian)."""
     if dates.shows_jalali():
-        return f"{dates.jalali_text(day)} ({day.isoformat()})"
+        return f"{dates.jalali_text(day)} ({isolate(day.isoformat(), 'ltr')})"
     return dates.gregorian_text(day)
 
 
@@ -130,7 +131,7 @@ def _send(user, organisation, deadlines: list[Deadline], today: dt.date) -> None
                 due_text=date_text(d.due_on),
                 overdue=d.due_on < today,
                 binding=d.binding,
-                source=d.legal_source,
+                source=isolate(labels.legal_source(d.legal_source)),
             )
             for d in deadlines
         ]
@@ -145,4 +146,5 @@ def _send(user, organisation, deadlines: list[Deadline], today: dt.date) -> None
         }
         subject = render_to_string("cases/email/reminder_subject.txt", context).strip()
         body = render_to_string("cases/email/reminder.txt", context)
-    send_mail(subject, body, None, [user.email])
+    send_mail(plain_text_for_reader(subject, user.language), plain_text_for_reader(body, user.language), None,
+              [user.email])  # fmt: skip

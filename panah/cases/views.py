@@ -20,16 +20,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panah.core import audit
+from panah.core import audit, charts
 from panah.core.access import get_for_member, needs_permission
 from panah.core.forms import apply_service_errors
 from panah.core.models import User
 from panah.core.reauth import recent_authentication_required
+from panah.core.rules import member_may
 from panah.core.spreadsheets import neutralise_row
 from panah.people.queries import people_for
 from panah.people.views import person_for_member, record_view, refuse_undecryptable
 
-from . import charts, labels, queries, services
+from . import labels, queries, services
 from .forms import (
     AppointmentForm,
     AssignForm,
@@ -222,10 +223,18 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
     """A case: its history and stage, open deadlines with their sources, and the daily work."""
     case = _case(request, pk)
     audit.record_read("case.viewed", organisation=request.organisation, obj=case, request=request)
+    # The person's contact details, for a member whose compartment opens the person: their
+    # read is audited like the person's page.
+    person_open = not case.person.is_erased and member_may(
+        request.membership, "people.view_person", case.person
+    )
+    if person_open:
+        record_view(request, case.person, page="case")
     table = organisation_table(case.organisation_id)
     context = {
         "case": case,
         "page": queries.case_page(case),
+        "person_open": person_open,
         "stage": labels.step_label(case.stage) if case.stage else "",
         "allowed": services.allowed_next_steps(case, table) if not case.ended else [],
         "today": timezone.localdate(),

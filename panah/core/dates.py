@@ -10,20 +10,22 @@ import jdatetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-# Persian and Arabic-Indic digits, as phones type them, to Latin ones.
-LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+from .persian import (
+    JALALI_MONTHS_FA,
+    PERSIAN_DIGITS,
+    isolate,
+    latin_digits,
+    persian_digits,
+    reads_persian,
+)
+
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 # A year before this is a Solar Hijri year (1403 is 2024); no Gregorian date we record is older.
 JALALI_BEFORE = 1700
-JALALI_MONTHS_FA = (
-    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
-    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
-)  # fmt: skip
 
 
 def local_date(value: dt.date | dt.datetime) -> dt.date:
@@ -59,7 +61,7 @@ def gregorian_text(value: dt.date | dt.datetime) -> str:
 
 def shows_jalali(language: str | None = None) -> bool:
     """Persian readers get the Jalali date first, with the Gregorian one beside it."""
-    return (language or get_language() or "").startswith("fa")
+    return reads_persian(language)
 
 
 def parse_date(value: Any) -> dt.date:
@@ -71,7 +73,8 @@ def parse_date(value: Any) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value or "").strip().translate(LATIN_DIGITS)
+    text = str(value or "").strip()
+    text = latin_digits(text)
     match = _YMD.match(text)
     if match:
         y, m, d = (int(g) for g in match.groups())
@@ -86,9 +89,10 @@ def parse_date(value: Any) -> dt.date:
 
 
 def both_calendars(value: dt.date) -> str:
-    """'۱۲ مرداد ۱۴۰۳ = 2 August 2024' in Persian (the Gregorian date alone otherwise)."""
+    """'۱۲ مرداد ۱۴۰۳ = ۲ اوت ۲۰۲۴' in Persian (the Gregorian date alone otherwise); the
+    Gregorian date is an isolated run, so it keeps its order in plain text and PDFs too."""
     if shows_jalali():
-        return f"{jalali_text(value)} = {gregorian_text(value)}"
+        return f"{jalali_text(value)} = {isolate(persian_digits(gregorian_text(value)))}"
     return gregorian_text(value)
 
 

@@ -14,6 +14,7 @@ from .access import PASSWORD_ONLY, PUBLIC, SIGNED_IN
 from .lockdown import record_refused_login
 from .models import Membership, Role, RoleGrant
 from .passkeys import must_use_passkey, signed_in_with_passkey
+from .persian import html_in_persian_digits, reads_persian
 
 SESSION_ORG_KEY = "panah_organisation"
 
@@ -148,3 +149,26 @@ def active_memberships(user) -> list[Membership]:
     for membership_id, membership in memberships.items():
         membership._roles = frozenset(roles[membership_id])
     return list(memberships.values())
+
+
+class PersianDigitsMiddleware:
+    """Every number shown on a Persian page in Persian digits, whatever template, filter or
+    chart wrote it (one digit system per language in a sentence): the page's text is rewritten
+    on its way out, its markup and typed input left as they are (core.persian)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            reads_persian(getattr(request, "LANGUAGE_CODE", None))
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and not response.has_header("Content-Encoding")
+        ):
+            charset = response.charset or "utf-8"
+            response.content = html_in_persian_digits(response.content.decode(charset)).encode(
+                charset
+            )
+        return response

@@ -21,6 +21,8 @@ from typing import NamedTuple
 
 import jdatetime
 
+from panah.core.persian import JALALI_MONTHS_EN, ZWNJ, matching_form
+
 GREGORIAN = "gregorian"
 JALALI = "jalali"
 UNKNOWN = "unknown"
@@ -34,10 +36,6 @@ RANGE = "range"
 JALALI_YEARS = (1250, 1699)
 GREGORIAN_YEARS = (1700, 2199)
 
-JALALI_MONTHS_EN = (
-    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
-    "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
-)  # fmt: skip
 GREGORIAN_MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -50,7 +48,7 @@ _MONTH_WORDS: dict[str, tuple[str, int]] = {}
 def _add_months(calendar: str, spellings: list[tuple[str, ...]]) -> None:
     for month, words in enumerate(spellings, start=1):
         for word in words:
-            _MONTH_WORDS[word] = (calendar, month)
+            _MONTH_WORDS[matching_form(word)] = (calendar, month)
 
 
 _add_months(
@@ -95,13 +93,12 @@ _FILLER = {
     "اول", "اوائل", "of", "the", "early", "mid", "late", "beginning", "end", "on", "in",
     "sh", "hs", "ah", "ad", "ce", "solar", "hijri",
 }  # fmt: skip
+_FILLER = {matching_form(word) for word in _FILLER}
 _CALENDAR_WORDS = {
     "شمسی": JALALI, "خورشیدی": JALALI, "هجری": JALALI, "sh": JALALI, "hs": JALALI,
     "solar": JALALI, "میلادی": GREGORIAN, "ad": GREGORIAN, "ce": GREGORIAN,
 }  # fmt: skip
 
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ـ": None, "\u200f": None})
 
 # Range separators: "to", "until", "تا", dashes with spaces, en/em dashes, "..".
 _RANGE_SPLIT = re.compile(r"\s+(?:to|until|till|through|تا)\s+|\s*[–—]\s*|\s+-\s+|\s*\.\.\s*")
@@ -179,8 +176,9 @@ def parse_date(text: str | None, calendar: str | None = None) -> ParsedDate:
 
 
 def _clean(text: str) -> str:
-    text = text.translate(_DIGITS).translate(_LETTERS).replace("\u200c", " ")
-    text = text.replace("،", ",").replace("٫", "/")
+    # The one matching form (digits, Persian letters, no marks or bidi controls), with a ZWNJ
+    # read as the space it stands for between words.
+    text = matching_form(text.replace(ZWNJ, " "))
     text = re.sub(r"[\s,]+", " ", text).strip().lower()
     return text
 

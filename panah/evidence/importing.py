@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from panah.core import spreadsheets
+from panah.core.persian import ZWNJ, matching_form
 from panah.core.spreadsheets import MB, FileInput, Limits, SpreadsheetRefused, Table
 
 from . import dates
@@ -132,13 +133,12 @@ SUGGESTIONS: dict[str, str] = {
 }  # fmt: skip
 
 _validate_url = URLValidator(schemes=["http", "https"])
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
 @lru_cache(maxsize=1 << 14)
 def _word(value: str) -> str:
     """A cell value reduced for matching against the words we accept."""
-    value = value.translate(_DIGITS).replace("ي", "ی").replace("ك", "ک").replace("\u200c", " ")
+    value = matching_form(value.replace(ZWNJ, " "))  # a ZWNJ stands for a space between words
     return re.sub(r"[\s_\-]+", " ", value).strip().lower()
 
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from panah.core import disclosure
 from panah.core.models import Organisation
+from panah.core.persian import JALALI_MONTHS_EN, JALALI_MONTHS_FA
 
 from .estimation import CaptureTable, estimate_all
 from .estimation.cli import warning_text
@@ -44,14 +45,6 @@ from .models import (
     VictimMembership,
 )
 
-JALALI_MONTHS_EN = (
-    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
-    "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
-)  # fmt: skip
-JALALI_MONTHS_FA = (
-    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
-    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
-)  # fmt: skip
 MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",

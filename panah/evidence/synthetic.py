@@ -25,6 +25,7 @@ from pathlib import Path
 import jdatetime
 import numpy as np
 
+from panah.core.persian import JALALI_MONTHS_EN, JALALI_MONTHS_FA, PERSIAN_DIGITS
 from panah.evidence import synthetic_names as lists
 from panah.evidence.normalise import ZWNJ
 
@@ -48,18 +49,9 @@ REPORT_FIELDS = (
     "verification",
 )
 
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 GREGORIAN_MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-JALALI_MONTHS_EN = (
-    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
-    "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
-)  # fmt: skip
-JALALI_MONTHS_FA = (
-    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
-    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
 )  # fmt: skip
 
 

@@ -22,12 +22,12 @@ from django.utils.translation import gettext_lazy
 
 from panah.core import audit, disclosure
 from panah.core.access import needs_permission
+from panah.core.charts import bar_chart
 from panah.core.reauth import recent_authentication_required
 from panah.core.spreadsheets import neutralise_row
 
 from . import estimate_files
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
-from .charts import bar_chart
 from .statistics import (
     DIMENSIONS,
     VERIFICATION_SCOPES,

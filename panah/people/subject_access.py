@@ -1,7 +1,10 @@
 """Subject access (GDPR art. 15): everything held about one person, as JSON and as a PDF.
 
-`collect` reads the person, their documents and every case with its steps, deadlines, notes,
-chosen residences, appointments, referrals and case documents (file names, not the files).
+`collect` reads the person, their documents, consents and every case with its steps, deadlines,
+notes, chosen residences, appointments, referrals and case documents (file names, not the
+files), written for the person in their language: labels, dates in their calendar, choices and
+codes as words, no internal ids or storage columns, and for each kind of record what it is and
+why it is kept (its legal basis).
 `export_person` is the one service: it audits the export (ids, format and language only) and
 returns the bytes. The PDF is made by WeasyPrint from a template with self-contained CSS: the
 Persian font is loaded from the project's static folder by file URL, never from the network.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,80 +27,311 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
+from panah.cases import labels
 from panah.cases.models import Case
-from panah.core import audit
-from panah.core.crypto.fields import EncryptedField
+from panah.core import audit, dates
+from panah.core.dates import shows_jalali
 from panah.core.models import User
+from panah.core.persian import html_in_persian_digits, isolate, localised_digits, persian_digits
 
-from .models import ConsentRecord, Person, PersonDocument
+from .models import LANGUAGE_CHOICES, ConsentRecord, Person, PersonDocument
 
 FORMATS = ("json", "pdf")
 FONT_FILE = Path(settings.BASE_DIR) / "static/vendor/vazirmatn/Vazirmatn-wght.woff2"
-# Columns that say nothing to the person and only describe storage.
-_SKIPPED = {"organisation", "data_key_wrapped", "data_key_id", "data_key_org_key_id", "stored_file"}
+
+# How a value is written for the person: a date in their calendar, a choice or code as words,
+# a member's name, a code to copy as written. Never an id, a storage column or a raw timestamp.
+DATE, MOMENT, TEXT, CODE, PHONE, ADDRESS, YES_NO, MEMBER, LANGUAGES = (
+    "date", "moment", "text", "code", "phone", "address", "yes_no", "member", "languages",
+)  # fmt: skip
 
 
-def _value(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, models.Model):
-        return str(value.pk)
-    if hasattr(value, "hex") and not isinstance(value, bytes | str | int | float):
-        return str(value)  # UUID
-    return value
+@dataclass(frozen=True)
+class Shown:
+    """One field as the person reads it: its name on the record, its label, how it is written,
+    and for a code of the rule table, the function that names it."""
+
+    name: str
+    label: Any
+    kind: str = TEXT
+    words: Callable[[str], str] | None = None
 
 
-def _record(obj: models.Model) -> dict[str, Any]:
-    """Every concrete field of `obj` (encrypted ones decrypted) with its label and value."""
-    fields = []
-    for field in obj._meta.concrete_fields:
-        if field.name in _SKIPPED:
-            continue
-        if field.many_to_one:
-            value = getattr(obj, field.attname)
-        else:
-            value = getattr(obj, field.attname)
-            if field.choices and value not in (None, ""):
-                value = {"code": value, "label": str(dict(field.flatchoices).get(value, value))}
-        if value in (None, "", []) and isinstance(field, EncryptedField):
-            continue
-        fields.append(
-            {"name": field.name, "label": str(field.verbose_name), "value": _value(value)}
+PERSON_FIELDS = (
+    Shown("given_name_fa", gettext_lazy("Given name (Persian script)")),
+    Shown("family_name_fa", gettext_lazy("Family name (Persian script)")),
+    Shown("given_name_latin", gettext_lazy("Given name (Latin script)")),
+    Shown("family_name_latin", gettext_lazy("Family name (Latin script)")),
+    Shown("date_of_birth", gettext_lazy("Date of birth"), DATE),
+    Shown("gender", gettext_lazy("Gender")),
+    Shown("nationality", gettext_lazy("Nationality")),
+    Shown("languages", gettext_lazy("Languages"), LANGUAGES),
+    Shown("phone", gettext_lazy("Phone"), PHONE),
+    Shown("email", gettext_lazy("Email address"), CODE),
+    Shown("address", gettext_lazy("Address"), ADDRESS),
+    Shown("created_at", gettext_lazy("Registered on"), DATE),
+    Shown("updated_at", gettext_lazy("Last changed on"), DATE),
+)
+DOCUMENT_FIELDS = (
+    Shown("kind", gettext_lazy("Kind of document")),
+    Shown("document_number", gettext_lazy("Document number"), CODE),
+    Shown("original_name", gettext_lazy("File name"), CODE),
+    Shown("uploaded_at", gettext_lazy("Added on"), DATE),
+)
+CONSENT_FIELDS = (
+    Shown("category", gettext_lazy("What it covers")),
+    Shown("legal_basis", gettext_lazy("Legal basis")),
+    Shown("given_on", gettext_lazy("Given or established on"), DATE),
+    Shown("how_recorded", gettext_lazy("How it was recorded")),
+    Shown("withdrawn_on", gettext_lazy("Withdrawn on"), DATE),
+)
+
+
+def _case_fields() -> dict[str, tuple[Shown, ...]]:
+    """What the person reads of their cases (the cases module names its codes)."""
+
+    return {
+        "case": (
+            Shown("procedure", gettext_lazy("Procedure")),
+            Shown("registered_on", gettext_lazy("Application registered on"), DATE),
+            Shown("language", gettext_lazy("Language of the procedure")),
+            Shown("detained", gettext_lazy("Detained"), YES_NO),
+            Shown("accelerated", gettext_lazy("Accelerated procedure"), YES_NO),
+            Shown("external_reference", gettext_lazy("Your file number"), CODE),
+            Shown("stage", gettext_lazy("Stage"), words=labels.step_label),
+            Shown("ended", gettext_lazy("The case has ended"), YES_NO),
+            Shown("opened_at", gettext_lazy("Followed by us since"), DATE),
+        ),
+        "steps": (
+            Shown("code", gettext_lazy("Step"), words=labels.step_label),
+            Shown("outcome", gettext_lazy("Outcome"), words=labels.outcome_label),
+            Shown("occurred_on", gettext_lazy("Date"), DATE),
+            Shown("notification_mode", gettext_lazy("Notified by")),
+            Shown("sent_on", gettext_lazy("Sent or handed over on"), DATE),
+            Shown("received_on", gettext_lazy("Received on"), DATE),
+            Shown("notified_on", gettext_lazy("Deemed notified on"), DATE),
+            Shown("document_reference", gettext_lazy("Document reference"), CODE),
+            Shown("recorded_by", gettext_lazy("Recorded by"), MEMBER),
+            Shown("recorded_at", gettext_lazy("Recorded on"), DATE),
+            Shown("superseded_at", gettext_lazy("Corrected on"), DATE),
+            Shown("superseded_reason", gettext_lazy("Reason for the correction")),
+        ),
+        "deadlines": (
+            Shown("rule_code", gettext_lazy("Deadline"), words=labels.deadline_label),
+            Shown("due_on", gettext_lazy("Due on"), DATE),
+            Shown("binding", gettext_lazy("Binding legal deadline"), YES_NO),
+            Shown("party", gettext_lazy("Who must act"), words=labels.party_label),
+            Shown("legal_source", gettext_lazy("Legal source"), words=labels.legal_source),
+        ),
+        "notes": (
+            Shown("text", gettext_lazy("Note")),
+            Shown("author", gettext_lazy("Written by"), MEMBER),
+            Shown("created_at", gettext_lazy("Written on"), DATE),
+        ),
+        "residences": (
+            Shown("address", gettext_lazy("Address"), ADDRESS),
+            Shown("valid_from", gettext_lazy("Valid from"), DATE),
+            Shown("communicated_how", gettext_lazy("How it was communicated")),
+        ),
+        "appointments": (
+            Shown("kind", gettext_lazy("Appointment")),
+            Shown("starts_at", gettext_lazy("When"), MOMENT),
+            Shown("duration_minutes", gettext_lazy("Duration (minutes)")),
+            Shown("place", gettext_lazy("Place")),
+            Shown("attendee", gettext_lazy("With"), MEMBER),
+        ),
+        "referrals": (
+            Shown("kind", gettext_lazy("Referred to")),
+            Shown("recipient", gettext_lazy("Lawyer or organisation")),
+            Shown("purpose", gettext_lazy("Purpose")),
+            Shown("consent_on", gettext_lazy("Your consent given on"), DATE),
+            Shown("consent_how", gettext_lazy("How you gave it")),
+            Shown("consent_scope", gettext_lazy("What you agreed to share")),
+        ),
+        "documents": (
+            Shown("description", gettext_lazy("Description")),
+            Shown("original_name", gettext_lazy("File name"), CODE),
+            Shown("uploaded_at", gettext_lazy("Added on"), DATE),
+        ),
+    }
+
+
+def _sections() -> dict[str, tuple[Any, Any]]:
+    """Each kind of record: its title, and what it is and why it is kept (its legal basis)."""
+    return {
+        "person": (
+            gettext_lazy("Your details"),
+            gettext_lazy(
+                "Your name, date of birth, contact details and languages: so that we recognise "
+                "you, can reach you and help you in your language. Legal basis: our legitimate "
+                "activities as a not-for-profit association helping refugees, for our members "
+                "and the people in regular contact with us (GDPR art. 6(1)(f) and 9(2)(d)), and "
+                "your consent where it is recorded below (art. 6(1)(a) and 9(2)(a))."
+            ),
+        ),
+        "documents": (
+            gettext_lazy("Your documents"),
+            gettext_lazy(
+                "The numbers and copies of the documents you gave us (passport, annex 26 and "
+                "others), to support your asylum procedure. Legal basis: the establishment, "
+                "exercise or defence of your legal claims (GDPR art. 9(2)(f))."
+            ),
+        ),
+        "consents": (
+            gettext_lazy("Your consent and the legal basis of each kind of information"),
+            gettext_lazy(
+                "What you agreed to, and on which legal basis we hold information about your "
+                "political opinion, origin, religion, health and contact details (GDPR art. 6 "
+                "and 9). You may withdraw a consent at any time; what was done before stays "
+                "lawful."
+            ),
+        ),
+        "cases": (
+            gettext_lazy("Your asylum procedure"),
+            gettext_lazy(
+                "The procedure we follow with you: its steps, the deadlines they open (so that "
+                "none is missed), notes, addresses, appointments and referrals. Legal basis: "
+                "the establishment, exercise or defence of your legal claims (GDPR art. 9(2)(f)) "
+                "and our legitimate activities as a not-for-profit association (art. 9(2)(d))."
+            ),
+        ),
+        "steps": (gettext_lazy("Steps of the procedure"), gettext_lazy(
+            "Each letter, interview and decision of the authorities, as we recorded it. A "
+            "corrected step stays listed, with the date and reason of its correction.")),
+        "deadlines": (gettext_lazy("Deadlines"), gettext_lazy(
+            "The time limits the steps open. A binding legal deadline must be met or the right "
+            "is lost; an indicative one has no sanction.")),
+        "notes": (gettext_lazy("Notes"), gettext_lazy(
+            "What your caseworkers wrote down to follow your procedure.")),
+        "residences": (gettext_lazy("Chosen residences"), gettext_lazy(
+            "The address you chose for the authorities' letters: deadlines run from letters "
+            "sent there.")),
+        "appointments": (gettext_lazy("Appointments"), gettext_lazy(
+            "Meetings and interviews planned with you.")),
+        "referrals": (gettext_lazy("Referrals"), gettext_lazy(
+            "The lawyers and organisations we passed information to, with your consent.")),
+        "case_documents": (gettext_lazy("Case documents"), gettext_lazy(
+            "Files kept with your case (their names here; ask us for a copy of the files).")),
+    }  # fmt: skip
+
+
+def _moment(value: dt.datetime | dt.date, *, with_time: bool) -> str:
+    """A date (and time) as the person reads it: Solar Hijri with the Gregorian date in Persian."""
+    text = dates.both_calendars(dates.local_date(value))
+    if shows_jalali():
+        text = (
+            f"{dates.jalali_text(value)} ({isolate(persian_digits(dates.gregorian_text(value)))})"
         )
-    return {"id": str(obj.pk), "type": obj._meta.label_lower, "fields": fields}
+    if with_time and isinstance(value, dt.datetime):
+        text += " " + isolate(timezone.localtime(value).strftime("%H:%M"), "ltr")
+    return localised_digits(text)
+
+
+def _written(obj: models.Model, shown: Shown) -> str | None:
+    """The field's value written for the person, or None when it holds nothing."""
+    if shown.kind == MEMBER:
+        member = getattr(obj, shown.name)
+        return member.display_name or None if member else None
+    value = getattr(obj, shown.name)
+    if value is None or value == "" or value == []:
+        return None
+    if shown.kind == YES_NO:
+        return str(_("Yes") if value else _("No"))
+    if shown.kind in (DATE, MOMENT):
+        return _moment(value, with_time=shown.kind == MOMENT)
+    if shown.kind == LANGUAGES:
+        names = dict(LANGUAGE_CHOICES)
+        return ", ".join(str(names.get(code, code)) for code in value)
+    if shown.words:
+        return str(shown.words(value))
+    field = obj._meta.get_field(shown.name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, int):
+        return localised_digits(str(value))
+    return str(value)
+
+
+def _record(obj: models.Model, fields: tuple[Shown, ...], title: str = "") -> dict[str, Any]:
+    """One record as labelled values, empty ones left out."""
+    items = []
+    for shown in fields:
+        value = _written(obj, shown)
+        if value is not None:
+            items.append(
+                {
+                    "label": str(shown.label),
+                    "value": value,
+                    # Written left to right whatever the page's direction; a code or an
+                    # address keeps its digits as written (copied into the authorities' forms).
+                    "ltr": shown.kind in (CODE, PHONE),
+                    "code": shown.kind in (CODE, ADDRESS),
+                }
+            )
+    return {"title": title, "items": items}
+
+
+def _section(key: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+    title, about = _sections()[key]
+    return {"title": str(title), "about": str(about), "records": records}
 
 
 def collect(person: Person) -> dict[str, Any]:
-    """Everything held about `person`, decrypted, in a JSON-ready structure."""
+    """Everything held about `person`, decrypted and written for them, in the active language."""
     with scopes_disabled():
         data: dict[str, Any] = {
-            "person": _record(person),
-            "documents": [
-                _record(d) for d in PersonDocument.objects.filter(person=person).order_by("pk")
-            ],
-            # What the person agreed to, and on which legal basis we hold each kind of data.
-            "consents": [
-                _record(c) for c in ConsentRecord.objects.filter(person=person).order_by("given_on")
-            ],
+            "person": _section("person", [_record(person, PERSON_FIELDS)]),
+            "documents": _section(
+                "documents",
+                [
+                    _record(d, DOCUMENT_FIELDS)
+                    for d in PersonDocument.objects.filter(person=person).order_by("uploaded_at")
+                ],
+            ),
+            "consents": _section(
+                "consents",
+                [
+                    _record(c, CONSENT_FIELDS)
+                    for c in ConsentRecord.objects.filter(person=person).order_by("given_on")
+                ],
+            ),
             "cases": [],
         }
         if apps.is_installed("panah.cases"):
-            for case in Case.objects.filter(person=person).order_by("opened_at"):
-                entry = _record(case)
-                for related in (
-                    "steps",
-                    "deadlines",
-                    "notes",
-                    "residences",
-                    "appointments",
-                    "referrals",
-                    "documents",
-                ):
-                    entry[related] = [_record(r) for r in getattr(case, related).order_by("pk")]
-                data["cases"].append(entry)
+            fields = _case_fields()
+            related_orders = {
+                "steps": ("occurred_on", "sequence"), "deadlines": ("due_on",),
+                "notes": ("created_at",), "residences": ("valid_from",),
+                "appointments": ("starts_at",), "referrals": ("made_at",),
+                "documents": ("uploaded_at",),
+            }  # fmt: skip
+            cases = Case.objects.filter(person=person).order_by("opened_at")
+            for number, case in enumerate(cases, start=1):
+                parts = []
+                for related, order in related_orders.items():
+                    rows = getattr(case, related).order_by(*order).select_related()
+                    records = [_record(r, fields[related]) for r in rows]
+                    if records:
+                        key = "case_documents" if related == "documents" else related
+                        parts.append(_section(key, records))
+                title = _("Procedure %(number)s") % {"number": localised_digits(str(number))}
+                data["cases"].append({**_record(case, fields["case"], title), "parts": parts})
+        data["cases"] = _section("cases", data["cases"])
     return data
+
+
+def _rights() -> list[str]:
+    months = localised_digits(str(settings.RETENTION_PERSON_MONTHS))
+    return [
+        _("How long we keep it: your record is erased when nothing about you has moved for "
+          "%(months)s months, or sooner when you ask us.") % {"months": months},
+        _("Your rights: to have any of this corrected (GDPR art. 16) or erased (art. 17), to "
+          "object or to restrict its use (art. 18 and 21), and to complain to the Belgian Data "
+          "Protection Authority (dataprotectionauthority.be)."),
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -126,12 +361,17 @@ def export_person(
         data = collect(person)
         made = timezone.now()
         document = {
-            "format": "panah-subject-access",
-            "version": 1,
-            "made_at": made.isoformat(),
-            "organisation": person.organisation.name,
-            "language": language,
-            **data,
+            "title": _("Data held about you"),
+            "held_by": person.organisation.name,
+            "made_on": _moment(made, with_time=False),
+            "language": str(dict(LANGUAGE_CHOICES).get(language, language)),
+            "why": _(
+                "This document lists everything the organisation holds about you in Panah, as "
+                "required by article 15 of the General Data Protection Regulation: each kind "
+                "of information, what it is for and why we may keep it."
+            ),
+            "sections": [data["person"], data["documents"], data["consents"], data["cases"]],
+            "your_rights": _rights(),
         }
         if fmt == "json":
             content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
@@ -148,7 +388,7 @@ def export_person(
         actor=by,
         obj=person,
         request=request,
-        data={"format": fmt, "language": language, "cases": len(data["cases"])},
+        data={"format": fmt, "language": language, "cases": len(data["cases"]["records"])},
     )
     return result
 
@@ -168,34 +408,19 @@ def _only_the_font():
     return OnlyTheFont(allowed_protocols=("file",))
 
 
-def _case_parts() -> dict[str, str]:
-    return {
-        "steps": _("Steps"),
-        "deadlines": _("Deadlines"),
-        "notes": _("Notes"),
-        "residences": _("Chosen residences"),
-        "appointments": _("Appointments"),
-        "referrals": _("Referrals"),
-        "documents": _("Case documents"),
-    }
-
-
 def render_pdf(document: dict[str, Any], language: str) -> bytes:
     """The export as a readable PDF (right to left in Persian)."""
     from weasyprint import HTML  # noqa: PLC0415 (weasyprint is slow to import; only this path needs it)
 
-    labels = _case_parts()
-    cases = [
-        (case, [(labels[k], case[k]) for k in labels if case.get(k)]) for case in document["cases"]
-    ]
     html = render_to_string(
         "people/subject_access.html",
         {
             "document": document,
-            "cases": cases,
             "font_url": FONT_FILE.as_uri(),
             "rtl": translation.get_language_bidi(),
             "language": language,
         },
     )
+    if shows_jalali(language):
+        html = html_in_persian_digits(html)  # as on a Persian page: one digit system
     return HTML(string=html, url_fetcher=_only_the_font()).write_pdf()

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from panah.core import disclosure
 from panah.core.access import get_for_member, needs_permission, public
-from panah.evidence.charts import bar_chart
+from panah.core.charts import bar_chart
 from panah.evidence.statistics import (
     Scope,
     Statistics,

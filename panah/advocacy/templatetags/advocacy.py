@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from panah.core import dates
+from panah.core.persian import localised_digits
 
 register = template.Library()
 
@@ -12,5 +12,4 @@ register = template.Library()
 @register.filter
 def digits(value) -> str:
     """The value with Persian digits when the page is in Persian."""
-    text = str(value)
-    return text.translate(dates.PERSIAN_DIGITS) if dates.shows_jalali() else text
+    return localised_digits(str(value))

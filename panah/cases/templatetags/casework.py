@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import labels
+from panah.core.rules import member_may
+
+from .. import labels, queries
+from ..models import Case
 from ..queries import SOON_DAYS
 
 register = template.Library()
@@ -65,8 +69,13 @@ def urgency(due: dt.date | None, today: dt.date | None = None) -> str:
 
 
 @register.filter
+def legal_source(text: str) -> str:
+    return labels.legal_source(text)
+
+
+@register.filter
 def party_label(code: str) -> str:
-    return str(labels.PARTIES.get(code, code))
+    return labels.party_label(code)
 
 
 @register.simple_tag
@@ -75,9 +84,9 @@ def person_name(person) -> str:
     fa, latin = person.name_fa, person.name_latin
     parts = []
     if fa:
-        parts.append(format_html('<span class="fa" lang="fa" dir="rtl">{}</span>', fa))
+        parts.append(format_html('<bdi class="fa" lang="fa" dir="rtl">{}</bdi>', fa))
     if latin:
-        parts.append(format_html('<span dir="ltr">{}</span>', latin))
+        parts.append(format_html('<bdi dir="ltr">{}</bdi>', latin))
     return format_html(
         '<span class="person-name">{}</span>',
         mark_safe(" · ".join(parts)),  # noqa: S308
@@ -97,3 +106,37 @@ def deadline_kind(binding: bool) -> str:
         '<span class="kind indicative"><span class="icon" aria-hidden="true">○</span> {}</span>',
         _("Indicative time limit: no sanction if exceeded"),
     )
+
+
+def _case_ref(case) -> str:
+    """'Case 1a2b3c4d', the reference a code copied as written (its digits never Persian)."""
+    ref = format_html('<bdi dir="ltr" translate="no">{}</bdi>', case.short_ref)
+    return mark_safe(escape(_("Case %(ref)s")) % {"ref": ref})  # noqa: S308 (both escaped)
+
+
+@register.simple_tag(takes_context=True)
+def person_cases(context, person) -> str:
+    """On a person's page: their cases the member may open, each a link to the case page."""
+    request = context.get("request")
+    membership = getattr(request, "membership", None)
+    if membership is None or not member_may(membership, "cases.view_cases"):
+        return ""
+    cases = list(queries.visible_cases(membership).filter(person=person).order_by("-registered_on"))
+    procedures = dict(Case._meta.get_field("procedure").flatchoices)
+    items = [
+        format_html(
+            '<li><a href="{}">{}</a> · {} · {}{}</li>',
+            reverse("cases:detail", args=[case.pk]),
+            _case_ref(case),
+            procedures.get(case.procedure, case.procedure),
+            step_label(case.stage) if case.stage else _("no step recorded yet"),
+            format_html(" · {}", _("the case has ended")) if case.ended else "",
+        )
+        for case in cases
+    ]
+    body = (
+        format_html('<ul class="plain-list">{}</ul>', mark_safe("".join(items)))  # noqa: S308
+        if items
+        else format_html('<p class="empty">{}</p>', _("No case you may open."))
+    )
+    return format_html("<h2>{}</h2>{}", _("Cases"), body)

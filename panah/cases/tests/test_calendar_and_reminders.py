@@ -56,7 +56,10 @@ def test_reminders_go_to_each_caseworker_in_their_own_language_once_a_day(
     assert sorted(m.to[0] for m in mail.outbox) == ["fa@example.org", "fr@example.org"]
     by_person = {m.to[0]: m for m in mail.outbox}
     persian_mail = by_person["fa@example.org"].body
-    assert "Aliens Act, art. 39/57" in persian_mail
+    # The legal source in Persian, its article numbers in Persian digits, no English sentence.
+    assert "قانون اتباع خارجی، ماده ۳۹/۵۷" in persian_mail
+    assert "Aliens Act" not in persian_mail
+    assert "Loi sur les étrangers, art. 39/57" in by_person["fr@example.org"].body
     assert "Narges" not in persian_mail and "نرگس" not in persian_mail
     # The Persian email gives the Solar Hijri date first, in Persian digits.
     assert any(d in persian_mail for d in "۰۱۲۳۴۵۶۷۸۹")

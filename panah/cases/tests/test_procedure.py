@@ -1,10 +1,15 @@
 """The Belgian rule table: transitions, deadlines and how they are counted."""
 
 import datetime as dt
+import json
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
+from panah.cases import labels
 from panah.cases.procedure import (
+    RULES_DIR,
     CaseContext,
     NotificationMode,
     RecordedStep,
@@ -32,6 +37,30 @@ def table():
 def test_every_deadline_in_the_shipped_table_names_its_legal_source(table):
     assert table.deadlines
     assert all(rule.source for rule in table.deadlines)
+
+
+def test_every_legal_source_and_rule_note_is_written_in_the_four_languages():
+    """No English sentence inside a Persian page, no maintainers' "[verify]" shown to users."""
+    languages = {code for code, _name in settings.LANGUAGES}
+    for path in RULES_DIR.glob("*.json"):
+        data = json.loads(path.read_text())
+        texts = [(rule["code"], rule["source"]) for rule in data["deadlines"]]
+        texts += list(data.get("notification", {}).items())
+        for name, text in texts:
+            assert isinstance(text, dict), f"{path.name}: {name} is in one language only"
+            assert set(text) == languages, f"{path.name}: {name} lacks {languages - set(text)}"
+            for language, words in text.items():
+                assert words.strip(), f"{path.name}: {name} is empty in {language}"
+                assert "verify" not in words.lower(), f"{path.name}: {name} ({language})"
+            assert text["fa"] != text["en"] and text["fr"] != text["en"] != text["nl"]
+
+
+def test_a_legal_source_reads_in_the_readers_language_and_a_typed_one_as_typed():
+    english = shipped_table("BE").deadlines[0].source
+    with translation.override("fa"):
+        assert labels.legal_source(english).startswith("قانون اتباع خارجی")
+        assert labels.legal_source(english + " [verify]").startswith("قانون اتباع خارجی")
+        assert labels.legal_source("Notre règle, art. 2 [verify]") == "Notre règle, art. 2"
 
 
 def test_a_refusal_notified_on_a_monday_gives_thirty_days_to_appeal(table):

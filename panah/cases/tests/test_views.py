@@ -98,7 +98,7 @@ def test_a_caseworker_in_persian_records_yesterdays_refusal_and_sees_the_appeal_
     assert response.status_code == 302
     page = client.get(url("deadlines")).content.decode()
     assert 'lang="fa"' in page and 'dir="rtl"' in page
-    assert "Aliens Act, art. 39/57" in page
+    assert "قانون اتباع خارجی، ماده ۳۹/۵۷" in page and "Aliens Act" not in page
     assert "نرگس" in page
     with scope(organisation=org_a):
         case.refresh_from_db()

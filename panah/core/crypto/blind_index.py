@@ -1,7 +1,7 @@
 """Blind index: keyed hashes of normalised tokens, for exact-match search without plaintext.
 
-A name is normalised (one canonical form for Persian letters, no ZWNJ, diacritics or tatweel,
-ASCII digits, Latin case-folded and without accents), split into words, and each word (plus the
+A name is normalised by `panah.core.persian.matching_form` (one canonical form for Persian
+letters, no ZWNJ, diacritics or tatweel, ASCII digits, Latin case-folded and without accents), split into words, and each word (plus the
 words of one field joined, so "Mohammad Reza" also matches "Mohammadreza") is hashed with
 HMAC-SHA256 under a key derived from the organisation key. The database holds only the hashes
 and the id of the organisation key they were made with; search hashes the query the same way
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import unicodedata
+
+from panah.core.persian import matching_form
 
 from .keys import OrgKey
 
@@ -22,34 +23,11 @@ NAME = "name"
 DOCUMENT = "document"
 MIN_TOKEN_LENGTH = 2
 
-# Arabic letter forms -> the Persian letter used in keys (after NFKD removed hamza/madda marks).
-_LETTERS = str.maketrans(
-    {
-        "\u064a": "\u06cc",  # Arabic yeh -> Persian yeh
-        "\u0649": "\u06cc",  # alef maksura -> Persian yeh
-        "\u0643": "\u06a9",  # Arabic kaf -> keheh
-        "\u0629": "\u0647",  # teh marbuta -> heh
-        "\u06d5": "\u0647",  # ae (left by NFKD of heh with yeh above) -> heh
-        "\u06c1": "\u0647",  # heh goal -> heh
-        "\u0671": "\u0627",  # alef wasla -> alef
-        "\u0621": "",  # a lone hamza is spelled or dropped at will
-        "\u0640": "",  # tatweel
-    }
-)
-
 
 def normalise(text: str) -> str:
-    """The canonical matching form of `text` (lower-case, ASCII digits, Persian letters)."""
-    out = []
-    for ch in unicodedata.normalize("NFKD", text):
-        category = unicodedata.category(ch)
-        if category in ("Mn", "Me", "Cf"):  # diacritics, hamza/madda marks, ZWNJ, bidi marks
-            continue
-        if category == "Nd":
-            out.append(str(unicodedata.decimal(ch)))
-            continue
-        out.append(ch)
-    return "".join(out).translate(_LETTERS).casefold()
+    """The canonical matching form of `text`: the one Persian text module's, so that the blind
+    index and the evidence keys read a name the same way."""
+    return matching_form(text)
 
 
 def words(text: str) -> list[str]:

@@ -39,7 +39,9 @@ def _dual_date(value: dt.date | dt.datetime):
     gregorian = dates.gregorian_text(value)
     if dates.shows_jalali():
         return format_html(
-            '<time datetime="{}"><span class="jalali">{}</span> <span class="gregorian" dir="ltr">({})</span></time>',
+            # The Gregorian date is written in Persian (month name, digits): isolated, with its
+            # own direction, so the words keep their order inside the Persian sentence.
+            '<time datetime="{}"><span class="jalali">{}</span> <bdi class="gregorian">({})</bdi></time>',
             iso,
             dates.jalali_text(value),
             gregorian,
@@ -47,6 +49,32 @@ def _dual_date(value: dt.date | dt.datetime):
     return format_html(
         '<time datetime="{}" title="{}">{}</time>', iso, dates.jalali_iso(value), gregorian
     )
+
+
+@register.filter
+def ltr(value) -> str:
+    """A left-to-right value (a phone number, an e-mail address, a reference) isolated, so that
+    it keeps its order inside a right-to-left sentence."""
+    if value in (None, ""):
+        return ""
+    return format_html('<bdi dir="ltr">{}</bdi>', value)
+
+
+@register.filter
+def code(value) -> str:
+    """A code to copy as written (a case reference, a document number): left to right, its
+    digits never rewritten for a Persian page."""
+    if value in (None, ""):
+        return ""
+    return format_html('<bdi dir="ltr" translate="no">{}</bdi>', value)
+
+
+@register.filter
+def bidi(value) -> str:
+    """A value of either script (a name, a member's name) isolated in its own direction."""
+    if value in (None, ""):
+        return ""
+    return format_html("<bdi>{}</bdi>", value)
 
 
 @register.filter

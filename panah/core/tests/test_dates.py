@@ -75,7 +75,7 @@ def test_in_persian_a_date_shows_the_jalali_date_beside_the_gregorian_one():
 
     assert html == (
         '<time datetime="2024-01-01"><span class="jalali">۱۱ دی ۱۴۰۲</span> '
-        '<span class="gregorian" dir="ltr">(1 ژانویه 2024)</span></time>'
+        '<bdi class="gregorian">(1 ژانویه 2024)</bdi></time>'
     )
 
 

@@ -23,7 +23,7 @@ the model with x integer and the second stage as its linear relaxation.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -101,7 +101,7 @@ def propose_today(
     futures: Sequence[Sequence[tuple[int, NeedRow]]],
     *,
     upcoming: Sequence[Upcoming] = (),
-    weights: str = "priority",
+    weights: str | Callable[[NeedRow], float] = "priority",
     value_nights: float = VALUE_NIGHTS,
     closes_in: dict | None = None,
     time_limit: float = 10.0,
@@ -110,9 +110,10 @@ def propose_today(
 
     `upcoming`: offers freeing up within the horizon; `closes_in`: offer id -> days until it
     stops receiving. `weights`: "priority" (the matcher's: people, vulnerability, nights) or
-    "people". With no future given, this is a one-day match by the same values.
+    "people" (or a function of the household). With no future given, this is a one-day match
+    by the same values.
     """
-    if weights not in WEIGHTS:
+    if not callable(weights) and weights not in WEIGHTS:
         raise ValueError(f"weights must be one of {WEIGHTS}")
     started = time.perf_counter()
     closes_in = closes_in or {}
@@ -130,6 +131,8 @@ def propose_today(
     K = len(futures)
 
     def worth(rows: Sequence[NeedRow]) -> np.ndarray:
+        if callable(weights):
+            return np.array([float(weights(n)) for n in rows])
         if weights == "people":
             return np.array([float(n.size) for n in rows])
         return np.array([priority(n) for n in rows])

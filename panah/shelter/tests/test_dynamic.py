@@ -10,8 +10,14 @@ import pytest
 from django_scopes import scope
 
 from panah.shelter import dynamic, safeguarding, services
-from panah.shelter.matching import NeedRow, OfferRow, _as_cols, _as_rows
-from panah.shelter.matching import _need_columns, _offer_columns
+from panah.shelter.matching import (
+    NeedRow,
+    OfferRow,
+    _as_cols,
+    _as_rows,
+    _need_columns,
+    _offer_columns,
+)
 
 
 def man(i, **kw) -> NeedRow:

@@ -422,3 +422,7 @@ LOGGING = {
 # Joining the browsers' HSTS preload list binds the whole domain for months: that is the host's
 # own choice (PANAH_HSTS_PRELOAD=True), so not making it is no deployment fault.
 SILENCED_SYSTEM_CHECKS: list[str] = [] if DEMO or SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# The shelter matcher's policy: "optimal" (every need against every offer free today) or
+# "dynamic" (also weighs who is likely to arrive in the next days; docs/shelter.md).
+SHELTER_MATCH_POLICY = os.environ.get("PANAH_SHELTER_POLICY", "optimal")

@@ -575,8 +575,18 @@ def run_matcher(
     request: HttpRequest | None = None,
     on: dt.date | None = None,
     time_limit: float = 10.0,
+    policy: str | None = None,
 ) -> MatchRun:
-    """Match every open need with every open offer; earlier unconfirmed proposals are dropped."""
+    """Match every open need with every open offer; earlier unconfirmed proposals are dropped.
+
+    `policy` (default: the SHELTER_MATCH_POLICY setting): "optimal" matches today's needs and
+    offers; "dynamic" also weighs who is likely to arrive (panah.shelter.dynamic).
+    """
+    from django.conf import settings
+
+    policy = policy or getattr(settings, "SHELTER_MATCH_POLICY", "optimal")
+    if policy not in ("optimal", "dynamic"):
+        raise ValueError(f"unknown matcher policy {policy!r}")
     on = on or timezone.localdate()
     Placement.objects.filter(status=PlacementStatus.PROPOSED).update(
         status=PlacementStatus.DISCARDED
@@ -594,11 +604,11 @@ def run_matcher(
         for o in offers
     ]  # fmt: skip
     alerts = needs_under_alert(needs)
-    result = matching.match(
-        [need_row(n, nights.get(n.person_id, 0), alert=n.pk in alerts) for n in needs],
-        rows,
-        time_limit=time_limit,
-    )
+    need_rows = [need_row(n, nights.get(n.person_id, 0), alert=n.pk in alerts) for n in needs]
+    if policy == "dynamic":
+        result = _propose_dynamic(need_rows, offers, rows, on=on, time_limit=time_limit)
+    else:
+        result = matching.match(need_rows, rows, time_limit=time_limit)
     run = MatchRun.objects.create(
         organisation=organisation,
         run_by=by,
@@ -638,6 +648,44 @@ def run_matcher(
         data={"proposals": len(result.proposals), "unhoused": len(result.unhoused)},
     )
     return run
+
+
+def _propose_dynamic(
+    need_rows: list, offers: list[Offer], rows: list, *, on: dt.date, time_limit: float
+) -> matching.Result:
+    """Today's proposals weighing likely arrivals: sampled from the households that came in
+    the last HISTORY_DAYS days, with the places that free up on a planned end."""
+    from . import dynamic
+
+    since = on - dt.timedelta(days=dynamic.HISTORY_DAYS)
+    recent = list(
+        Need.objects.filter(without_roof_since__gte=since, without_roof_since__lte=on)
+        .select_related("person")
+    )  # fmt: skip
+    history = [need_row(n) for n in recent]
+    futures = dynamic.sample_arrivals(
+        history, len(history) / dynamic.HISTORY_DAYS, seed=on.toordinal()
+    )
+    # A host offer full today frees up on its guest's planned end.
+    horizon = on + dt.timedelta(days=dynamic.HORIZON)
+    ending = Placement.objects.filter(
+        offer__in=[o for o in offers if o.max_households == 1],
+        status__in=[s.value for s in HOLDING],
+        planned_end_on__gt=on,
+        planned_end_on__lte=horizon,
+    ).values_list("offer_id", "planned_end_on")
+    by_id = {o.pk: o for o in offers}
+    upcoming = []
+    for offer_id, end in ending:
+        freed = offer_row(by_id[offer_id], on=end)
+        if freed.available:
+            upcoming.append(dynamic.Upcoming((end - on).days, freed))
+    closes_in = {
+        o.pk: (o.available_until - on).days + 1 for o in offers if o.available_until is not None
+    }
+    return dynamic.propose_today(
+        need_rows, rows, futures, upcoming=upcoming, closes_in=closes_in, time_limit=time_limit
+    )
 
 
 def _planned_end(offer: Offer, starts_on: dt.date) -> dt.date | None:

@@ -1,0 +1,185 @@
+"""The dynamic policy: holds a place for a likely larger household only when the sampled
+futures make it worth the night lost, never breaks a rule, never reads a refusal."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from django_scopes import scope
+
+from panah.shelter import dynamic, safeguarding, services
+from panah.shelter.matching import (
+    NeedRow,
+    OfferRow,
+    _as_cols,
+    _as_rows,
+    _need_columns,
+    _offer_columns,
+)
+
+
+def man(i, **kw) -> NeedRow:
+    return NeedRow(id=i, women=0, men=1, children=0, area="bru", **kw)
+
+
+def family(i, children=2, **kw) -> NeedRow:
+    return NeedRow(id=i, women=1, men=1, children=children, area="bru", **kw)
+
+
+def offer(i, beds, **kw) -> OfferRow:
+    return OfferRow(id=i, beds=beds, area="bru", **kw)
+
+
+def futures_with(households, scenarios=4):
+    return [[(1, h) for h in households] for _ in range(scenarios)]
+
+
+def test_a_family_place_is_held_when_families_are_likely_tomorrow():
+    waiting = [man("m")]
+    big = offer("big", 4)
+    today_only = dynamic.propose_today(waiting, [big], [[]], weights="people")
+    assert [(p.need_id, p.offer_id) for p in today_only.proposals] == [("m", "big")]
+    # Every sampled future brings a family of four tomorrow, and a one-bed place frees up in
+    # two days for the man: holding the four beds one night saves more nights.
+    small = dynamic.Upcoming(2, offer("small", 1))
+    held = dynamic.propose_today(
+        waiting, [big], futures_with([family("f")]), upcoming=[small], weights="people"
+    )
+    assert held.proposals == []
+    assert held.unhoused == {"m": [safeguarding.SHORTAGE]}
+    # When families are unlikely (no future brings one), the man is housed today.
+    calm = dynamic.propose_today(
+        waiting, [big], futures_with([man("other")]), upcoming=[small], weights="people"
+    )
+    assert [p.need_id for p in calm.proposals] == ["m"]
+
+
+def test_a_waiting_family_is_never_held_back_for_a_likely_one():
+    waiting = [family("here")]
+    result = dynamic.propose_today(
+        waiting, [offer("big", 4)], futures_with([family("f")]), weights="people"
+    )
+    assert [p.need_id for p in result.proposals] == ["here"]
+
+
+def test_the_longer_wait_and_vulnerability_go_first_with_priority_weights():
+    waiting = [man("new", nights=0), man("long", nights=90), man("fragile", vulnerabilities=2)]
+    result = dynamic.propose_today(waiting, [offer("one", 1), offer("two", 1)], [[]])
+    assert {p.need_id for p in result.proposals} == {"long", "fragile"}
+    # With people only, all three weigh the same: two of them are housed either way.
+    assert (
+        len(dynamic.propose_today(waiting, [offer("a", 1)], [[]], weights="people").proposals) == 1
+    )
+
+
+def test_an_offer_closing_before_the_likely_family_arrives_is_not_held():
+    waiting = [man("m")]
+    result = dynamic.propose_today(
+        waiting, [offer("big", 4)], futures_with([family("f")]), closes_in={"big": 1},
+        weights="people",
+    )  # fmt: skip
+    assert [p.need_id for p in result.proposals] == ["m"]
+
+
+def test_no_proposal_ever_breaks_a_safeguarding_rule_or_overfills_a_shelter():
+    rng = random.Random(3)
+    needs = []
+    for i in range(60):
+        men, women, children = rng.choice([(1, 0, 0), (0, 1, 0), (0, 1, 2), (1, 1, 3), (0, 0, 1)])
+        needs.append(
+            NeedRow(
+                id=i,
+                women=women,
+                men=men,
+                children=children,
+                area=rng.choice("ab"),
+                unaccompanied=men + women == 0,
+                alert=rng.random() < 0.2,
+                accessible=rng.random() < 0.1,
+                area_required=rng.random() < 0.3,
+                vulnerabilities=rng.randint(0, 3),
+                nights=rng.randint(0, 60),
+            )  # fmt: skip
+        )
+    offers = [
+        OfferRow(
+            id=f"o{j}",
+            beds=rng.randint(1, 5),
+            area=rng.choice("ab"),
+            host_single_man=rng.random() < 0.3,
+            accepts_families=rng.random() < 0.6,
+            accepts_minors=rng.random() < 0.1,
+            cleared=rng.random() < 0.3,
+            accessible=rng.random() < 0.3,
+            max_men=rng.choice([0, 1, 99]),
+        )  # fmt: skip
+        for j in range(25)
+    ]
+    offers.append(OfferRow(id="shelter", beds=6, area="a", max_households=4, shares=True))
+    history = needs[:30]
+    futures = dynamic.sample_arrivals(history, 3.0, scenarios=3, seed=5)
+    result = dynamic.propose_today(needs, offers, futures)
+    assert result.proposals
+    need = {n.id: n for n in needs}
+    off = {o.id: o for o in offers}
+    areas, langs = {}, {}
+    beds: dict = {}
+    for p in result.proposals:
+        n, o = need[p.need_id], off[p.offer_id]
+        ok = safeguarding.passes(
+            _as_rows(_need_columns([n], areas, langs)), _as_cols(_offer_columns([o], areas, langs))
+        )
+        assert bool(ok[0, 0]), (n, o)
+        beds.setdefault(o.id, []).append(n.size)
+    assert all(len(v) == 1 for k, v in beds.items() if k != "shelter")
+    assert sum(beds.get("shelter", [])) <= 6 and len(beds.get("shelter", [])) <= 4
+    assert len({p.need_id for p in result.proposals}) == len(result.proposals)
+    # Everyone not proposed is explained.
+    assert set(result.unhoused) == set(need) - {p.need_id for p in result.proposals}
+
+
+def test_likely_arrivals_are_drawn_from_history_reproducibly():
+    history = [man("a"), family("b")]
+    one = dynamic.sample_arrivals(history, 2.0, horizon=5, scenarios=3, seed=1)
+    two = dynamic.sample_arrivals(history, 2.0, horizon=5, scenarios=3, seed=1)
+    assert one == two and len(one) == 3
+    days = [d for future in one for d, _ in future]
+    assert days and min(days) >= 1 and max(days) <= 5
+    assert all(n.nights == 0 and n.size in (1, 4) for f in one for _, n in f)
+    ids = [n.id for f in one for _, n in f]
+    assert len(set(ids)) == len(ids) and not {"a", "b"} & set(ids)
+    assert dynamic.sample_arrivals([], 2.0, scenarios=2) == [[], []]
+
+
+def test_an_unknown_weighting_is_refused():
+    with pytest.raises(ValueError):
+        dynamic.propose_today([man("m")], [offer("o", 1)], [[]], weights="age")
+
+
+@pytest.mark.django_db
+def test_the_coordinators_run_uses_the_dynamic_policy_and_a_refusal_keeps_priority(
+    org_a, need_for, host_for, shelter_a
+):
+    need = need_for(adult_men=1, vulnerabilities=["medical"])
+    host_for(kind="couple")
+    with scope(organisation=org_a):
+        run = services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
+        first = run.proposals.get()
+        services.confirm_placement(placement=first, by=shelter_a)
+        services.record_guest_decision(placement=first, accepted=False, by=shelter_a)
+        again = services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
+        second = again.proposals.get()
+    assert second.need_id == need.pk
+    assert second.explanation["parts"] == first.explanation["parts"]
+    with pytest.raises(ValueError):
+        services.run_matcher(organisation=org_a, by=shelter_a, policy="guess")
+
+
+def test_the_model_gives_way_to_the_one_day_matcher_when_too_large(monkeypatch):
+    monkeypatch.setattr(dynamic, "MAX_VARIABLES", 1)
+    result = dynamic.propose_today([man("m")], [offer("o", 1)], futures_with([family("f")]))
+    assert [p.need_id for p in result.proposals] == ["m"]
+    assert "too large" in result.stats["policy"]
+    assert np.isfinite(result.score)

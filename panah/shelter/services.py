@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -25,7 +26,7 @@ from panah.people.models import Household, Person
 from panah.people.services import create_person, update_person
 from panah.safety.queries import flagged_people
 
-from . import matching, notices, safeguarding
+from . import dynamic, matching, notices, safeguarding
 from .models import (
     ACTIVE,
     HOLDING,
@@ -582,7 +583,6 @@ def run_matcher(
     `policy` (default: the SHELTER_MATCH_POLICY setting): "optimal" matches today's needs and
     offers; "dynamic" also weighs who is likely to arrive (panah.shelter.dynamic).
     """
-    from django.conf import settings
 
     policy = policy or getattr(settings, "SHELTER_MATCH_POLICY", "optimal")
     if policy not in ("optimal", "dynamic"):
@@ -655,7 +655,6 @@ def _propose_dynamic(
 ) -> matching.Result:
     """Today's proposals weighing likely arrivals: sampled from the households that came in
     the last HISTORY_DAYS days, with the places that free up on a planned end."""
-    from . import dynamic
 
     since = on - dt.timedelta(days=dynamic.HISTORY_DAYS)
     recent = list(

@@ -1,8 +1,9 @@
 """Subject access (GDPR art. 15): everything held about one person, as JSON and as a PDF.
 
-`collect` reads the person, their documents, consents and every case with its steps, deadlines,
-notes, chosen residences, appointments, referrals and case documents (file names, not the
-files), written for the person in their language: labels, dates in their calendar, choices and
+`collect` reads the person, their documents and consents, and what every other app keeps about
+them through the sections those apps register (cases: every case with its steps, deadlines,
+notes, chosen residences, appointments, referrals and case documents), written for the person
+in their language: labels, dates in their calendar, choices and
 codes as words, no internal ids or storage columns, and for each kind of record what it is and
 why it is kept (its legal basis).
 `export_person` is the one service: it audits the export (ids, format and language only) and
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -30,8 +30,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
-from panah.cases import labels
-from panah.cases.models import Case
 from panah.core import audit, dates
 from panah.core.dates import shows_jalali
 from panah.core.models import User
@@ -90,75 +88,6 @@ CONSENT_FIELDS = (
 )
 
 
-def _case_fields() -> dict[str, tuple[Shown, ...]]:
-    """What the person reads of their cases (the cases module names its codes)."""
-
-    return {
-        "case": (
-            Shown("procedure", gettext_lazy("Procedure")),
-            Shown("registered_on", gettext_lazy("Application registered on"), DATE),
-            Shown("language", gettext_lazy("Language of the procedure")),
-            Shown("detained", gettext_lazy("Detained"), YES_NO),
-            Shown("accelerated", gettext_lazy("Accelerated procedure"), YES_NO),
-            Shown("external_reference", gettext_lazy("Your file number"), CODE),
-            Shown("stage", gettext_lazy("Stage"), words=labels.step_label),
-            Shown("ended", gettext_lazy("The case has ended"), YES_NO),
-            Shown("opened_at", gettext_lazy("Followed by us since"), DATE),
-        ),
-        "steps": (
-            Shown("code", gettext_lazy("Step"), words=labels.step_label),
-            Shown("outcome", gettext_lazy("Outcome"), words=labels.outcome_label),
-            Shown("occurred_on", gettext_lazy("Date"), DATE),
-            Shown("notification_mode", gettext_lazy("Notified by")),
-            Shown("sent_on", gettext_lazy("Sent or handed over on"), DATE),
-            Shown("received_on", gettext_lazy("Received on"), DATE),
-            Shown("notified_on", gettext_lazy("Deemed notified on"), DATE),
-            Shown("document_reference", gettext_lazy("Document reference"), CODE),
-            Shown("recorded_by", gettext_lazy("Recorded by"), MEMBER),
-            Shown("recorded_at", gettext_lazy("Recorded on"), DATE),
-            Shown("superseded_at", gettext_lazy("Corrected on"), DATE),
-            Shown("superseded_reason", gettext_lazy("Reason for the correction")),
-        ),
-        "deadlines": (
-            Shown("rule_code", gettext_lazy("Deadline"), words=labels.deadline_label),
-            Shown("due_on", gettext_lazy("Due on"), DATE),
-            Shown("binding", gettext_lazy("Binding legal deadline"), YES_NO),
-            Shown("party", gettext_lazy("Who must act"), words=labels.party_label),
-            Shown("legal_source", gettext_lazy("Legal source"), words=labels.legal_source),
-        ),
-        "notes": (
-            Shown("text", gettext_lazy("Note")),
-            Shown("author", gettext_lazy("Written by"), MEMBER),
-            Shown("created_at", gettext_lazy("Written on"), DATE),
-        ),
-        "residences": (
-            Shown("address", gettext_lazy("Address"), ADDRESS),
-            Shown("valid_from", gettext_lazy("Valid from"), DATE),
-            Shown("communicated_how", gettext_lazy("How it was communicated")),
-        ),
-        "appointments": (
-            Shown("kind", gettext_lazy("Appointment")),
-            Shown("starts_at", gettext_lazy("When"), MOMENT),
-            Shown("duration_minutes", gettext_lazy("Duration (minutes)")),
-            Shown("place", gettext_lazy("Place")),
-            Shown("attendee", gettext_lazy("With"), MEMBER),
-        ),
-        "referrals": (
-            Shown("kind", gettext_lazy("Referred to")),
-            Shown("recipient", gettext_lazy("Lawyer or organisation")),
-            Shown("purpose", gettext_lazy("Purpose")),
-            Shown("consent_on", gettext_lazy("Your consent given on"), DATE),
-            Shown("consent_how", gettext_lazy("How you gave it")),
-            Shown("consent_scope", gettext_lazy("What you agreed to share")),
-        ),
-        "documents": (
-            Shown("description", gettext_lazy("Description")),
-            Shown("original_name", gettext_lazy("File name"), CODE),
-            Shown("uploaded_at", gettext_lazy("Added on"), DATE),
-        ),
-    }
-
-
 def _sections() -> dict[str, tuple[Any, Any]]:
     """Each kind of record: its title, and what it is and why it is kept (its legal basis)."""
     return {
@@ -189,32 +118,6 @@ def _sections() -> dict[str, tuple[Any, Any]]:
                 "lawful."
             ),
         ),
-        "cases": (
-            gettext_lazy("Your asylum procedure"),
-            gettext_lazy(
-                "The procedure we follow with you: its steps, the deadlines they open (so that "
-                "none is missed), notes, addresses, appointments and referrals. Legal basis: "
-                "the establishment, exercise or defence of your legal claims (GDPR art. 9(2)(f)) "
-                "and our legitimate activities as a not-for-profit association (art. 9(2)(d))."
-            ),
-        ),
-        "steps": (gettext_lazy("Steps of the procedure"), gettext_lazy(
-            "Each letter, interview and decision of the authorities, as we recorded it. A "
-            "corrected step stays listed, with the date and reason of its correction.")),
-        "deadlines": (gettext_lazy("Deadlines"), gettext_lazy(
-            "The time limits the steps open. A binding legal deadline must be met or the right "
-            "is lost; an indicative one has no sanction.")),
-        "notes": (gettext_lazy("Notes"), gettext_lazy(
-            "What your caseworkers wrote down to follow your procedure.")),
-        "residences": (gettext_lazy("Chosen residences"), gettext_lazy(
-            "The address you chose for the authorities' letters: deadlines run from letters "
-            "sent there.")),
-        "appointments": (gettext_lazy("Appointments"), gettext_lazy(
-            "Meetings and interviews planned with you.")),
-        "referrals": (gettext_lazy("Referrals"), gettext_lazy(
-            "The lawyers and organisations we passed information to, with your consent.")),
-        "case_documents": (gettext_lazy("Case documents"), gettext_lazy(
-            "Files kept with your case (their names here; ask us for a copy of the files).")),
     }  # fmt: skip
 
 
@@ -255,7 +158,7 @@ def _written(obj: models.Model, shown: Shown) -> str | None:
     return str(value)
 
 
-def _record(obj: models.Model, fields: tuple[Shown, ...], title: str = "") -> dict[str, Any]:
+def record(obj: models.Model, fields: tuple[Shown, ...], title: str = "") -> dict[str, Any]:
     """One record as labelled values, empty ones left out."""
     items = []
     for shown in fields:
@@ -274,52 +177,47 @@ def _record(obj: models.Model, fields: tuple[Shown, ...], title: str = "") -> di
     return {"title": title, "items": items}
 
 
-def _section(key: str, records: list[dict[str, Any]]) -> dict[str, Any]:
-    title, about = _sections()[key]
+def section(title: Any, about: Any, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """A kind of record as the person reads it: its title, what it is and why it is kept."""
     return {"title": str(title), "about": str(about), "records": records}
+
+
+def _section(key: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+    return section(*_sections()[key], records)
+
+
+# The records other apps keep about a person, each app adding its section (its collect function
+# returns `section(...)`), as the person compartments do: people never imports those apps.
+SECTIONS: dict[str, Callable[[Person], dict[str, Any]]] = {}
+
+
+def register_section(key: str, collect_section: Callable[[Person], dict[str, Any]]) -> None:
+    """Add an app's records about a person to the subject access export (from its AppConfig)."""
+    SECTIONS[key] = collect_section
 
 
 def collect(person: Person) -> dict[str, Any]:
     """Everything held about `person`, decrypted and written for them, in the active language."""
     with scopes_disabled():
         data: dict[str, Any] = {
-            "person": _section("person", [_record(person, PERSON_FIELDS)]),
+            "person": _section("person", [record(person, PERSON_FIELDS)]),
             "documents": _section(
                 "documents",
                 [
-                    _record(d, DOCUMENT_FIELDS)
+                    record(d, DOCUMENT_FIELDS)
                     for d in PersonDocument.objects.filter(person=person).order_by("uploaded_at")
                 ],
             ),
             "consents": _section(
                 "consents",
                 [
-                    _record(c, CONSENT_FIELDS)
+                    record(c, CONSENT_FIELDS)
                     for c in ConsentRecord.objects.filter(person=person).order_by("given_on")
                 ],
             ),
-            "cases": [],
         }
-        if apps.is_installed("panah.cases"):
-            fields = _case_fields()
-            related_orders = {
-                "steps": ("occurred_on", "sequence"), "deadlines": ("due_on",),
-                "notes": ("created_at",), "residences": ("valid_from",),
-                "appointments": ("starts_at",), "referrals": ("made_at",),
-                "documents": ("uploaded_at",),
-            }  # fmt: skip
-            cases = Case.objects.filter(person=person).order_by("opened_at")
-            for number, case in enumerate(cases, start=1):
-                parts = []
-                for related, order in related_orders.items():
-                    rows = getattr(case, related).order_by(*order).select_related()
-                    records = [_record(r, fields[related]) for r in rows]
-                    if records:
-                        key = "case_documents" if related == "documents" else related
-                        parts.append(_section(key, records))
-                title = _("Procedure %(number)s") % {"number": localised_digits(str(number))}
-                data["cases"].append({**_record(case, fields["case"], title), "parts": parts})
-        data["cases"] = _section("cases", data["cases"])
+        for key, collect_section in SECTIONS.items():
+            data[key] = collect_section(person)
     return data
 
 
@@ -370,7 +268,7 @@ def export_person(
                 "required by article 15 of the General Data Protection Regulation: each kind "
                 "of information, what it is for and why we may keep it."
             ),
-            "sections": [data["person"], data["documents"], data["consents"], data["cases"]],
+            "sections": list(data.values()),
             "your_rights": _rights(),
         }
         if fmt == "json":
@@ -388,7 +286,11 @@ def export_person(
         actor=by,
         obj=person,
         request=request,
-        data={"format": fmt, "language": language, "cases": len(data["cases"]["records"])},
+        data={
+            "format": fmt,
+            "language": language,
+            **{key: len(data[key]["records"]) for key in SECTIONS},
+        },
     )
     return result
 

@@ -96,7 +96,7 @@ def lcmcr(
     thin: int = 10,
     chains: int = 4,
     min_ess: float = MIN_ESS,
-    max_samples: int = 6_000,
+    max_samples: int | None = None,
     level: float = 0.95,
     seed: int | None = None,
     a_alpha: float = 0.25,
@@ -107,7 +107,7 @@ def lcmcr(
 
     `samples` draws are kept per chain, one every `thin` sweeps after `burn_in` sweeps; while
     the effective sample size of N is below `min_ess` the chains run on, up to `max_samples`
-    draws each. The chains start from dispersed capture probabilities and run as one batch of
+    draws each (by default 12 times `samples`). The chains start from dispersed capture probabilities and run as one batch of
     arrays, so four chains cost little more than one."""
     if len(table.lists) < 3:
         raise ValueError("the latent-class model needs at least 3 lists")
@@ -115,6 +115,8 @@ def lcmcr(
         raise ValueError("the truncation K* must be at least 2")
     if chains < 1:
         raise ValueError("at least one chain is needed")
+    if max_samples is None:
+        max_samples = 12 * samples
     rng = np.random.default_rng(seed)
     x = table.patterns.astype(float)  # (M, J)
     xt = x.T

@@ -5,7 +5,8 @@ seen by fewer lists, which every model reads as "many unseen". The linker stores
 was: each report's match probability with the rest of its victim (its membership) and the
 candidate pairs it scored but did not join (the review queue). From these we draw plausible
 clusterings: a report stays in its victim with its membership probability (else it stands
-alone), and a candidate pair joins two victims with its match probability. Each draw gives a
+alone), and a candidate pair joins two victims with its match probability (a victim joins at
+most one other in a draw: its candidates are alternatives). Each draw gives a
 capture-history table; each model is fitted on every table, and the results are combined:
 
 * log-linear models: Rubin's rules on log N, the within-draw variance read off each profile
@@ -115,9 +116,20 @@ class LinkageUncertainty:
         """One plausible clustering, as a capture table."""
         n = self.reports
         stays = rng.random(n) < self.stay
-        joined = rng.random(len(self.join_p)) < self.join_p
-        left = np.concatenate([np.arange(n)[stays], self.join_a[joined]])
-        right = np.concatenate([self.anchors[stays], self.join_b[joined]])
+        joined = np.flatnonzero(rng.random(len(self.join_p)) < self.join_p)
+        # A victim joins at most one other per draw: its candidates are alternatives (the
+        # person is one of the namesakes, not all of them), taken surest first.
+        joined = joined[np.argsort(-self.join_p[joined], kind="stable")]
+        taken: set[int] = set()
+        keep = []
+        for k in joined.tolist():
+            va, vb = int(self.victims[self.join_a[k]]), int(self.victims[self.join_b[k]])
+            if va in taken or vb in taken:
+                continue
+            taken.update((va, vb))
+            keep.append(k)
+        left = np.concatenate([np.arange(n)[stays], self.join_a[keep]])
+        right = np.concatenate([self.anchors[stays], self.join_b[keep]])
         graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
         return self._table(connected_components(graph, directed=False)[1], lists)
 

@@ -10,7 +10,13 @@ result.uncertain     # pairs for the review queue
 from panah.evidence.linkage.cluster import ConflictingDecisions, cluster
 from panah.evidence.linkage.metrics import Scores, cross_script_scores, pairwise_scores
 from panah.evidence.linkage.prepare import MODEL_COLUMNS, prepare_reports
-from panah.evidence.linkage.run import BACKENDS, BackendUnavailable, LinkageResult, link_reports
+from panah.evidence.linkage.run import (
+    BACKENDS,
+    BackendUnavailable,
+    LinkageResult,
+    link_reports,
+    local_spark_session,
+)
 
 __all__ = [
     "BACKENDS",
@@ -22,6 +28,7 @@ __all__ = [
     "cluster",
     "cross_script_scores",
     "link_reports",
+    "local_spark_session",
     "pairwise_scores",
     "prepare_reports",
 ]

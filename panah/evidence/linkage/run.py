@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -64,8 +65,35 @@ def _db_api(backend: str, spark: Any = None, threads: int | None = None):
         from pyspark.sql import SparkSession
         from splink import SparkAPI
 
-        return SparkAPI(spark_session=spark or SparkSession.builder.getOrCreate())
+        session = spark or SparkSession.builder.getOrCreate()
+        context = session.sparkContext
+        if context.getCheckpointDir() is None:
+            # Splink writes intermediate tables under the checkpoint directory; on a cluster set
+            # a shared one (HDFS, S3) before linking, on one machine a temporary one does.
+            context.setCheckpointDir(tempfile.mkdtemp(prefix="panah-spark-"))
+        return SparkAPI(spark_session=session)
     raise ValueError(f"unknown linkage backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+
+
+def local_spark_session(threads: int = 2, memory: str = "2g"):
+    """A Spark session on this machine (local mode, no web UI, loopback only), sized for a
+    laptop: few shuffle partitions instead of Spark's 200. For a cluster, build the session
+    with spark-submit's settings instead (see docs/linkage.md)."""
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master(f"local[{int(threads)}]")
+        .appName("panah-linkage")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.memory", memory)
+        .config("spark.sql.shuffle.partitions", str(max(2, int(threads))))
+        .config("spark.default.parallelism", str(max(2, int(threads))))
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def _normalised_pairs(pairs: Iterable[tuple]) -> list[tuple]:

@@ -15,7 +15,7 @@ from panah.evidence.linkage.run import (
     BackendUnavailable,
     LinkageResult,
     link_reports,
-    local_spark_session,
+    spark_session,
 )
 
 __all__ = [
@@ -28,7 +28,7 @@ __all__ = [
     "cluster",
     "cross_script_scores",
     "link_reports",
-    "local_spark_session",
+    "spark_session",
     "pairwise_scores",
     "prepare_reports",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -65,7 +66,7 @@ def _db_api(backend: str, spark: Any = None, threads: int | None = None):
         from pyspark.sql import SparkSession
         from splink import SparkAPI
 
-        session = spark or SparkSession.builder.getOrCreate()
+        session = spark or SparkSession.getActiveSession() or spark_session(threads or 2)
         context = session.sparkContext
         if context.getCheckpointDir() is None:
             # Splink writes intermediate tables under the checkpoint directory; on a cluster set
@@ -75,23 +76,32 @@ def _db_api(backend: str, spark: Any = None, threads: int | None = None):
     raise ValueError(f"unknown linkage backend {backend!r}: choose one of {', '.join(BACKENDS)}")
 
 
-def local_spark_session(threads: int = 2, memory: str = "2g"):
-    """A Spark session on this machine (local mode, no web UI, loopback only), sized for a
-    laptop: few shuffle partitions instead of Spark's 200. For a cluster, build the session
-    with spark-submit's settings instead (see docs/linkage.md)."""
+def spark_session(threads: int = 2, memory: str = "2g", master: str | None = None):
+    """A Spark session with Splink's string functions: on this machine by default (local
+    mode with `threads` cores, no web UI, loopback only, few shuffle partitions instead of
+    Spark's 200), or on the cluster `master` names (e.g. spark://host:7077, yarn; default
+    $PANAH_SPARK_MASTER). See docs/linkage.md."""
+    master = master or os.environ.get("PANAH_SPARK_MASTER")
     from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
 
     session = (
-        SparkSession.builder.master(f"local[{int(threads)}]")
+        SparkSession.builder.master(master or f"local[{int(threads)}]")
         .appName("panah-linkage")
+        # Splink's jar brings jaro_winkler_similarity and the other string functions.
+        .config("spark.jars", similarity_jar_location())
         .config("spark.ui.enabled", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", memory)
-        .config("spark.sql.shuffle.partitions", str(max(2, int(threads))))
-        .config("spark.default.parallelism", str(max(2, int(threads))))
-        .getOrCreate()
     )
+    if not master:  # one machine: nothing listens beyond loopback, few partitions
+        session = (
+            session.config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", str(max(2, int(threads))))
+            .config("spark.default.parallelism", str(max(2, int(threads))))
+        )
+    session = session.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 

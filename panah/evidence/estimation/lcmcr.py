@@ -107,8 +107,8 @@ def lcmcr(
 
     `samples` draws are kept per chain, one every `thin` sweeps after `burn_in` sweeps; while
     the effective sample size of N is below `min_ess` the chains run on, up to `max_samples`
-    draws each (by default 12 times `samples`). The chains start from dispersed capture probabilities and run as one batch of
-    arrays, so four chains cost little more than one."""
+    draws each (by default 12 times `samples`). The chains start from dispersed capture
+    probabilities and run as one batch of arrays, so four chains cost little more than one."""
     if len(table.lists) < 3:
         raise ValueError("the latent-class model needs at least 3 lists")
     if classes < 2:
@@ -130,7 +130,8 @@ def lcmcr(
     jitter = np.exp(rng.normal(0.0, 0.5, size=(c, len(base), 1)))
     lam = np.broadcast_to(base[None, :, None] * jitter, (c, len(base), classes)).clip(0.01, 0.99)
     log_pi = np.full((c, classes), -np.log(classes))
-    alpha = np.full(c, 0.3 / classes)  # small while warming up: few classes at first, as LCMCR does
+    # small while warming up: few classes at first, as LCMCR does
+    alpha = np.full(c, 0.3 / classes)
     count0 = np.zeros((c, classes), dtype=np.int64)
     n0 = np.zeros(c, dtype=np.int64)
     capped = 0
@@ -198,7 +199,6 @@ def lcmcr(
     tail = (1 - level) / 2
     flat = draws.ravel()
     low, high = np.quantile(flat, [tail, 1 - tail])
-    ess, rhat = convergence(draws)
     return LCMCRResult(
         observed=n,
         draws=flat,

@@ -72,7 +72,15 @@ def _db_api(backend: str, spark: Any = None, threads: int | None = None):
             # Splink writes intermediate tables under the checkpoint directory; on a cluster set
             # a shared one (HDFS, S3) before linking, on one machine a temporary one does.
             context.setCheckpointDir(tempfile.mkdtemp(prefix="panah-spark-"))
-        return SparkAPI(spark_session=session)
+        api = SparkAPI(spark_session=session)
+        # The model's SQL names DuckDB's jaro_winkler_similarity, which sqlglot passes through
+        # unchanged; Splink's jar provides it under the name jaro_winkler.
+        from pyspark.sql.types import DoubleType
+
+        session.udf.registerJavaFunction(
+            "jaro_winkler_similarity", "uk.gov.moj.dash.linkage.JaroWinklerSimilarity", DoubleType()
+        )
+        return api
     raise ValueError(f"unknown linkage backend {backend!r}: choose one of {', '.join(BACKENDS)}")
 
 

@@ -169,7 +169,7 @@ def _pick(report, method):
     return None
 
 
-def link_population(seed: int, victims: int):
+def link_population(seed: int, victims: int, review_low: float = 0.2):
     """Reports generated for `victims` people, linked by the real linker: the uncertainty
     the linker leaves, the true capture table and a few linkage figures."""
     from panah.evidence.linkage import link_reports, prepare_reports
@@ -178,7 +178,7 @@ def link_population(seed: int, victims: int):
     data = generate(n_victims=victims, seed=seed)
     prepared = prepare_reports(data.to_frame(with_truth=False), id_column="source_reference")
     prepared["unique_id"] = np.arange(len(prepared))
-    result = link_reports(prepared, threads=1, seed=seed)
+    result = link_reports(prepared, threads=1, seed=seed, review_band=(review_low, 0.9))
     sources = list(data.columns["source"])
     source_of = dict(enumerate(sources))
     victim_of = dict(
@@ -224,7 +224,9 @@ def run_linked(args, rng) -> None:
     }
     for rep in range(args.linked_reps):
         started = time.perf_counter()
-        uncertainty, truth, lists, n_reports = link_population(int(rng.integers(2**31)), size)
+        uncertainty, truth, lists, n_reports = link_population(
+            int(rng.integers(2**31)), size, args.review_low
+        )
         link_time += time.perf_counter() - started
         linked = uncertainty.as_linked(lists)
         found.append(linked.observed)
@@ -265,7 +267,8 @@ def run_linked(args, rng) -> None:
         f"{int(np.median(found))} found by the linker (median over-count "
         f"{np.median(np.array(found) - np.array(documented)):+.0f}); {args.linked_reps} "
         f"replications ({args.linked_lcmcr_reps} for LCMCR), {args.linkage_draws} clusterings "
-        f"drawn per correction; linking {link_time:.0f} s, estimation {est_time:.0f} s"
+        f"drawn per correction, candidate pairs from p >= {args.review_low}; linking "
+        f"{link_time:.0f} s, estimation {est_time:.0f} s"
     )
     print(
         f"  {'method':<26}{'linkage':<25}{'runs':>5}{'failed':>7}{'coverage':>10}"
@@ -302,6 +305,12 @@ def main() -> None:
     parser.add_argument("--linked-lcmcr-reps", type=int, default=10)
     parser.add_argument("--linked-victims", type=int, default=1000)
     parser.add_argument("--linkage-draws", type=int, default=20)
+    parser.add_argument(
+        "--review-low",
+        type=float,
+        default=0.2,
+        help="lowest match probability the linker keeps as a candidate pair (0.2, as linked)",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     print(

@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,7 +158,8 @@ def link_reports(
     for col in ("day_lo", "day_hi", "year"):
         frame[col] = frame[col].astype("float64")  # nullable ints become NULL-able doubles
     frame["age"] = frame["age"].astype("float64")
-    sdf = db_api.register(frame, table_name="reports")
+    # A name of its own: a Spark session outlives one run, and Splink refuses to overwrite.
+    sdf = db_api.register(frame, table_name=f"reports_{uuid.uuid4().hex[:12]}")
 
     path = Path(model_path) if model_path else None
     notes: list[str] = []

@@ -73,14 +73,18 @@ def _db_api(backend: str, spark: Any = None, threads: int | None = None):
             # Splink writes intermediate tables under the checkpoint directory; on a cluster set
             # a shared one (HDFS, S3) before linking, on one machine a temporary one does.
             context.setCheckpointDir(tempfile.mkdtemp(prefix="panah-spark-"))
-        api = SparkAPI(spark_session=session)
-        # The model's SQL names DuckDB's jaro_winkler_similarity, which sqlglot passes through
-        # unchanged; Splink's jar provides it under the name jaro_winkler.
+        # In local mode, keep Splink's intermediate tables in memory rather than writing them to
+        # parquet between steps (the cluster default, for data that does not fit).
+        local = context.master.startswith("local")
+        api = SparkAPI(spark_session=session, break_lineage_method="persist" if local else None)
+        # The model's SQL names DuckDB's jaro_winkler_similarity, which sqlglot passes on as
+        # it is or as jarowinkler_similarity; Splink's jar provides it as jaro_winkler.
         from pyspark.sql.types import DoubleType
 
-        session.udf.registerJavaFunction(
-            "jaro_winkler_similarity", "uk.gov.moj.dash.linkage.JaroWinklerSimilarity", DoubleType()
-        )
+        for name in ("jaro_winkler_similarity", "jarowinkler_similarity"):
+            session.udf.registerJavaFunction(
+                name, "uk.gov.moj.dash.linkage.JaroWinklerSimilarity", DoubleType()
+            )
         return api
     raise ValueError(f"unknown linkage backend {backend!r}: choose one of {', '.join(BACKENDS)}")
 

@@ -30,7 +30,7 @@ def spark():
 
 @pytest.fixture(scope="module")
 def benchmark_set():
-    data = generate(n_reports=600, seed=3)
+    data = generate(n_reports=300, seed=3)
     prepared = prepare_reports(data.to_frame(with_truth=False), id_column="source_reference")
     prepared["unique_id"] = np.arange(len(prepared))
     return data, prepared

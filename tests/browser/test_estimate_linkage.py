@@ -34,6 +34,7 @@ def test_the_estimate_shows_the_linkage_interval_in_persian_on_a_phone_and_in_fr
     shots = _shots(tmp_path)
     page.set_viewport_size(PHONE)
     page.context.add_cookies([{"name": "django_language", "value": "fa", "url": live_server.url}])
+    page.set_default_timeout(180_000)  # the estimate is computed on request
     log_in(researcher)
     page.goto("/evidence/statistics/?estimate=all")
     assert page.evaluate("document.documentElement.dir") == "rtl"

@@ -37,11 +37,15 @@ install-production: system-libs
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 
 # Debian's libraries that WeasyPrint loads at run time for the PDF exports: Pango, and
-# HarfBuzz's font subsetter (without it every PDF logs a warning and embeds whole fonts).
+# HarfBuzz's font subsetter (without it every PDF logs a warning and embeds whole fonts);
+# and a Java runtime for Spark.
 system-libs:
 	@ldconfig -p | grep -q libharfbuzz-subset.so.0 && ldconfig -p | grep -q libpangoft2-1.0.so.0 \
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+	@# Java 17 for the Spark linkage backend (pyspark starts a local JVM; its test runs in make test).
+	@command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq openjdk-17-jre-headless)
 
 demo: install
 	$(DEMO_ENV) $(BIN)/panah migrate --noinput

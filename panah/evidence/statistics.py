@@ -27,18 +27,21 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_scopes import scope
 
 from panah.core import disclosure
 from panah.core.models import Organisation
 from panah.core.persian import JALALI_MONTHS_EN, JALALI_MONTHS_FA
 
-from .estimation import CaptureTable, estimate_all
-from .estimation.cli import warning_text
+from .estimation import CaptureTable, LinkageUncertainty, estimate_all
+from .estimation.cli import linkage_text, warning_text
+from .estimation.estimate import LINKAGE_DRAWS
 from .models import (
     Announced,
     ChargeCategory,
     Gender,
     LinkageRun,
+    ReviewPair,
     Source,
     Verification,
     Victim,
@@ -170,6 +173,9 @@ class EstimateSummary:
     notes: list[str]
     warning: str
     capture_rows: list[dict[str, int]]
+    # How linkage uncertainty was carried into the intervals (each estimate's "with_linkage"),
+    # or None when it was not: draws, uncertain_links, documented_low/high, method.
+    linkage: dict[str, Any] | None = None
 
     @property
     def preferred(self) -> dict[str, Any] | None:
@@ -205,6 +211,12 @@ class EstimateSummary:
         e = estimate or self.preferred
         return estimate_sentence(e) if e else _("No model gave an estimate.")
 
+    @property
+    def linkage_sentence(self) -> str:
+        """What the intervals that carry linkage uncertainty are (empty when there are none)."""
+
+        return linkage_text(self.linkage) if self.linkage else ""
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["as_of"] = self.as_of.isoformat()
@@ -228,6 +240,7 @@ def web_estimate_options() -> dict[str, Any]:
     """How pages run the estimators; settings.EVIDENCE_WEB_ESTIMATE may lighten them."""
 
     options: dict[str, Any] = {"methods": ("loglinear", "lcmcr"), "lcmcr_options": None}
+    # "linkage_draws": 0 turns off the intervals that carry linkage uncertainty
     options.update(getattr(settings, "EVIDENCE_WEB_ESTIMATE", {}) or {})
     return options
 
@@ -581,6 +594,36 @@ class Statistics:
             (f.sources for f in facts if f.sources), lists=list(lists) if lists else None
         )
 
+    def linkage_uncertainty(self, year: int | None = None):
+        """How sure the latest linkage was of the victims of the period: each report's
+        membership probability and the review queue's pairs it did not join (see
+        estimation.linkage_uncertainty). Decided pairs are certain; so are victims a person
+        merged or split (their memberships carry no probability)."""
+
+        facts, _outside = self._in_year(year)
+        wanted = {f.id for f in facts if f.sources}
+        org = self.organisation
+        with scope(organisation=org):  # every query below is filtered by this organisation
+            names = dict(Source.objects.filter(organisation=org).values_list("pk", "name"))
+            memberships = (
+                VictimMembership.objects.filter(organisation=org, victim__retired_at__isnull=True)
+                .order_by("report_id")
+                .values_list("report_id", "report__source_id", "victim_id", "probability")
+            )
+            rows = [
+                (report_id, names.get(source_id, str(source_id)), victim_id, probability)
+                for report_id, source_id, victim_id, probability in memberships
+                if victim_id in wanted
+            ]
+            joins = []
+            if self.run is not None:
+                joins = list(
+                    ReviewPair.objects.filter(
+                        organisation=org, run=self.run, same_victim=False
+                    ).values_list("report_a_id", "report_b_id", "probability")
+                )
+        return LinkageUncertainty.build(rows, joins)
+
     def estimate(
         self,
         year: int | None = None,
@@ -590,9 +633,12 @@ class Statistics:
         level: float = 0.95,
         seed: int = 2016,
         lcmcr_options: dict[str, Any] | None = None,
+        linkage_draws: int | None = None,
     ) -> EstimateSummary:
-        """Multiple systems estimation of everyone executed, documented or not, in the period;
-        `sources` (names) chooses the lists that enter it (by default every source)."""
+        """Multiple systems estimation of everyone executed, documented or not, in the period,
+        each model also with an interval that carries the linkage's uncertainty (unless
+        `linkage_draws` is 0); `sources` (names) chooses the lists that enter it (by default
+        every source)."""
 
         facts, _outside = self._in_year(year)
         seen = {s for f in facts for s in f.sources}
@@ -600,8 +646,15 @@ class Statistics:
         if len(lists) < 2:
             raise ValueError(_("An estimate needs victims documented by at least two sources."))
         table = self.capture_table(year, lists=lists if sources is not None else None)
+        draws = LINKAGE_DRAWS if linkage_draws is None else linkage_draws
         report = estimate_all(
-            table, methods=methods, level=level, seed=seed, lcmcr_options=lcmcr_options
+            table,
+            methods=methods,
+            level=level,
+            seed=seed,
+            lcmcr_options=lcmcr_options,
+            linkage=self.linkage_uncertainty(year) if draws else None,
+            linkage_draws=draws,
         )
         return EstimateSummary(
             period_definition=(
@@ -623,6 +676,7 @@ class Statistics:
                     "level": e.level,
                     "interval": e.interval,
                     "selected_by": list(e.selected_by),
+                    "with_linkage": e.with_linkage,
                 }
                 for e in report.estimates
             ],
@@ -630,6 +684,7 @@ class Statistics:
             notes=list(report.notes),
             warning=warning_text(),
             capture_rows=table.as_rows(),
+            linkage=report.linkage,
         )
 
 

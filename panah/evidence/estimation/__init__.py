@@ -2,19 +2,23 @@
 
 Pure functions on capture-history tables (no database): log-linear models with profile-
 likelihood intervals (`loglinear`), a Bayesian latent-class model (`lcmcr`), and `estimate_all`
-that runs them together. See docs/estimation.md.
+that runs them together, optionally over clusterings drawn from the linkage's probabilities
+(`linkage_uncertainty`). See docs/estimation.md.
 """
 
 from .captures import CaptureFileError, CaptureTable, parse_capture_csv, read_capture_file
 from .estimate import Estimate, EstimationReport, Skipped, estimate_all
+from .linkage_uncertainty import LinkageUncertainty, membership_rows
 
 __all__ = [
     "CaptureFileError",
     "CaptureTable",
     "Estimate",
     "EstimationReport",
+    "LinkageUncertainty",
     "Skipped",
     "estimate_all",
+    "membership_rows",
     "parse_capture_csv",
     "read_capture_file",
 ]

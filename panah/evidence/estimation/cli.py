@@ -12,13 +12,16 @@ import math
 import textwrap
 from collections import Counter
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from .captures import CaptureFileError, CaptureTable, read_capture_file
-from .estimate import METHODS, EstimationReport, estimate_all
+from .estimate import LINKAGE_DRAWS, METHODS, EstimationReport, estimate_all
+from .lcmcr import MIN_ESS
+from .linkage_uncertainty import LinkageUncertainty
 
 DEFAULT_SEED = 2016  # fixed, so that a published estimate can be reproduced exactly
 
@@ -40,11 +43,28 @@ def add_estimate_arguments(parser) -> None:
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"LCMCR random seed ({DEFAULT_SEED})"
     )
-    parser.add_argument("--burn-in", type=int, default=10_000, help="LCMCR burn-in sweeps (10000)")
+    parser.add_argument("--burn-in", type=int, default=4_000, help="LCMCR burn-in sweeps (4000)")
     parser.add_argument(
-        "--samples", type=int, default=1_000, help="LCMCR posterior draws kept (1000)"
+        "--samples",
+        type=int,
+        default=500,
+        help="LCMCR posterior draws kept per chain at first (500; more until --min-ess)",
     )
     parser.add_argument("--thin", type=int, default=10, help="LCMCR sweeps per kept draw (10)")
+    parser.add_argument("--chains", type=int, default=4, help="LCMCR chains, for R-hat (4)")
+    parser.add_argument(
+        "--min-ess",
+        type=float,
+        default=MIN_ESS,
+        help=f"LCMCR runs on until N has this many effective draws ({MIN_ESS})",
+    )
+    parser.add_argument(
+        "--linkage-draws",
+        type=int,
+        default=LINKAGE_DRAWS,
+        help="clusterings drawn from the linkage's probabilities for the intervals that "
+        f"carry linkage uncertainty (linked data only; {LINKAGE_DRAWS}; 0 to skip)",
+    )
     parser.add_argument(
         "--classes", type=int, default=10, help="LCMCR truncation K*, latent classes (10)"
     )
@@ -60,10 +80,15 @@ def add_estimate_parser(subparsers) -> None:
 
 
 def run_estimate(
-    options: Mapping[str, Any], stdout, table: CaptureTable | None = None
+    options: Mapping[str, Any],
+    stdout,
+    table: CaptureTable | None = None,
+    linkage: LinkageUncertainty | None = None,
 ) -> EstimationReport:
     """Estimate from options["captures"] (or from `table`, e.g. built from linked victims with
-    CaptureTable.from_source_sets) and write the report; errors become CommandError."""
+    CaptureTable.from_source_sets) and write the report; errors become CommandError. With
+    `linkage` (how sure the linkage behind `table` was), each model is also given with an
+    interval that carries linkage uncertainty."""
     if table is None:
         path = options.get("captures")
         if not path:
@@ -74,7 +99,8 @@ def run_estimate(
             lines = "\n".join(f"  - {e}" for e in exc.errors)
             raise CommandError(_("The capture file cannot be used:") + f"\n{lines}") from None
     methods = tuple(m.strip() for m in str(options.get("methods") or "").split(",") if m.strip())
-    for name, minimum in (("burn_in", 0), ("samples", 10), ("thin", 1), ("classes", 2)):
+    checks = (("burn_in", 0), ("samples", 10), ("thin", 1), ("classes", 2), ("chains", 1))
+    for name, minimum in checks + (("min_ess", 0), ("linkage_draws", 0)):
         value = options.get(name)
         if value is not None and value < minimum:
             raise CommandError(
@@ -83,7 +109,7 @@ def run_estimate(
             )
     lcmcr_options = {
         key: options[key]
-        for key in ("burn_in", "samples", "thin", "classes")
+        for key in ("burn_in", "samples", "thin", "classes", "chains", "min_ess")
         if options.get(key) is not None
     }
     try:
@@ -93,6 +119,8 @@ def run_estimate(
             level=float(options.get("level") or 0.95),
             seed=options.get("seed", DEFAULT_SEED),
             lcmcr_options=lcmcr_options,
+            linkage=linkage,
+            linkage_draws=int(options.get("linkage_draws") or 0) if linkage is not None else 0,
         )
     except (ValueError, CaptureFileError) as exc:
         raise CommandError(str(exc)) from None
@@ -136,6 +164,7 @@ def report_as_json(report: EstimationReport) -> dict[str, Any]:
                 }
                 for f in report.candidates
             ],
+            "linkage": report.linkage,
             "notes": report.notes,
             "warning": warning_text(),
         }
@@ -169,6 +198,27 @@ def _interval(estimate) -> str:
     return f"{_number(estimate.low)}–{_number(estimate.high)}"
 
 
+def linkage_text(linkage: Mapping[str, Any]) -> str:
+    """What the linkage-uncertainty intervals are, in one paragraph."""
+    return _(
+        "Linkage uncertainty: the models were fitted again on %(draws)s clusterings drawn "
+        "from the linkage's match probabilities (%(links)s uncertain links; between "
+        "%(low)s and %(high)s distinct people documented). An interval that ignores linkage "
+        "treats every join and every missed join as certain; the one beside it does not."
+    ) % {
+        "draws": linkage["draws"],
+        "links": f"{linkage['uncertain_links']:,}",
+        "low": f"{linkage['documented_low']:,}",
+        "high": f"{linkage['documented_high']:,}",
+    }
+
+
+def _linkage_cells(result: Mapping[str, Any] | None) -> list[str]:
+    if not result or result.get("estimate") is None:
+        return [_("no estimate"), ""]
+    return [_number(result["estimate"]), _interval(SimpleNamespace(**result))]
+
+
 def report_as_text(report: EstimationReport) -> str:
     """The report as a table and plain sentences."""
     pct = f"{report.level * 100:g}%"
@@ -180,21 +230,24 @@ def report_as_text(report: EstimationReport) -> str:
         _("Documented: at least %(n)s distinct people (a count).") % {"n": f"{report.observed:,}"},
         "",
     ]
+    linked = report.linkage is not None
     if report.estimates:
-        rows = [
-            (
-                _("model"),
-                _("chosen by"),
-                _("estimate"),
-                _("%(pct)s interval") % {"pct": pct},
-                _("interval type"),
-            ),
+        header = [
+            _("model"),
+            _("chosen by"),
+            _("estimate"),
+            _("%(pct)s interval") % {"pct": pct},
+            _("interval type"),
         ]
+        if linked:
+            header += [_("with linkage uncertainty"), _("its interval")]
+        rows = [tuple(header)]
         for e in report.estimates:
-            rows.append(
-                (e.name, ", ".join(e.selected_by), _number(e.estimate), _interval(e), e.interval)
-            )
-        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+            row = [e.name, ", ".join(e.selected_by), _number(e.estimate), _interval(e), e.interval]
+            if linked:
+                row += _linkage_cells(e.with_linkage)
+            rows.append(tuple(row))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         for i, row in enumerate(rows):
             lines.append(
                 "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -215,6 +268,21 @@ def report_as_text(report: EstimationReport) -> str:
                     "interval": _interval(e),
                 }
             )
+            if linked and e.with_linkage and e.with_linkage.get("estimate") is not None:
+                lines.append(
+                    "    "
+                    + _(
+                        "allowing for linkage uncertainty: about %(m)s "
+                        "(%(pct)s interval %(interval)s)"
+                    )
+                    % {
+                        "m": _number(e.with_linkage["estimate"]),
+                        "pct": pct,
+                        "interval": _interval(SimpleNamespace(**e.with_linkage)),
+                    }
+                )
+        if linked:
+            lines += ["", *textwrap.wrap(linkage_text(report.linkage), width=90)]
     else:
         lines.append(_("No model gave an estimate for this table."))
     if report.skipped:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+from scipy import stats
+
 from . import loglinear
 from .captures import CaptureFileError, CaptureTable
-from .lcmcr import lcmcr
+from .lcmcr import MIN_ESS, lcmcr
+from .linkage_uncertainty import LinkageUncertainty
 
 METHODS = ("loglinear", "lcmcr")
+LINKAGE_DRAWS = 20  # clusterings drawn for the log-linear models (the latent-class model: half)
+RHAT_LIMIT = 1.05  # above this the chains disagree: the posterior is not yet explored
 
 
 @dataclass
@@ -26,6 +33,9 @@ class Estimate:
     interval: str
     selected_by: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    # The same model over clusterings drawn from the linkage's probabilities (None when the
+    # linkage's uncertainty was not given): estimate, low, high, draws, combined_by.
+    with_linkage: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -52,6 +62,10 @@ class EstimationReport:
     skipped: list[Skipped] = field(default_factory=list)
     candidates: list[loglinear.LogLinearFit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # How linkage uncertainty was carried into the intervals (None when it was not):
+    # draws, uncertain_links, documented_low/high (distinct people over the draws), method.
+    linkage: dict[str, Any] | None = None
+    fitted_terms: dict[str, tuple] = field(default_factory=dict, repr=False)
 
 
 def estimate_all(
@@ -61,8 +75,14 @@ def estimate_all(
     level: float = 0.95,
     seed: int | None = None,
     lcmcr_options: dict[str, Any] | None = None,
+    linkage: LinkageUncertainty | None = None,
+    linkage_draws: int = LINKAGE_DRAWS,
 ) -> EstimationReport:
-    """Estimate N with the independence, AIC- and BIC-selected log-linear models and LCMCR."""
+    """Estimate N with the independence, AIC- and BIC-selected log-linear models and LCMCR.
+
+    With `linkage` (how sure the linkage was of the victims behind `table`), every model is
+    also fitted over `linkage_draws` clusterings drawn from the linkage's probabilities and
+    its interval widened accordingly (Estimate.with_linkage, beside the plain one)."""
     if not 0 < level < 1:
         raise ValueError("the interval level must be between 0 and 1")
     unknown = set(methods) - set(METHODS)
@@ -76,6 +96,8 @@ def estimate_all(
         _loglinear(table, level, report)
     if "lcmcr" in methods:
         _lcmcr(table, level, seed, lcmcr_options or {}, report)
+    if linkage is not None and linkage_draws > 0:
+        _with_linkage(table, level, seed, lcmcr_options or {}, linkage, linkage_draws, report)
     return report
 
 
@@ -111,6 +133,7 @@ def _loglinear(table: CaptureTable, level: float, report: EstimationReport) -> N
         if not fit.ok:
             continue
         loglinear.profile_interval(table, fit, level)
+        report.fitted_terms[fit.name] = fit.interactions
         report.estimates.append(
             Estimate(
                 name=fit.name,
@@ -157,9 +180,11 @@ def _lcmcr(
         "burn_in": result.burn_in,
         "samples": result.samples,
         "thin": result.thin,
+        "chains": result.chains,
         "seed": result.seed,
         "mean_occupied_classes": result.occupied_classes,
         "effective_sample_size": result.effective_sample_size,
+        "rhat": result.rhat,
     }
     if result.capped_draws:
         details["capped_draws"] = result.capped_draws
@@ -167,10 +192,16 @@ def _lcmcr(
             f"LCMCR: {result.capped_draws} draws of the undocumented hit the cap; "
             "the posterior has a very long upper tail and its interval is not reliable"
         )
-    if result.effective_sample_size < 100:
+    if result.effective_sample_size < MIN_ESS:
         report.notes.append(
             f"LCMCR: only about {result.effective_sample_size:.0f} effectively independent "
-            "draws; run longer (--iterations/--thin) before relying on the interval"
+            f"draws of N (fewer than {MIN_ESS}); run longer (--samples/--thin/--chains) "
+            "before relying on the interval"
+        )
+    if result.rhat is not None and result.rhat > RHAT_LIMIT:
+        report.notes.append(
+            f"LCMCR: the chains disagree (R-hat {result.rhat:.3f}, above {RHAT_LIMIT}); "
+            "run longer (--burn-in/--samples) before relying on the estimate"
         )
     report.estimates.append(
         Estimate(
@@ -187,7 +218,114 @@ def _lcmcr(
     )
 
 
+def _with_linkage(
+    table: CaptureTable,
+    level: float,
+    seed: int | None,
+    options: dict[str, Any],
+    linkage: LinkageUncertainty,
+    draws: int,
+    report: EstimationReport,
+) -> None:
+    """Refit every reported model over clusterings drawn from the linkage's probabilities."""
+    rng = np.random.default_rng(None if seed is None else seed + 1)
+    tables = list(linkage.draws(draws, rng, lists=table.lists))
+    documented = [t.observed for t in tables]
+    report.linkage = {
+        "draws": draws,
+        "uncertain_links": linkage.uncertain_links,
+        "documented_low": int(min(documented)),
+        "documented_high": int(max(documented)),
+        "method": (
+            "clusterings drawn from the linkage's match probabilities; log-linear: Rubin's "
+            "rules on log N; latent-class: posterior draws pooled (Sadinle 2018)"
+        ),
+    }
+    for estimate in report.estimates:
+        if estimate.name in report.fitted_terms:
+            estimate.with_linkage = _loglinear_over(
+                tables, report.fitted_terms[estimate.name], level
+            )
+        elif estimate.name.startswith("latent-class"):
+            estimate.with_linkage = _lcmcr_over(tables, level, rng, options)
+
+
+def _loglinear_over(tables: list[CaptureTable], terms: tuple, level: float) -> dict[str, Any]:
+    """One log-linear model over drawn tables, combined by Rubin's rules on log N (the
+    within-draw variance from each profile interval's width)."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    centres, variances, unbounded, failed = [], [], False, 0
+    for table in tables:
+        fit = loglinear.fit_model(table, terms)
+        if not fit.ok:
+            failed += 1
+            continue
+        loglinear.profile_interval(table, fit, level)
+        if fit.high is None or fit.low is None:
+            unbounded = True
+            continue
+        centres.append(math.log(fit.estimate))
+        variances.append(((math.log(fit.high) - math.log(fit.low)) / (2 * z)) ** 2)
+    result: dict[str, Any] = {"draws": len(tables), "failed": failed, "combined_by": "Rubin"}
+    if len(centres) < 2:
+        return {**result, "estimate": None, "low": None, "high": None}
+    m = len(centres)
+    within = float(np.mean(variances))
+    between = float(np.var(centres, ddof=1))
+    total = within + (1 + 1 / m) * between
+    ratio = (1 + 1 / m) * between / within if within > 0 else math.inf
+    df = (m - 1) * (1 + 1 / ratio) ** 2 if ratio > 0 else math.inf
+    t = stats.t.ppf(0.5 + level / 2, df) if math.isfinite(df) else z
+    centre = float(np.mean(centres))
+    low = math.exp(centre - t * math.sqrt(total))
+    high = None if unbounded else math.exp(centre + t * math.sqrt(total))
+    observed = min(table.observed for table in tables)
+    return {
+        **result,
+        "estimate": math.exp(centre),
+        "low": max(low, float(observed)),
+        "high": high,
+        "between_share": (1 + 1 / m) * between / total if total > 0 else 0.0,
+    }
+
+
+def _lcmcr_over(
+    tables: list[CaptureTable], level: float, rng: np.random.Generator, options: dict[str, Any]
+) -> dict[str, Any]:
+    """The latent-class posterior over drawn tables: each table's draws of N pooled."""
+    chosen = tables[: max(2, len(tables) // 2)]
+    burn_in = int(options.get("burn_in", 4_000)) // 2
+    samples = max(50, int(options.get("samples", 500)) // 2)
+    pooled = []
+    for table in chosen:
+        result = lcmcr(
+            table,
+            classes=int(options.get("classes", 10)),
+            burn_in=burn_in,
+            samples=samples,
+            thin=int(options.get("thin", 10)),
+            chains=2,
+            min_ess=0,
+            level=level,
+            seed=int(rng.integers(2**31)),
+        )
+        pooled.append(result.draws)
+    draws = np.concatenate(pooled)
+    tail = (1 - level) / 2
+    low, high = np.quantile(draws, [tail, 1 - tail])
+    return {
+        "draws": len(chosen),
+        "failed": 0,
+        "combined_by": "pooled posterior draws",
+        "estimate": float(np.median(draws)),
+        "low": float(low),
+        "high": float(high),
+    }
+
+
 __all__ = [
+    "LINKAGE_DRAWS",
+    "LinkageUncertainty",
     "CaptureFileError",
     "Estimate",
     "EstimationReport",

@@ -16,6 +16,7 @@ from panah.evidence.linkage.run import (
     LinkageResult,
     link_reports,
     score_all_pairs,
+    spark_session,
 )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "cluster",
     "cross_script_scores",
     "link_reports",
+    "spark_session",
     "pairwise_scores",
     "prepare_reports",
     "score_all_pairs",

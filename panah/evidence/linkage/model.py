@@ -21,7 +21,8 @@ def _null(sql: str) -> dict[str, Any]:
 
 
 def _else() -> dict[str, Any]:
-    return _level("ELSE", "all other comparisons")
+    # Not translated: sqlglot cannot parse a bare ELSE, and it is the same in every dialect.
+    return {"sql_condition": "ELSE", "label_for_charts": "all other comparisons"}
 
 
 def _jw(col: str, threshold: float) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +73,25 @@ def _db_api(backend: str, spark: Any = None, threads: int | None = None):
         from pyspark.sql import SparkSession  # noqa: PLC0415 (pyspark is slow to import; only this path needs it)
         from splink import SparkAPI  # noqa: PLC0415 (splink is slow to import; only this path needs it)
 
-        return SparkAPI(spark_session=spark or SparkSession.builder.getOrCreate())
+        session = spark or SparkSession.getActiveSession() or spark_session(threads or 2)
+        context = session.sparkContext
+        if context.getCheckpointDir() is None:
+            # Splink writes intermediate tables under the checkpoint directory; on a cluster set
+            # a shared one (HDFS, S3) before linking, on one machine a temporary one does.
+            context.setCheckpointDir(tempfile.mkdtemp(prefix="panah-spark-"))
+        # In local mode, keep Splink's intermediate tables in memory rather than writing them to
+        # parquet between steps (the cluster default, for data that does not fit).
+        local = context.master.startswith("local")
+        api = SparkAPI(spark_session=session, break_lineage_method="persist" if local else None)
+        # The model's SQL names DuckDB's jaro_winkler_similarity, which sqlglot passes on as
+        # it is or as jarowinkler_similarity; Splink's jar provides it as jaro_winkler.
+        from pyspark.sql.types import DoubleType  # noqa: PLC0415 (pyspark is slow to import; only this path needs it)
+
+        for name in ("jaro_winkler_similarity", "jarowinkler_similarity"):
+            session.udf.registerJavaFunction(
+                name, "uk.gov.moj.dash.linkage.JaroWinklerSimilarity", DoubleType()
+            )
+        return api
     raise ValueError(f"unknown linkage backend {backend!r}: choose one of {', '.join(BACKENDS)}")
 
 
@@ -110,6 +131,36 @@ def _with_contradictions(
         reasons[key] for key in zip(rows["unique_id_l"], rows["unique_id_r"], strict=True)
     ]
     return pd.concat([uncertain, rows], ignore_index=True)
+
+
+def spark_session(threads: int = 2, memory: str = "2g", master: str | None = None):
+    """A Spark session with Splink's string functions: on this machine by default (local
+    mode with `threads` cores, no web UI, loopback only, few shuffle partitions instead of
+    Spark's 200), or on the cluster `master` names (e.g. spark://host:7077, yarn; default
+    $PANAH_SPARK_MASTER). See docs/linkage.md."""
+    master = master or os.environ.get("PANAH_SPARK_MASTER")
+    from pyspark.sql import SparkSession  # noqa: PLC0415 (pyspark is slow to import; only this path needs it)
+    from splink.backends.spark import similarity_jar_location  # noqa: PLC0415 (splink is slow to import; only this path needs it)
+
+    session = (
+        SparkSession.builder.master(master or f"local[{int(threads)}]")
+        .appName("panah-linkage")
+        # Splink's jar brings jaro_winkler_similarity and the other string functions.
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", memory)
+    )
+    if not master:  # one machine: nothing listens beyond loopback, few partitions
+        session = (
+            session.config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", str(max(2, int(threads))))
+            .config("spark.default.parallelism", str(max(2, int(threads))))
+        )
+    session = session.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def _normalised_pairs(pairs: Iterable[tuple]) -> list[tuple]:
@@ -155,7 +206,8 @@ def link_reports(
     for col in ("day_lo", "day_hi", "year"):
         frame[col] = frame[col].astype("float64")  # nullable ints become NULL-able doubles
     frame["age"] = frame["age"].astype("float64")
-    sdf = db_api.register(frame, table_name="reports")
+    # A name of its own: a Spark session outlives one run, and Splink refuses to overwrite.
+    sdf = db_api.register(frame, table_name=f"reports_{uuid.uuid4().hex[:12]}")
 
     path = Path(model_path) if model_path else None
     notes: list[str] = []

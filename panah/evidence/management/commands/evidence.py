@@ -296,12 +296,17 @@ class Command(BaseCommand):
                     "or give a capture-history file with --captures FILE."
                 )
             table = stats.capture_table(year=options.get("year"))
+            linkage = (
+                stats.linkage_uncertainty(year=options.get("year"))
+                if options.get("linkage_draws")
+                else None
+            )
         period = f"executions in {options['year']}" if options.get("year") else "all dates"
         self.stderr.write(
             f"Capture table from linkage run {stats.run.pk} ({period}, {table.observed:,} "
             f"victims documented by {len(table.lists)} sources)."
         )
-        run_estimate(options, self.stdout, table=table)
+        run_estimate(options, self.stdout, table=table, linkage=linkage)
 
     # --- link ------------------------------------------------------------------------------------
 

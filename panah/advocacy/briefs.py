@@ -29,7 +29,7 @@ from panah.cases.statistics import waiting_statistics
 from panah.core import audit, disclosure
 from panah.core.models import Organisation, User
 from panah.evidence.queries import published_figures
-from panah.evidence.statistics import Statistics, percentage_change, web_estimate_options
+from panah.evidence.statistics import Statistics, percentage_change
 from panah.safety.queries import incident_counts
 from panah.shelter.queries import period_figures
 
@@ -114,7 +114,7 @@ def _estimate(stats, start: dt.date, end: dt.date, k: int) -> dict:
     if not (start == dt.date(start.year, 1, 1) and end == dt.date(start.year, 12, 31)):
         return {"missing": "whole_year"}
     try:
-        summary = stats.estimate(start.year, **web_estimate_options())
+        summary = stats.page_estimate(start.year)
     except ValueError:
         return {"missing": "sources"}
     preferred = summary.preferred

@@ -37,7 +37,6 @@ from .statistics import (
     Table,
     protect_estimate,
     protect_table,
-    web_estimate_options,
 )
 
 FORMATS = {
@@ -169,7 +168,7 @@ def chart_for(table: Table | dict, *, protected: bool = False):
 def run_estimate(sel: Selection, year: int | None) -> tuple[EstimateSummary | None, str]:
     """The estimate for a year (or all dates), or the reason there is none."""
     try:
-        return sel.stats.estimate(year=year, **web_estimate_options()), ""
+        return sel.stats.page_estimate(year), ""
     except ValueError as exc:
         return None, str(exc)
 
@@ -379,9 +378,7 @@ def estimate_download(request: HttpRequest) -> HttpResponse:
     period = form.cleaned_data["period"]
     year = None if period == "all" else int(period)
     try:
-        summary = sel.stats.estimate(
-            year=year, sources=form.cleaned_data["sources"], **web_estimate_options()
-        )
+        summary = sel.stats.page_estimate(year, sources=form.cleaned_data["sources"])
     except ValueError as exc:
         form.add_error(None, str(exc))
         return _page(request, sel, form, status=400)

@@ -20,7 +20,6 @@ from panah.evidence.statistics import (
     Scope,
     Statistics,
     estimate_sentence,
-    web_estimate_options,
 )
 
 from . import queries, services
@@ -150,9 +149,7 @@ def publish(request: HttpRequest) -> HttpResponse:
     estimate = None
     if data.get("estimate"):
         try:
-            estimate = stats.estimate(
-                year=year if data["estimate"] == "year" else None, **web_estimate_options()
-            )
+            estimate = stats.page_estimate(year if data["estimate"] == "year" else None)
         except ValueError as exc:
             messages.error(request, str(exc))
             return redirect("evidence:statistics")

@@ -360,3 +360,37 @@ def test_a_merge_leaves_apart_a_report_a_confirmed_split_keeps_from_the_other_si
             reason="same", by=researcher,
         )  # fmt: skip
     assert {frozenset({"P-2", "E-3"}), frozenset({"E-2"})} <= groups(three_sources)
+
+
+# --- The estimate pages show, kept until the records change ----------------------------------------
+
+
+def test_the_page_estimate_is_made_once_until_a_write_changes_the_records(
+    three_sources, researcher, monkeypatch
+):
+    from panah.evidence.statistics import Statistics
+
+    link(three_sources, researcher)
+    made = []
+    original = Statistics.estimate
+
+    def counting(self, *args, **kwargs):
+        made.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Statistics, "estimate", counting)
+    with scope(organisation=three_sources):
+        first = Statistics(three_sources).page_estimate(2024)
+        again = Statistics(three_sources).page_estimate(2024)
+        assert len(made) == 1 and again.as_dict() == first.as_dict()
+        Statistics(three_sources).page_estimate(2024, sources=["Persian", "English"])
+        assert len(made) == 2  # other sources: another estimate
+    # A review decision is an audited write: the next page computes afresh.
+    a, b = report(three_sources, "Persian", "P-2"), report(three_sources, "English", "E-3")
+    with scope(organisation=three_sources):
+        decide_pair(
+            organisation=three_sources, report_a=a, report_b=b, decision="non_match",
+            reason="Different people.", by=researcher,
+        )  # fmt: skip
+        Statistics(three_sources).page_estimate(2024)
+    assert len(made) == 3

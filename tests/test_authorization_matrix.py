@@ -46,7 +46,10 @@ def _seeded_world(django_db_setup, django_db_blocker, _keys_dir):
         org_a = Organisation.objects.create(name="Organisation A", slug="org-a")
         org_b = Organisation.objects.create(name="Organisation B", slug="org-b")
         world = build_world(new_member, org_a, org_b)
-        yield world, keys
+        # What the seeding made; samples a test creates lazily (advocacy's, safety's) live in
+        # its own savepoint and are forgotten with it.
+        snapshot = (dict(world.objects_a), list(world.markers_a), list(world.compartment_markers))
+        yield world, keys, snapshot
         transaction.set_rollback(True)
     clear_key_caches()
 
@@ -54,7 +57,10 @@ def _seeded_world(django_db_setup, django_db_blocker, _keys_dir):
 @pytest.fixture
 def world(_seeded_world, db, settings, make_member):
     """The seeded world, with this test's settings pointing at its keys."""
-    seeded, keys = _seeded_world
+    seeded, keys, (objects, markers, compartment_markers) = _seeded_world
+    seeded.objects_a = dict(objects)
+    seeded.markers_a = list(markers)
+    seeded.compartment_markers = list(compartment_markers)
     for name, value in keys.items():
         setattr(settings, name, value)
     seeded.make_member = make_member

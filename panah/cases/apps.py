@@ -8,4 +8,6 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from . import panels, rules  # noqa: F401 (registers permissions and dashboard panels)
+        from . import panels, rules, tasks  # noqa: F401 (registers permissions and dashboard panels)
+
+        tasks.register()

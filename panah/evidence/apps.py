@@ -10,7 +10,9 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         from panah.core import sweep
 
-        from . import panels, rules, signals, uploads  # noqa: F401
+        from . import panels, rules, signals, tasks, uploads  # noqa: F401
+
+        tasks.register()
 
         sweep.register(
             "evidence-uploads",

@@ -444,11 +444,11 @@ def name_forms(name: str) -> tuple[str, str]:
 def iter_clean_rows(
     table: Table, mapping: dict[str, str], progress: Callable[[int], None] | None = None
 ) -> Iterator[CleanRow]:
-    """Every data row of `table`, cleaned; `progress(rows_read)` is called every 5,000 rows."""
+    """Every data row of `table`, cleaned; `progress(rows_read)` is called every 500 rows."""
     count = 0
     for number, cells in table.rows():
         count += 1
-        if progress and count % 5000 == 0:
+        if progress and count % 500 == 0:
             progress(count)
         if isinstance(cells, str):
             yield CleanRow(number, problems=[Problem(number, "", "", cells)])

@@ -1,7 +1,8 @@
 """Pages of the evidence app: sources, reports, importing a file, the published figures register.
 
 Importing is four steps: upload (the file is checked and kept aside), map the columns, read the
-dry run's report, confirm. Between steps the member's session names the pending upload, which is
+dry run's report, confirm. The dry run and the import run as background tasks
+(panah.core.background): the page shows their progress, then the batch's report. Between steps the member's session names the pending upload, which is
 kept encrypted under the organisation's key (panah.evidence.uploads); it is deleted once
 imported or replaced, at logout, or after a day.
 """
@@ -19,10 +20,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from panah.core import background
 from panah.core.access import get_for_member, permission_required
 from panah.core.crypto.errors import CryptoError
+from panah.core.views.tasks import task_page
 
-from . import importing, queries, services, uploads
+from . import importing, queries, services, tasks, uploads
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
 from .forms import FIELD_LABELS, MappingForm, ReportFilterForm, SourceForm, UploadForm
 from .models import ImportBatch, ImportStatus, Report, Source
@@ -100,6 +103,12 @@ def _pending(request: HttpRequest) -> dict | None:
         return None
     if not uploads.is_kept(pending):
         return None
+    if pending.get("dry_run_task") and not pending.get("dry_run_batch"):
+        # The dry run ran in the background: its batch is known once it has finished.
+        batch = tasks.finished_batch(request, pending["dry_run_task"])
+        if batch is not None:
+            pending["dry_run_batch"] = batch
+            request.session[PENDING] = pending
     return pending
 
 
@@ -173,19 +182,24 @@ def import_columns(request: HttpRequest) -> HttpResponse:
         content = _pending_content(request, pending)
         if content is None:
             return redirect("evidence:import_upload")
-        batch = services.import_reports(
+        # The dry run reads every row: in the worker, not under the request's timeout.
+        task = background.start(
             organisation=request.organisation,
-            source=source,
-            path=content,
-            file_name=pending["file_name"],
-            mapping=form.mapping,
-            dry_run=True,
             by=request.user,
+            kind=tasks.IMPORT,
+            permission="evidence.import_reports",
+            parameters={
+                "source": source.pk,
+                "file_name": pending["file_name"],
+                "mapping": form.mapping,
+                "dry_run": True,
+            },
+            content=content,
             request=request,
         )
-        pending.update(mapping=form.mapping, dry_run_batch=batch.pk)
+        pending.update(mapping=form.mapping, dry_run_task=str(task.pk), dry_run_batch=None)
         request.session[PENDING] = pending
-        return redirect("evidence:batch", pk=batch.pk)
+        return redirect("evidence:task", pk=task.pk)
     return render(
         request,
         "evidence/import_columns.html",
@@ -208,21 +222,29 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     content = _pending_content(request, pending)
     if content is None:
         return redirect("evidence:import_upload")
-    batch = services.import_reports(
+    task = background.start(
         organisation=request.organisation,
-        source=dry_run.source,
-        path=content,
-        file_name=pending["file_name"],
-        mapping=pending["mapping"],
         by=request.user,
+        kind=tasks.IMPORT,
+        permission="evidence.import_reports",
+        parameters={
+            "source": dry_run.source_id,
+            "file_name": pending["file_name"],
+            "mapping": pending["mapping"],
+            "dry_run": False,
+        },
+        content=content,
         request=request,
     )
+    # The task holds the file now (encrypted, in the database): the pending copy goes.
     _discard_pending(request)
-    if batch.status == ImportStatus.IMPORTED:
-        messages.success(request, _("%(n)s new reports imported.") % {"n": batch.created_count})
-    else:
-        messages.error(request, _("The file was refused; nothing was saved."))
-    return redirect("evidence:batch", pk=batch.pk)
+    return redirect("evidence:task", pk=task.pk)
+
+
+@permission_required("evidence.view_evidence")
+def task(request: HttpRequest, pk) -> HttpResponse:
+    """An import or a linkage run started from these pages: its progress, then its result."""
+    return task_page(request, pk, kinds=(tasks.IMPORT, tasks.LINK))
 
 
 @permission_required("evidence.view_evidence")

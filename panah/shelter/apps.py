@@ -8,4 +8,6 @@ class ShelterConfig(AppConfig):
     verbose_name = _("Shelter")
 
     def ready(self) -> None:
-        from . import panels, rules  # noqa: F401 (registers permissions and dashboard panels)
+        from . import panels, rules, tasks  # noqa: F401 (registers permissions and dashboard panels)
+
+        tasks.register()

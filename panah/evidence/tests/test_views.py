@@ -177,6 +177,12 @@ def upload(client, source, path, name=None):
     return client.post(reverse("evidence:import_upload"), {"source": source.pk, "file": data})
 
 
+def through_task(client, response):
+    """The page a background task's page leads to once the task is done (the batch's)."""
+    assert response.status_code == 302 and "/evidence/tasks/" in response["Location"], response
+    return client.get(response["Location"], follow=True)
+
+
 def test_upload_map_dry_run_then_confirm_imports_the_file_once(
     researcher_a, login_as, source_a, org_a, settings
 ):
@@ -199,15 +205,17 @@ def test_upload_map_dry_run_then_confirm_imports_the_file_once(
         assert Report.objects.count() == 0
     assert (dry.status, dry.created_count) == ("dry_run", 3), dry.problems
     assert dry.mapping == dict(zip(columns, fields, strict=True))
-    assert response["Location"] == reverse("evidence:batch", args=[dry.pk])
-    page = client.get(response["Location"]).content.decode()
-    assert "Import 3 reports" in page
+    shown = through_task(client, response)
+    assert shown.redirect_chain[-1][0] == reverse("evidence:batch", args=[dry.pk])
+    assert "Import 3 reports" in shown.content.decode()
 
     confirmed = client.post(reverse("evidence:import_confirm"))
     with scope(organisation=org_a):
         done = ImportBatch.objects.exclude(pk=dry.pk).get()
         assert Report.objects.count() == 3
-    assert confirmed["Location"] == reverse("evidence:batch", args=[done.pk])
+    assert through_task(client, confirmed).redirect_chain[-1][0] == reverse(
+        "evidence:batch", args=[done.pk]
+    )
     assert (done.status, done.created_count, done.imported_by) == ("imported", 3, researcher_a)
     assert kept_files(settings) == []  # the kept file is gone
     # Confirming twice does nothing more.
@@ -239,7 +247,7 @@ def test_a_dry_run_with_errors_offers_no_confirmation_and_confirming_is_refused(
         {"column_0": "source_reference", "column_1": "name_as_written",
          "column_2": "gender", "column_3": "charge_category", "column_4": "date_as_written"},
     )  # fmt: skip
-    page = client.get(response["Location"]).content.decode()
+    page = through_task(client, response).content.decode()
     assert "Refused: nothing was saved" in page
     assert "Esfand 1402 has only 29 days" in page
     assert "Import 1 report" not in page

@@ -433,6 +433,25 @@ def clean_row(number: int, cells: dict[str, str], mapping: dict[str, str]) -> Cl
     return row
 
 
+PREVIEW_ROWS = 5
+
+
+def preview_rows(
+    table: Table, mapping: dict[str, str], count: int = PREVIEW_ROWS
+) -> list[CleanRow]:
+    """The first `count` data rows as the import would read them with `mapping` ({column: field}),
+    so the member sees names and dates as read before the dry run checks every row."""
+    rows = []
+    for number, cells in table.rows():
+        if isinstance(cells, str):
+            rows.append(CleanRow(number, problems=[Problem(number, "", "", cells)]))
+        else:
+            rows.append(clean_row(number, cells, mapping))
+        if len(rows) >= count:
+            break
+    return rows
+
+
 @lru_cache(maxsize=1 << 14)  # a victim's name recurs across reports
 def name_forms(name: str) -> tuple[str, str]:
     """The canonical text and cross-script key of a name (shared with search and linkage)."""

@@ -134,8 +134,13 @@ def _pending_content(request: HttpRequest, pending: dict) -> bytes | None:
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Step 1: choose the source and the file; it is checked before anything is read."""
     uploads.remove_stale()
+    # "Upload a corrected file": the file it replaces names the source and the column choices.
+    previous = _pending(request)
     form = UploadForm(
-        request.POST or None, request.FILES or None, organisation=request.organisation
+        request.POST or None,
+        request.FILES or None,
+        organisation=request.organisation,
+        initial={"source": previous["source"]} if previous else None,
     )
     if request.method == "POST" and form.is_valid():
         _discard_pending(request)
@@ -159,11 +164,19 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 "source": form.cleaned_data["source"].pk,
                 "columns": columns,
             }
+            if previous and previous.get("mapping"):
+                request.session[PENDING]["mapping"] = {
+                    c: t for c, t in previous["mapping"].items() if c in columns
+                }
             return redirect("evidence:import_columns")
     return render(
         request,
         "evidence/import_upload.html",
-        {"form": form, "batches": queries.batches(request.organisation)[:10]},
+        {
+            "form": form,
+            "batches": queries.batches(request.organisation)[:10],
+            "previous": previous,
+        },
     )
 
 
@@ -175,9 +188,11 @@ def import_columns(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Upload a file first."))
         return redirect("evidence:import_upload")
     columns = pending["columns"]
-    initial = pending.get("mapping") or importing.suggest_mapping(columns)
+    # A corrected file keeps the choices made for the file it replaces (see import_upload).
+    initial = {**importing.suggest_mapping(columns), **(pending.get("mapping") or {})}
     form = MappingForm(request.POST or None, columns=columns, initial_mapping=initial)
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    if valid and "preview" not in request.POST:
         source = get_for_member(request, Source, pk=pending["source"])
         content = _pending_content(request, pending)
         if content is None:
@@ -200,11 +215,45 @@ def import_columns(request: HttpRequest) -> HttpResponse:
         pending.update(mapping=form.mapping, dry_run_task=str(task.pk), dry_run_batch=None)
         request.session[PENDING] = pending
         return redirect("evidence:task", pk=task.pk)
+    if valid:  # "Preview": keep the choices for the next visit, read the first rows again
+        pending["mapping"] = form.mapping
+        request.session[PENDING] = pending
     return render(
         request,
         "evidence/import_columns.html",
-        {"form": form, "pending": pending, "labels": FIELD_LABELS},
+        {
+            "form": form,
+            "pending": pending,
+            "labels": FIELD_LABELS,
+            "preview": _preview(request, pending, form.preview_mapping()),
+        },
     )
+
+
+def _preview(request: HttpRequest, pending: dict, mapping: dict[str, str]) -> dict | None:
+    """The first rows of the pending file as read with `mapping`, for the column step."""
+    content = _pending_content(request, pending)
+    if content is None:
+        return None
+    try:
+        with importing.open_table(content, pending["format"]) as table:
+            rows = importing.preview_rows(table, mapping)
+    except importing.ImportRefused as exc:
+        return {"error": str(exc), "rows": []}
+    fields = [f for f in importing.FIELD_NAMES if f in mapping.values()]
+    column_of = {target: column for column, target in mapping.items()}
+    shown = [
+        {
+            "row": row,
+            "others": [
+                (column_of[f], FIELD_LABELS[f], row.values.get(f))
+                for f in fields
+                if f not in ("name_as_written", "date_as_written", "source_reference")
+            ],
+        }
+        for row in rows
+    ]
+    return {"rows": shown, "mapping": mapping}
 
 
 @permission_required("evidence.import_reports")

@@ -292,9 +292,7 @@ def test_an_oversized_upload_is_refused_on_the_form(
 
     monkeypatch.setattr(importing, "MAX_FILE_BYTES", 50)
     response = upload(login_as(researcher_a), source_a, write_csv([row(notes="x" * 100)]))
-    assert "the limit is 0 MB. Split it into smaller files." in (
-        response.content.decode()
-    )
+    assert "the limit is 0 MB. Split it into smaller files." in (response.content.decode())
 
 
 def test_the_column_step_without_an_upload_sends_back_to_the_first_step(researcher_a, login_as):
@@ -513,7 +511,7 @@ def test_the_column_step_shows_the_first_rows_as_read_in_both_calendars(
     page = client.get(reverse("evidence:import_columns")).content.decode()
     # Suggested columns are read at once; the unknown one ("Prov") is not read until chosen.
     assert "The first rows, as they are read" in page
-    assert "<bdi>محمد حسینی</bdi>" in page and "<bdi dir=\"ltr\">mhmdhsn</bdi>" in page
+    assert "<bdi>محمد حسینی</bdi>" in page and '<bdi dir="ltr">mhmdhsn</bdi>' in page
     assert '<time datetime="2024-01-01">' in page and "1402/10/11, Solar Hijri" in page
     assert "Tehran" not in page.split("preview-title")[-1]
 

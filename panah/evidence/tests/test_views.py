@@ -520,7 +520,7 @@ def test_the_column_step_shows_the_first_rows_as_read_in_both_calendars(
     response = client.post(reverse("evidence:import_columns"), form)
     shown = response.content.decode().split("preview-title")[-1]
     assert response.status_code == 200  # a preview, not the dry run
-    assert "<bdi>Prov</bdi> → Province: <bdi>Tehran</bdi>" in shown
+    assert 'Province: <bdi>Tehran</bdi> <span class="meta">(<bdi>Prov</bdi>)</span>' in shown
     with scopes_disabled():
         assert not ImportBatch.objects.exists() and not BackgroundTask.objects.exists()
     # In Persian the Solar Hijri date comes first, the Gregorian one beside it.

@@ -28,7 +28,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -89,7 +89,9 @@ class Kind:
     finished: Callable | None = None
     # Turns the stored result into the template's context.
     context: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Called (in recovery's transaction) when a run was interrupted: to close what the kind
+    # recorded outside its own transaction (a linkage run's record).
+    interrupted: Callable[[BackgroundTask], None] | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -380,6 +382,9 @@ def recover_interrupted(task_ids: list | None = None) -> list[BackgroundTask]:
             if item.status != Status.RUNNING:
                 continue
             _abandon_queued_result(item.task_result_id)
+            kind = KINDS.get(item.kind)
+            if kind and kind.interrupted:
+                kind.interrupted(item)
             item.notes = [
                 *item.notes,
                 {"code": "interrupted", "attempt": item.attempts, "at": timezone.now().isoformat()},

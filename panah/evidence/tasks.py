@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from panah.core import background, spreadsheets
@@ -17,7 +18,7 @@ from panah.core.models import BackgroundTask
 from panah.core.views.tasks import task_for_member
 
 from . import importing, linking, services, uploads
-from .models import Source
+from .models import LinkageRun, Source
 
 IMPORT = "evidence.import"
 LINK = "evidence.link"
@@ -86,6 +87,21 @@ def run_link(work: background.Work) -> dict[str, Any]:
     }
 
 
+def link_interrupted(task: BackgroundTask) -> None:
+    """A linkage run whose worker stopped stays "running" in its record: mark it failed. Its
+    victims were not touched (they change in one transaction at the end)."""
+    LinkageRun.objects.filter(
+        organisation=task.organisation,
+        status=LinkageRun.Status.RUNNING,
+        started_by=task.started_by,
+        started_at__gte=task.started_at,
+    ).update(
+        status=LinkageRun.Status.FAILED,
+        finished_at=timezone.now(),
+        notes="Interrupted: the background worker stopped; the victims were left as they were.",
+    )
+
+
 def register() -> None:
     """Make the evidence app's kinds of background work known."""
     background.register(
@@ -99,6 +115,10 @@ def register() -> None:
     )
     background.register(
         background.Kind(
-            LINK, _("Linking the reports"), run_link, template="evidence/_task_link.html"
+            LINK,
+            _("Linking the reports"),
+            run_link,
+            template="evidence/_task_link.html",
+            interrupted=link_interrupted,
         )
     )

@@ -240,3 +240,32 @@ def test_a_casework_import_is_shown_only_to_the_member_who_started_it(org_a, org
     researcher = make_member(org_a, [Role.RESEARCHER, Role.ADMIN])
     task_id = url.rstrip("/").rsplit("/", 1)[1]
     assert verified_client(researcher).get(f"/evidence/tasks/{task_id}/").status_code == 404
+
+
+def test_an_interrupted_linkage_closes_its_run_and_leaves_the_victims(org_a, researcher_a):
+    from django.utils import timezone
+
+    from panah.evidence.models import LinkageRun
+
+    started = timezone.now()
+    with scopes_disabled():
+        task = BackgroundTask.objects.create(
+            organisation=org_a, started_by=researcher_a, kind="evidence.link",
+            permission="evidence.review_linkage", status=Status.RUNNING, attempts=2,
+            started_at=started, key_id=background.active_organisation_key(org_a.pk).key_id,
+        )  # fmt: skip
+        earlier = LinkageRun.objects.create(
+            organisation=org_a, started_by=researcher_a, status="finished"
+        )
+        run = LinkageRun.objects.create(organisation=org_a, started_by=researcher_a)
+    background._cache().set(
+        background._alive_key(task.pk),
+        {"host": background.socket.gethostname(), "pid": 2**22 + 7, "at": 0},
+    )
+    [failed] = background.recover_interrupted()
+    with scopes_disabled():
+        run.refresh_from_db()
+        earlier.refresh_from_db()
+    assert failed.status == Status.FAILED
+    assert (run.status, earlier.status) == ("failed", "finished")
+    assert run.notes.startswith("Interrupted")

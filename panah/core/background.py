@@ -142,6 +142,10 @@ class Progress:
         if time.monotonic() - self._written >= self.every:
             self._write()
 
+    def finish(self) -> None:
+        """Write the last figure (the throttle may have held it back)."""
+        self._write()
+
     def _write(self) -> None:
         self._written = time.monotonic()
         _cache().set(
@@ -340,6 +344,7 @@ def execute(task_id: str) -> str:
         result, status = {"error_code": "unexpected"}, Status.FAILED
     finally:
         heartbeat.stop()
+    progress.finish()
     _finish(item, status, result)
     return str(status)
 

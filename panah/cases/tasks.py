@@ -19,7 +19,7 @@ def run_import(work: background.Work) -> dict[str, Any]:
     """Check the file (dry run) or import its people and cases, all or nothing."""
     p = work.parameters
     content = work.content or b""
-    work.progress.start("reading", _expected_rows(content, p["filename"]))
+    work.progress.start("reading", spreadsheets.expected_rows(content, p["filename"], LIMITS))
 
     def saving(rows: int) -> None:
         if work.progress.stage != "saving":
@@ -37,15 +37,6 @@ def run_import(work: background.Work) -> dict[str, Any]:
         progress=saving,
     )
     return asdict(report)
-
-
-def _expected_rows(content: bytes, filename: str) -> int | None:
-    try:
-        return spreadsheets.expected_rows(
-            content, spreadsheets.detect_format(filename, ("csv", "xlsx")), LIMITS
-        )
-    except spreadsheets.SpreadsheetRefused:
-        return None  # the import says why
 
 
 def report_context(result: dict[str, Any]) -> dict[str, Any]:

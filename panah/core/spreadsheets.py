@@ -209,13 +209,19 @@ def open_table(
     return Table(file, file_format, limits)
 
 
-def expected_rows(file: bytes, file_format: str, limits: Limits) -> int | None:
+def expected_rows(
+    file: bytes, file_name: str, limits: Limits, formats: Iterable[str] = ("csv", "xlsx")
+) -> int | None:
     """About how many data rows a file holds, for a progress bar; None when it cannot say.
 
     A CSV's lines (a quoted cell may hold a new line: an upper bound); an XLSX sheet's declared
     size, once the file passed `check_xlsx` (a zip bomb is never opened); a JSON file's objects
-    are not counted ahead.
+    are not counted ahead, nor a file of a format not read (the import says why).
     """
+    try:
+        file_format = detect_format(file_name, formats)
+    except SpreadsheetRefused:
+        return None
     if file_format == "csv":
         lines = file.count(b"\n") + (0 if file.endswith(b"\n") else 1)
         return max(lines - 1, 0)

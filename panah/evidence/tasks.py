@@ -29,12 +29,9 @@ def run_import(work: background.Work) -> dict[str, Any]:
     p = work.parameters
     source = Source.objects.get(pk=p["source"])
     content = work.content or b""
-    try:
-        total = spreadsheets.expected_rows(
-            content, importing.detect_format(p["file_name"]), importing.limits()
-        )
-    except importing.ImportRefused:
-        total = None
+    total = spreadsheets.expected_rows(
+        content, p["file_name"], importing.limits(), importing.FORMATS
+    )
     work.progress.start("reading", total)
     batch = services.import_reports(
         organisation=work.organisation,

@@ -20,7 +20,7 @@ def run_import(work: background.Work) -> dict[str, Any]:
     """Check (dry run) or import households or hosts, all or nothing."""
     p = work.parameters
     content = work.content or b""
-    work.progress.start("reading", _expected_rows(content, p["filename"]))
+    work.progress.start("reading", spreadsheets.expected_rows(content, p["filename"], LIMITS))
     try:
         report = import_shelter(
             organisation=work.organisation,
@@ -34,15 +34,6 @@ def run_import(work: background.Work) -> dict[str, Any]:
     except ImportRefused as exc:
         return {"refused": str(exc), "kind": p["kind"]}
     return {**asdict(report), "kind": p["kind"]}
-
-
-def _expected_rows(content: bytes, filename: str) -> int | None:
-    try:
-        return spreadsheets.expected_rows(
-            content, spreadsheets.detect_format(filename, ("csv", "xlsx")), LIMITS
-        )
-    except spreadsheets.SpreadsheetRefused:
-        return None  # the import says why
 
 
 def report_context(result: dict[str, Any]) -> dict[str, Any]:

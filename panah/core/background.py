@@ -310,7 +310,7 @@ def execute(task_id: str) -> str:
     """Run a queued task once: claim it, run its kind, keep the result, delete the payload."""
     with scopes_disabled(), transaction.atomic():
         item = (
-            BackgroundTask.objects.select_for_update()
+            BackgroundTask.objects.select_for_update(of=("self",))
             .select_related("organisation", "started_by")
             .filter(pk=task_id)
             .first()
@@ -380,7 +380,7 @@ def recover_interrupted(task_ids: list | None = None) -> list[BackgroundTask]:
         again = False
         with scopes_disabled(), transaction.atomic():
             item = (
-                BackgroundTask.objects.select_for_update()
+                BackgroundTask.objects.select_for_update(of=("self",))
                 .select_related("organisation", "started_by")
                 .get(pk=candidate.pk)
             )

@@ -18,7 +18,6 @@ total, and whether the payload was deleted.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import shutil
 import subprocess
@@ -30,20 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def write_reports(path: Path, rows: int) -> bytes:
-    from panah.evidence.importing import FIELD_NAMES
-    from panah.evidence.synthetic import generate
-
-    data = generate(n_reports=rows, seed=rows)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELD_NAMES, extrasaction="ignore")
-        writer.writeheader()
-        for i, report in enumerate(data.iter_reports()):
-            report = {k: ("" if v is None else v) for k, v in report.items()}
-            report["source_reference"] = f"{report['source']}-{i}"
-            writer.writerow(report)
-    return path.read_bytes()
+from bench.evidence_import import write_reports  # noqa: E402
 
 
 def queue(org, source, content: bytes):
@@ -111,7 +97,8 @@ def run(tmp: Path, rows: int) -> None:
     org = Organisation.objects.create(name="Bench", slug="bench")
     with scope(organisation=org):
         source = services.create_source(organisation=org, name="Bench", kind="ngo")
-    content = write_reports(tmp / "reports.csv", rows)
+    write_reports(tmp / "reports.csv", rows)  # the same file bench/evidence_import.py imports
+    content = (tmp / "reports.csv").read_bytes()
     print(f"{rows:,} reports, {len(content) / 1e6:.1f} MB of CSV (figures on a shared machine)")
 
     started = time.perf_counter()

@@ -51,8 +51,11 @@ demo: install
 	$(DEMO_ENV) $(BIN)/panah migrate --noinput
 	$(DEMO_ENV) $(BIN)/panah demo
 	@echo ""
-	@echo "Panah is starting at http://$(if $(filter 127.0.0.1,$(HOST)),localhost,$(HOST)):$(PORT)/  (Ctrl-C stops it)"
-	$(DEMO_ENV) $(BIN)/panah runserver $(HOST):$(PORT)
+	@echo "Panah is starting at http://$(if $(filter 127.0.0.1,$(HOST)),localhost,$(HOST)):$(PORT)/ with its background worker (Ctrl-C stops both)"
+	@# The worker runs imports and linkage started from the web; the trap stops it with the server.
+	@$(DEMO_ENV) $(BIN)/panah worker --verbosity 0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(DEMO_ENV) $(BIN)/panah runserver $(HOST):$(PORT)
 
 test: install browsers lint migrations-check test-sqlite test-postgres test-browser
 

@@ -165,6 +165,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "rules.apps.AutodiscoverRulesConfig",
+    # Background tasks (django-tasks, the backport of Django 6's tasks framework) kept in the
+    # database: imports and linkage started from the web run in `panah worker`.
+    "django_tasks",
+    "django_tasks_db",
     "panah.core",
     # After panah.core: its models ask for the user model when imported. Its own credential
     # tables stay empty; passkeys live in core.Passkey (OTP_WEBAUTHN_CREDENTIAL_MODEL).
@@ -238,7 +242,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # A background task's progress (rows done / total) and its worker's heartbeat: counts only,
+    # nothing personal. Outside the database, because an import holds the database's write lock
+    # (SQLite) for its whole all-or-nothing transaction. Shared by the web server and the worker
+    # through files; a deployment on several hosts points this at a shared cache instead.
+    "tasks": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "task-progress"),
+        "TIMEOUT": 7 * 24 * 3600,
+    },
+}
+
+# Background tasks: "database" (django-tasks-db; `panah worker` runs them: `make demo` starts it,
+# deploy/systemd/panah-worker.service in production) or "immediate" (inside the request: the
+# tests, where running at once proves the behaviour).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND_NAME = env_str("PANAH_TASKS_BACKEND") or "database"
+if TASKS_BACKEND_NAME not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"PANAH_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND_NAME!r}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND_NAME], "QUEUES": ["default"]}}
 
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked-out user before the password is even checked.

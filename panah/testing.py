@@ -8,3 +8,7 @@ whatever the shell says: a test run must never use a server's production setting
 import os
 
 os.environ["PANAH_MODE"] = "demo"
+# Background tasks run at once, inside the request that starts them: a test sees the outcome
+# without a worker. The one test of the real worker (panah/core/tests/test_background_worker.py)
+# gives its worker process the database backend.
+os.environ["PANAH_TASKS_BACKEND"] = "immediate"

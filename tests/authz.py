@@ -271,6 +271,48 @@ def _victim_sample(world: World):
 URL_SAMPLES["evidence:victim"] = lambda w: {"pk": _victim_sample(w).pk}
 
 
+def _task_sample(world: World, kind: str):
+    """A finished background task of organisation A started by the member with every role: an
+    evidence linkage run, a casework import and a shelter import (created once per world)."""
+    import json
+
+    from panah.core import background
+    from panah.core.crypto.keys import active_organisation_key
+    from panah.core.models import BackgroundTask
+
+    results = {
+        "evidence.link": ("evidence.review_linkage", {"run": 7, "victims": 12, "reports": 30, "review": 4}),
+        "cases.import": ("cases.import", {"rows": 3, "created": 3, "already_imported": 0,
+                                          "errors": [], "error_count": 0, "dry_run": True,
+                                          "saved": False}),
+        "shelter.import": ("shelter.manage_shelter", {"rows": 2, "created": 2, "already_imported": 0,
+                                                      "errors": [], "dry_run": True, "saved": False,
+                                                      "kind": "needs"}),
+    }  # fmt: skip
+    key = f"task_{kind}"
+    if key not in world.objects_a:
+        permission, result = results[kind]
+        item = BackgroundTask(
+            organisation=world.org_a, started_by=world.everything_a, kind=kind,
+            permission=permission, status=BackgroundTask.Status.FINISHED,
+            key_id=active_organisation_key(world.org_a.pk).key_id,
+        )  # fmt: skip
+        item.result = background._seal(item, "result", json.dumps(result).encode())
+        with scopes_disabled():
+            item.save()
+        world.objects_a[key] = item
+    return world.objects_a[key]
+
+
+URL_SAMPLES.update(
+    {
+        "evidence:task": lambda w: {"pk": _task_sample(w, "evidence.link").pk},
+        "cases:import_task": lambda w: {"pk": _task_sample(w, "cases.import").pk},
+        "shelter:import_task": lambda w: {"pk": _task_sample(w, "shelter.import").pk},
+    }
+)
+
+
 # Routes whose object is open to every member holding the permission's roles, by design: the
 # organisation's own members, invitations, evidence and publications belong to no case. Any
 # other route with arguments must refuse a member who has the roles but is not assigned to or
@@ -283,6 +325,9 @@ NOT_COMPARTMENTED = {
     "evidence:batch",
     "evidence:review_pair",
     "evidence:victim",
+    # A linkage run's or an evidence import's task: the organisation's research, not a person's
+    # (a casework or shelter import's task is shown only to the member who started it).
+    "evidence:task",
     "public:withdraw",
 }
 # Whole apps of that kind: advocacy keeps no refugee's personal data (partners, officials, events,
@@ -306,6 +351,9 @@ SHOWS = {
     "evidence:batch": "a.csv",
     "evidence:review_pair": "A-2",
     "evidence:victim": "Victim-A",
+    "evidence:task": "12 victims from 30 reports",
+    "cases:import_task": "3 rows checked",
+    "shelter:import_task": "2 rows checked",
     "shelter:needs": "Person-A",
     "shelter:need": "Person-A",
     "shelter:hosts": "Host-A",

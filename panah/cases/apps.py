@@ -10,10 +10,11 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from panah.people.subject_access import register_section  # noqa: PLC0415 (the app registry is not ready before ready())
 
-        from . import panels, rules  # noqa: PLC0415, F401 (registers permissions and dashboard panels)
+        from . import panels, rules, tasks  # noqa: PLC0415, F401 (registers permissions, dashboard panels and tasks)
         from .subject_access import case_records  # noqa: PLC0415 (the app registry is not ready before ready())
 
         register_section("cases", case_records)
+        tasks.register()
 
     def load_demo_records(self, organisation, progress) -> None:
         """This app's part of `panah demo` (panah.core.demo.load_demo_records)."""

@@ -229,10 +229,12 @@ def import_cases(
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    reading: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Check every row, then (unless a dry run, and only if no row failed) create them all.
 
-    `file` is the upload's bytes or a path on disk; it is read within LIMITS.
+    `file` is the upload's bytes or a path on disk; it is read within LIMITS. `reading(rows)`
+    is called every 200 rows checked, `progress(rows)` every 500 rows created.
     """
     report = ImportReport(dry_run=dry_run)
     members = {
@@ -252,6 +254,8 @@ def import_cases(
                 return report
             for number, row in table.rows():
                 report.rows += 1
+                if reading and report.rows % 200 == 0:
+                    reading(report.rows)
                 if isinstance(row, str):
                     report.add(RowError(number, "row", row))
                     continue

@@ -15,6 +15,7 @@ urlpatterns = [
     path("rules/", views.rule_list, name="rules"),
     path("rules/edit/", views.rule_edit, name="rule_edit"),
     path("import/", views.import_page, name="import"),
+    path("import/tasks/<uuid:pk>/", views.import_task, name="import_task"),
     path("documents/<uuid:pk>/file/", views.document_file, name="document_file"),
     path("<uuid:pk>/", views.case_detail, name="detail"),
     path("<uuid:pk>/steps/new/", views.record_step, name="record_step"),

@@ -20,17 +20,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panah.core import audit, charts
+from panah.core import audit, background, charts
 from panah.core.access import get_for_member, needs_permission
 from panah.core.forms import apply_service_errors
 from panah.core.models import User
 from panah.core.reauth import recent_authentication_required
 from panah.core.rules import member_may
 from panah.core.spreadsheets import neutralise_row
+from panah.core.views.tasks import task_page
 from panah.people.queries import people_for
 from panah.people.views import person_for_member, record_view, refuse_undecryptable
 
-from . import labels, queries, services
+from . import labels, queries, services, tasks
 from .forms import (
     AppointmentForm,
     AssignForm,
@@ -47,7 +48,7 @@ from .forms import (
     StepForm,
 )
 from .ical import appointments_calendar
-from .importing import FIELDS, import_cases
+from .importing import FIELDS
 from .models import Case, CaseDocument, CaseStep
 from .ruletable import organisation_table, rule_versions
 from .statistics import table_rows, waiting_statistics
@@ -696,17 +697,32 @@ def rule_edit(request: HttpRequest) -> HttpResponse:
 
 @needs_permission("cases.import")
 def import_page(request: HttpRequest) -> HttpResponse:
-    """Import people and cases from a spreadsheet: a dry run first, then all or nothing."""
+    """Import people and cases from a spreadsheet: a dry run first, then all or nothing.
+
+    The rows are read by the background worker (panah.core.background); the task's page shows
+    the progress, then the report.
+    """
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        report = import_cases(
+        task = background.start(
             organisation=request.organisation,
             by=request.user,
-            file=upload.read(),  # in memory, at most LIMITS.file_bytes (the form checked)
-            filename=upload.name,
-            mapping=form.cleaned_data["mapping"],
-            dry_run=form.cleaned_data["dry_run"],
+            kind=tasks.IMPORT,
+            permission="cases.import",
+            parameters={
+                "filename": upload.name,
+                "mapping": form.cleaned_data["mapping"],
+                "dry_run": form.cleaned_data["dry_run"],
+            },
+            content=upload.read(),  # in memory, at most LIMITS.file_bytes (the form checked)
+            request=request,
         )
-    return render(request, "cases/import.html", {"form": form, "report": report, "fields": FIELDS})
+        return redirect("cases:import_task", pk=task.pk)
+    return render(request, "cases/import.html", {"form": form, "fields": FIELDS})
+
+
+@needs_permission("cases.import")
+def import_task(request: HttpRequest, pk) -> HttpResponse:
+    """An import started by this member: its progress, then its report."""
+    return task_page(request, pk, kinds=(tasks.IMPORT,))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import uuid
 from base64 import b32encode
 from urllib.parse import quote, urlencode
 
@@ -542,3 +543,48 @@ class Passkey(AbstractWebAuthnCredential):
             logger.error("Passkey %s is not bound to its member: refused", passkey.pk)
             raise cls.DoesNotExist
         return passkey
+
+
+class BackgroundTask(models.Model):
+    """Long work started from the web (an import, a linkage run), done by `panah worker`.
+
+    The file and the choices it needs (`payload`) and what it found (`result`) are encrypted
+    under a key derived from the organisation's key (panah.core.background); the payload is
+    deleted when the task ends. Progress lives in the "tasks" cache, not here.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What it does ("evidence.import", ...: panah.core.background.KINDS) and the permission the
+    # page that started it required: its page is shown only to members holding it.
+    kind = models.CharField(max_length=60)
+    permission = models.CharField(max_length=60)
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    payload = models.BinaryField(null=True, blank=True)
+    result = models.BinaryField(null=True, blank=True)
+    key_id = models.CharField(max_length=64)  # the organisation key the blobs are under
+    # Said to the member (e.g. "interrupted by a restart, started again"): never personal data.
+    notes = models.JSONField(default=list, blank=True)
+    task_result_id = models.CharField(max_length=64, blank=True)  # django-tasks' id
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"

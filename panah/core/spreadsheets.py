@@ -209,6 +209,38 @@ def open_table(
     return Table(file, file_format, limits)
 
 
+def expected_rows(
+    file: bytes, file_name: str, limits: Limits, formats: Iterable[str] = ("csv", "xlsx")
+) -> int | None:
+    """About how many data rows a file holds, for a progress bar; None when it cannot say.
+
+    A CSV's lines (a quoted cell may hold a new line: an upper bound); an XLSX sheet's declared
+    size, once the file passed `check_xlsx` (a zip bomb is never opened); a JSON file's objects
+    are not counted ahead, nor a file of a format not read (the import says why).
+    """
+    try:
+        file_format = detect_format(file_name, formats)
+    except SpreadsheetRefused:
+        return None
+    if file_format == "csv":
+        lines = file.count(b"\n") + (0 if file.endswith(b"\n") else 1)
+        return max(lines - 1, 0)
+    if file_format == "xlsx":
+        import openpyxl  # noqa: PLC0415 (slow to import; only an XLSX needs it)
+
+        try:
+            check_xlsx(file, limits)
+            workbook = openpyxl.load_workbook(io.BytesIO(file), read_only=True, data_only=True)
+        except Exception:  # the import itself will say what is wrong with the file
+            return None
+        try:
+            rows = workbook.worksheets[0].max_row if workbook.worksheets else None
+        finally:
+            workbook.close()
+        return max(rows - 1, 0) if rows else None
+    return None
+
+
 def too_many_rows(number: int, limits: Limits) -> SpreadsheetRefused:
     """The refusal at the first row past the limit (`number` as a spreadsheet numbers it)."""
     return SpreadsheetRefused(

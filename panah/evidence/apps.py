@@ -10,7 +10,9 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         from panah.core import sweep  # noqa: PLC0415 (the app registry is not ready before ready())
 
-        from . import panels, rules, signals, uploads  # noqa: PLC0415, F401 (the app registry is not ready before ready())
+        from . import panels, rules, signals, tasks, uploads  # noqa: PLC0415, F401 (the app registry is not ready before ready())
+
+        tasks.register()
 
         sweep.register(
             "evidence-uploads",

@@ -4,7 +4,7 @@ a report confirmed, unverified or excluded.
 Each is a decision about reports, not about today's clusters, so the next linkage run keeps it:
 a split is recorded as "different people" between the report and each other report of the
 victim, a merge as "same person" between the two victims' first reports (through
-`linking.decide_pair`), a verification on the report itself with a VerificationDecision (an
+`linkage_runs.decide_pair`), a verification on the report itself with a VerificationDecision (an
 excluded report is linked to no victim). Each is applied to the victims at once, written to the
 merge/split history with its reason, and audited with ids only, never a name.
 """

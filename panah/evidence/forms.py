@@ -95,7 +95,7 @@ class UploadForm(forms.Form):
         if getattr(upload, "refused", False) or upload.size > limit:
             raise forms.ValidationError(
                 _(
-                    "The file is %(size).1f MB; the limit is %(limit)s MB. Split it, or import it with the command line."
+                    "The file is %(size).1f MB; the limit is %(limit)s MB. Split it into smaller files."
                 )
                 % {
                     "size": upload.size / importing.MB,
@@ -135,6 +135,18 @@ class MappingForm(forms.Form):
                 initial=initial_mapping.get(column, UNCHOSEN),
             )
 
+    def preview_mapping(self) -> dict[str, str]:
+        """{column: field} as chosen so far (unchosen and ignored columns left out; a field
+        chosen twice feeds from its first column): what the preview reads with."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        mapping: dict[str, str] = {}
+        for index, column in enumerate(self.columns):
+            name = f"column_{index}"
+            target = data.get(name) if self.is_bound else self.fields[name].initial
+            if column and target not in (None, UNCHOSEN, IGNORE) and target not in mapping.values():
+                mapping[column] = target
+        return mapping
+
     def clean(self):
         data = super().clean()
         chosen = {
@@ -146,6 +158,13 @@ class MappingForm(forms.Form):
         self.mapping = {
             column: IGNORE if target == UNCHOSEN else target for column, target in chosen.items()
         }
+        missing = [f for f in importing.REQUIRED_COLUMNS if f not in self.mapping.values()]
+        if missing:
+            # Said in the page's words: the command line's advice (a mapping file) is no help here.
+            raise forms.ValidationError(
+                _("Choose a column for each of these fields: %(fields)s.")
+                % {"fields": ", ".join(str(FIELD_LABELS[f]) for f in missing)}
+            )
         try:
             importing.resolve_mapping(self.columns, self.mapping)
         except importing.ImportRefused as exc:

@@ -433,6 +433,25 @@ def clean_row(number: int, cells: dict[str, str], mapping: dict[str, str]) -> Cl
     return row
 
 
+PREVIEW_ROWS = 5
+
+
+def preview_rows(
+    table: Table, mapping: dict[str, str], count: int = PREVIEW_ROWS
+) -> list[CleanRow]:
+    """The first `count` data rows as the import would read them with `mapping` ({column: field}),
+    so the member sees names and dates as read before the dry run checks every row."""
+    rows = []
+    for number, cells in table.rows():
+        if isinstance(cells, str):
+            rows.append(CleanRow(number, problems=[Problem(number, "", "", cells)]))
+        else:
+            rows.append(clean_row(number, cells, mapping))
+        if len(rows) >= count:
+            break
+    return rows
+
+
 @lru_cache(maxsize=1 << 14)  # a victim's name recurs across reports
 def name_forms(name: str) -> tuple[str, str]:
     """The canonical text and cross-script key of a name (shared with search and linkage)."""
@@ -444,11 +463,11 @@ def name_forms(name: str) -> tuple[str, str]:
 def iter_clean_rows(
     table: Table, mapping: dict[str, str], progress: Callable[[int], None] | None = None
 ) -> Iterator[CleanRow]:
-    """Every data row of `table`, cleaned; `progress(rows_read)` is called every 5,000 rows."""
+    """Every data row of `table`, cleaned; `progress(rows_read)` is called every 500 rows."""
     count = 0
     for number, cells in table.rows():
         count += 1
-        if progress and count % 5000 == 0:
+        if progress and count % 500 == 0:
             progress(count)
         if isinstance(cells, str):
             yield CleanRow(number, problems=[Problem(number, "", "", cells)])

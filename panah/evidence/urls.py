@@ -13,6 +13,7 @@ urlpatterns = [
     path("import/columns/", views.import_columns, name="import_columns"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),
     path("import/batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("tasks/<uuid:pk>/", views.task, name="task"),
     path("figures/", views.figures, name="figures"),
     path("figures/seed/", views.figures_seed, name="figures_seed"),
     # Linkage, review and statistics (issue 5).

@@ -1,7 +1,8 @@
 """Pages of the evidence app: sources, reports, importing a file, the published figures register.
 
 Importing is four steps: upload (the file is checked and kept aside), map the columns, read the
-dry run's report, confirm. Between steps the member's session names the pending upload, which is
+dry run's report, confirm. The dry run and the import run as background tasks
+(panah.core.background): the page shows their progress, then the batch's report. Between steps the member's session names the pending upload, which is
 kept encrypted under the organisation's key (panah.evidence.uploads); it is deleted once
 imported or replaced, at logout, or after a day.
 """
@@ -19,10 +20,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from panah.core import background
 from panah.core.access import get_for_member, needs_permission
 from panah.core.crypto.errors import CryptoError
+from panah.core.views.tasks import task_page
 
-from . import importing, queries, services, uploads
+from . import importing, queries, services, tasks, uploads
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
 from .forms import FIELD_LABELS, MappingForm, ReportFilterForm, SourceForm, UploadForm
 from .models import ImportBatch, ImportStatus, Report, Source
@@ -100,6 +103,12 @@ def _pending(request: HttpRequest) -> dict | None:
         return None
     if not uploads.is_kept(pending):
         return None
+    if pending.get("dry_run_task") and not pending.get("dry_run_batch"):
+        # The dry run ran in the background: its batch is known once it has finished.
+        batch = tasks.finished_batch(request, pending["dry_run_task"])
+        if batch is not None:
+            pending["dry_run_batch"] = batch
+            request.session[PENDING] = pending
     return pending
 
 
@@ -125,8 +134,13 @@ def _pending_content(request: HttpRequest, pending: dict) -> bytes | None:
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Step 1: choose the source and the file; it is checked before anything is read."""
     uploads.remove_stale()
+    # "Upload a corrected file": the file it replaces names the source and the column choices.
+    previous = _pending(request)
     form = UploadForm(
-        request.POST or None, request.FILES or None, organisation=request.organisation
+        request.POST or None,
+        request.FILES or None,
+        organisation=request.organisation,
+        initial={"source": previous["source"]} if previous else None,
     )
     if request.method == "POST" and form.is_valid():
         _discard_pending(request)
@@ -150,11 +164,19 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 "source": form.cleaned_data["source"].pk,
                 "columns": columns,
             }
+            if previous and previous.get("mapping"):
+                request.session[PENDING]["mapping"] = {
+                    c: t for c, t in previous["mapping"].items() if c in columns
+                }
             return redirect("evidence:import_columns")
     return render(
         request,
         "evidence/import_upload.html",
-        {"form": form, "batches": queries.batches(request.organisation)[:10]},
+        {
+            "form": form,
+            "batches": queries.batches(request.organisation)[:10],
+            "previous": previous,
+        },
     )
 
 
@@ -166,31 +188,72 @@ def import_columns(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Upload a file first."))
         return redirect("evidence:import_upload")
     columns = pending["columns"]
-    initial = pending.get("mapping") or importing.suggest_mapping(columns)
+    # A corrected file keeps the choices made for the file it replaces (see import_upload).
+    initial = {**importing.suggest_mapping(columns), **(pending.get("mapping") or {})}
     form = MappingForm(request.POST or None, columns=columns, initial_mapping=initial)
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    if valid and "preview" not in request.POST:
         source = get_for_member(request, Source, pk=pending["source"])
         content = _pending_content(request, pending)
         if content is None:
             return redirect("evidence:import_upload")
-        batch = services.import_reports(
+        # The dry run reads every row: in the worker, not under the request's timeout.
+        task = background.start(
             organisation=request.organisation,
-            source=source,
-            path=content,
-            file_name=pending["file_name"],
-            mapping=form.mapping,
-            dry_run=True,
             by=request.user,
+            kind=tasks.IMPORT,
+            permission="evidence.import_reports",
+            parameters={
+                "source": source.pk,
+                "file_name": pending["file_name"],
+                "mapping": form.mapping,
+                "dry_run": True,
+            },
+            content=content,
             request=request,
         )
-        pending.update(mapping=form.mapping, dry_run_batch=batch.pk)
+        pending.update(mapping=form.mapping, dry_run_task=str(task.pk), dry_run_batch=None)
         request.session[PENDING] = pending
-        return redirect("evidence:batch", pk=batch.pk)
+        return redirect("evidence:task", pk=task.pk)
+    if valid:  # "Preview": keep the choices for the next visit, read the first rows again
+        pending["mapping"] = form.mapping
+        request.session[PENDING] = pending
     return render(
         request,
         "evidence/import_columns.html",
-        {"form": form, "pending": pending, "labels": FIELD_LABELS},
+        {
+            "form": form,
+            "pending": pending,
+            "labels": FIELD_LABELS,
+            "preview": _preview(request, pending, form.preview_mapping()),
+        },
     )
+
+
+def _preview(request: HttpRequest, pending: dict, mapping: dict[str, str]) -> dict | None:
+    """The first rows of the pending file as read with `mapping`, for the column step."""
+    content = _pending_content(request, pending)
+    if content is None:
+        return None
+    try:
+        with importing.open_table(content, pending["format"]) as table:
+            rows = importing.preview_rows(table, mapping)
+    except importing.ImportRefused as exc:
+        return {"error": str(exc), "rows": []}
+    fields = [f for f in importing.FIELD_NAMES if f in mapping.values()]
+    column_of = {target: column for column, target in mapping.items()}
+    shown = [
+        {
+            "row": row,
+            "others": [
+                (column_of[f], FIELD_LABELS[f], row.values.get(f))
+                for f in fields
+                if f not in ("name_as_written", "date_as_written", "source_reference")
+            ],
+        }
+        for row in rows
+    ]
+    return {"rows": shown, "mapping": mapping}
 
 
 @needs_permission("evidence.import_reports")
@@ -208,21 +271,29 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     content = _pending_content(request, pending)
     if content is None:
         return redirect("evidence:import_upload")
-    batch = services.import_reports(
+    task = background.start(
         organisation=request.organisation,
-        source=dry_run.source,
-        path=content,
-        file_name=pending["file_name"],
-        mapping=pending["mapping"],
         by=request.user,
+        kind=tasks.IMPORT,
+        permission="evidence.import_reports",
+        parameters={
+            "source": dry_run.source_id,
+            "file_name": pending["file_name"],
+            "mapping": pending["mapping"],
+            "dry_run": False,
+        },
+        content=content,
         request=request,
     )
+    # The task holds the file now (encrypted, in the database): the pending copy goes.
     _discard_pending(request)
-    if batch.status == ImportStatus.IMPORTED:
-        messages.success(request, _("%(n)s new reports imported.") % {"n": batch.created_count})
-    else:
-        messages.error(request, _("The file was refused; nothing was saved."))
-    return redirect("evidence:batch", pk=batch.pk)
+    return redirect("evidence:task", pk=task.pk)
+
+
+@needs_permission("evidence.view_evidence")
+def task(request: HttpRequest, pk) -> HttpResponse:
+    """An import or a linkage run started from these pages: its progress, then its result."""
+    return task_page(request, pk, kinds=(tasks.IMPORT, tasks.LINK))
 
 
 @needs_permission("evidence.view_evidence")

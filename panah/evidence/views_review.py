@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from panah.core import background
 from panah.core.access import get_for_member, needs_permission, require
 from panah.core.reauth import recent_authentication_required
 from panah.core.spreadsheets import SpreadsheetRefused
 
-from . import linkage_runs, review_sheet
+from . import linkage_runs, review_sheet, tasks
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
 from .models import LinkageRun, MergeSplitEvent, Report, ReviewDecision, ReviewPair
 from .statistics import latest_run
@@ -254,29 +255,16 @@ def review_pair(request: HttpRequest, pk: int) -> HttpResponse:
 @needs_permission("evidence.review_linkage")
 @require_POST
 def linkage_run(request: HttpRequest) -> HttpResponse:
-    """Link the reports now (in the request: fine for thousands of reports; the command line
-    `panah evidence link` is for more)."""
-    retrain = request.POST.get("retrain") == "1"
-    try:
-        run = linkage_runs.run_linkage(
-            organisation=request.organisation, by=request.user, request=request, retrain=retrain
-        )
-    except linkage_runs.LinkageRefused as exc:
-        messages.error(request, _("The linkage was refused: %(reason)s") % {"reason": exc})
-    else:
-        messages.success(
-            request,
-            _(
-                "Linkage run %(run)s: %(victims)s victims from %(reports)s reports; %(review)s pairs to review."
-            )
-            % {
-                "run": run.pk,
-                "victims": run.victim_count,
-                "reports": run.report_count,
-                "review": run.review_count,
-            },
-        )
-    return redirect("evidence:review_queue")
+    """Start linking the reports in the background; its page shows the progress and the outcome."""
+    task = background.start(
+        organisation=request.organisation,
+        by=request.user,
+        kind=tasks.LINK,
+        permission="evidence.review_linkage",
+        parameters={"retrain": request.POST.get("retrain") == "1"},
+        request=request,
+    )
+    return redirect("evidence:task", pk=task.pk)
 
 
 @needs_permission("evidence.view_evidence")

@@ -8,7 +8,9 @@ class ShelterConfig(AppConfig):
     verbose_name = _("Shelter")
 
     def ready(self) -> None:
-        from . import panels, rules  # noqa: PLC0415, F401 (registers permissions and dashboard panels)
+        from . import panels, rules, tasks  # noqa: PLC0415, F401 (registers permissions, dashboard panels and tasks)
+
+        tasks.register()
 
     def load_demo_records(self, organisation, progress) -> None:
         """This app's part of `panah demo` (panah.core.demo.load_demo_records)."""

@@ -10,6 +10,7 @@ and rolls back. The external reference makes a second import of the same sheet a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,7 +142,13 @@ def _parse_host(cells: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _read(data: bytes, filename: str, kind: str, report: ImportReport) -> list[tuple[int, dict]]:
+def _read(
+    data: bytes,
+    filename: str,
+    kind: str,
+    report: ImportReport,
+    progress: Callable[[int], None] | None = None,
+) -> list[tuple[int, dict]]:
     parse = _parse_need if kind == "needs" else _parse_host
     parsed = []
     with open_table(data, filename, limits=LIMITS) as table:
@@ -153,6 +160,8 @@ def _read(data: bytes, filename: str, kind: str, report: ImportReport) -> list[t
             )
         for number, cells in table.rows():
             report.rows += 1
+            if progress and report.rows % 200 == 0:
+                progress(report.rows)
             if isinstance(cells, str):
                 report.errors.append(RowError(number, "", cells))
                 continue
@@ -179,12 +188,16 @@ def import_shelter(
     filename: str,
     kind: str,
     dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import needs or hosts (`kind`), all or nothing; ImportRefused when the file is refused."""
+    """Import needs or hosts (`kind`), all or nothing; ImportRefused when the file is refused.
+
+    `progress(rows)` is called every 200 rows read.
+    """
     if kind not in REQUIRED:
         raise ValueError(kind)
     report = ImportReport(dry_run=dry_run)
-    rows = _read(data, filename, kind, report)
+    rows = _read(data, filename, kind, report, progress)
     if report.errors:
         return report
     try:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("hosts/<uuid:pk>/offers/<uuid:offer>/edit/", views.offer_edit, name="offer_edit"),
     path("match/", views.match, name="match"),
     path("import/", views.import_page, name="import"),
+    path("import/tasks/<uuid:pk>/", views.import_task, name="import_task"),
     path("placements/", views.placements, name="placements"),
     path("placements/<uuid:pk>/", views.placement_detail, name="placement"),
     path("placements/<uuid:pk>/confirm/", views.confirm, name="confirm"),

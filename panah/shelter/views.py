@@ -20,17 +20,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from panah.core import audit
+from panah.core import audit, background, spreadsheets
 from panah.core.access import get_for_member, needs_permission
 from panah.core.forms import apply_service_errors
 from panah.core.models import User
 from panah.core.rules import member_may
+from panah.core.views.tasks import task_page
 from panah.people.models import Person
 from panah.people.rules import may_see_person
 from panah.people.services import create_person
 from panah.people.views import refuse_undecryptable
 
-from . import queries, rules, safeguarding, services
+from . import queries, rules, safeguarding, services, tasks
 from .forms import (
     PERSON_FIELDS,
     CheckInForm,
@@ -42,7 +43,7 @@ from .forms import (
     OfferForm,
     VettingForm,
 )
-from .importing import HOST_COLUMNS, NEED_COLUMNS, ImportRefused, import_shelter
+from .importing import HOST_COLUMNS, NEED_COLUMNS
 from .models import Host, Need, Placement, PlacementStatus
 
 
@@ -577,30 +578,43 @@ def end(request: HttpRequest, pk) -> HttpResponse:
 
 @needs_permission("shelter.manage_shelter")
 def import_page(request: HttpRequest) -> HttpResponse:
-    """Import needs or hosts from a spreadsheet: all or nothing, with a dry run first."""
+    """Import needs or hosts from a spreadsheet: all or nothing, with a dry run first.
+
+    The rows are read by the background worker (panah.core.background); the task's page shows
+    the progress, then the report.
+    """
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            report = import_shelter(
-                organisation=request.organisation,
-                by=request.user,
-                data=upload.read(),
-                filename=upload.name,
-                kind=form.cleaned_data["kind"],
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        except ImportRefused as exc:
+        try:  # a file no reader opens is refused at once, beside the field
+            spreadsheets.detect_format(upload.name, ("csv", "xlsx"))
+        except spreadsheets.SpreadsheetRefused as exc:
             form.add_error("file", str(exc))
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        task = background.start(
+            organisation=request.organisation,
+            by=request.user,
+            kind=tasks.IMPORT,
+            permission="shelter.manage_shelter",
+            parameters={
+                "filename": upload.name,
+                "kind": form.cleaned_data["kind"],
+                "dry_run": form.cleaned_data["dry_run"],
+            },
+            content=upload.read(),
+            request=request,
+        )
+        return redirect("shelter:import_task", pk=task.pk)
     return render(
         request,
         "shelter/import.html",
-        {
-            "form": form,
-            "report": report,
-            "need_columns": NEED_COLUMNS,
-            "host_columns": HOST_COLUMNS,
-        },
-        status=400 if form.errors or (report and report.errors) else 200,
+        {"form": form, "need_columns": NEED_COLUMNS, "host_columns": HOST_COLUMNS},
+        status=400 if form.errors else 200,
     )
+
+
+@needs_permission("shelter.manage_shelter")
+def import_task(request: HttpRequest, pk) -> HttpResponse:
+    """An import started by this member: its progress, then its report."""
+    return task_page(request, pk, kinds=(tasks.IMPORT,))

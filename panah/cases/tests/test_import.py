@@ -142,9 +142,11 @@ def test_the_import_page_shows_the_report(admin_a, login_as):
         "/cases/import/",
         {"file": SimpleUploadedFile("p.csv", CSV.replace("2024-03-05", "nope").encode()),
          "dry_run": "on"},
+        follow=True,
     )  # fmt: skip
     page = response.content.decode()
     assert response.status_code == 200
+    assert response.redirect_chain[0][0].startswith("/cases/import/tasks/")
     assert "nothing was imported" in page and "registered_on" in page
 
 

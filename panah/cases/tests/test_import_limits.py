@@ -125,7 +125,9 @@ def test_the_import_page_refuses_a_zip_bomb_with_bounded_memory(bomb, admin_a, l
     client.get("/cases/import/")  # the first request loads templates and modules: not measured
     upload = SimpleUploadedFile("people.xlsx", bomb.read_bytes())
 
-    response, peak = _peak(lambda: client.post("/cases/import/", {"file": upload, "dry_run": "on"}))
+    response, peak = _peak(
+        lambda: client.post("/cases/import/", {"file": upload, "dry_run": "on"}, follow=True)
+    )
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -171,7 +173,7 @@ def test_a_csv_with_too_many_rows_is_refused_with_a_row_level_message(
     monkeypatch.setattr(importing, "LIMITS", dataclasses.replace(importing.LIMITS, rows=3))
     csv = HEADER + "".join(f"R-{i},Reza,2024-03-05,,\n" for i in range(4))
     response = login_as(admin_a).post(
-        "/cases/import/", {"file": SimpleUploadedFile("people.csv", csv.encode())}
+        "/cases/import/", {"file": SimpleUploadedFile("people.csv", csv.encode())}, follow=True
     )
     page = response.content.decode()
     assert "Row 5 is past the limit of 3 rows: split the file" in page
@@ -204,7 +206,7 @@ def test_a_refused_file_is_listed_first_even_after_many_row_errors(org_a, admin_
 def test_errors_are_counted_all_but_listed_only_up_to_the_bound(org_a, admin_a, login_as):
     csv = HEADER + "".join(f"B-{i},Reza,not a date,,\n" for i in range(250))
     response = login_as(admin_a).post(
-        "/cases/import/", {"file": SimpleUploadedFile("people.csv", csv.encode())}
+        "/cases/import/", {"file": SimpleUploadedFile("people.csv", csv.encode())}, follow=True
     )
     page = response.content.decode()
     assert "250 problems found: nothing was imported." in page

@@ -333,17 +333,26 @@ class TemporaryFileStore:
         return self.files.sweep(older_than=max_age_seconds, dry_run=dry_run)
 
     def _key(self, org_key) -> DataKey:
-        info = f"panah/temporary-file/v1|org-key={org_key.key_id}|purpose={self.purpose}"
-        material = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info.encode()).derive(
-            org_key.material
-        )
-        # The id written into each ciphertext names the organisation key and purpose, not a
-        # data key: it tells which key a file needs without saying anything secret.
-        key_id = hashlib.sha256(info.encode()).digest()[:8]
-        return DataKey(key_id, AESGCM(material))
+        return purpose_key(org_key, self.purpose)
 
     def _context(self, organisation_id: int, name: str) -> bytes:
         return f"temporary-file|{self.purpose}|org={organisation_id}|{name}".encode()
+
+
+def purpose_key(org_key, purpose: str) -> DataKey:
+    """A key for short-lived data no row's data key covers, derived from the organisation's key.
+
+    HKDF-SHA256 of the organisation key's material for `purpose` (temporary files, a background
+    task's payload): the organisation key itself only ever wraps data keys.
+    """
+    info = f"panah/temporary-file/v1|org-key={org_key.key_id}|purpose={purpose}"
+    material = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info.encode()).derive(
+        org_key.material
+    )
+    # The id written into each ciphertext names the organisation key and purpose, not a
+    # data key: it tells which key a blob needs without saying anything secret.
+    key_id = hashlib.sha256(info.encode()).digest()[:8]
+    return DataKey(key_id, AESGCM(material))
 
 
 @dataclass(frozen=True)

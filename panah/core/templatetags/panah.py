@@ -8,6 +8,7 @@ import functools
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from .. import dates
 from ..models import Role
@@ -75,6 +76,23 @@ def bidi(value) -> str:
     if value in (None, ""):
         return ""
     return format_html("<bdi>{}</bdi>", value)
+
+
+@register.filter
+def both_calendars(value: dt.date | None):
+    """A date in both calendars whatever the language: where a conversion is checked (an import's
+    preview). In Persian as `dual_date`; otherwise the Gregorian date, then the Solar Hijri one."""
+    if not value:
+        return ""
+    if dates.shows_jalali():
+        return _dual_date(value)
+    return format_html(
+        '<time datetime="{}">{} <span class="jalali" dir="ltr">({}, {})</span></time>',
+        value.isoformat(),
+        dates.gregorian_text(value),
+        dates.jalali_iso(value),
+        _("Solar Hijri"),
+    )
 
 
 @register.filter

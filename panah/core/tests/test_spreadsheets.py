@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from panah.core.spreadsheets import (
     Limits,
     SpreadsheetRefused,
+    expected_rows,
     neutralise,
     neutralise_row,
     open_table,
@@ -93,3 +94,19 @@ def test_a_header_with_too_many_columns_is_refused():
     data = (",".join(f"c{i}" for i in range(5)) + "\n1,2,3,4,5\n").encode()
     with pytest.raises(SpreadsheetRefused, match="The file has 5 columns; at most 4."):
         open_table(data, "f.csv", limits=Limits(columns=4))
+
+
+def test_the_rows_a_progress_bar_expects_are_counted_ahead_where_the_file_says():
+    limits = Limits(rows=1000, cells=10**6)
+    assert expected_rows(b"a,b\n1,2\n3,4\n", "f.csv", limits) == 2
+    assert expected_rows(b"a,b\n1,2\n3,4", "f.csv", limits) == 2  # no final new line
+    book = Workbook()
+    for row in (["a", "b"], [1, 2], [3, 4], [5, 6]):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    assert expected_rows(out.getvalue(), "f.xlsx", limits) == 3
+    # Not counted ahead: JSON, a format not read, a file that is not a workbook.
+    assert expected_rows(b'[{"a": 1}]', "f.json", limits, ("csv", "xlsx", "json")) is None
+    assert expected_rows(b"a\n1\n", "f.ods", limits) is None
+    assert expected_rows(b"not a zip", "f.xlsx", limits) is None

@@ -295,7 +295,7 @@ def test_a_researcher_imports_three_sources_links_reviews_and_publishes_counts_a
         response = client.post(reverse("evidence:import_columns"), form)
         assert response.status_code == 302
         response = client.post(reverse("evidence:import_confirm"), follow=True)
-        assert b"new reports imported" in response.content
+        assert b"new reports saved" in response.content
 
     # Link them.
     response = client.post(reverse("evidence:linkage_run"), follow=True)

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
-from panah.core.models import Role
+from panah.core.models import BackgroundTask, Role
 from panah.evidence import services
-from panah.evidence.models import ImportBatch, PublishedFigure, Report, Source
+from panah.evidence.models import ImportBatch, PublishedFigure, Report, Source, SourceKind
 from panah.evidence.reference_figures import FIGURES
 
 from .conftest import EXAMPLES, row
@@ -177,6 +177,12 @@ def upload(client, source, path, name=None):
     return client.post(reverse("evidence:import_upload"), {"source": source.pk, "file": data})
 
 
+def through_task(client, response):
+    """The page a background task's page leads to once the task is done (the batch's)."""
+    assert response.status_code == 302 and "/evidence/tasks/" in response["Location"], response
+    return client.get(response["Location"], follow=True)
+
+
 def test_upload_map_dry_run_then_confirm_imports_the_file_once(
     researcher_a, login_as, source_a, org_a, settings
 ):
@@ -199,15 +205,17 @@ def test_upload_map_dry_run_then_confirm_imports_the_file_once(
         assert Report.objects.count() == 0
     assert (dry.status, dry.created_count) == ("dry_run", 3), dry.problems
     assert dry.mapping == dict(zip(columns, fields, strict=True))
-    assert response["Location"] == reverse("evidence:batch", args=[dry.pk])
-    page = client.get(response["Location"]).content.decode()
-    assert "Import 3 reports" in page
+    shown = through_task(client, response)
+    assert shown.redirect_chain[-1][0] == reverse("evidence:batch", args=[dry.pk])
+    assert "Import 3 reports" in shown.content.decode()
 
     confirmed = client.post(reverse("evidence:import_confirm"))
     with scope(organisation=org_a):
         done = ImportBatch.objects.exclude(pk=dry.pk).get()
         assert Report.objects.count() == 3
-    assert confirmed["Location"] == reverse("evidence:batch", args=[done.pk])
+    assert through_task(client, confirmed).redirect_chain[-1][0] == reverse(
+        "evidence:batch", args=[done.pk]
+    )
     assert (done.status, done.created_count, done.imported_by) == ("imported", 3, researcher_a)
     assert kept_files(settings) == []  # the kept file is gone
     # Confirming twice does nothing more.
@@ -239,7 +247,7 @@ def test_a_dry_run_with_errors_offers_no_confirmation_and_confirming_is_refused(
         {"column_0": "source_reference", "column_1": "name_as_written",
          "column_2": "gender", "column_3": "charge_category", "column_4": "date_as_written"},
     )  # fmt: skip
-    page = client.get(response["Location"]).content.decode()
+    page = through_task(client, response).content.decode()
     assert "Refused: nothing was saved" in page
     assert "Esfand 1402 has only 29 days" in page
     assert "Import 1 report" not in page
@@ -256,7 +264,8 @@ def test_the_column_step_refuses_a_mapping_without_the_required_fields(
     response = client.post(reverse("evidence:import_columns"), {"column_0": "source_reference"})
     assert response.status_code == 200
     assert (
-        "The file has no column for name_as_written, date_as_written." in response.content.decode()
+        "Choose a column for each of these fields: Name as written, Execution date as written."
+        in response.content.decode()
     )
 
 
@@ -283,9 +292,7 @@ def test_an_oversized_upload_is_refused_on_the_form(
 
     monkeypatch.setattr(importing, "MAX_FILE_BYTES", 50)
     response = upload(login_as(researcher_a), source_a, write_csv([row(notes="x" * 100)]))
-    assert "the limit is 0 MB. Split it, or import it with the command line." in (
-        response.content.decode()
-    )
+    assert "the limit is 0 MB. Split it into smaller files." in (response.content.decode())
 
 
 def test_the_column_step_without_an_upload_sends_back_to_the_first_step(researcher_a, login_as):
@@ -487,3 +494,89 @@ def test_the_column_step_needs_each_unknown_column_mapped_or_ignored(
     assert response.status_code == 302
     with scope(organisation=org_a):
         assert ImportBatch.objects.get().status == "dry_run"
+
+
+# --- Preview, corrected file, no command line in the pages --------------------------------------
+
+
+def test_the_column_step_shows_the_first_rows_as_read_in_both_calendars(
+    researcher_a, login_as, source_a, write_csv
+):
+    path = write_csv(
+        [{"ID": "7", "نام": "محمد حسینی", "Date": "1402/10/11", "Prov": "Tehran"}],
+        columns=["ID", "نام", "Date", "Prov"],
+    )
+    client = login_as(researcher_a)
+    upload(client, source_a, path)
+    page = client.get(reverse("evidence:import_columns")).content.decode()
+    # Suggested columns are read at once; the unknown one ("Prov") is not read until chosen.
+    assert "The first rows, as they are read" in page
+    assert "<bdi>محمد حسینی</bdi>" in page and '<bdi dir="ltr">mhmdhsn</bdi>' in page
+    assert '<time datetime="2024-01-01">' in page and "1402/10/11, Solar Hijri" in page
+    assert "Tehran" not in page.split("preview-title")[-1]
+
+    form = {"column_0": "source_reference", "column_1": "name_as_written",
+            "column_2": "date_as_written", "column_3": "province", "preview": "1"}  # fmt: skip
+    response = client.post(reverse("evidence:import_columns"), form)
+    shown = response.content.decode().split("preview-title")[-1]
+    assert response.status_code == 200  # a preview, not the dry run
+    assert 'Province: <bdi>Tehran</bdi> <span class="meta">(<bdi>Prov</bdi>)</span>' in shown
+    with scopes_disabled():
+        assert not ImportBatch.objects.exists() and not BackgroundTask.objects.exists()
+    # In Persian the Solar Hijri date comes first, the Gregorian one beside it.
+    client.post(reverse("core:set_language"), {"language": "fa"})
+    persian = client.get(reverse("evidence:import_columns")).content.decode()
+    assert '<span class="jalali">۱۱ دی ۱۴۰۲</span>' in persian
+
+
+def test_a_corrected_file_keeps_the_source_and_the_column_choices(
+    researcher_a, login_as, source_a, org_a, write_csv
+):
+    other = services.create_source(
+        organisation=org_a, name="Hengaw", kind=SourceKind.NGO, by=researcher_a
+    )
+    columns = ["Case", "Victim", "Day", "Remark"]
+    first = write_csv([{"Case": "1", "Victim": "Ali", "Day": "1402/12/30", "Remark": "x"}],
+                      columns=columns, name="first.csv")  # fmt: skip
+    client = login_as(researcher_a)
+    client.post(reverse("evidence:import_upload"), {"source": other.pk, "file": named(first)})
+    chosen = {"column_0": "source_reference", "column_1": "name_as_written",
+              "column_2": "date_as_written", "column_3": "ignore"}  # fmt: skip
+    dry_run = client.post(reverse("evidence:import_columns"), chosen)
+    batch_page = through_task(client, dry_run).content.decode()
+    assert "Esfand 1402 has only 29 days" in batch_page and "Upload a corrected file" in batch_page
+
+    page = client.get(reverse("evidence:import_upload"))
+    assert page.context["form"]["source"].value() == other.pk
+    assert "A corrected file replaces <bdi>first.csv</bdi>" in page.content.decode()
+    fixed = write_csv([{"Case": "1", "Victim": "Ali", "Day": "1402/12/29", "Remark": "x"}],
+                      columns=columns, name="fixed.csv")  # fmt: skip
+    client.post(reverse("evidence:import_upload"), {"source": other.pk, "file": named(fixed)})
+    form = client.get(reverse("evidence:import_columns")).context["form"]
+    assert [form[f"column_{i}"].initial for i in range(4)] == [
+        "source_reference", "name_as_written", "date_as_written", "ignore",
+    ]  # fmt: skip
+    shown = through_task(client, client.post(reverse("evidence:import_columns"), chosen))
+    assert "Import 1 report" in shown.content.decode()
+
+
+def named(path: Path) -> io.BytesIO:
+    data = io.BytesIO(path.read_bytes())
+    data.name = path.name
+    return data
+
+
+def test_no_import_page_gives_a_command_line_hint(
+    researcher_a, login_as, source_a, write_csv, org_a
+):
+    client = login_as(researcher_a)
+    pages = [client.get(reverse("evidence:import_upload")).content.decode()]
+    upload(client, source_a, write_csv([{"Case": "1"}], columns=["Case"]))
+    pages.append(client.get(reverse("evidence:import_columns")).content.decode())
+    refused = client.post(reverse("evidence:import_columns"), {"column_0": "source_reference"})
+    pages.append(refused.content.decode())
+    pages.append(client.get(reverse("evidence:review_queue")).content.decode())
+    for page in pages:
+        text = page.split("<main", 1)[-1]
+        assert "panah evidence" not in text and "--source" not in text and '{"' not in text
+    assert "Choose a column for each of these fields: Name as written" in pages[2]

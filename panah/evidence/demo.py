@@ -213,5 +213,8 @@ def load_demo_evidence(
 
 def load_demo_records(organisation: Organisation, progress) -> None:
     """The evidence part of `panah demo` (called by EvidenceConfig.load_demo_records)."""
+    with scope(organisation=organisation):
+        if Source.objects.filter(name__in=[s[0] for s in DEMO_SOURCES]).exists():
+            return
     progress("Importing and linking demo evidence (about a minute)...")
     load_demo_evidence(organisation)

@@ -554,6 +554,11 @@ def read_archive(
                 elif member.name == LEDGER_MEMBER:
                     result.erasures = ledger.parse(data.decode("utf-8", errors="replace"))
                 progress.add(member.size)
+        # The tar stream can end before its container does (the last chunk may hold only the
+        # tar's closing blocks): read on to the chunk flagged as last, so that a copy cut short
+        # inside it is refused instead of passing for whole.
+        while reader.read(1 << 20):
+            pass
     except (tarfile.TarError, EOFError) as exc:
         raise DamagedArchiveError(f"{name}: its content is damaged ({exc}).") from None
     finally:

@@ -19,6 +19,7 @@ from django_scopes import scope, scopes_disabled
 
 from panah.core import background
 from panah.core.models import BackgroundTask, Role
+from panah.core.persian import latin_digits
 from panah.evidence import services
 from panah.evidence.models import ImportBatch, SourceKind
 
@@ -88,7 +89,8 @@ def test_a_researcher_previews_the_rows_then_corrects_the_file_on_a_phone_in_per
     with page.expect_navigation():
         page.click("main form button[type=submit]:not([name=preview])")
     page.wait_for_url("**/evidence/import/batches/**")
-    assert "Esfand 1402 has only 29 days" in page.inner_text("main")
+    # The row problem is in English; on a Persian page its numbers are in Persian digits.
+    assert "Esfand 1402 has only 29 days" in latin_digits(page.inner_text("main"))
     page.screenshot(path=str(shots / "import-refused-fa-390.png"), full_page=True)
 
     page.click("text=بارگذاری فایل اصلاح‌شده")

@@ -140,6 +140,8 @@ def victim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "correct_form": correct,
             "merge_form": merge,
         },
+        # A refused correction comes back with what was typed and its errors.
+        status=400 if request.method == "POST" else 200,
     )
 
 

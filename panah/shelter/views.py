@@ -59,9 +59,13 @@ def _form_page(request, form, *, title: str, back: str, status: int = 200) -> Ht
 
 
 def _members(request):
-
-    return User.objects.filter(memberships__organisation=request.organisation).order_by(
-        "display_name", "email"
+    """Who may be named as having visited a host: the organisation's current members."""
+    return (
+        User.objects.filter(
+            memberships__organisation=request.organisation, memberships__removed_at__isnull=True
+        )
+        .distinct()
+        .order_by("display_name", "email")
     )
 
 

@@ -235,7 +235,7 @@ def test_a_correction_without_reason_keeps_the_choice_and_says_why(linked, resea
         reverse("evidence:victim", args=[v.pk]),
         {"correct-report": m1.pk, "correct-action": "split_out", "correct-reason": ""},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     text = response.content.decode()
     assert "This field is required" in text
     assert f'value="{m1.pk}" id="id_correct-report_' in text and "checked" in text
@@ -248,7 +248,7 @@ def test_merging_from_the_page_with_an_unknown_number_is_refused(linked, researc
         reverse("evidence:victim", args=[v.pk]),
         {"merge-other": 999999, "merge-reason": "same"},
     )
-    assert response.status_code == 200 and "There is no such victim." in response.content.decode()
+    assert response.status_code == 400 and "There is no such victim." in response.content.decode()
 
 
 def test_a_coordinator_reads_the_page_but_may_not_correct(linked, make_member, login_as):

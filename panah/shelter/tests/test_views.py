@@ -116,3 +116,21 @@ def test_the_figures_csv_hides_counts_below_the_disclosure_threshold(
     assert "people_without_shelter,< " in rows[1]
     assert f"{today.isoformat()},< " in rows[-1]
     assert not any(row.endswith(",1") for row in rows)
+
+
+def test_a_removed_member_cannot_be_named_as_the_host_visitor(
+    org_a, make_member, host_for, shelter_a
+):
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+
+    from panah.core.models import Membership
+
+    host, _ = host_for()
+    gone = make_member(org_a, [Role.CASEWORKER], email="gone-visitor@example.org")
+    with scopes_disabled():
+        Membership.objects.filter(user=gone, organisation=org_a).update(removed_at=timezone.now())
+    page = verified_client(shelter_a).get(reverse("shelter:vet_host", args=[host.pk]))
+    assert page.status_code == 200
+    assert f'value="{gone.pk}"' not in page.content.decode()
+    assert "gone-visitor" not in page.content.decode()

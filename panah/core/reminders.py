@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.mail import send_mail
+from django.core.management.base import CommandError
 from django.db import IntegrityError, models, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django_scopes import scope
 
 from .models import Membership, Organisation, User
@@ -26,6 +27,27 @@ from .persian import plain_text_for_reader
 
 # What is due for one member of the organisation (empty: no e-mail for them).
 DueFor = Callable[[Membership], Sequence[Any]]
+
+
+def add_arguments(parser) -> None:
+    """The options every reminder command takes: --date and --organisation."""
+    parser.add_argument("--date", help="pretend today is this date (YYYY-MM-DD)")
+    parser.add_argument("--organisation", metavar="SLUG", help="only this organisation")
+
+
+def command_options(options: dict) -> tuple[dt.date, list[Organisation] | None]:
+    """The day (today unless --date) and the organisations (all unless --organisation)."""
+    try:
+        today = dt.date.fromisoformat(options["date"]) if options.get("date") else None
+    except ValueError:
+        raise CommandError("--date takes a date written YYYY-MM-DD.") from None
+    organisations = None
+    if slug := options.get("organisation"):
+        organisation = Organisation.objects.filter(slug=slug).first()
+        if organisation is None:
+            raise CommandError(f"No organisation has the slug {slug!r}.")
+        organisations = [organisation]
+    return today or timezone.localdate(), organisations
 
 
 @dataclass

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
@@ -76,3 +78,13 @@ def test_nobody_with_nothing_due_is_written_to(org_a, org_b, make_member):
     assert mail.outbox == []
     with scopes_disabled():
         assert not ReminderSent.objects.exists()
+
+
+def test_every_reminder_command_reads_its_date_and_organisation_alike(org_a, make_member):
+    make_member(org_a, [Role.COORDINATOR], email="coordinator@example.org")
+    for command in ("cases", "advocacy", "shelter"):
+        with pytest.raises(CommandError, match="--date takes a date written YYYY-MM-DD."):
+            call_command(command, "remind", "--date", "6 December")
+        with pytest.raises(CommandError, match="No organisation has the slug 'nope'."):
+            call_command(command, "remind", "--organisation", "nope")
+        call_command(command, "remind", "--organisation", org_a.slug, "--date", "2026-12-06")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from panah.core import dates
+from panah.core.dates import email_date
 from panah.core.reminders import DailyResult, send_daily
 
 from .models import Task, TaskReminderSent
@@ -28,12 +28,6 @@ class ReminderResult(DailyResult):
     @property
     def tasks(self) -> int:
         return self.items
-
-
-def _day(day: dt.date) -> str:
-    if dates.shows_jalali():
-        return f"{dates.jalali_text(day)} ({day.isoformat()})"
-    return dates.gregorian_text(day)
 
 
 def send_task_reminders(
@@ -72,7 +66,7 @@ def _write(user, organisation, tasks: list[Task], today: dt.date) -> tuple[str, 
     lines = [
         {
             "title": t.title,
-            "due": _day(t.due_on),
+            "due": email_date(t.due_on),
             "overdue": t.due_on < today,
             "path": reverse("advocacy:event", args=[t.event_id])
             if t.event_id
@@ -81,6 +75,6 @@ def _write(user, organisation, tasks: list[Task], today: dt.date) -> tuple[str, 
         for t in tasks
     ]
     context = {"user": user, "organisation": organisation, "lines": lines,
-               "today": _day(today), "count": len(lines)}  # fmt: skip
+               "today": email_date(today), "count": len(lines)}  # fmt: skip
     subject = render_to_string("advocacy/email/reminder_subject.txt", context).strip()
     return subject, render_to_string("advocacy/email/reminder.txt", context)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from panah.core import dates
+from panah.core.dates import email_date
 from panah.core.persian import isolate
 from panah.core.reminders import DailyResult, send_daily
 
@@ -44,13 +44,6 @@ class ReminderLine:
     overdue: bool
     binding: bool
     source: str
-
-
-def date_text(day: dt.date) -> str:
-    """A date for a plain-text email in the active language (Jalali first in Persian)."""
-    if dates.shows_jalali():
-        return f"{dates.jalali_text(day)} ({isolate(day.isoformat(), 'ltr')})"
-    return dates.gregorian_text(day)
 
 
 def send_reminders(
@@ -100,7 +93,7 @@ def _write(user, organisation, deadlines: list[Deadline], today: dt.date) -> tup
             case_path=reverse("cases:detail", kwargs={"pk": d.case_id}),
             deadline=labels.deadline_label(d.rule_code),
             due_on=d.due_on,
-            due_text=date_text(d.due_on),
+            due_text=email_date(d.due_on),
             overdue=d.due_on < today,
             binding=d.binding,
             source=isolate(labels.legal_source(d.legal_source)),
@@ -113,7 +106,7 @@ def _write(user, organisation, deadlines: list[Deadline], today: dt.date) -> tup
         "overdue": [line for line in lines if line.overdue],
         "soon": [line for line in lines if not line.overdue],
         "count": len(lines),
-        "today": date_text(today),
+        "today": email_date(today),
         "deadlines_path": reverse("cases:deadlines"),
     }
     subject = render_to_string("cases/email/reminder_subject.txt", context).strip()

@@ -6,7 +6,7 @@ with something to hear of), once a day (the job's sent-record, written in the sa
 as the e-mail is handed over; a record already there, from earlier or from a run at the same
 moment, counts the member as already reminded), and the member's language (the e-mail is
 written under it, in their digits). Each app passes its content in: what is due for whom, how
-the e-mail reads, and its sent-record model. Core names no app.
+the e-mail reads, and its sent-record (a `core.models.DailyReminderSent`). Core names no app.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.core.management.base import CommandError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django_scopes import scope
 
-from .models import Membership, Organisation, User
+from .models import DailyReminderSent, Membership, Organisation, User
 from .persian import plain_text_for_reader
 
 # What is due for one member of the organisation (empty: no e-mail for them).
@@ -62,7 +62,7 @@ class DailyResult:
 def send_daily(
     *,
     today: dt.date,
-    sent_record: type[models.Model],
+    sent_record: type[DailyReminderSent],
     count_field: str,
     due: Callable[[Organisation], DueFor | None],
     write: Callable[[User, Organisation, Sequence[Any]], tuple[str, str]],
@@ -74,7 +74,8 @@ def send_daily(
 ) -> DailyResult:
     """E-mail each member what `due` finds for them, once per organisation and day.
 
-    `sent_record` has organisation, user and day (unique together) and `count_field`; `due`
+    `sent_record` is the job's DailyReminderSent (unique per organisation, user and day) and
+    `count_field` its count; `due`
     returns, per organisation, what is due for a member (None: nothing in this organisation);
     `write` returns the subject and plain-text body, called in the member's language.
     """

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from panah.core import audit, background, spreadsheets
 from panah.core.access import get_for_member, needs_permission
-from panah.core.forms import apply_service_errors
+from panah.core.forms import submit
 from panah.core.models import User
 from panah.core.rules import member_may
 from panah.core.views.tasks import task_page
@@ -52,9 +52,13 @@ def _render(request: HttpRequest, template: str, context: dict, status: int = 20
     return HttpResponse(render(request, template, context).content, status=status)
 
 
-def _form_page(request, form, *, title: str, back: str, status: int = 200) -> HttpResponse:
+def _form_page(request, form, *, title: str, back: str) -> HttpResponse:
+    # A form shown again after a POST was refused: 400, with everything typed kept.
     return _render(
-        request, "shelter/form.html", {"form": form, "title": title, "back": back}, status
+        request,
+        "shelter/form.html",
+        {"form": form, "title": title, "back": back},
+        400 if form.errors else 200,
     )
 
 
@@ -137,38 +141,28 @@ def need_new(request: HttpRequest) -> HttpResponse:
         if not may_see_person(request.membership, person):
             raise Http404
     form = NeedForm(request.POST or None, with_person=person is None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    @transaction.atomic
+    def register(data: dict):
         names = {k: data.pop(k, "") for k in PERSON_FIELDS}
-        sleeping_in = data.pop("sleeping_in")
-        try:
-            with transaction.atomic():
-                lead = person or create_person(
-                    organisation=request.organisation,
-                    by=request.user,
-                    request=request,
-                    languages=data["languages"],
-                    **{k: v for k, v in names.items() if v},
-                )
-                need = services.register_need(
-                    organisation=request.organisation,
-                    person=lead,
-                    by=request.user,
-                    request=request,
-                    sleeping_in=sleeping_in,
-                    **data,
-                )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The household is registered."))
-            return redirect("shelter:need", pk=need.pk)
+        lead = person or create_person(
+            organisation=request.organisation,
+            by=request.user,
+            request=request,
+            languages=data["languages"],
+            **{k: v for k, v in names.items() if v},
+        )
+        return services.register_need(
+            organisation=request.organisation, person=lead, by=request.user, request=request,
+            **data,
+        )  # fmt: skip
+
+    registered = submit(request, form, register)
+    if registered.done:
+        messages.success(request, _("The household is registered."))
+        return redirect("shelter:need", pk=registered.result.pk)
     return _form_page(
-        request,
-        form,
-        title=_("A household without a roof"),
-        back=reverse("shelter:needs"),
-        status=400 if form.errors else 200,
+        request, form, title=_("A household without a roof"), back=reverse("shelter:needs")
     )
 
 
@@ -207,21 +201,16 @@ def need_edit(request: HttpRequest, pk) -> HttpResponse:
     initial = {name: getattr(need, name) for name in services.NEED_FORM_FIELDS}
     audit.record_read("need.viewed", organisation=request.organisation, obj=need, request=request)
     form = NeedForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.update_need(
-                need=need, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if changed:
-                messages.success(request, _("The household's record is updated."))
-            return redirect("shelter:need", pk=need.pk)
+    updated = submit(request, form, lambda data: services.update_need(
+        need=need, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if updated.done:
+        if updated.result:
+            messages.success(request, _("The household's record is updated."))
+        return redirect("shelter:need", pk=need.pk)
     return _form_page(
-        request, form, title=_("Edit the household"), back=reverse("shelter:need", args=[need.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Edit the household"), back=reverse("shelter:need", args=[need.pk])
+    )
 
 
 # --- hosts and offers --------------------------------------------------------------------------
@@ -247,23 +236,13 @@ def hosts(request: HttpRequest) -> HttpResponse:
 def host_new(request: HttpRequest) -> HttpResponse:
     """Register a host or a collective shelter."""
     form = HostForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            host = services.register_host(
-                organisation=request.organisation,
-                by=request.user,
-                request=request,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The host is registered. Vet them before any placement."))
-            return redirect("shelter:host", pk=host.pk)
-    return _form_page(
-        request, form, title=_("A new host"), back=reverse("shelter:hosts"),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+    registered = submit(request, form, lambda data: services.register_host(
+        organisation=request.organisation, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if registered.done:
+        messages.success(request, _("The host is registered. Vet them before any placement."))
+        return redirect("shelter:host", pk=registered.result.pk)
+    return _form_page(request, form, title=_("A new host"), back=reverse("shelter:hosts"))
 
 
 @needs_permission("shelter.view_shelter")
@@ -310,21 +289,16 @@ def host_edit(request: HttpRequest, pk) -> HttpResponse:
         initial={name: getattr(host, name) for name in names},
         with_address=with_address,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.update_host(
-                host=host, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if changed:
-                messages.success(request, _("The host's record is updated."))
-            return redirect("shelter:host", pk=host.pk)
+    updated = submit(request, form, lambda data: services.update_host(
+        host=host, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if updated.done:
+        if updated.result:
+            messages.success(request, _("The host's record is updated."))
+        return redirect("shelter:host", pk=host.pk)
     return _form_page(
-        request, form, title=_("Edit the host"), back=reverse("shelter:host", args=[host.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Edit the host"), back=reverse("shelter:host", args=[host.pk])
+    )
 
 
 @needs_permission("shelter.manage_shelter")
@@ -341,20 +315,14 @@ def vet_host(request: HttpRequest, pk) -> HttpResponse:
         "cleared_for_safety_alerts": host.cleared_for_safety_alerts,
     }
     form = VettingForm(request.POST or None, initial=initial, members=_members(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_vetting(
-                host=host, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The vetting is recorded."))
-            return redirect("shelter:host", pk=host.pk)
+    if submit(request, form, lambda data: services.record_vetting(
+        host=host, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("The vetting is recorded."))
+        return redirect("shelter:host", pk=host.pk)
     return _form_page(
-        request, form, title=_("Vetting"), back=reverse("shelter:host", args=[host.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Vetting"), back=reverse("shelter:host", args=[host.pk])
+    )
 
 
 @needs_permission("shelter.manage_shelter")
@@ -363,18 +331,14 @@ def offer_new(request: HttpRequest, pk) -> HttpResponse:
     """Offer beds of a host for a window of dates."""
     host = get_for_member(request, Host, "shelter.manage_shelter", pk=pk)
     form = OfferForm(request.POST or None, initial={"available_from": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_offer(host=host, by=request.user, request=request, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The offer is recorded."))
-            return redirect("shelter:host", pk=host.pk)
+    if submit(request, form, lambda data: services.add_offer(
+        host=host, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("The offer is recorded."))
+        return redirect("shelter:host", pk=host.pk)
     return _form_page(
-        request, form, title=_("Offer beds"), back=reverse("shelter:host", args=[host.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Offer beds"), back=reverse("shelter:host", args=[host.pk])
+    )
 
 
 @needs_permission("shelter.manage_shelter")
@@ -389,21 +353,16 @@ def offer_edit(request: HttpRequest, pk, offer) -> HttpResponse:
         request.POST or None,
         initial={name: getattr(offer, name) for name in services.OFFER_FIELDS},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.update_offer(
-                offer=offer, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if changed:
-                messages.success(request, _("The offer is updated."))
-            return redirect("shelter:host", pk=host.pk)
+    updated = submit(request, form, lambda data: services.update_offer(
+        offer=offer, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if updated.done:
+        if updated.result:
+            messages.success(request, _("The offer is updated."))
+        return redirect("shelter:host", pk=host.pk)
     return _form_page(
-        request, form, title=_("Edit the offer"), back=reverse("shelter:host", args=[host.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Edit the offer"), back=reverse("shelter:host", args=[host.pk])
+    )
 
 
 # --- matching ----------------------------------------------------------------------------------
@@ -541,20 +500,14 @@ def check_in(request: HttpRequest, pk) -> HttpResponse:
     """Record a check-in or an incident on a placement."""
     placement = _placement(request, pk, "shelter.record_check_in")
     form = CheckInForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_check_in(
-                placement=placement, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The check-in is recorded."))
-            return redirect("shelter:placement", pk=placement.pk)
+    if submit(request, form, lambda data: services.record_check_in(
+        placement=placement, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("The check-in is recorded."))
+        return redirect("shelter:placement", pk=placement.pk)
     return _form_page(
-        request, form, title=_("Check-in"), back=reverse("shelter:placement", args=[placement.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Check-in"), back=reverse("shelter:placement", args=[placement.pk])
+    )
 
 
 @needs_permission("shelter.manage_shelter")
@@ -563,20 +516,14 @@ def end(request: HttpRequest, pk) -> HttpResponse:
     """End a placement, with its reason and where the guest goes next."""
     placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
     form = EndPlacementForm(request.POST or None, initial={"ended_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.end_placement(
-                placement=placement, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The placement has ended."))
-            return redirect("shelter:placement", pk=placement.pk)
+    if submit(request, form, lambda data: services.end_placement(
+        placement=placement, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("The placement has ended."))
+        return redirect("shelter:placement", pk=placement.pk)
     return _form_page(
         request, form, title=_("End the placement"),
         back=reverse("shelter:placement", args=[placement.pk]),
-        status=400 if form.errors else 200,
     )  # fmt: skip
 
 

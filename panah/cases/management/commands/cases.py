@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from panah.cases.importing import import_cases
 from panah.cases.reminders import send_reminders
+from panah.core import reminders
 from panah.core.models import Membership, Organisation, User
 
 
@@ -30,8 +30,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="remind|import")
         remind = sub.add_parser("remind", help="Email each member their deadlines due soon.")
         remind.add_argument("--days", type=int, default=7, help="due within this many days (7)")
-        remind.add_argument("--date", help="pretend today is this date (YYYY-MM-DD)")
-        remind.add_argument("--organisation", metavar="SLUG", help="only this organisation")
+        reminders.add_arguments(remind)
         imp = sub.add_parser("import", help="Import people and cases from a CSV or XLSX file.")
         imp.add_argument("file")
         imp.add_argument("--organisation", metavar="SLUG", required=True)
@@ -55,12 +54,7 @@ class Command(BaseCommand):
         return organisation
 
     def remind(self, options) -> None:
-        try:
-            today = dt.date.fromisoformat(options["date"]) if options["date"] else None
-        except ValueError:
-            raise CommandError("--date takes a date written YYYY-MM-DD.") from None
-        today = today or timezone.localdate()
-        orgs = [self._organisation(options["organisation"])] if options["organisation"] else None
+        today, orgs = reminders.command_options(options)
         self.stdout.write(
             f"Reminders for deadlines due by {today + dt.timedelta(days=options['days'])}:"
         )

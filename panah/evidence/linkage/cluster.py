@@ -34,6 +34,26 @@ class _UnionFind:
         return root
 
 
+# Probabilities closer than this are equal: DuckDB and Spark compute the same pair's
+# probability up to a few units in the last place (6e-16 seen), and the order in which each
+# engine returns tied pairs differs.
+TIE = 1e-9
+
+
+def _strongest_first(probs: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The order in which to consider pairs: most probable first; pairs whose probabilities
+    differ by less than TIE are equal and go by report position, so the result never depends
+    on the order in which a backend returned the pairs."""
+    if not len(probs):
+        return np.empty(0, dtype=np.int64)
+    by_value = np.argsort(-probs, kind="stable")
+    ranked = probs[by_value]
+    # One rank per run of values each within TIE of the one before.
+    rank = np.empty(len(probs), dtype=np.int64)
+    rank[by_value] = np.concatenate([[0], np.cumsum(-np.diff(ranked) > TIE)])
+    return np.lexsort((b, a, rank))
+
+
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     return connected_components(graph, directed=False)[1]
@@ -127,7 +147,9 @@ def _attach(labels, weak, weak_edges, must_a, must_b, cannot_a, cannot_b):
     node = np.where(weak[a], a, b)
     other = np.where(weak[a], b, a)
     ok = ~weak[other]
-    order = np.argsort(-p[ok], kind="stable")
+    # Several equally probable pairs (prisoners hanged together: same day, same province)
+    # are taken in the order of the other report's position, not the backend's row order.
+    order = _strongest_first(p[ok], node[ok], other[ok])
     done: set[int] = set()
     for x, y in zip(node[ok][order].tolist(), other[ok][order].tolist(), strict=True):
         if x in done or x in decided:
@@ -165,7 +187,7 @@ def _constrained(n, labels, bad, must_a, must_b, edge_a, edge_b, probs, cannot_a
     for a, b in zip(must_a.tolist(), must_b.tolist(), strict=True):
         union(a, b)  # checked above: never refused
     sel = in_bad[edge_a]
-    order = np.argsort(-probs[sel], kind="stable")
+    order = _strongest_first(probs[sel], edge_a[sel], edge_b[sel])
     for a, b in zip(edge_a[sel][order].tolist(), edge_b[sel][order].tolist(), strict=True):
         union(a, b)
     new = labels.copy()

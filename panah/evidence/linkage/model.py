@@ -184,6 +184,12 @@ def blocking_rules() -> list[str]:
     ]
 
 
+def with_current_blocking(model: dict[str, Any]) -> dict[str, Any]:
+    """A saved model with today's blocking rules: which pairs are compared is no part of
+    what training estimated, so a model saved before a rule was added still gets it."""
+    return {**model, "blocking_rules_to_generate_predictions": blocking_rules()}
+
+
 def _even_start(comparison: dict[str, Any]) -> dict[str, Any]:
     """EM's starting point: every level of the comparison equally likely among matches.
 

@@ -221,7 +221,8 @@ def link_reports(
 
     if path and path.exists() and not retrain:
         say(f"using the saved model {path}")
-        linker = Linker(sdf, json.loads(path.read_text(encoding="utf-8")), log_level=None)
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        linker = Linker(sdf, linkage_model.with_current_blocking(saved), log_level=None)
         model_used = "saved"
     else:
         say("training the model (u by random sampling, m by EM)")

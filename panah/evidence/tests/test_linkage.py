@@ -318,6 +318,23 @@ def test_the_trained_model_is_saved_as_json_and_reused(small, linked):
     )
 
 
+def test_a_model_saved_before_a_blocking_rule_was_added_compares_with_todays_rules(
+    small, linked, tmp_path
+):
+    from panah.evidence.linkage.model import blocking_rules
+
+    _, prepared = small
+    result, model_path = linked
+    old = json.loads(model_path.read_text(encoding="utf-8"))
+    old["blocking_rules_to_generate_predictions"] = blocking_rules()[:1]
+    path = tmp_path / "old-model.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    again = link_reports(prepared, model_path=path, threads=1)
+    assert len(again.pairs) == len(result.pairs)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["blocking_rules_to_generate_predictions"] == blocking_rules()[:1]  # untouched
+
+
 def test_the_review_queue_holds_undecided_pairs_of_the_band_with_their_evidence(small, linked):
     result, _ = linked
     queue = result.uncertain

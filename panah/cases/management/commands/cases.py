@@ -20,7 +20,8 @@ from django_scopes import scope, scopes_disabled
 from panah.cases.importing import import_cases
 from panah.cases.reminders import send_reminders
 from panah.core import reminders
-from panah.core.models import Membership, Organisation, User
+from panah.core.commands import organisation_by_slug
+from panah.core.models import Membership, User
 
 
 class Command(BaseCommand):
@@ -46,12 +47,6 @@ class Command(BaseCommand):
             self.remind(options)
         else:
             self.import_file(options)
-
-    def _organisation(self, slug: str) -> Organisation:
-        organisation = Organisation.objects.filter(slug=slug).first()
-        if organisation is None:
-            raise CommandError(f"No organisation has the slug {slug!r}.")
-        return organisation
 
     def remind(self, options) -> None:
         today, orgs = reminders.command_options(options)
@@ -80,7 +75,7 @@ class Command(BaseCommand):
             ) from None
         if not isinstance(mapping, dict):
             raise CommandError("--mapping must be a JSON object: field -> column header.")
-        organisation = self._organisation(options["organisation"])
+        organisation = organisation_by_slug(options["organisation"])
         with scopes_disabled():
             user = User.objects.filter(email=options["by"].strip().lower()).first()
             member = (

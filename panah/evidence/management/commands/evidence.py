@@ -19,6 +19,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope, scopes_disabled
 
+from panah.core.commands import organisation_by_slug
 from panah.core.models import Membership, Organisation, User
 from panah.core.spreadsheets import SpreadsheetRefused
 from panah.evidence import review_sheet, services
@@ -407,10 +408,7 @@ def _organisation_argument(parser) -> None:
 def _organisation(slug: str | None) -> Organisation:
     with scopes_disabled():
         if slug:
-            organisation = Organisation.objects.filter(slug=slug).first()
-            if organisation is None:
-                raise CommandError(f"No organisation with the slug {slug!r}.")
-            return organisation
+            return organisation_by_slug(slug)
         organisations = list(Organisation.objects.order_by("slug")[:20])
     if len(organisations) == 1:
         return organisations[0]

@@ -182,13 +182,7 @@ def open_case(request: HttpRequest) -> HttpResponse:
     found = []
     if person is None and search.is_valid() and search.cleaned_data["q"].strip():
         found = list(people_for(request.membership, search.cleaned_data["q"])[:20])
-        audit.record_read(
-            "person_list.viewed",
-            organisation=request.organisation,
-            request=request,
-            object_type="people.person",
-            data={"shown": [str(p.pk) for p in found], "searched": True},
-        )
+        audit.record_list_read(request, "person_list.viewed", "people.person", found, searched=True)
     form = OpenCaseForm(request.POST or None)
     if person is not None:
         opened = submit(request, form, lambda data: services.open_case(
@@ -657,9 +651,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        task = background.start(
-            organisation=request.organisation,
-            by=request.user,
+        task = background.start_for_member(
+            request,
             kind=tasks.IMPORT,
             permission="cases.import",
             parameters={
@@ -668,7 +661,6 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 "dry_run": form.cleaned_data["dry_run"],
             },
             content=upload.read(),  # in memory, at most LIMITS.file_bytes (the form checked)
-            request=request,
         )
         return redirect("cases:import_task", pk=task.pk)
     return render(request, "cases/import.html", {"form": form, "fields": FIELDS})

@@ -110,12 +110,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     people = queries.people_for(request.membership, query)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.record_read(
-        "person_list.viewed",
-        organisation=request.organisation,
-        request=request,
-        object_type="people.person",
-        data={"shown": [str(p.pk) for p in page.object_list], "searched": bool(query)},
+    audit.record_list_read(
+        request, "person_list.viewed", "people.person", page.object_list, searched=bool(query)
     )
     return _render(request, "people/person_list.html", {"form": form, "page": page, "query": query})
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from panah.core import audit, background, charts
 from panah.core.access import get_for_member, needs_permission
+from panah.core.downloads import private_attachment
 from panah.core.forms import submit
 from panah.core.models import User
 from panah.core.reauth import recent_authentication_required
@@ -415,10 +416,10 @@ def document_file(request: HttpRequest, pk) -> HttpResponse:
     """Download a case document (decrypted for this member, audited)."""
     document = _case_document(request, pk)
     opened = services.open_document(document=document, by=request.user, request=request)
-    response = HttpResponse(opened.data, content_type=opened.content_type)
-    response["Content-Disposition"] = f'attachment; filename="document-{str(document.pk)[:8]}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_attachment(
+        HttpResponse(opened.data, content_type=opened.content_type),
+        f"document-{str(document.pk)[:8]}",
+    )
 
 
 @needs_permission("cases.view_cases")
@@ -487,10 +488,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
         request=request,
         data={"appointments": len(appointments)},
     )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="panah-appointments.ics"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_attachment(
+        HttpResponse(body, content_type="text/calendar; charset=utf-8"), "panah-appointments.ics"
+    )
 
 
 # --- statistics -------------------------------------------------------------------------------

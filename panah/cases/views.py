@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from panah.core import audit, background, charts
 from panah.core.access import get_for_member, needs_permission
-from panah.core.downloads import private_attachment
+from panah.core.downloads import private_file
 from panah.core.forms import submit
 from panah.core.models import User
 from panah.core.reauth import recent_authentication_required
@@ -416,10 +416,7 @@ def document_file(request: HttpRequest, pk) -> HttpResponse:
     """Download a case document (decrypted for this member, audited)."""
     document = _case_document(request, pk)
     opened = services.open_document(document=document, by=request.user, request=request)
-    return private_attachment(
-        HttpResponse(opened.data, content_type=opened.content_type),
-        f"document-{str(document.pk)[:8]}",
-    )
+    return private_file(opened.data, opened.content_type, f"document-{str(document.pk)[:8]}")
 
 
 @needs_permission("cases.view_cases")
@@ -488,9 +485,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         request=request,
         data={"appointments": len(appointments)},
     )
-    return private_attachment(
-        HttpResponse(body, content_type="text/calendar; charset=utf-8"), "panah-appointments.ics"
-    )
+    return private_file(body, "text/calendar; charset=utf-8", "panah-appointments.ics")
 
 
 # --- statistics -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission
 from panah.core.crypto import CryptoError
-from panah.core.downloads import private_attachment
+from panah.core.downloads import private_file
 from panah.core.forms import submit
 from panah.core.reauth import recent_authentication_required
 
@@ -212,9 +212,7 @@ def document_file(request: HttpRequest, pk) -> HttpResponse:
         opened.content_type, "bin"
     )
     name = slugify(document.get_kind_display()) or "document"
-    return private_attachment(
-        HttpResponse(opened.data, content_type=opened.content_type), f"{name}.{extension}"
-    )
+    return private_file(opened.data, opened.content_type, f"{name}.{extension}")
 
 
 @needs_permission("people.erase_person")
@@ -263,9 +261,7 @@ def _export(request: HttpRequest, person: Person) -> HttpResponse:
             language=form.cleaned_data["language"],
             request=request,
         )
-        return private_attachment(
-            HttpResponse(export.content, content_type=export.content_type), export.filename
-        )
+        return private_file(export.content, export.content_type, export.filename)
     record_view(request, person, "export")
     return _render(request, "people/person_export.html", {"person": person, "form": form})
 

@@ -24,7 +24,7 @@ from panah.cases.forms import PersonSearchForm
 from panah.cases.models import Case
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission
-from panah.core.downloads import private_attachment
+from panah.core.downloads import private_file
 from panah.core.forms import press, submit
 from panah.core.models import User
 from panah.core.queries import organisation_admins
@@ -316,10 +316,7 @@ def evidence_file(request: HttpRequest, pk) -> HttpResponse:
     if not opening.done:
         return redirect("safety:incident", pk=incident.pk)
     opened = opening.result
-    return private_attachment(
-        HttpResponse(opened.data, content_type=opened.content_type),
-        f"evidence-{str(evidence.pk)[:8]}",
-    )
+    return private_file(opened.data, opened.content_type, f"evidence-{str(evidence.pk)[:8]}")
 
 
 @needs_permission("safety.manage")

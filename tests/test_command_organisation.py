@@ -27,3 +27,21 @@ def test_an_unknown_organisation_is_refused_in_one_sentence(command, tmp_path):
     args = [str(a).format(file=file) for a in command]
     with pytest.raises(CommandError, match=r"^No organisation has the slug 'nope'\.$"):
         call_command(*args, "--organisation", "nope")
+
+
+IMPORTS = [
+    ("cases", "import", "{file}"),
+    ("evidence", "import", "{file}", "--source", "Anything"),
+]
+
+
+@pytest.mark.parametrize("command", IMPORTS, ids=lambda c: " ".join(c[:2]))
+def test_an_importer_who_is_not_a_member_is_refused_in_one_sentence(
+    command, tmp_path, org_a, org_b, admin_b
+):
+    file = tmp_path / "rows.csv"
+    file.write_text("a,b\n1,2\n")
+    args = [str(a).format(file=file) for a in command]
+    # A member of another organisation is not a member of this one.
+    with pytest.raises(CommandError, match=rf"^{admin_b.email} is not a member of org-a\.$"):
+        call_command(*args, "--organisation", "org-a", "--by", admin_b.email)

@@ -1,11 +1,12 @@
-"""What the management commands of every app share: finding the organisation named on the
-command line, with one error message wherever it is not found."""
+"""What the management commands of every app share: finding the organisation and the member
+named on the command line, with one error message each wherever they are not found."""
 
 from __future__ import annotations
 
 from django.core.management.base import CommandError
+from django_scopes import scopes_disabled
 
-from .models import Organisation
+from .models import Membership, Organisation, User
 
 
 def organisation_by_slug(slug: str) -> Organisation:
@@ -14,3 +15,21 @@ def organisation_by_slug(slug: str) -> Organisation:
     if organisation is None:
         raise CommandError(f"No organisation has the slug {slug!r}.")
     return organisation
+
+
+def member_by_email(organisation: Organisation, email: str) -> User:
+    """The current member of `organisation` with this e-mail address (from --by), or a
+    CommandError."""
+    with scopes_disabled():
+        membership = (
+            Membership.objects.filter(
+                organisation=organisation,
+                user__email__iexact=email.strip(),
+                removed_at__isnull=True,
+            )
+            .select_related("user")
+            .first()
+        )
+    if membership is None:
+        raise CommandError(f"{email} is not a member of {organisation.slug}.")
+    return membership.user

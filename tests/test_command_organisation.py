@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 
 COMMANDS = [
     ("audit", "verify"),
+    ("keys", "rotate"),
     ("cases", "remind"),
     ("cases", "import", "{file}", "--by", "someone@example.org"),
     ("advocacy", "remind"),

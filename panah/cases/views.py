@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from panah.core import audit, background, charts
 from panah.core.access import get_for_member, needs_permission
+from panah.core.downloads import private_file
 from panah.core.forms import submit
 from panah.core.models import User
 from panah.core.reauth import recent_authentication_required
@@ -182,13 +183,7 @@ def open_case(request: HttpRequest) -> HttpResponse:
     found = []
     if person is None and search.is_valid() and search.cleaned_data["q"].strip():
         found = list(people_for(request.membership, search.cleaned_data["q"])[:20])
-        audit.record_read(
-            "person_list.viewed",
-            organisation=request.organisation,
-            request=request,
-            object_type="people.person",
-            data={"shown": [str(p.pk) for p in found], "searched": True},
-        )
+        audit.record_list_read(request, "person_list.viewed", "people.person", found, searched=True)
     form = OpenCaseForm(request.POST or None)
     if person is not None:
         opened = submit(request, form, lambda data: services.open_case(
@@ -421,10 +416,7 @@ def document_file(request: HttpRequest, pk) -> HttpResponse:
     """Download a case document (decrypted for this member, audited)."""
     document = _case_document(request, pk)
     opened = services.open_document(document=document, by=request.user, request=request)
-    response = HttpResponse(opened.data, content_type=opened.content_type)
-    response["Content-Disposition"] = f'attachment; filename="document-{str(document.pk)[:8]}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_file(opened.data, opened.content_type, f"document-{str(document.pk)[:8]}")
 
 
 @needs_permission("cases.view_cases")
@@ -493,10 +485,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         request=request,
         data={"appointments": len(appointments)},
     )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="panah-appointments.ics"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_file(body, "text/calendar; charset=utf-8", "panah-appointments.ics")
 
 
 # --- statistics -------------------------------------------------------------------------------
@@ -657,9 +646,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        task = background.start(
-            organisation=request.organisation,
-            by=request.user,
+        task = background.start_for_member(
+            request,
             kind=tasks.IMPORT,
             permission="cases.import",
             parameters={
@@ -668,7 +656,6 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 "dry_run": form.cleaned_data["dry_run"],
             },
             content=upload.read(),  # in memory, at most LIMITS.file_bytes (the form checked)
-            request=request,
         )
         return redirect("cases:import_task", pk=task.pk)
     return render(request, "cases/import.html", {"form": form, "fields": FIELDS})

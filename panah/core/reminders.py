@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django_scopes import scope
 
+from .commands import organisation_by_slug
 from .models import DailyReminderSent, Membership, Organisation, User
 from .persian import plain_text_for_reader
 
@@ -43,10 +44,7 @@ def command_options(options: dict) -> tuple[dt.date, list[Organisation] | None]:
         raise CommandError("--date takes a date written YYYY-MM-DD.") from None
     organisations = None
     if slug := options.get("organisation"):
-        organisation = Organisation.objects.filter(slug=slug).first()
-        if organisation is None:
-            raise CommandError(f"No organisation has the slug {slug!r}.")
-        organisations = [organisation]
+        organisations = [organisation_by_slug(slug)]
     return today or timezone.localdate(), organisations
 
 

@@ -193,9 +193,8 @@ def import_columns(request: HttpRequest) -> HttpResponse:
         if content is None:
             return redirect("evidence:import_upload")
         # The dry run reads every row: in the worker, not under the request's timeout.
-        task = background.start(
-            organisation=request.organisation,
-            by=request.user,
+        task = background.start_for_member(
+            request,
             kind=tasks.IMPORT,
             permission="evidence.import_reports",
             parameters={
@@ -205,7 +204,6 @@ def import_columns(request: HttpRequest) -> HttpResponse:
                 "dry_run": True,
             },
             content=content,
-            request=request,
         )
         pending.update(mapping=form.mapping, dry_run_task=str(task.pk), dry_run_batch=None)
         request.session[PENDING] = pending
@@ -266,9 +264,8 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     content = _pending_content(request, pending)
     if content is None:
         return redirect("evidence:import_upload")
-    task = background.start(
-        organisation=request.organisation,
-        by=request.user,
+    task = background.start_for_member(
+        request,
         kind=tasks.IMPORT,
         permission="evidence.import_reports",
         parameters={
@@ -278,7 +275,6 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             "dry_run": False,
         },
         content=content,
-        request=request,
     )
     # The task holds the file now (encrypted, in the database): the pending copy goes.
     _discard_pending(request)

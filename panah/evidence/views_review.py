@@ -250,13 +250,11 @@ def review_pair(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def linkage_run(request: HttpRequest) -> HttpResponse:
     """Start linking the reports in the background; its page shows the progress and the outcome."""
-    task = background.start(
-        organisation=request.organisation,
-        by=request.user,
+    task = background.start_for_member(
+        request,
         kind=tasks.LINK,
         permission="evidence.review_linkage",
         parameters={"retrain": request.POST.get("retrain") == "1"},
-        request=request,
     )
     return redirect("evidence:task", pk=task.pk)
 

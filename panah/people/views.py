@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission
 from panah.core.crypto import CryptoError
+from panah.core.downloads import private_file
 from panah.core.forms import submit
 from panah.core.reauth import recent_authentication_required
 
@@ -110,12 +111,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     people = queries.people_for(request.membership, query)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.record_read(
-        "person_list.viewed",
-        organisation=request.organisation,
-        request=request,
-        object_type="people.person",
-        data={"shown": [str(p.pk) for p in page.object_list], "searched": bool(query)},
+    audit.record_list_read(
+        request, "person_list.viewed", "people.person", page.object_list, searched=bool(query)
     )
     return _render(request, "people/person_list.html", {"form": form, "page": page, "query": query})
 
@@ -210,15 +207,12 @@ def document_file(request: HttpRequest, pk) -> HttpResponse:
     if not document.stored_file:
         return redirect("people:detail", pk=document.person_id)
     opened = services.open_document(document=document, by=request.user, request=request)
-    response = HttpResponse(opened.data, content_type=opened.content_type)
     # A neutral name: the original one may carry the person's name into the browser's history.
     extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(
         opened.content_type, "bin"
     )
     name = slugify(document.get_kind_display()) or "document"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_file(opened.data, opened.content_type, f"{name}.{extension}")
 
 
 @needs_permission("people.erase_person")
@@ -267,10 +261,7 @@ def _export(request: HttpRequest, person: Person) -> HttpResponse:
             language=form.cleaned_data["language"],
             request=request,
         )
-        response = HttpResponse(export.content, content_type=export.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return private_file(export.content, export.content_type, export.filename)
     record_view(request, person, "export")
     return _render(request, "people/person_export.html", {"person": person, "form": form})
 

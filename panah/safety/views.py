@@ -24,7 +24,8 @@ from panah.cases.forms import PersonSearchForm
 from panah.cases.models import Case
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission
-from panah.core.forms import submit
+from panah.core.downloads import private_file
+from panah.core.forms import press, submit
 from panah.core.models import User
 from panah.core.queries import organisation_admins
 from panah.core.rules import member_may
@@ -221,11 +222,7 @@ def edit_incident(request: HttpRequest, pk) -> HttpResponse:
             for p in people_for(request.membership, search.cleaned_data["q"])[:20]
             if p.pk != incident.person_id
         ]
-        audit.record_read(
-            "person_list.viewed", organisation=request.organisation, request=request,
-            object_type="people.person",
-            data={"shown": [str(p.pk) for p in found], "searched": True},
-        )  # fmt: skip
+        audit.record_list_read(request, "person_list.viewed", "people.person", found, searched=True)
     with scopes_disabled():
         linked = list(incident.linked.select_related("person"))
     return render(
@@ -251,14 +248,12 @@ def amend_sealed(request: HttpRequest, pk) -> HttpResponse:
     if key is None:
         messages.error(request, _("Unlock your safety key to correct sealed facts."))
         return redirect(f"{reverse('safety:key')}?next={back}")
-    try:
-        opened = services.open_incident(
-            incident=incident, officer_key=key[0], private=key[1], by=request.user,
-            request=request,
-        )  # fmt: skip
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    opening = press(request, lambda: services.open_incident(
+        incident=incident, officer_key=key[0], private=key[1], by=request.user, request=request,
+    ), one_message=True)  # fmt: skip
+    if not opening.done:
         return redirect(back)
+    opened = opening.result
     form = SealedFactsForm(request.POST or None, initial=opened.__dict__)
     if submit(request, form, lambda data: services.amend_sealed_facts(
         incident=incident, officer_key=key[0], private=key[1], by=request.user,
@@ -315,18 +310,13 @@ def evidence_file(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, _("Unlock your safety key to open evidence."))
         return redirect("safety:key")
     evidence.incident = incident
-    try:
-        opened = services.open_evidence(
-            evidence=evidence, officer_key=key[0], private=key[1], by=request.user,
-            request=request,
-        )  # fmt: skip
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    opening = press(request, lambda: services.open_evidence(
+        evidence=evidence, officer_key=key[0], private=key[1], by=request.user, request=request,
+    ), one_message=True)  # fmt: skip
+    if not opening.done:
         return redirect("safety:incident", pk=incident.pk)
-    response = HttpResponse(opened.data, content_type=opened.content_type)
-    response["Content-Disposition"] = f'attachment; filename="evidence-{str(evidence.pk)[:8]}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    opened = opening.result
+    return private_file(opened.data, opened.content_type, f"evidence-{str(evidence.pk)[:8]}")
 
 
 @needs_permission("safety.manage")
@@ -516,15 +506,12 @@ def officers(request: HttpRequest) -> HttpResponse:
         elif key_pair is None:
             messages.error(request, _("Unlock your safety key first: access is given from it."))
         else:
-            try:
-                count = services.grant_access(
-                    officer_key=key_pair[0], private=key_pair[1], to=target, by=request.user,
-                    request=request,
-                )  # fmt: skip
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(request, _("%(n)d incidents re-sealed.") % {"n": count})
+            granting = press(request, lambda: services.grant_access(
+                officer_key=key_pair[0], private=key_pair[1], to=target, by=request.user,
+                request=request,
+            ), one_message=True)  # fmt: skip
+            if granting.done:
+                messages.success(request, _("%(n)d incidents re-sealed.") % {"n": granting.result})
         return redirect("safety:officers")
     keys = list(OfficerKey.objects.filter(revoked_at__isnull=True).select_related("user"))
     _read(request, "officer_keys.viewed", None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from panah.core import audit, background, spreadsheets
 from panah.core.access import get_for_member, needs_permission
-from panah.core.forms import submit
+from panah.core.forms import press, submit
 from panah.core.models import User
 from panah.core.rules import member_may
 from panah.core.views.tasks import task_page
@@ -118,13 +117,7 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
 def needs(request: HttpRequest) -> HttpResponse:
     """Open needs, longest without a roof first."""
     rows = list(queries.open_needs(request.membership))
-    audit.record_read(
-        "shelter_needs.viewed",
-        organisation=request.organisation,
-        request=request,
-        object_type="shelter.need",
-        data={"shown": [str(n.pk) for n in rows]},
-    )
+    audit.record_list_read(request, "shelter_needs.viewed", "shelter.need", rows)
     return _render(
         request, "shelter/needs.html", {"needs": rows, "alerts": services.needs_under_alert(rows)}
     )
@@ -221,13 +214,7 @@ def need_edit(request: HttpRequest, pk) -> HttpResponse:
 def hosts(request: HttpRequest) -> HttpResponse:
     """Hosts and collective shelters, with their vetting and offers."""
     rows = list(queries.hosts_for_list(request.membership))
-    audit.record_read(
-        "shelter_hosts.viewed",
-        organisation=request.organisation,
-        request=request,
-        object_type="shelter.host",
-        data={"shown": [str(h.pk) for h in rows]},
-    )
+    audit.record_list_read(request, "shelter_hosts.viewed", "shelter.host", rows)
     return _render(request, "shelter/hosts.html", {"hosts": rows, "today": timezone.localdate()})
 
 
@@ -413,12 +400,9 @@ def _placement(request: HttpRequest, pk, permission: str = "shelter.view_placeme
 def confirm(request: HttpRequest, pk) -> HttpResponse:
     """A coordinator confirms a proposal (the rules are checked again)."""
     placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
-    try:
-        services.confirm_placement(placement=placement, by=request.user, request=request)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
+    if press(request, lambda: services.confirm_placement(
+        placement=placement, by=request.user, request=request
+    )).done:  # fmt: skip
         messages.success(request, _("The placement is confirmed; the guest may accept or refuse."))
     return redirect("shelter:placement", pk=placement.pk)
 
@@ -430,16 +414,10 @@ def decision(request: HttpRequest, pk) -> HttpResponse:
     placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        try:
-            services.record_guest_decision(
-                placement=placement,
-                accepted=form.cleaned_data["accepted"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+        press(request, lambda: services.record_guest_decision(
+            placement=placement, accepted=form.cleaned_data["accepted"], by=request.user,
+            request=request,
+        ))  # fmt: skip
     return redirect("shelter:placement", pk=placement.pk)
 
 
@@ -451,13 +429,7 @@ def decision(request: HttpRequest, pk) -> HttpResponse:
 def placements(request: HttpRequest) -> HttpResponse:
     """Placements, newest first."""
     rows = list(queries.placements_for_list(request.membership)[:200])
-    audit.record_read(
-        "shelter_placements.viewed",
-        organisation=request.organisation,
-        request=request,
-        object_type="shelter.placement",
-        data={"shown": [str(p.pk) for p in rows]},
-    )
+    audit.record_list_read(request, "shelter_placements.viewed", "shelter.placement", rows)
     return _render(request, "shelter/placements.html", {"placements": rows})
 
 
@@ -543,9 +515,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(exc))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        task = background.start(
-            organisation=request.organisation,
-            by=request.user,
+        task = background.start_for_member(
+            request,
             kind=tasks.IMPORT,
             permission="shelter.manage_shelter",
             parameters={
@@ -554,7 +525,6 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 "dry_run": form.cleaned_data["dry_run"],
             },
             content=upload.read(),
-            request=request,
         )
         return redirect("shelter:import_task", pk=task.pk)
     return render(

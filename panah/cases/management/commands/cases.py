@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from panah.cases.importing import import_cases
 from panah.cases.reminders import send_reminders
 from panah.core import reminders
-from panah.core.models import Membership, Organisation, User
+from panah.core.commands import member_by_email, organisation_by_slug
 
 
 class Command(BaseCommand):
@@ -46,12 +46,6 @@ class Command(BaseCommand):
             self.remind(options)
         else:
             self.import_file(options)
-
-    def _organisation(self, slug: str) -> Organisation:
-        organisation = Organisation.objects.filter(slug=slug).first()
-        if organisation is None:
-            raise CommandError(f"No organisation has the slug {slug!r}.")
-        return organisation
 
     def remind(self, options) -> None:
         today, orgs = reminders.command_options(options)
@@ -80,17 +74,8 @@ class Command(BaseCommand):
             ) from None
         if not isinstance(mapping, dict):
             raise CommandError("--mapping must be a JSON object: field -> column header.")
-        organisation = self._organisation(options["organisation"])
-        with scopes_disabled():
-            user = User.objects.filter(email=options["by"].strip().lower()).first()
-            member = (
-                user
-                and Membership.objects.filter(
-                    organisation=organisation, user=user, removed_at__isnull=True
-                ).exists()
-            )
-        if not member:
-            raise CommandError(f"{options['by']} is not a member of {organisation.slug}.")
+        organisation = organisation_by_slug(options["organisation"])
+        user = member_by_email(organisation, options["by"])
         started = time.perf_counter()
         with scope(organisation=organisation):
             report = import_cases(

@@ -80,7 +80,7 @@ SOON_DAYS = 7
 # The deadlines page also lists what comes later, so a 30-day appeal shows from its first day.
 LATER_DAYS = 60
 # A coordinator's board over every case stops here (the most urgent come first).
-MAX_BOARD_ROWS = 500
+MAX_BOARD_ROWS = 200
 
 
 def visible_cases(membership: Membership) -> QuerySet[Case]:

@@ -62,6 +62,7 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], help="pages whose name has this")
     parser.add_argument("--profile", help="cProfile this page (its name, or part of it)")
     parser.add_argument("--explain", help="EXPLAIN ANALYZE this page's slowest queries")
+    parser.add_argument("--queries", help="list this page's queries (the start of each)")
     parser.add_argument("--cache-dir", default="/var/tmp/panah-load")
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/panah_load_pages"
@@ -142,6 +143,11 @@ def main() -> None:
                 int(os.environ.get("TOP", "45"))
             )
             pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+        if args.queries and args.queries in name:
+            with CaptureQueriesContext(connection) as captured:
+                once()
+            for query in captured.captured_queries:
+                print(f"  {float(query['time']) * 1000:5.1f} ms  {query['sql'][:160]}")
         if args.explain and args.explain in name:
             with CaptureQueriesContext(connection) as captured:
                 once()

@@ -4,12 +4,15 @@ The instance: one organisation with 20,000 people, 50,000 cases and 100,000 evid
 and 100 members active at once (60 caseworkers, 20 coordinators, 20 researchers), each making
 a request every 2 to 5 seconds through the real pages, after logging in through the real
 pages (password, then TOTP code). Meanwhile a coordinator imports a spreadsheet of people and
-cases through the import page, again and again. Panah runs in *production* mode under gunicorn
-with deploy/gunicorn.conf.py on 127.0.0.1 (the client sends X-Forwarded-Proto: https as nginx
-would). Nothing leaves the loopback interface.
+cases through the import page, again and again: the upload queues a background task, which
+`panah worker` (started beside gunicorn, at nice 5 as deploy/systemd/panah-worker.service)
+runs while the coordinator's browser follows the task's page. Panah runs in *production* mode
+under gunicorn with deploy/gunicorn.conf.py on 127.0.0.1 (the client sends X-Forwarded-Proto:
+https as nginx would). Nothing leaves the loopback interface.
 
-Prints p50/p95/p99 per signed-in page and overall, the errors, gunicorn's CPU per request and
-its resident memory over the run. Targets: p95 under 150 ms and p99 under 400 ms for every
+Prints p50/p95/p99 per signed-in page and overall, the errors, the CPU per request of gunicorn,
+of PostgreSQL's backends and of this client, the worker's CPU, the load average, and
+gunicorn's resident memory over the run. Targets: p95 under 150 ms and p99 under 400 ms for every
 signed-in page, no error, memory flat.
 
 Seeding is bulk, through the project's encryption (each person's fields sealed under a data

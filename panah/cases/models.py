@@ -100,6 +100,11 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["organisation", "next_binding_due"]),
             models.Index(fields=["organisation", "registered_on"]),
+            # The few restricted cases: every check of whether a person is closed to a member
+            # (rules._people_closed, on each person and case page) reads them, not all cases.
+            models.Index(
+                fields=["organisation"], condition=models.Q(restricted=True), name="case_restricted"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -235,7 +240,15 @@ class Deadline(models.Model):
 
     class Meta:
         ordering = ["due_on"]
-        indexes = [models.Index(fields=["organisation", "due_on"])]
+        indexes = [
+            models.Index(fields=["organisation", "due_on"]),
+            # The deadlines page's order (queries.BY_CONSEQUENCE): a coordinator's board over
+            # the whole organisation reads its first rows in order instead of sorting them all.
+            models.Index(
+                fields=["organisation", "-binding", "due_on", "case", "rule_code"],
+                name="deadline_by_consequence",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule_code} due {self.due_on}"

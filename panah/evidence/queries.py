@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from panah.core.models import Organisation
@@ -90,13 +104,33 @@ def name_matches(query: str) -> Q:
 
 
 def report_years(organisation: Organisation) -> list[int]:
-    """The Gregorian years in which the organisation's reports start, newest first."""
-    return [
-        d.year
-        for d in Report.objects.filter(organisation=organisation, date_start__isnull=False).dates(
-            "date_start", "year", order="DESC"
+    """The Gregorian years in which the organisation's reports start, newest first.
+
+    The first and last dates, then one query asking each year between them whether it has a
+    report (an indexed look each): a coalition's 100,000 reports are never read to find the
+    ten years they span.
+    """
+    reports = Report.objects.filter(organisation=organisation, date_start__isnull=False)
+    span = reports.aggregate(first=Min("date_start"), last=Max("date_start"))
+    if span["first"] is None:
+        return []
+    years = range(span["last"].year, span["first"].year - 1, -1)
+    has_reports = (
+        Organisation.objects.filter(pk=organisation.pk)
+        .annotate(
+            **{
+                f"y{year}": Exists(
+                    reports.filter(
+                        date_start__gte=dt.date(year, 1, 1), date_start__lt=dt.date(year + 1, 1, 1)
+                    )
+                )
+                for year in years
+            }
         )
-    ]
+        .values(*(f"y{year}" for year in years))
+        .get()
+    )
+    return [year for year in years if has_reports[f"y{year}"]]
 
 
 def report_with_victim(organisation: Organisation, pk: int) -> Report:

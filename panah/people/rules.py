@@ -72,19 +72,28 @@ def people_closed_to(membership: Membership) -> PersonIds:
     )
 
 
-def people_open_to(membership: Membership, people: QuerySet) -> QuerySet:
-    """`people` narrowed to those this member may see: the one statement of the person rule."""
+def people_open_to(membership: Membership, people: QuerySet, *, only=None) -> QuerySet:
+    """`people` narrowed to those this member may see: the one statement of the person rule.
+
+    `only`: the one person asked about (may_see_person). Each compartment's people are then
+    narrowed to that person, so the database looks up their few records through the person's
+    index instead of listing every record of the organisation (50,000 cases) to test one.
+    """
+
+    def of(ids: PersonIds) -> PersonIds:
+        return ids if only is None else Person.objects.filter(pk=only, pk__in=ids).values("pk")
+
     people = people.filter(organisation_id=membership.organisation_id)
     for compartment in COMPARTMENTS.values():
-        people = people.exclude(pk__in=compartment.closes(membership))
+        people = people.exclude(pk__in=of(compartment.closes(membership)))
     if membership.role_set() & SEES_EVERYONE:
         return people
     own = Q(created_by_id=membership.user_id)
     for compartment in COMPARTMENTS.values():
-        own &= ~Q(pk__in=compartment.follows(membership.organisation_id))
+        own &= ~Q(pk__in=of(compartment.follows(membership.organisation_id)))
     reach = own
     for compartment in COMPARTMENTS.values():
-        reach |= Q(pk__in=compartment.opens(membership))
+        reach |= Q(pk__in=of(compartment.opens(membership)))
     return people.filter(reach)
 
 
@@ -92,7 +101,7 @@ def may_see_person(membership: Membership | None, person) -> bool:
     """Whether this member may see this person (the queryset above, asked for one row)."""
     if membership is None or person.organisation_id != membership.organisation_id:
         return False
-    return people_open_to(membership, Person.objects.filter(pk=person.pk)).exists()
+    return people_open_to(membership, Person.objects.filter(pk=person.pk), only=person.pk).exists()
 
 
 @rules.predicate

@@ -64,3 +64,18 @@ def test_the_reports_page_finds_across_scripts(imported, researcher_a, login_as)
     body = login_as(researcher_a).get(reverse("evidence:reports"), {"name": "Hosseini"})
     text = body.content.decode()
     assert "محمد حسینی" in text and "Mohamad Hoseini" in text and "Reza Ahmadi" not in text
+
+
+def test_the_year_filter_offers_the_years_that_have_reports_newest_first(
+    source_a, write_csv, org_a
+):
+    with scope(organisation=org_a):
+        assert queries.report_years(org_a) == []
+    dates = ["2019-05-01", "2021-12-31", "2021-01-01", "", "2023"]
+    import_file(
+        source_a,
+        write_csv([row(source_reference=f"Y-{i}", date_as_written=d) for i, d in enumerate(dates)]),
+    )
+    with scope(organisation=org_a):
+        # 2020 and 2022 have no report: they are not offered.
+        assert queries.report_years(org_a) == [2023, 2021, 2019]

@@ -16,7 +16,8 @@ from .linkage_uncertainty import LinkageUncertainty
 
 METHODS = ("loglinear", "lcmcr")
 LINKAGE_DRAWS = 20  # clusterings drawn for the log-linear models (the latent-class model: half)
-RHAT_LIMIT = 1.05  # above this the chains disagree: the posterior is not yet explored
+RHAT_LIMIT = 1.05
+RESELECT = True  # above this the chains disagree: the posterior is not yet explored
 
 
 @dataclass
@@ -237,26 +238,48 @@ def _with_linkage(
         "documented_low": int(min(documented)),
         "documented_high": int(max(documented)),
         "method": (
-            "clusterings drawn from the linkage's match probabilities; log-linear: Rubin's "
-            "rules on log N; latent-class: posterior draws pooled (Sadinle 2018)"
+            (
+                "clusterings drawn from a clerical check's rates of missed links and wrong "
+                "joins (Bayesian bootstrap of the checked victims)"
+                if linkage.check is not None
+                else "clusterings drawn from the linkage's match probabilities"
+            )
+            + "; log-linear: "
+            + ("the model chosen again by AIC/BIC on every draw, " if RESELECT else "")
+            + "Rubin's rules on log N; latent-class: posterior draws pooled (Sadinle 2018)"
         ),
     }
+    if linkage.check is not None:
+        report.linkage["clerical_check"] = linkage.check.summary()
     for estimate in report.estimates:
         if estimate.name in report.fitted_terms:
+            # A model chosen by a criterion is chosen again on every drawn table (the choice
+            # is part of what linkage changes); the independence model stays itself.
+            criterion = next((c.lower() for c in estimate.selected_by), None)
             estimate.with_linkage = _loglinear_over(
-                tables, report.fitted_terms[estimate.name], level
+                tables,
+                report.fitted_terms[estimate.name],
+                level,
+                criterion if RESELECT else None,
             )
         elif estimate.name.startswith("latent-class"):
             estimate.with_linkage = _lcmcr_over(tables, level, rng, options)
 
 
-def _loglinear_over(tables: list[CaptureTable], terms: tuple, level: float) -> dict[str, Any]:
+def _loglinear_over(
+    tables: list[CaptureTable], terms: tuple, level: float, criterion: str | None = None
+) -> dict[str, Any]:
     """One log-linear model over drawn tables, combined by Rubin's rules on log N (the
-    within-draw variance from each profile interval's width)."""
+    within-draw variance from each profile interval's width); with `criterion` ("aic" or
+    "bic") the model is chosen again by it on every table."""
     z = stats.norm.ppf(0.5 + level / 2)
     centres, variances, unbounded, failed = [], [], False, 0
     for table in tables:
-        fit = loglinear.fit_model(table, terms)
+        fit = None
+        if criterion is not None:
+            fit = loglinear.best_by(loglinear.fit_all(table), criterion)
+        if fit is None:
+            fit = loglinear.fit_model(table, terms)
         if not fit.ok:
             failed += 1
             continue

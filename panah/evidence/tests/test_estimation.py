@@ -468,3 +468,40 @@ def test_the_command_prints_the_linkage_interval_beside_the_plain_one():
     data = json.loads(json.dumps(report_as_json(report)))
     assert data["linkage"]["draws"] == 5
     assert all(e["with_linkage"]["estimate"] for e in data["estimates"])
+
+
+def test_a_clerical_check_finding_missed_links_joins_one_source_victims_in_the_draws():
+    from panah.evidence.estimation import ClericalCheck, LinkageUncertainty
+
+    # 20 people seen by A only and 20 by B only, as linked; the check found every A-only
+    # victim it looked at to be a B-only victim already counted.
+    rows = [(i, "A", f"a{i}", None) for i in range(20)]
+    rows += [(100 + i, "B", f"b{i}", None) for i in range(20)]
+    linkage = LinkageUncertainty.build(rows)
+    assert linkage.as_linked(("A", "B")).observed == 40
+    found = ClericalCheck(one_source=((("A", frozenset({"B"})),) * 5 + (("B", None),) * 5))
+    checked = linkage.with_check(found)
+    tables = list(checked.draws(10, np.random.default_rng(4), ("A", "B")))
+    # each A-only victim joins a B-only one (the B-only ones checked were nobody else)
+    assert {t.observed for t in tables} == {20}
+    assert all({"A": 1, "B": 1, "count": 20} in t.as_rows() for t in tables)  # both lists
+    nothing = linkage.with_check(ClericalCheck(one_source=(("A", None),) * 5))
+    assert {t.observed for t in nothing.draws(10, np.random.default_rng(5))} == {40}
+
+
+def test_a_clerical_check_finding_wrong_joins_splits_victims_at_the_rate_found():
+    from panah.evidence.estimation import ClericalCheck, LinkageUncertainty
+
+    rows = []
+    for person in range(200):
+        rows += [(2 * person, "A", person, 0.95), (2 * person + 1, "B", person, 0.95)]
+    rows.append((999, "C", "decided", None))  # a victim a person decided is never split
+    linkage = LinkageUncertainty.build(rows)
+    check = ClericalCheck(several=(True,) + (False,) * 9)  # 1 of 10 checked was two people
+    people = [t.observed for t in linkage.with_check(check).draws(400, np.random.default_rng(6))]
+    # about 10% split (the rate's own uncertainty is drawn too: a Beta(1, 9)-like spread)
+    assert np.mean(people) == pytest.approx(201 + 0.1 * 200, abs=4)
+    assert np.std(people) > 8  # wider than a fixed 10% rate would give (about 4)
+    assert check.summary() == {
+        "one_source_checked": 0, "missed_links": 0, "several_checked": 10, "wrong_joins": 1,
+    }  # fmt: skip

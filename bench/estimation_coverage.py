@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import sys
 import time
 
@@ -171,9 +172,9 @@ def _pick(report, method):
 
 
 # Generator settings for the linked populations: the generator's own sources, and the same
-# sources writing worse (three times the typos, half the father's names and ages, twice the
-# dates off) and reaching half as many people (so more are undocumented).
-LINKED_SETTINGS = ("typical", "sparse and noisy")
+# sources reaching half as many people (so more are undocumented and fewer are on several
+# lists) and writing twice as many typos.
+LINKED_SETTINGS = ("typical", "sparse")
 
 
 def _linked_sources(setting: str):
@@ -183,62 +184,81 @@ def _linked_sources(setting: str):
 
     if setting == "typical":
         return SOURCES
-    if setting == "sparse and noisy":
+    if setting == "sparse":
         return tuple(
             dataclasses.replace(
                 s,
                 coverage=s.coverage * 0.5,
                 coverage_by_group={k: v * 0.5 for k, v in s.coverage_by_group.items()},
-                typo_rate=s.typo_rate * 3,
-                father_rate=s.father_rate / 2,
-                age_rate=s.age_rate / 2,
-                date_error=min(0.3, s.date_error * 2),
+                typo_rate=s.typo_rate * 2,
             )
             for s in SOURCES
         )
     raise SystemExit(f"unknown setting {setting!r}; one of {', '.join(LINKED_SETTINGS)}")
 
 
-def link_population(seed: int, victims: int, review_low: float = 0.2, setting="typical"):
+def link_population(
+    seed: int, victims: int, review_low: float = 0.2, setting="typical", saved: str | None = None
+):
     """Reports generated for `victims` people, linked by the real linker: the uncertainty
     the linker leaves, the true capture table, each report's true victim and the number of
-    reports."""
-    from panah.evidence.linkage import link_reports, prepare_reports
-    from panah.evidence.synthetic import generate
+    reports, and the number of victims (documented or not). With `saved` (a file), the linkage is read from it if it exists, else written
+    to it (the linker's outputs with candidate pairs from p >= 0.01, and the truth)."""
+    if saved and os.path.exists(saved):
+        with open(saved, "rb") as stream:
+            record = pickle.load(stream)  # noqa: S301 (a file this bench wrote)
+    else:
+        from panah.evidence.linkage import link_reports, prepare_reports
+        from panah.evidence.synthetic import generate
 
-    data = generate(n_victims=victims, seed=seed, sources=_linked_sources(setting))
-    prepared = prepare_reports(data.to_frame(with_truth=False), id_column="source_reference")
-    prepared["unique_id"] = np.arange(len(prepared))
-    result = link_reports(prepared, threads=1, seed=seed, review_band=(review_low, 0.9))
-    sources = list(data.columns["source"])
-    source_of = dict(enumerate(sources))
-    victim_of = dict(
-        zip(
-            result.clusters["unique_id"].tolist(),
-            result.clusters["cluster_id"].tolist(),
-            strict=True,
+        data = generate(n_victims=victims, seed=seed, sources=_linked_sources(setting))
+        prepared = prepare_reports(data.to_frame(with_truth=False), id_column="source_reference")
+        prepared["unique_id"] = np.arange(len(prepared))
+        result = link_reports(
+            prepared, threads=1, seed=seed, review_band=(min(review_low, 0.01), 0.9)
         )
+        record = {
+            "victims": victims,
+            "sources": list(data.columns["source"]),
+            "truth": list(data.truth),
+            "clusters": result.clusters[["unique_id", "cluster_id"]],
+            "pairs": result.pairs[["unique_id_l", "unique_id_r", "match_probability"]],
+            "uncertain": result.uncertain[
+                ["unique_id_l", "unique_id_r", "match_probability", "same_victim"]
+            ],
+        }
+        if saved:
+            os.makedirs(os.path.dirname(saved), exist_ok=True)
+            with open(saved, "wb") as stream:
+                pickle.dump(record, stream)
+    sources = record["sources"]
+    source_of = dict(enumerate(sources))
+    clusters, pairs, uncertain = record["clusters"], record["pairs"], record["uncertain"]
+    victim_of = dict(
+        zip(clusters["unique_id"].tolist(), clusters["cluster_id"].tolist(), strict=True)
     )
-    pairs = zip(
-        result.pairs["unique_id_l"].tolist(),
-        result.pairs["unique_id_r"].tolist(),
-        result.pairs["match_probability"].tolist(),
+    scored = zip(
+        pairs["unique_id_l"].tolist(),
+        pairs["unique_id_r"].tolist(),
+        pairs["match_probability"].tolist(),
         strict=True,
     )
-    undecided = result.uncertain[~result.uncertain["same_victim"]]
+    undecided = uncertain[
+        ~uncertain["same_victim"] & (uncertain["match_probability"] >= review_low)
+    ]
     joins = zip(
         undecided["unique_id_l"].tolist(),
         undecided["unique_id_r"].tolist(),
         undecided["match_probability"].tolist(),
         strict=True,
     )
-    uncertainty = LinkageUncertainty.build(membership_rows(victim_of, source_of, pairs), joins)
+    uncertainty = LinkageUncertainty.build(membership_rows(victim_of, source_of, scored), joins)
     people: dict[int, set[str]] = {}
-    for victim, source in zip(data.truth, sources, strict=True):
+    for victim, source in zip(record["truth"], sources, strict=True):
         people.setdefault(victim, set()).add(source)
     lists = tuple(sorted(set(sources)))
     truth = CaptureTable.from_source_sets(people.values(), lists=lists)
-    return uncertainty, truth, lists, len(prepared), np.asarray(data.truth)
+    return uncertainty, truth, lists, len(sources), np.asarray(record["truth"]), record["victims"]
 
 
 def clerical_check(uncertainty, truth, rng, one_source: int, several: int) -> ClericalCheck:
@@ -287,8 +307,13 @@ def run_linked(args, rng, setting: str) -> None:
     }
     for rep in range(args.linked_reps):
         started = time.perf_counter()
-        uncertainty, truth, lists, n_reports, true_victim = link_population(
-            int(rng.integers(2**31)), size, args.review_low, setting
+        saved = (
+            os.path.join(args.linked_dir, setting.replace(" ", "-"), f"{rep:03d}.pkl")
+            if args.linked_dir
+            else None
+        )
+        uncertainty, truth, lists, n_reports, true_victim, size = link_population(
+            int(rng.integers(2**31)), size, args.review_low, setting, saved
         )
         link_time += time.perf_counter() - started
         check = clerical_check(
@@ -309,6 +334,7 @@ def run_linked(args, rng, setting: str) -> None:
             lcmcr_options=options,
             linkage=uncertainty,
             linkage_draws=args.linkage_draws,
+            reselect=args.reselect,
         )
         cpu["linker's probabilities"].append(time.process_time() - started)
         started = time.process_time()
@@ -319,6 +345,7 @@ def run_linked(args, rng, setting: str) -> None:
             lcmcr_options=options,
             linkage=uncertainty.with_check(check),
             linkage_draws=args.linkage_draws,
+            reselect=args.reselect,
         )
         cpu["clerical check"].append(time.process_time() - started)
         true = estimate_all(truth, methods=methods, seed=seed, lcmcr_options=options)
@@ -409,6 +436,16 @@ def main() -> None:
         "--linked-settings",
         default=",".join(LINKED_SETTINGS),
         help=f"generator settings for the linked populations ({', '.join(LINKED_SETTINGS)})",
+    )
+    parser.add_argument(
+        "--reselect",
+        action="store_true",
+        help="choose the AIC and BIC models again on every drawn clustering",
+    )
+    parser.add_argument(
+        "--linked-dir",
+        metavar="DIR",
+        help="keep each linked population in DIR and read it from there on a rerun",
     )
     parser.add_argument(
         "--check-one-source",

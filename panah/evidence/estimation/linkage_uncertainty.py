@@ -198,7 +198,7 @@ class LinkageUncertainty:
         groups = np.split(order, starts[1:])
         fresh = int(labels.max()) + 1 if len(labels) else 0
         if check.several:
-            wrong = rng.dirichlet(np.ones(len(check.several))) @ np.array(check.several, float)
+            wrong = rng.beta(check.wrong + 0.5, len(check.several) - check.wrong + 0.5)
             for members in groups:
                 doubt = 1.0 - self.stay[members]
                 if len(members) < 2 or not doubt.any() or rng.random() >= wrong:
@@ -230,13 +230,17 @@ class LinkageUncertainty:
             linked[label] = linked.get(label, 0) | b
         alone = [label for label, h in linked.items() if h in single]
         # Each source's own checked victims when there are enough of them (spelling and
-        # script make some sources' reports harder to link), else all checked victims.
+        # script make some sources' reports harder to link), else all checked victims. The
+        # share missed is drawn from its posterior (Jeffreys prior), so that a check finding
+        # none still allows for a few; the partner from the partners found (Bayesian
+        # bootstrap), or any victim without the source when none was found.
         entries: dict[int, list[int]] = {}
-        for found in check.one_source:
-            entries.setdefault(bit.get(found[0], 0), []).append(
-                0 if found[1] is None else sum(bit.get(s, 0) for s in found[1])
+        for source, partner in check.one_source:
+            entries.setdefault(bit.get(source, 0), []).append(
+                0 if partner is None else sum(bit.get(s, 0) for s in partner)
             )
         pooled = [p for found in entries.values() for p in found]
+        every = sorted(set(history.values()))
         wanted: dict[int, int] = {}
         for source in single:
             mine = [label for label in alone if linked[label] == source]
@@ -245,9 +249,18 @@ class LinkageUncertainty:
             outcomes = entries.get(source, [])
             if len(outcomes) < MIN_CHECKED_PER_SOURCE:
                 outcomes = pooled
-            weights = rng.dirichlet(np.ones(len(outcomes)))
-            drawn = rng.choice(len(outcomes), size=len(mine), p=weights)
-            wanted.update(zip(mine, [outcomes[k] for k in drawn.tolist()], strict=True))
+            partners = [p for p in outcomes if p] or [h for h in every if not h & source]
+            missed = rng.beta(len(outcomes) - outcomes.count(0) + 0.5, outcomes.count(0) + 0.5)
+            weights = rng.dirichlet(np.ones(len(partners))) if partners else None
+            for label in mine:
+                if weights is None or rng.random() >= missed:
+                    continue
+                want = partners[rng.choice(len(partners), p=weights)]
+                # Two one-source victims of one person were both counted as missed by the
+                # check: each starts the join half as often, so the pair is joined once.
+                if want in single and rng.random() < 0.5:
+                    continue
+                wanted[label] = want
         by_history: dict[int, list[int]] = {}
         for label, h in history.items():
             by_history.setdefault(h, []).append(label)

@@ -19,6 +19,11 @@ into population size estimation of human rights violations", Annals of Applied S
 12(2), 1013-1038, with the linker's pair probabilities in place of a full Bayesian linkage
 posterior: pairs are drawn independently, so the spread is an approximation (see
 docs/estimation.md). Pairs a person decided (confirmed matches and splits) are never drawn.
+
+The linker's probabilities cannot see links it never scored, and are overconfident; with a
+clerical check (ClericalCheck: random victims checked by hand) the draws take the missed-link
+and wrong-join rates the check found instead, with their uncertainty, as Di Consiglio & Tuoto
+(2015) correct capture-recapture for linkage errors measured by clerical review.
 """
 
 from __future__ import annotations

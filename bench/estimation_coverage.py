@@ -9,13 +9,18 @@ error, median relative interval width, and how often the method gave no estimate
     .venv/bin/python bench/estimation_coverage.py --reps 20 --lcmcr-reps 10   # a quick look
     .venv/bin/python bench/estimation_coverage.py --mv2016         # adds the 5-list scenario
     .venv/bin/python bench/estimation_coverage.py --mv2016 --only manrique --reps 20
-    .venv/bin/python bench/estimation_coverage.py --linked-reps 30 --only linked   # real linker
+    .venv/bin/python bench/estimation_coverage.py --linked-reps 40 --only linked   # real linker
+    .venv/bin/python bench/estimation_coverage.py --only linked --linked-settings sparse \
+        --linked-reps 40 --linked-lcmcr-reps 10 --linked-dir /tmp/linked   # keep the linkages
 
-The "linked" scenario generates reports with panah.evidence.synthetic (four sources, Persian
-and Latin script, Jalali and Gregorian dates), links them with the real linker (Splink on
-DuckDB, trained on each set) and estimates from the victims found: every method as linked,
-with the linkage correction (clusterings drawn from the linker's probabilities, see
-docs/estimation.md) and, for reference, from the true victims (perfect linkage).
+The "linked" scenario generates reports with panah.evidence.synthetic (six sources, Persian
+and Latin script, Jalali and Gregorian dates; settings "typical" and "sparse"), links them with
+the real linker (Splink on DuckDB, trained on each set) and estimates from the victims found:
+every method as linked, with the linkage correction drawn from the linker's probabilities,
+with the correction drawn from a clerical check (simulated from the truth: random one-source
+and several-report victims checked as a person would), and, for reference, from the true
+victims (perfect linkage). Coverage is printed with its Monte Carlo standard error, and the
+CPU time per estimate.
 
 Not a test: figures vary with the seed and the number of replications (with 100 replications a
 true 95% coverage reads anywhere from about 90% to 99%).
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import sys
 import time
 
@@ -34,6 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from panah.evidence.estimation import (  # noqa: E402
     CaptureTable,
+    ClericalCheck,
     LinkageUncertainty,
     estimate_all,
     loglinear,
@@ -169,52 +176,133 @@ def _pick(report, method):
     return None
 
 
-def link_population(seed: int, victims: int, review_low: float = 0.2):
-    """Reports generated for `victims` people, linked by the real linker: the uncertainty
-    the linker leaves, the true capture table and a few linkage figures."""
-    from panah.evidence.linkage import link_reports, prepare_reports
-    from panah.evidence.synthetic import generate
+# Generator settings for the linked populations: the generator's own sources, and the same
+# sources reaching half as many people (so more are undocumented and fewer are on several
+# lists) and writing twice as many typos.
+LINKED_SETTINGS = ("typical", "sparse")
 
-    data = generate(n_victims=victims, seed=seed)
-    prepared = prepare_reports(data.to_frame(with_truth=False), id_column="source_reference")
-    prepared["unique_id"] = np.arange(len(prepared))
-    result = link_reports(prepared, threads=1, seed=seed, review_band=(review_low, 0.9))
-    sources = list(data.columns["source"])
-    source_of = dict(enumerate(sources))
-    victim_of = dict(
-        zip(
-            result.clusters["unique_id"].tolist(),
-            result.clusters["cluster_id"].tolist(),
-            strict=True,
+
+def _linked_sources(setting: str):
+    import dataclasses
+
+    from panah.evidence.synthetic import SOURCES
+
+    if setting == "typical":
+        return SOURCES
+    if setting == "sparse":
+        return tuple(
+            dataclasses.replace(
+                s,
+                coverage=s.coverage * 0.5,
+                coverage_by_group={k: v * 0.5 for k, v in s.coverage_by_group.items()},
+                typo_rate=s.typo_rate * 2,
+            )
+            for s in SOURCES
         )
+    raise SystemExit(f"unknown setting {setting!r}; one of {', '.join(LINKED_SETTINGS)}")
+
+
+def link_population(
+    seed: int, victims: int, review_low: float = 0.2, setting="typical", saved: str | None = None
+):
+    """Reports generated for `victims` people, linked by the real linker: the uncertainty
+    the linker leaves, the true capture table, each report's true victim and the number of
+    reports, and the number of victims (documented or not). With `saved` (a file), the linkage is read from it if it exists, else written
+    to it (the linker's outputs with candidate pairs from p >= 0.01, and the truth)."""
+    if saved and os.path.exists(saved):
+        with open(saved, "rb") as stream:
+            record = pickle.load(stream)  # noqa: S301 (a file this bench wrote)
+    else:
+        from panah.evidence.linkage import link_reports, prepare_reports
+        from panah.evidence.synthetic import generate
+
+        data = generate(n_victims=victims, seed=seed, sources=_linked_sources(setting))
+        prepared = prepare_reports(data.to_frame(with_truth=False), id_column="source_reference")
+        prepared["unique_id"] = np.arange(len(prepared))
+        result = link_reports(
+            prepared, threads=1, seed=seed, review_band=(min(review_low, 0.01), 0.9)
+        )
+        record = {
+            "victims": victims,
+            "sources": list(data.columns["source"]),
+            "truth": list(data.truth),
+            "clusters": result.clusters[["unique_id", "cluster_id"]],
+            "pairs": result.pairs[["unique_id_l", "unique_id_r", "match_probability"]],
+            "uncertain": result.uncertain[
+                ["unique_id_l", "unique_id_r", "match_probability", "same_victim"]
+            ],
+        }
+        if saved:
+            os.makedirs(os.path.dirname(saved), exist_ok=True)
+            with open(saved, "wb") as stream:
+                pickle.dump(record, stream)
+    sources = record["sources"]
+    source_of = dict(enumerate(sources))
+    clusters, pairs, uncertain = record["clusters"], record["pairs"], record["uncertain"]
+    victim_of = dict(
+        zip(clusters["unique_id"].tolist(), clusters["cluster_id"].tolist(), strict=True)
     )
-    pairs = zip(
-        result.pairs["unique_id_l"].tolist(),
-        result.pairs["unique_id_r"].tolist(),
-        result.pairs["match_probability"].tolist(),
+    scored = zip(
+        pairs["unique_id_l"].tolist(),
+        pairs["unique_id_r"].tolist(),
+        pairs["match_probability"].tolist(),
         strict=True,
     )
-    undecided = result.uncertain[~result.uncertain["same_victim"]]
+    undecided = uncertain[
+        ~uncertain["same_victim"] & (uncertain["match_probability"] >= review_low)
+    ]
     joins = zip(
         undecided["unique_id_l"].tolist(),
         undecided["unique_id_r"].tolist(),
         undecided["match_probability"].tolist(),
         strict=True,
     )
-    uncertainty = LinkageUncertainty.build(membership_rows(victim_of, source_of, pairs), joins)
+    uncertainty = LinkageUncertainty.build(membership_rows(victim_of, source_of, scored), joins)
     people: dict[int, set[str]] = {}
-    for victim, source in zip(data.truth, sources, strict=True):
+    for victim, source in zip(record["truth"], sources, strict=True):
         people.setdefault(victim, set()).add(source)
     lists = tuple(sorted(set(sources)))
     truth = CaptureTable.from_source_sets(people.values(), lists=lists)
-    return uncertainty, truth, lists, len(prepared)
+    return uncertainty, truth, lists, len(sources), np.asarray(record["truth"]), record["victims"]
 
 
-def run_linked(args, rng) -> None:
+def clerical_check(uncertainty, truth, rng, one_source: int, several: int) -> ClericalCheck:
+    """What a person would find checking random linked victims by hand (here: the truth):
+    `one_source` victims documented by one source (is it someone already counted, and who?)
+    and `several` victims of several reports (are they one person?)."""
+    members: dict[int, list[int]] = {}
+    for report, victim in enumerate(uncertainty.victims.tolist()):
+        members.setdefault(victim, []).append(report)
+    sources = uncertainty.sources
+    history = {v: frozenset(sources[r] for r in m) for v, m in members.items()}
+    pieces: dict[int, dict[int, int]] = {}  # person -> victim -> reports
+    for report, victim in enumerate(uncertainty.victims.tolist()):
+        counts = pieces.setdefault(int(truth[report]), {})
+        counts[victim] = counts.get(victim, 0) + 1
+    alone = [v for v, h in history.items() if len(h) == 1]
+    found = []
+    for v in rng.permutation(alone)[:one_source].tolist():
+        person = max(set(truth[members[v]].tolist()), key=truth[members[v]].tolist().count)
+        others = [(n, w) for w, n in pieces[person].items() if w != v]
+        found.append((next(iter(history[v])), history[max(others)[1]] if others else None))
+    mixed = [
+        len(set(truth[members[v]].tolist())) > 1
+        for v in rng.permutation([v for v, m in members.items() if len(m) > 1])[:several].tolist()
+    ]
+    return ClericalCheck(tuple(found), tuple(mixed))
+
+
+def _mcse(share: float, runs: int) -> float:
+    return (share * (1 - share) / runs) ** 0.5 if runs else 0.0
+
+
+def run_linked(args, rng, setting: str) -> None:
     size = args.linked_victims
-    kinds = ("as linked", "with linkage correction", "true linkage")
+    kinds = ("as linked", "linker's probabilities", "clerical check", "true linkage")
     results = {(m, k): [] for m in METHODS for k in kinds}
-    found, documented, reports, link_time, est_time = [], [], [], 0.0, 0.0
+    found, documented, reports, link_time = [], [], [], 0.0
+    cpu = {"linker's probabilities": [], "clerical check": []}
+    checked = []
     options = {
         "burn_in": args.burn_in,
         "samples": args.samples,
@@ -224,17 +312,26 @@ def run_linked(args, rng) -> None:
     }
     for rep in range(args.linked_reps):
         started = time.perf_counter()
-        uncertainty, truth, lists, n_reports = link_population(
-            int(rng.integers(2**31)), size, args.review_low
+        saved = (
+            os.path.join(args.linked_dir, setting.replace(" ", "-"), f"{rep:03d}.pkl")
+            if args.linked_dir
+            else None
+        )
+        uncertainty, truth, lists, n_reports, true_victim, size = link_population(
+            int(rng.integers(2**31)), size, args.review_low, setting, saved
         )
         link_time += time.perf_counter() - started
+        check = clerical_check(
+            uncertainty, true_victim, rng, args.check_one_source, args.check_several
+        )
+        checked.append(check.summary())
         linked = uncertainty.as_linked(lists)
         found.append(linked.observed)
         documented.append(truth.observed)
         reports.append(n_reports)
         methods = ("loglinear", "lcmcr") if rep < args.linked_lcmcr_reps else ("loglinear",)
-        started = time.perf_counter()
         seed = int(rng.integers(2**31))
+        started = time.process_time()
         plain = estimate_all(
             linked,
             methods=methods,
@@ -242,36 +339,70 @@ def run_linked(args, rng) -> None:
             lcmcr_options=options,
             linkage=uncertainty,
             linkage_draws=args.linkage_draws,
+            reselect=args.reselect,
         )
+        cpu["linker's probabilities"].append(time.process_time() - started)
+        started = time.process_time()
+        with_check = estimate_all(
+            linked,
+            methods=methods,
+            seed=seed,
+            lcmcr_options=options,
+            linkage=uncertainty.with_check(check),
+            linkage_draws=args.linkage_draws,
+            reselect=args.reselect,
+        )
+        cpu["clerical check"].append(time.process_time() - started)
         true = estimate_all(truth, methods=methods, seed=seed, lcmcr_options=options)
-        est_time += time.perf_counter() - started
         for method in METHODS:
             if method == "LCMCR" and "lcmcr" not in methods:
                 continue
-            e, t = _pick(plain, method), _pick(true, method)
-            w = e.with_linkage if e is not None else None
+            e, c, t = _pick(plain, method), _pick(with_check, method), _pick(true, method)
             results[(method, "as linked")].append(
                 None if e is None else (e.estimate, e.low, e.high)
             )
-            results[(method, "with linkage correction")].append(
-                None if not w or w.get("estimate") is None else (w["estimate"], w["low"], w["high"])
-            )
+            for kind, got in (("linker's probabilities", e), ("clerical check", c)):
+                w = got.with_linkage if got is not None else None
+                results[(method, kind)].append(
+                    None
+                    if not w or w.get("estimate") is None
+                    else (w["estimate"], w["low"], w["high"])
+                )
             results[(method, "true linkage")].append(
                 None if t is None else (t.estimate, t.low, t.high)
             )
-        print(f"\r  linked: replication {rep + 1}/{args.linked_reps}", end="", file=sys.stderr)
+        print(
+            f"\r  linked ({setting}): replication {rep + 1}/{args.linked_reps}",
+            end="",
+            file=sys.stderr,
+        )
     print(file=sys.stderr)
-    print(
-        f"\nlinked by the real linker: N = {size} victims, median {int(np.median(reports))} "
-        f"reports, documented median {int(np.median(documented))} truly distinct, "
-        f"{int(np.median(found))} found by the linker (median over-count "
-        f"{np.median(np.array(found) - np.array(documented)):+.0f}); {args.linked_reps} "
-        f"replications ({args.linked_lcmcr_reps} for LCMCR), {args.linkage_draws} clusterings "
-        f"drawn per correction, candidate pairs from p >= {args.review_low}; linking "
-        f"{link_time:.0f} s, estimation {est_time:.0f} s"
+    missed = sum(c["missed_links"] for c in checked) / max(
+        1, sum(c["one_source_checked"] for c in checked)
+    )
+    wrong = sum(c["wrong_joins"] for c in checked) / max(
+        1, sum(c["several_checked"] for c in checked)
     )
     print(
-        f"  {'method':<26}{'linkage':<25}{'runs':>5}{'failed':>7}{'coverage':>10}"
+        f"\nlinked by the real linker, setting {setting!r}: N = {size} victims, median "
+        f"{int(np.median(reports))} reports, documented median {int(np.median(documented))} "
+        f"truly distinct ({np.median(documented) / size:.0%}), {int(np.median(found))} found "
+        f"by the linker (median over-count "
+        f"{np.median(np.array(found) - np.array(documented)):+.0f}); {args.linked_reps} "
+        f"replications ({args.linked_lcmcr_reps} for LCMCR), {args.linkage_draws} clusterings "
+        f"drawn per correction, candidate pairs from p >= {args.review_low}; clerical check "
+        f"of {args.check_one_source} one-source and {args.check_several} several-report "
+        f"victims per run (found: {missed:.0%} missed links, {wrong:.0%} wrong joins); "
+        f"linking {link_time:.0f} s"
+    )
+    for kind, seconds in cpu.items():
+        print(
+            f"  CPU time per estimate with the correction from the {kind}: median "
+            f"{np.median(seconds):.1f} s (log-linear only: "
+            f"{np.median(seconds[args.linked_lcmcr_reps :] or seconds):.1f} s)"
+        )
+    print(
+        f"  {'method':<26}{'linkage':<25}{'runs':>5}{'failed':>7}{'coverage':>10}{'MCSE':>7}"
         f"{'med. rel. err':>15}{'med. rel. width':>17}"
     )
     for method in METHODS:
@@ -285,6 +416,7 @@ def run_linked(args, rng) -> None:
                 continue
             print(
                 f"  {method:<26}{kind:<25}{s['runs']:>5}{s['failed']:>7}{s['coverage']:>10.0%}"
+                f"{_mcse(s['coverage'], s['runs'] - s['failed']):>7.0%}"
                 f"{s['median_rel_error']:>+15.1%}{s['median_rel_width']:>17.1%}"
             )
 
@@ -306,6 +438,33 @@ def main() -> None:
     parser.add_argument("--linked-victims", type=int, default=1000)
     parser.add_argument("--linkage-draws", type=int, default=20)
     parser.add_argument(
+        "--linked-settings",
+        default=",".join(LINKED_SETTINGS),
+        help=f"generator settings for the linked populations ({', '.join(LINKED_SETTINGS)})",
+    )
+    parser.add_argument(
+        "--reselect",
+        action="store_true",
+        help="choose the AIC and BIC models again on every drawn clustering",
+    )
+    parser.add_argument(
+        "--linked-dir",
+        metavar="DIR",
+        help="keep each linked population in DIR and read it from there on a rerun",
+    )
+    parser.add_argument(
+        "--check-one-source",
+        type=int,
+        default=40,
+        help="one-source victims checked by hand (simulated) per linked population (40)",
+    )
+    parser.add_argument(
+        "--check-several",
+        type=int,
+        default=40,
+        help="victims of several reports checked by hand (simulated) per population (40)",
+    )
+    parser.add_argument(
         "--review-low",
         type=float,
         default=0.2,
@@ -326,7 +485,8 @@ def main() -> None:
         if args.only is None or args.only.lower() in name.lower():
             run(name, draw, size, args, rng)
     if args.linked_reps and (args.only is None or args.only.lower() in "linked"):
-        run_linked(args, rng)
+        for setting in args.linked_settings.split(","):
+            run_linked(args, rng, setting.strip())
     print(f"\nTotal time {time.perf_counter() - started:.0f} s")
 
 

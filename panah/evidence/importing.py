@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
 
 from panah.core import spreadsheets
 from panah.core.persian import ZWNJ, matching_form
@@ -483,3 +484,48 @@ def row_fingerprint(values: dict[str, Any]) -> int:
     Python's hash is enough: fingerprints are only compared within one process.
     """
     return hash(tuple(sorted(values.items())))
+
+
+# --- a clerical check of the linkage, for the estimates ---------------------------------------
+
+CHECK_COLUMNS = ("victim_id", "same_as", "several_people")
+YES = {"yes", "y", "1", "true", "oui", "ja", "بله"}
+NO = {"", "no", "n", "0", "false", "non", "nee", "خیر"}
+
+
+def read_clerical_check(path: FileInput, file_name: str) -> list[tuple[int, int | None, bool]]:
+    """The rows of a clerical check (victim_id, same_as, several_people) as (victim, the victim
+    it is the same person as or None, whether its reports are of several people); ValueError
+    listing every problem by line."""
+    rows: list[tuple[int, int | None, bool]] = []
+    problems: list[str] = []
+    try:
+        file_format = spreadsheets.detect_format(file_name, ("csv", "xlsx"))
+        with open_table(path, file_format) as table:
+            missing = [c for c in CHECK_COLUMNS[:1] if c not in table.columns]
+            if missing:
+                raise ValueError(
+                    _("The check needs the columns %(names)s.")
+                    % {"names": ", ".join(CHECK_COLUMNS)}
+                )
+            for number, cells in table.rows():
+                if isinstance(cells, str):
+                    problems.append(f"{number}: {cells}")
+                    continue
+                victim, same = cells.get("victim_id", "").strip(), cells.get("same_as", "").strip()
+                several = cells.get("several_people", "").strip().lower()
+                if not victim.isdigit() or (same and not same.isdigit()) or several not in YES | NO:
+                    problems.append(
+                        _(
+                            "line %(line)s: victim_id and same_as are victim numbers, "
+                            "several_people is yes or no"
+                        )
+                        % {"line": number}
+                    )
+                    continue
+                rows.append((int(victim), int(same) if same else None, several in YES))
+    except SpreadsheetRefused as exc:
+        raise ValueError(str(exc)) from None
+    if problems:
+        raise ValueError("\n".join(problems))
+    return rows

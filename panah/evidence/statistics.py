@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -36,7 +37,7 @@ from panah.core.audit import chain_position
 from panah.core.models import Organisation
 from panah.core.persian import JALALI_MONTHS_EN, JALALI_MONTHS_FA
 
-from .estimation import CaptureTable, LinkageUncertainty, estimate_all
+from .estimation import CaptureTable, ClericalCheck, LinkageUncertainty, estimate_all
 from .estimation.cli import linkage_text, warning_text
 from .estimation.estimate import LINKAGE_DRAWS
 from .models import (
@@ -632,6 +633,57 @@ class Statistics:
                 )
         return LinkageUncertainty.build(rows, joins)
 
+    def clerical_sample(
+        self, count: int, year: int | None = None, seed: int | None = None
+    ) -> list[tuple[int, str]]:
+        """A random sample for a clerical check of the linkage: up to `count` victims
+        documented by one source and `count` of several reports, as (victim id, kind)."""
+
+        facts, _outside = self._in_year(year)
+        rng = random.Random(seed)
+        one = sorted(f.id for f in facts if len(f.sources) == 1)
+        reports = self._report_counts({f.id for f in facts})
+        several = sorted(f.id for f in facts if reports.get(f.id, 0) > 1)
+        return [(v, "one source") for v in rng.sample(one, min(count, len(one)))] + [
+            (v, "several reports") for v in rng.sample(several, min(count, len(several)))
+        ]
+
+    def clerical_check(
+        self, rows: Iterable[tuple[int, int | None, bool]], year: int | None = None
+    ) -> ClericalCheck:
+        """What a person found on checking victims by hand (victim, the victim it is the same
+        person as or None, whether its reports are of several people), for the estimate's
+        linkage draws; ValueError naming victims that are not current ones of the period."""
+
+        facts, _outside = self._in_year(year)
+        sources = {f.id: f.sources for f in facts}
+        reports = self._report_counts(set(sources))
+        unknown = sorted({v for row in rows for v in row[:2] if v is not None and v not in sources})
+        if unknown:
+            raise ValueError(
+                _("These are not victims of the estimate's period: %(ids)s")
+                % {"ids": ", ".join(map(str, unknown[:20]))}
+            )
+        one_source, several = [], []
+        for victim, same_as, mixed in rows:
+            if len(sources[victim]) == 1:
+                partner = None if same_as is None else sources[same_as]
+                one_source.append((next(iter(sources[victim])), partner))
+            if reports.get(victim, 0) > 1:
+                several.append(mixed)
+        return ClericalCheck(tuple(one_source), tuple(several))
+
+    def _report_counts(self, victims: set[int]) -> dict[int, int]:
+        org = self.organisation
+        with scope(organisation=org):  # filtered by this organisation
+            counts = (
+                VictimMembership.objects.filter(organisation=org, victim_id__in=victims)
+                .values("victim_id")
+                .annotate(n=Count("report_id"))
+                .values_list("victim_id", "n")
+            )
+            return dict(counts)
+
     def page_estimate(
         self, year: int | None = None, *, sources: Iterable[str] | None = None
     ) -> EstimateSummary:
@@ -673,11 +725,13 @@ class Statistics:
         seed: int = 2016,
         lcmcr_options: dict[str, Any] | None = None,
         linkage_draws: int | None = None,
+        clerical_check: ClericalCheck | None = None,
     ) -> EstimateSummary:
         """Multiple systems estimation of everyone executed, documented or not, in the period,
         each model also with an interval that carries the linkage's uncertainty (unless
         `linkage_draws` is 0); `sources` (names) chooses the lists that enter it (by default
-        every source)."""
+        every source); with `clerical_check` the linkage draws take its error rates in place of
+        the linker's probabilities."""
 
         facts, _outside = self._in_year(year)
         seen = {s for f in facts for s in f.sources}
@@ -692,7 +746,7 @@ class Statistics:
             level=level,
             seed=seed,
             lcmcr_options=lcmcr_options,
-            linkage=self.linkage_uncertainty(year) if draws else None,
+            linkage=self.linkage_uncertainty(year).with_check(clerical_check) if draws else None,
             linkage_draws=draws,
         )
         return EstimateSummary(

@@ -8,10 +8,11 @@ that runs them together, optionally over clusterings drawn from the linkage's pr
 
 from .captures import CaptureFileError, CaptureTable, parse_capture_csv, read_capture_file
 from .estimate import Estimate, EstimationReport, Skipped, estimate_all
-from .linkage_uncertainty import LinkageUncertainty, membership_rows
+from .linkage_uncertainty import ClericalCheck, LinkageUncertainty, membership_rows
 
 __all__ = [
     "CaptureFileError",
+    "ClericalCheck",
     "CaptureTable",
     "Estimate",
     "EstimationReport",

@@ -200,6 +200,24 @@ def _interval(estimate) -> str:
 
 def linkage_text(linkage: Mapping[str, Any]) -> str:
     """What the linkage-uncertainty intervals are, in one paragraph."""
+    check = linkage.get("clerical_check")
+    if check:
+        return _(
+            "Linkage uncertainty: the models were fitted again on %(draws)s clusterings drawn "
+            "from a check of the linkage by hand (%(missed)s of %(one)s victims documented by "
+            "one source were someone already counted; %(wrong)s of %(several)s victims of "
+            "several reports were more than one person); between %(low)s and %(high)s "
+            "distinct people documented. An interval that ignores linkage treats every join "
+            "and every missed join as certain; the one beside it does not."
+        ) % {
+            "draws": linkage["draws"],
+            "missed": check["missed_links"],
+            "one": check["one_source_checked"],
+            "wrong": check["wrong_joins"],
+            "several": check["several_checked"],
+            "low": f"{linkage['documented_low']:,}",
+            "high": f"{linkage['documented_high']:,}",
+        }
     return _(
         "Linkage uncertainty: the models were fitted again on %(draws)s clusterings drawn "
         "from the linkage's match probabilities (%(links)s uncertain links; between "

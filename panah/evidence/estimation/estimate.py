@@ -77,12 +77,15 @@ def estimate_all(
     lcmcr_options: dict[str, Any] | None = None,
     linkage: LinkageUncertainty | None = None,
     linkage_draws: int = LINKAGE_DRAWS,
+    reselect: bool = False,
 ) -> EstimationReport:
     """Estimate N with the independence, AIC- and BIC-selected log-linear models and LCMCR.
 
     With `linkage` (how sure the linkage was of the victims behind `table`), every model is
     also fitted over `linkage_draws` clusterings drawn from the linkage's probabilities and
-    its interval widened accordingly (Estimate.with_linkage, beside the plain one)."""
+    its interval widened accordingly (Estimate.with_linkage, beside the plain one); with
+    `reselect` the AIC and BIC models are chosen again on every drawn table (about ten times
+    the cost with six lists)."""
     if not 0 < level < 1:
         raise ValueError("the interval level must be between 0 and 1")
     unknown = set(methods) - set(METHODS)
@@ -97,7 +100,9 @@ def estimate_all(
     if "lcmcr" in methods:
         _lcmcr(table, level, seed, lcmcr_options or {}, report)
     if linkage is not None and linkage_draws > 0:
-        _with_linkage(table, level, seed, lcmcr_options or {}, linkage, linkage_draws, report)
+        _with_linkage(
+            table, level, seed, lcmcr_options or {}, linkage, linkage_draws, reselect, report
+        )
     return report
 
 
@@ -225,6 +230,7 @@ def _with_linkage(
     options: dict[str, Any],
     linkage: LinkageUncertainty,
     draws: int,
+    reselect: bool,
     report: EstimationReport,
 ) -> None:
     """Refit every reported model over clusterings drawn from the linkage's probabilities."""
@@ -237,26 +243,48 @@ def _with_linkage(
         "documented_low": int(min(documented)),
         "documented_high": int(max(documented)),
         "method": (
-            "clusterings drawn from the linkage's match probabilities; log-linear: Rubin's "
-            "rules on log N; latent-class: posterior draws pooled (Sadinle 2018)"
+            (
+                "clusterings drawn from a clerical check's rates of missed links and wrong "
+                "joins (Bayesian bootstrap of the checked victims)"
+                if linkage.check is not None
+                else "clusterings drawn from the linkage's match probabilities"
+            )
+            + "; log-linear: "
+            + ("the model chosen again by AIC/BIC on every draw, " if reselect else "")
+            + "Rubin's rules on log N; latent-class: posterior draws pooled (Sadinle 2018)"
         ),
     }
+    if linkage.check is not None:
+        report.linkage["clerical_check"] = linkage.check.summary()
     for estimate in report.estimates:
         if estimate.name in report.fitted_terms:
+            # A model chosen by a criterion is chosen again on every drawn table (the choice
+            # is part of what linkage changes); the independence model stays itself.
+            criterion = next((c.lower() for c in estimate.selected_by), None)
             estimate.with_linkage = _loglinear_over(
-                tables, report.fitted_terms[estimate.name], level
+                tables,
+                report.fitted_terms[estimate.name],
+                level,
+                criterion if reselect else None,
             )
         elif estimate.name.startswith("latent-class"):
             estimate.with_linkage = _lcmcr_over(tables, level, rng, options)
 
 
-def _loglinear_over(tables: list[CaptureTable], terms: tuple, level: float) -> dict[str, Any]:
+def _loglinear_over(
+    tables: list[CaptureTable], terms: tuple, level: float, criterion: str | None = None
+) -> dict[str, Any]:
     """One log-linear model over drawn tables, combined by Rubin's rules on log N (the
-    within-draw variance from each profile interval's width)."""
+    within-draw variance from each profile interval's width); with `criterion` ("aic" or
+    "bic") the model is chosen again by it on every table."""
     z = stats.norm.ppf(0.5 + level / 2)
     centres, variances, unbounded, failed = [], [], False, 0
     for table in tables:
-        fit = loglinear.fit_model(table, terms)
+        fit = None
+        if criterion is not None:
+            fit = loglinear.best_by(loglinear.fit_all(table), criterion)
+        if fit is None:
+            fit = loglinear.fit_model(table, terms)
         if not fit.ok:
             failed += 1
             continue

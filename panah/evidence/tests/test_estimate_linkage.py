@@ -10,6 +10,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django_scopes import scope
 
@@ -68,3 +69,46 @@ def test_the_linkage_intervals_can_be_turned_off(linked):
     data = json.loads(out.getvalue())
     assert data["linkage"] is None
     assert all(e["with_linkage"] is None for e in data["estimates"])
+
+
+def test_a_clerical_check_of_sampled_victims_replaces_the_linker_probabilities(linked, tmp_path):
+    org, _pair = linked
+    out = io.StringIO()
+    call_command(
+        "evidence", "estimate", "--organisation", org.slug, "--clerical-sample", "3",
+        stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "victim_id,kind,same_as,several_people" and len(lines) > 1
+    sampled = [line.split(",")[0] for line in lines[1:]]
+    check = tmp_path / "check.csv"
+    rows = [f"{v},,yes" if k == 0 else f"{v},,no" for k, v in enumerate(sampled)]
+    check.write_text("victim_id,same_as,several_people\n" + "\n".join(rows) + "\n")
+    out = io.StringIO()
+    call_command(
+        "evidence", "estimate", "--organisation", org.slug, "--format", "json",
+        "--methods", "loglinear", "--linkage-draws", "5", "--clerical-check", str(check),
+        stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    data = json.loads(out.getvalue())
+    assert "clerical check" in data["linkage"]["method"]
+    assert data["linkage"]["clerical_check"]["one_source_checked"] + data["linkage"][
+        "clerical_check"
+    ]["several_checked"] >= len(sampled)
+
+
+def test_a_clerical_check_naming_victims_that_are_not_counted_is_refused(linked, tmp_path):
+    org, _pair = linked
+    check = tmp_path / "check.csv"
+    check.write_text("victim_id,same_as,several_people\n999999,,no\n12,,perhaps\n")
+    with pytest.raises(CommandError, match="line 3"):
+        call_command(
+            "evidence", "estimate", "--organisation", org.slug, "--clerical-check", str(check),
+            stdout=io.StringIO(), stderr=io.StringIO(),
+        )  # fmt: skip
+    check.write_text("victim_id,same_as,several_people\n999999,,no\n")
+    with pytest.raises(CommandError, match="999999"):
+        call_command(
+            "evidence", "estimate", "--organisation", org.slug, "--clerical-check", str(check),
+            stdout=io.StringIO(), stderr=io.StringIO(),
+        )  # fmt: skip

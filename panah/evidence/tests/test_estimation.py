@@ -468,3 +468,42 @@ def test_the_command_prints_the_linkage_interval_beside_the_plain_one():
     data = json.loads(json.dumps(report_as_json(report)))
     assert data["linkage"]["draws"] == 5
     assert all(e["with_linkage"]["estimate"] for e in data["estimates"])
+
+
+def test_a_clerical_check_finding_missed_links_joins_one_source_victims_in_the_draws():
+    from panah.evidence.estimation import ClericalCheck, LinkageUncertainty
+
+    # 20 people seen by A only and 20 by B and C, as linked; the check found each of the 5
+    # A-only victims it looked at to be a B-and-C victim already counted.
+    rows = [(i, "A", f"a{i}", None) for i in range(20)]
+    rows += [(100 + i, "B", f"b{i}", 0.99) for i in range(20)]
+    rows += [(200 + i, "C", f"b{i}", 0.99) for i in range(20)]
+    linkage = LinkageUncertainty.build(rows)
+    assert linkage.as_linked(("A", "B", "C")).observed == 40
+    found = ClericalCheck(one_source=(("A", frozenset({"B", "C"})),) * 5)
+    tables = list(linkage.with_check(found).draws(300, np.random.default_rng(4), ("A", "B", "C")))
+    # each A-only victim is joined at the share missed, drawn from Beta(5.5, 0.5): 0.92 on average
+    assert np.mean([t.observed for t in tables]) == pytest.approx(40 - 20 * 0.917, abs=1.0)
+    assert all(t.as_rows()[-1]["count"] == 40 - t.observed for t in tables)  # on A, B and C
+    # a check finding no missed link still allows for a few (Beta(0.5, 20.5): 2.4% on average)
+    none = ClericalCheck(one_source=(("A", None),) * 20)
+    people = [t.observed for t in linkage.with_check(none).draws(300, np.random.default_rng(5))]
+    assert min(people) < 40 and np.mean(people) == pytest.approx(40 - 20 * 0.024, abs=0.3)
+
+
+def test_a_clerical_check_finding_wrong_joins_splits_victims_at_the_rate_found():
+    from panah.evidence.estimation import ClericalCheck, LinkageUncertainty
+
+    rows = []
+    for person in range(200):
+        rows += [(2 * person, "A", person, 0.95), (2 * person + 1, "B", person, 0.95)]
+    rows.append((999, "C", "decided", None))  # a victim a person decided is never split
+    linkage = LinkageUncertainty.build(rows)
+    check = ClericalCheck(several=(True,) + (False,) * 9)  # 1 of 10 checked was two people
+    people = [t.observed for t in linkage.with_check(check).draws(400, np.random.default_rng(6))]
+    # split at the share found, drawn from its posterior Beta(1.5, 9.5) (13.6% on average)
+    assert np.mean(people) == pytest.approx(201 + 200 * 1.5 / 11, abs=5)
+    assert np.std(people) > 12  # wider than a fixed rate would give (about 5)
+    assert check.summary() == {
+        "one_source_checked": 0, "missed_links": 0, "several_checked": 10, "wrong_joins": 1,
+    }  # fmt: skip

@@ -13,6 +13,7 @@ panah evidence review import FILE --by EMAIL [--dry-run] [--organisation SLUG]
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from panah.core.commands import member_by_email, organisation_by_slug
 from panah.core.models import Organisation, User
 from panah.core.spreadsheets import SpreadsheetRefused
 from panah.evidence import review_sheet, services
-from panah.evidence.importing import MAX_PROBLEMS_KEPT
+from panah.evidence.importing import MAX_PROBLEMS_KEPT, read_clerical_check
 from panah.evidence.models import ImportStatus, Source, SourceKind
 
 
@@ -87,6 +88,19 @@ class Command(BaseCommand):
                 "--year",
                 type=int,
                 help="only victims executed in this Gregorian year (linked data)",
+            )
+            est.add_argument(
+                "--clerical-check",
+                metavar="FILE",
+                help="CSV or XLSX of victims checked by hand (victim_id, same_as, "
+                "several_people): the linkage draws take its error rates (docs/estimation.md)",
+            )
+            est.add_argument(
+                "--clerical-sample",
+                type=int,
+                metavar="N",
+                help="print a random sample to check by hand (N victims documented by one "
+                "source and N of several reports) as CSV, and stop",
             )
 
         link = sub.add_parser(
@@ -296,12 +310,29 @@ class Command(BaseCommand):
                     "The reports have not been linked yet: run `panah evidence link` first, "
                     "or give a capture-history file with --captures FILE."
                 )
+            if options.get("clerical_sample"):
+                writer = csv.writer(self.stdout)
+                writer.writerow(("victim_id", "kind", "same_as", "several_people"))
+                for victim, kind in stats.clerical_sample(
+                    options["clerical_sample"], year=options.get("year"), seed=options.get("seed")
+                ):
+                    writer.writerow((victim, kind, "", ""))
+                return
             table = stats.capture_table(year=options.get("year"))
             linkage = (
                 stats.linkage_uncertainty(year=options.get("year"))
                 if options.get("linkage_draws")
                 else None
             )
+            if linkage is not None and options.get("clerical_check"):
+                path = options["clerical_check"]
+                try:
+                    rows = read_clerical_check(path, path)
+                    linkage = linkage.with_check(
+                        stats.clerical_check(rows, year=options.get("year"))
+                    )
+                except (OSError, ValueError) as exc:
+                    raise CommandError(f"{path}: {exc}") from None
         period = f"executions in {options['year']}" if options.get("year") else "all dates"
         self.stderr.write(
             f"Capture table from linkage run {stats.run.pk} ({period}, {table.observed:,} "

@@ -266,8 +266,12 @@ def start(
     parameters: dict[str, Any],
     content: bytes | None = None,
     request=None,
+    audited: bool = True,
 ) -> BackgroundTask:
-    """Queue `kind` for the worker with its file and choices (encrypted); returns the task."""
+    """Queue `kind` for the worker with its file and choices (encrypted); returns the task.
+
+    `audited=False` is for work that changes no record and whose page records nothing either
+    (a page's estimate): an entry would move the chain position the estimate is kept under."""
     if kind not in KINDS:
         raise KeyError(kind)
     org_key = active_organisation_key(organisation.pk)
@@ -282,14 +286,15 @@ def start(
     item.payload = _seal(item, "payload", _pack(parameters, content))
     with scopes_disabled(), transaction.atomic():
         item.save()
-        audit.record(
-            "core.task_started",
-            organisation=organisation,
-            actor=by,
-            obj=item,
-            request=request,
-            data={"kind": kind, "bytes": len(content or b"")},
-        )
+        if audited:
+            audit.record(
+                "core.task_started",
+                organisation=organisation,
+                actor=by,
+                obj=item,
+                request=request,
+                data={"kind": kind, "bytes": len(content or b"")},
+            )
     _enqueue(item)
     return item
 

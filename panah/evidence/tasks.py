@@ -121,27 +121,31 @@ def run_estimate(work: background.Work) -> dict[str, Any]:
 
 @dataclass
 class PageEstimate:
-    """A page's estimate: made (`summary`), refused (`error`) or being made (`task`)."""
+    """A page's estimate: made (`summary`), refused (`error`), being made (`task`), or its
+    task failed (`failed`: its page says why)."""
 
     summary: EstimateSummary | None = None
     error: str = ""
     task: BackgroundTask | None = None
+    failed: BackgroundTask | None = None
 
 
 def _task_key(key: str) -> str:
     return f"panah-estimate-task:{key}"
 
 
-def _from_task(stats: Statistics, key: str, task: BackgroundTask) -> PageEstimate | None:
-    """What a finished task made for `key` (kept in this process too); None if it failed."""
-    if task.status != BackgroundTask.Status.FINISHED:
-        return None
+def _shown(stats: Statistics, key: str, task: BackgroundTask, again: bool) -> PageEstimate | None:
+    """What the page shows of the task made for `key`; None when it is to be started again."""
+    if task.status in (BackgroundTask.Status.QUEUED, BackgroundTask.Status.RUNNING):
+        return PageEstimate(task=task)
     result = background.result_of(task) or {}
-    if "summary" not in result:
-        return PageEstimate(error=result["refused"]) if "refused" in result else None
-    summary = EstimateSummary.from_dict(result["summary"])
-    stats.keep_estimate(key, summary)
-    return PageEstimate(summary=summary)
+    if task.status == BackgroundTask.Status.FINISHED and "summary" in result:
+        summary = EstimateSummary.from_dict(result["summary"])
+        stats.keep_estimate(key, summary)  # this process shows it from now on without the task
+        return PageEstimate(summary=summary)
+    if task.status == BackgroundTask.Status.FINISHED and "refused" in result:
+        return PageEstimate(error=result["refused"])
+    return None if again else PageEstimate(failed=task)
 
 
 def page_estimate(
@@ -151,44 +155,46 @@ def page_estimate(
     sources: list[str] | None = None,
     by: User | None,
     back: str = "",
+    again: bool = False,
 ) -> PageEstimate:
     """The estimate of the page if it is made for this state of the records; else the one task
     making it, started now if none is (in the organisation's lock: many members opening the
-    page start one task). `back` is the page's query string the task's page links back to."""
+    page start one task). A failed task is started again only when asked (`again`). `back` is
+    the page's query string the task's page links back to."""
     key = stats.estimate_key(year, sources=sources)
     summary = stats.kept_estimate(key)
     if summary is not None:
         return PageEstimate(summary=summary)
     organisation = stats.organisation
     found = _task_for_key(organisation, key)
-    if found is not None:
-        made = _from_task(stats, key, found)
-        if made is not None or found.status != BackgroundTask.Status.FAILED:
-            return made or PageEstimate(task=found)
+    shown = None if found is None else _shown(stats, key, found, again)
+    if shown is not None:
+        return shown
     with transaction.atomic():
         # Two pages asking at once: the second waits here, then finds the first one's task.
         Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
         found = _task_for_key(organisation, key)
-        if found is None or found.status == BackgroundTask.Status.FAILED:
-            found = background.start(
-                organisation=organisation,
-                by=by,
-                kind=ESTIMATE,
-                permission="evidence.view_evidence",
-                parameters={
-                    "scope": {
-                        "verification": stats.scope.verification,
-                        "named_only": stats.scope.named_only,
-                    },
-                    "year": year,
-                    "sources": sources,
-                    "back": back,
+        shown = None if found is None else _shown(stats, key, found, again)
+        if shown is not None:
+            return shown
+        found = background.start(
+            organisation=organisation,
+            by=by,
+            kind=ESTIMATE,
+            permission="evidence.view_evidence",
+            parameters={
+                "scope": {
+                    "verification": stats.scope.verification,
+                    "named_only": stats.scope.named_only,
                 },
-                audited=False,  # the page records nothing, and an entry would change the key
-            )
-            caches["tasks"].set(_task_key(key), str(found.pk), ESTIMATE_SECONDS)
+                "year": year,
+                "sources": sources,
+                "back": back,
+            },
+        )
+        caches["tasks"].set(_task_key(key), str(found.pk), ESTIMATE_SECONDS)
     found.refresh_from_db()  # run already when the tasks run in the request (the tests)
-    return _from_task(stats, key, found) or PageEstimate(task=found)
+    return _shown(stats, key, found, again=False) or PageEstimate(task=found)
 
 
 def _task_for_key(organisation: Organisation, key: str) -> BackgroundTask | None:
@@ -227,5 +233,6 @@ def register() -> None:
             _("Computing the estimate"),
             run_estimate,
             template="evidence/_task_estimate.html",
+            audited=False,  # the page records nothing, and an entry would change the key
         )
     )

@@ -167,7 +167,11 @@ def chart_for(table: Table | dict, *, protected: bool = False):
 def run_estimate(request: HttpRequest, sel: Selection, year: int | None) -> tasks.PageEstimate:
     """The estimate for a year (or all dates) if made, else the reason there is none or the
     background task making it (never computed in the request)."""
-    return tasks.page_estimate(sel.stats, year, by=request.user, back=request.GET.urlencode())
+    query = request.GET.copy()
+    query.pop("again", None)
+    return tasks.page_estimate(
+        sel.stats, year, by=request.user, back=query.urlencode(), again="again" in request.GET
+    )
 
 
 @needs_permission("evidence.view_evidence")
@@ -196,7 +200,7 @@ def _page(
         year = None if estimate_year == "all" else _int(estimate_year)
         made = run_estimate(request, sel, year)
     query = request.GET.copy()
-    for key in ("estimate", "fmt", "period", "sources"):
+    for key in ("estimate", "fmt", "period", "sources", "again"):
         query.pop(key, None)
     return render(
         request,
@@ -212,6 +216,7 @@ def _page(
             "estimate": made.summary,
             "estimate_error": made.error,
             "estimate_task": made.task,
+            "estimate_failed": made.failed,
             "estimate_year": estimate_year,
             "query": query.urlencode(),
             "threshold": disclosure.threshold(),
@@ -380,10 +385,15 @@ def estimate_download(request: HttpRequest) -> HttpResponse:
     period = form.cleaned_data["period"]
     year = None if period == "all" else int(period)
     made = tasks.page_estimate(
-        sel.stats, year, sources=form.cleaned_data["sources"], by=request.user
+        sel.stats,
+        year,
+        sources=form.cleaned_data["sources"],
+        by=request.user,
+        again="again" in request.GET,
     )
-    if made.task is not None:  # being computed: the page says so and shows it when ready
-        return _page(request, sel, form, status=202, pending=made)
+    if made.task is not None or made.failed is not None:
+        # Being computed (the page says so and shows it when ready), or its task failed.
+        return _page(request, sel, form, status=202 if made.task else 503, pending=made)
     if made.summary is None:
         form.add_error(None, made.error)
         return _page(request, sel, form, status=400)

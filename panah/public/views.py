@@ -167,7 +167,7 @@ def publish(request: HttpRequest) -> HttpResponse:
             query = urlencode({**wanted, **({"named_only": "on"} if scope.named_only else {})})
             return redirect(f"{reverse('evidence:statistics')}?{query}")
         if made.summary is None:
-            messages.error(request, made.error)
+            messages.error(request, made.error or _("The estimate could not be computed."))
             return redirect("evidence:statistics")
         estimate = made.summary
     try:

@@ -24,6 +24,7 @@ from panah.evidence import tasks
 from panah.evidence.statistics import Statistics
 
 from .linking_fixtures import LIGHT_ESTIMATE
+from .test_review import reauthenticated
 from .test_statistics import world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,38 @@ def test_publishing_an_estimate_not_yet_made_waits_for_it(
     assert len(estimate_tasks(world)) == 1
     page = client.get(response["Location"]).content.decode()
     assert "Publish again once the page shows it" in page and PENDING in page
+
+
+@override_settings(TASKS=DUMMY)
+def test_a_failed_computation_is_said_and_started_again_only_when_asked(
+    world, make_member, login_as, no_estimate_here
+):
+    client = login_as(make_member(world, [Role.RESEARCHER]))
+    client.get(PAGE, {"estimate": "all"})
+    [task] = estimate_tasks(world)
+    # The estimator breaks in the worker (still refusing here): the task fails.
+    assert background.execute(str(task.pk)) == BackgroundTask.Status.FAILED
+
+    text = client.get(PAGE, {"estimate": "all"}).content.decode()
+    assert "The estimate could not be computed." in text and PENDING not in text
+    assert reverse("evidence:task", args=[task.pk]) in text
+    assert len(estimate_tasks(world)) == 1  # no task started on every view
+    text = client.get(PAGE, {"estimate": "all", "again": "1"}).content.decode()
+    assert PENDING in text and len(estimate_tasks(world)) == 2
+
+
+@override_settings(TASKS=DUMMY)
+def test_the_estimate_download_waits_for_the_task_too(
+    world, make_member, login_as, no_estimate_here, monkeypatch
+):
+    client = reauthenticated(login_as(make_member(world, [Role.RESEARCHER])))
+    query = {"est-period": "all", "est-sources": ["IHR", "HRANA", "Hengaw"], "est-fmt": "csv"}
+    response = client.get(reverse("evidence:estimate_download"), query)
+    assert response.status_code == 202 and PENDING in response.content.decode()
+    [task] = estimate_tasks(world)
+    no_estimate_here()
+    background.execute(str(task.pk))
+    cache.clear()
+    monkeypatch.setattr(Statistics, "estimate", _refuse)
+    response = client.get(reverse("evidence:estimate_download"), query)
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")

@@ -217,6 +217,9 @@ def _page(
             "estimate_error": made.error,
             "estimate_task": made.task,
             "estimate_failed": made.failed,
+            # The download's page does not reload itself: reloading it would download the file
+            # while the page (and its polling) stayed, again every two seconds.
+            "estimate_polls": made.task is not None and pending is None,
             "estimate_year": estimate_year,
             "query": query.urlencode(),
             "threshold": disclosure.threshold(),

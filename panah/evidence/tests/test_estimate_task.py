@@ -176,7 +176,9 @@ def test_the_estimate_download_waits_for_the_task_too(
     client = reauthenticated(login_as(make_member(world, [Role.RESEARCHER])))
     query = {"est-period": "all", "est-sources": ["IHR", "HRANA", "Hengaw"], "est-fmt": "csv"}
     response = client.get(reverse("evidence:estimate_download"), query)
-    assert response.status_code == 202 and PENDING in response.content.decode()
+    text = response.content.decode()
+    assert response.status_code == 202 and PENDING in text
+    assert "?part=progress" not in text  # reloading it would download the file again and again
     [task] = estimate_tasks(world)
     no_estimate_here()
     background.execute(str(task.pk))

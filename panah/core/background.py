@@ -105,6 +105,10 @@ class Kind:
     # Called (in recovery's transaction) when a run was interrupted: to close what the kind
     # recorded outside its own transaction (a linkage run's record).
     interrupted: Callable[[BackgroundTask], None] | None = None
+    # False for work that changes no record and whose page records nothing either (a page's
+    # estimate): its start, failure and interruption write no entry to the organisation's
+    # chain, whose position the estimate is kept under (an entry would make it stale at once).
+    audited: bool = True
 
 
 KINDS: dict[str, Kind] = {}
@@ -327,14 +331,15 @@ def start(
     item.payload = _seal(item, "payload", _pack(parameters, content))
     with scopes_disabled(), transaction.atomic():
         item.save()
-        audit.record(
-            "core.task_started",
-            organisation=organisation,
-            actor=by,
-            obj=item,
-            request=request,
-            data={"kind": kind, "bytes": len(content or b"")},
-        )
+        if KINDS[kind].audited:
+            audit.record(
+                "core.task_started",
+                organisation=organisation,
+                actor=by,
+                obj=item,
+                request=request,
+                data={"kind": kind, "bytes": len(content or b"")},
+            )
     _enqueue(item)
     return item
 
@@ -423,7 +428,7 @@ def _finish(item: BackgroundTask, status: str, result: dict[str, Any]) -> None:
     item.result = _seal(item, "result", json.dumps(result).encode())
     with scopes_disabled(), transaction.atomic():
         item.save(update_fields=["status", "finished_at", "payload", "result"])
-        if status == Status.FAILED:
+        if status == Status.FAILED and _audited(item):
             audit.record(
                 "core.task_failed",
                 organisation=item.organisation,
@@ -432,6 +437,11 @@ def _finish(item: BackgroundTask, status: str, result: dict[str, Any]) -> None:
                 data={"kind": item.kind, "reason": result.get("error_code", "")},
             )
     _cache().delete(_alive_key(item.pk))
+
+
+def _audited(item: BackgroundTask) -> bool:
+    kind = KINDS.get(item.kind)
+    return kind is None or kind.audited
 
 
 def recover_interrupted(task_ids: list | None = None) -> list[BackgroundTask]:
@@ -473,13 +483,14 @@ def recover_interrupted(task_ids: list | None = None) -> list[BackgroundTask]:
                     item, "result", json.dumps({"error_code": "interrupted"}).encode()
                 )
                 item.save(update_fields=["status", "notes", "finished_at", "payload", "result"])
-            audit.record(
-                "core.task_interrupted",
-                organisation=item.organisation,
-                actor=item.started_by,
-                obj=item,
-                data={"kind": item.kind, "attempt": item.attempts, "started_again": again},
-            )
+            if _audited(item):
+                audit.record(
+                    "core.task_interrupted",
+                    organisation=item.organisation,
+                    actor=item.started_by,
+                    obj=item,
+                    data={"kind": item.kind, "attempt": item.attempts, "started_again": again},
+                )
         _cache().delete(_alive_key(item.pk))
         if again:
             _enqueue(item)

@@ -226,6 +226,11 @@ class EstimateSummary:
         data["as_of"] = self.as_of.isoformat()
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EstimateSummary:
+        """The summary again from `as_dict`'s copy (as a background task keeps it)."""
+        return cls(**{**data, "as_of": dt.datetime.fromisoformat(data["as_of"])})
+
 
 def estimate_sentence(e: dict[str, Any]) -> str:
     """One model's estimate in words: 'estimated: about M (95% interval a–b), method X'."""
@@ -699,6 +704,16 @@ class Statistics:
         options = web_estimate_options()
         if self._given_facts:
             return self.estimate(year, sources=sources, **options)
+        key = self.estimate_key(year, sources=sources)
+        summary = cache.get(key)
+        if summary is None:
+            summary = self.estimate(year, sources=sources, **options)
+            cache.set(key, summary, ESTIMATE_SECONDS)
+        return summary
+
+    def estimate_key(self, year: int | None = None, *, sources: Iterable[str] | None = None) -> str:
+        """The key `page_estimate` keeps its estimate under: this state of the organisation's
+        records (its audit chain position), the scope, year, sources, language and options."""
         parts = [
             str(self.organisation.pk),
             str(chain_position(self.organisation.pk)),
@@ -706,14 +721,17 @@ class Statistics:
             repr(year),
             "*" if sources is None else ",".join(sorted(sources)),
             get_language() or "",
-            repr(sorted(options.items())),
+            repr(sorted(web_estimate_options().items())),
         ]
-        key = "panah-estimate:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
-        summary = cache.get(key)
-        if summary is None:
-            summary = self.estimate(year, sources=sources, **options)
-            cache.set(key, summary, ESTIMATE_SECONDS)
-        return summary
+        return "panah-estimate:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+    def kept_estimate(self, key: str) -> EstimateSummary | None:
+        """The estimate kept under `key` in this process, if any (nothing is computed)."""
+        return cache.get(key)
+
+    def keep_estimate(self, key: str, summary: EstimateSummary) -> None:
+        """Keep an estimate made elsewhere (by the background worker) under `key`."""
+        cache.set(key, summary, ESTIMATE_SECONDS)
 
     def estimate(
         self,

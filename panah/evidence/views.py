@@ -283,8 +283,9 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
 
 @needs_permission("evidence.view_evidence")
 def task(request: HttpRequest, pk) -> HttpResponse:
-    """An import or a linkage run started from these pages: its progress, then its result."""
-    return task_page(request, pk, kinds=(tasks.IMPORT, tasks.LINK))
+    """An import, a linkage run or an estimate started from these pages: its progress, then its
+    result."""
+    return task_page(request, pk, kinds=(tasks.IMPORT, tasks.LINK, tasks.ESTIMATE))
 
 
 @needs_permission("evidence.view_evidence")

@@ -26,12 +26,11 @@ from panah.core.charts import bar_chart
 from panah.core.reauth import recent_authentication_required
 from panah.core.spreadsheets import neutralise_row
 
-from . import estimate_files
+from . import estimate_files, tasks
 from . import rules as _rules  # noqa: F401  (registers the permissions the decorators name)
 from .statistics import (
     DIMENSIONS,
     VERIFICATION_SCOPES,
-    EstimateSummary,
     Scope,
     Statistics,
     Table,
@@ -165,12 +164,14 @@ def chart_for(table: Table | dict, *, protected: bool = False):
     )
 
 
-def run_estimate(sel: Selection, year: int | None) -> tuple[EstimateSummary | None, str]:
-    """The estimate for a year (or all dates), or the reason there is none."""
-    try:
-        return sel.stats.page_estimate(year), ""
-    except ValueError as exc:
-        return None, str(exc)
+def run_estimate(request: HttpRequest, sel: Selection, year: int | None) -> tasks.PageEstimate:
+    """The estimate for a year (or all dates) if made, else the reason there is none or the
+    background task making it (never computed in the request)."""
+    query = request.GET.copy()
+    query.pop("again", None)
+    return tasks.page_estimate(
+        sel.stats, year, by=request.user, back=query.urlencode(), again="again" in request.GET
+    )
 
 
 @needs_permission("evidence.view_evidence")
@@ -181,7 +182,11 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest, sel: Selection, estimate_form: EstimateForm, status: int = 200
+    request: HttpRequest,
+    sel: Selection,
+    estimate_form: EstimateForm,
+    status: int = 200,
+    pending: tasks.PageEstimate | None = None,
 ) -> HttpResponse:
     tables = tables_for(sel)
     periods = [
@@ -189,13 +194,13 @@ def _page(
         for name in ("yearly", "monthly", "jalali_monthly")
         if name in tables
     ]
-    estimate, estimate_error = None, ""
+    made = pending or tasks.PageEstimate()
     estimate_year = request.GET.get("estimate")
-    if estimate_year:
+    if estimate_year and pending is None:
         year = None if estimate_year == "all" else _int(estimate_year)
-        estimate, estimate_error = run_estimate(sel, year)
+        made = run_estimate(request, sel, year)
     query = request.GET.copy()
-    for key in ("estimate", "fmt", "period", "sources"):
+    for key in ("estimate", "fmt", "period", "sources", "again"):
         query.pop(key, None)
     return render(
         request,
@@ -208,8 +213,13 @@ def _page(
             "breakdowns": [tables[d] for d in DIMENSIONS],
             "coverage": sel.stats.coverage(year=sel.year),
             "coverage_all": sel.stats.coverage(),
-            "estimate": estimate,
-            "estimate_error": estimate_error,
+            "estimate": made.summary,
+            "estimate_error": made.error,
+            "estimate_task": made.task,
+            "estimate_failed": made.failed,
+            # The download's page does not reload itself: reloading it would download the file
+            # while the page (and its polling) stayed, again every two seconds.
+            "estimate_polls": made.task is not None and pending is None,
             "estimate_year": estimate_year,
             "query": query.urlencode(),
             "threshold": disclosure.threshold(),
@@ -377,11 +387,20 @@ def estimate_download(request: HttpRequest) -> HttpResponse:
         return _page(request, sel, form, status=400)
     period = form.cleaned_data["period"]
     year = None if period == "all" else int(period)
-    try:
-        summary = sel.stats.page_estimate(year, sources=form.cleaned_data["sources"])
-    except ValueError as exc:
-        form.add_error(None, str(exc))
+    made = tasks.page_estimate(
+        sel.stats,
+        year,
+        sources=form.cleaned_data["sources"],
+        by=request.user,
+        again="again" in request.GET,
+    )
+    if made.task is not None or made.failed is not None:
+        # Being computed (the page says so and shows it when ready), or its task failed.
+        return _page(request, sel, form, status=202 if made.task else 503, pending=made)
+    if made.summary is None:
+        form.add_error(None, made.error)
         return _page(request, sel, form, status=400)
+    summary = made.summary
     k = disclosure.threshold()
     data = protect_estimate(summary.as_dict(), k)
     if data is None:

@@ -6,16 +6,20 @@ disclosure control; they never name the member who published.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from panah.core import disclosure
 from panah.core.access import get_for_member, needs_permission, public
 from panah.core.charts import bar_chart
+from panah.evidence import tasks as estimate_tasks
 from panah.evidence.statistics import (
     Scope,
     Statistics,
@@ -148,11 +152,24 @@ def publish(request: HttpRequest) -> HttpResponse:
             tables.append(stats.breakdown(name, year=year))
     estimate = None
     if data.get("estimate"):
-        try:
-            estimate = stats.page_estimate(year if data["estimate"] == "year" else None)
-        except ValueError as exc:
-            messages.error(request, str(exc))
+        period = year if data["estimate"] == "year" else None
+        made = estimate_tasks.page_estimate(stats, period, by=request.user)
+        if made.task is not None:  # never computed in the request: publish once it is made
+            messages.info(
+                request,
+                _("The estimate is being computed. Publish again once the page shows it."),
+            )
+            wanted = {
+                "estimate": period or "all",
+                "year": year or "",
+                "verification": scope.verification,
+            }
+            query = urlencode({**wanted, **({"named_only": "on"} if scope.named_only else {})})
+            return redirect(f"{reverse('evidence:statistics')}?{query}")
+        if made.summary is None:
+            messages.error(request, made.error or _("The estimate could not be computed."))
             return redirect("evidence:statistics")
+        estimate = made.summary
     try:
         published = services.publish_statistic(
             organisation=request.organisation, title=data["title"], summary=data["summary"],

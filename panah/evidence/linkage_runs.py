@@ -12,6 +12,7 @@ The audit trail gets ids and counts only, never a name.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import statistics as pystats
@@ -533,7 +534,7 @@ VICTIM_RECORD_FIELDS = (
 
 
 def _insert_victims(
-    organisation: Organisation, run: LinkageRun, now, records: list[dict[str, Any]]
+    organisation: Organisation, run: LinkageRun, now: dt.datetime, records: list[dict[str, Any]]
 ) -> list[int]:
     """Insert a run's new victims (tens of thousands: see core.db.insert_rows) and return
     their ids in the order of `records`."""
@@ -546,15 +547,16 @@ def _insert_victims(
         ],
     )
     # A run's victims are created only here (under the organisation's lock), one insert after
-    # the other, so their ids follow the order of the records; checked by their names.
+    # the other, so their ids follow the order of the records; checked on three fields.
+    checked = ("name_canonical", "date_start", "age")
     created = list(
         Victim.objects.filter(organisation=organisation, created_by_run=run)
         .order_by("pk")
-        .values_list("pk", "name_canonical")
+        .values_list("pk", *checked)
     )
-    if [name for _pk, name in created] != [r["name_canonical"] for r in records]:
+    if [row[1:] for row in created] != [tuple(r[f] for f in checked) for r in records]:
         raise RuntimeError("the new victims were not read back in the order they were written")
-    return [pk for pk, _name in created]
+    return [row[0] for row in created]
 
 
 def _membership_probabilities(clusters, pairs) -> dict[int, float]:

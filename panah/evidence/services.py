@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from panah.core import audit, spreadsheets
 from panah.core.db import insert_rows
@@ -281,13 +282,17 @@ def _flush(tally: _Tally) -> None:
     batch = tally.batch
     existing = {}
     if tally.source_had_reports:
-        existing = {
-            r.source_reference: r
-            for r in Report.objects.filter(
-                source=batch.source,
-                source_reference__in=[r.values["source_reference"] for r in rows],
-            ).only("source_reference", *COMPARED_FIELDS)
-        }
+        # By the source alone (it is the organisation's): with the organisation's filter too,
+        # SQLite reads the organisation's every report for each chunk instead of using the
+        # (source, reference) index.
+        with scopes_disabled():
+            existing = {
+                r.source_reference: r
+                for r in Report.objects.filter(
+                    source=batch.source,
+                    source_reference__in=[r.values["source_reference"] for r in rows],
+                ).only("source_reference", *COMPARED_FIELDS)
+            }
     new: list[tuple] = []
     for row in rows:
         stored = existing.get(row.values["source_reference"])

@@ -3,12 +3,13 @@
 Prints:
 - the queries of "my cases", the deadlines view and a case page (and the coordinator's lists of
   every case and deadline): how many, and how long they take, in this process;
-- against a bare view served by the same gunicorn (bench/pages.py's server and client; the
-  pages go through every middleware, the session, the second factor and the organisation
-  scope), the throughput of those three pages, and their ratio to the bare view (target: each
-  at least 0.30), as members get them (kept rendered until the organisation's next write,
-  core.pagecache; a case page is still authorised and its reading audited every time), and
-  then drawn afresh on every request, as the first visit after a change is;
+- under gunicorn (bench/pages.py's server and client; the pages go through every middleware,
+  the session, the second factor and the organisation scope), the throughput, p95 latency and
+  server CPU per request of those three pages beside a bare view on the same server, as plain
+  measurements (the old ratio target is retired: docs/performance.md), as members get them
+  (kept rendered until the organisation's next write, core.pagecache; a case page is still
+  authorised and its reading audited every time), and then drawn afresh on every request, as
+  the first visit after a change is;
 - the import of 10,000 spreadsheet rows (people and cases, through the services), in rows/s;
 - the waiting-time statistics over 100,000 cases (target: under 2 s), and the statistics page.
 
@@ -30,7 +31,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_RATIO = 0.30
 TARGET_STATS_SECONDS = 2.0
 
 
@@ -310,8 +310,7 @@ def _page_throughput(server, port, cookies, pages, requests: int, workers: int, 
     print(f"\nPages {how}, under gunicorn ({workers} workers x 4 threads), {requests} requests "
           "per view and level, alternating with /bare/:")  # fmt: skip
     print(f"  {'view':<10} {'clients':>7} {'req/s':>7} {'p95 ms':>7} {'cpu ms':>6} "
-          f"{'bare req/s':>10} {'cpu ms':>6} {'signed-in bare':>14} {'ratio':>6}  "
-          f"target >= {TARGET_RATIO}")  # fmt: skip
+          f"{'bare req/s':>10} {'cpu ms':>6} {'signed-in bare':>14}")  # fmt: skip
     for name, path, check in pages:
         for clients in (1, 4):
             bare, signed, page = [], [], []
@@ -323,11 +322,8 @@ def _page_throughput(server, port, cookies, pages, requests: int, workers: int, 
             b, sb, p = merge(bare), merge(signed), merge(page)
             if p.errors:
                 raise SystemExit(f"{path}: {p.errors} requests failed")
-            ratio = p.rps / b.rps
-            verdict = ("ok" if ratio >= TARGET_RATIO else "below target") if kept else ""
             print(f"  {name:<10} {clients:>7} {p.rps:>7.1f} {p.p95_ms:>7.1f} {p.cpu_ms:>6.2f} "
-                  f"{b.rps:>10.1f} {b.cpu_ms:>6.2f} {sb.rps:>14.1f} {ratio:>6.2f}  "
-                  f"{verdict}")  # fmt: skip
+                  f"{b.rps:>10.1f} {b.cpu_ms:>6.2f} {sb.rps:>14.1f}")  # fmt: skip
 
 
 def _statistics_page(port: int, admin) -> None:

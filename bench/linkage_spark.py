@@ -30,6 +30,15 @@ def victims(result) -> set[frozenset]:
     return {frozenset(group.index) for _, group in clusters.groupby(clusters)}
 
 
+def gap(one, other) -> float:
+    """The largest difference between the two runs' probabilities of one pair (NaN when
+    they did not score the same pairs)."""
+    both = one.pairs.merge(other.pairs, on=["unique_id_l", "unique_id_r"])
+    if len(both) != len(one.pairs) or len(both) != len(other.pairs):
+        return float("nan")
+    return float((both["match_probability_x"] - both["match_probability_y"]).abs().max())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 10_000, 50_000])
@@ -46,7 +55,8 @@ def main() -> None:
     print(f"Spark session (local[{args.threads}]) started in {time.perf_counter() - started:.1f} s")
     print(
         f"{'reports':>8} {'duckdb s':>9} {'spark s':>8} {'spark, saved model s':>21} "
-        f"{'victims duckdb':>15} {'victims spark':>14} {'same victims, same model':>25}"
+        f"{'victims duckdb':>15} {'victims spark':>14} {'same victims, same model':>25} "
+        f"{'max |p duckdb - p spark|':>25}"
     )
     for size in args.sizes:
         data = generate(n_reports=size, seed=5)
@@ -65,7 +75,7 @@ def main() -> None:
         print(
             f"{size:>8} {t_duck:>9.1f} {t_spark:>8.1f} {t_saved:>21.1f} "
             f"{duck.n_victims:>15} {spark_trained.n_victims:>14} "
-            f"{str(victims(duck) == victims(spark_saved)):>25}",
+            f"{str(victims(duck) == victims(spark_saved)):>25} {gap(duck, spark_saved):>25.2g}",
             flush=True,
         )
     spark.stop()

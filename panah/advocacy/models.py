@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from panah.core.crypto.fields import DataKeyHolder, EncryptedTextField, field_context
-from panah.core.models import Organisation
+from panah.core.models import DailyReminderSent, Organisation
 
 LANGUAGES = ("en", "fr", "nl", "fa")
 
@@ -454,17 +454,11 @@ class Brief(models.Model):
         return f"{str(self.pk)[:8]}-{self.digest[:12]}"
 
 
-class TaskReminderSent(models.Model):
+class TaskReminderSent(DailyReminderSent):
     """One task reminder email per member, organisation and day: `panah advocacy remind` is
     idempotent."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
     tasks = models.PositiveIntegerField()
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(organisation="organisation")
 
     class Meta:
         constraints = [

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.html import format_html, format_html_join
@@ -21,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from panah.cases.models import ProcedureType
-from panah.core import dates
+from panah.core import dates, pdf
 from panah.core.charts import bar_chart
 from panah.core.persian import localised_digits
 from panah.safety.taxonomy import Category
@@ -29,7 +27,6 @@ from panah.safety.taxonomy import Category
 from .briefs import intact
 from .models import Brief, Demand
 
-FONT_FILE = Path(settings.BASE_DIR) / "static/vendor/vazirmatn/Vazirmatn-wght.woff2"
 _SVG_TEXT = re.compile(r">([^<>]*)<")
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
 
@@ -371,33 +368,16 @@ def brief_context(brief: Brief) -> dict[str, Any]:
     }
 
 
-def _only_the_font():
-    """A WeasyPrint URL fetcher that serves the bundled font and refuses everything else."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415 (weasyprint is slow to import; only this path needs it)
-
-    class OnlyTheFont(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url == FONT_FILE.as_uri():
-                return URLFetcherResponse(
-                    url, FONT_FILE.read_bytes(), {"Content-Type": "font/woff2"}
-                )
-            raise ValueError(f"A brief may not load {url!r}.")
-
-    return OnlyTheFont(allowed_protocols=("file",))
-
-
 def brief_html(brief: Brief, language: str) -> SafeString:
     """The brief's printable HTML in `language`."""
     with translation.override(language):
         return render_to_string(
             "advocacy/brief_pdf.html",
-            {**brief_context(brief), "font_url": FONT_FILE.as_uri(), "language": language,
+            {**brief_context(brief), "font_url": pdf.FONT_FILE.as_uri(), "language": language,
              "rtl": translation.get_language_bidi()},
         )  # fmt: skip
 
 
 def brief_pdf_bytes(brief: Brief, language: str) -> bytes:
     """The brief as a PDF in `language` (right to left and shaped in Persian)."""
-    from weasyprint import HTML  # noqa: PLC0415 (weasyprint is slow to import; only this path needs it)
-
-    return HTML(string=brief_html(brief, language), url_fetcher=_only_the_font()).write_pdf()
+    return pdf.render_pdf(brief_html(brief, language))

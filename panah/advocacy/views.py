@@ -8,7 +8,6 @@ everything typed kept. Mobile first: one column, forms on their own page.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission, require
 from panah.core.crypto.files import EncryptedFileStore
-from panah.core.forms import submit
+from panah.core.forms import press, submit
 from panah.core.rules import member_may
 
 from . import briefs as brief_service
@@ -133,16 +132,15 @@ def event_edit(request: HttpRequest, pk) -> HttpResponse:
 def event_publish(request: HttpRequest, pk) -> HttpResponse:
     """Publish or withdraw the event's public page."""
     event = get_for_member(request, Event, pk=pk)
-    try:
-        if request.POST.get("publish") == "0":
-            services.unpublish_event(event=event, by=request.user, request=request)
+    if request.POST.get("publish") == "0":
+        if press(request, lambda: services.unpublish_event(
+            event=event, by=request.user, request=request
+        )).done:  # fmt: skip
             messages.success(request, _("The public page is off line."))
-        else:
-            services.publish_event(event=event, by=request.user, request=request)
-            messages.success(request, _("The event's page is public in four languages."))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+    elif press(request, lambda: services.publish_event(
+        event=event, by=request.user, request=request
+    )).done:  # fmt: skip
+        messages.success(request, _("The event's page is public in four languages."))
     return redirect("advocacy:event", pk=event.pk)
 
 
@@ -223,14 +221,11 @@ def report_publish(request: HttpRequest, pk) -> HttpResponse:
     """Put the event's report on its public page."""
     event = get_for_member(request, Event, pk=pk)
     report = EventReport.objects.filter(event=event).first()
-    try:
-        if report is None:
-            raise ValidationError(_("Record the report of the event first."))
-        services.publish_report(report=report, by=request.user, request=request)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
+    if report is None:
+        messages.error(request, _("Record the report of the event first."))
+    elif press(request, lambda: services.publish_report(
+        report=report, by=request.user, request=request
+    )).done:  # fmt: skip
         messages.success(request, _("The report is on the event's public page."))
     return redirect("advocacy:event", pk=event.pk)
 
@@ -289,11 +284,7 @@ def _photo_response(photo) -> HttpResponse:
 def photo_publish(request: HttpRequest, pk) -> HttpResponse:
     """Show a photo on the event's public page (refused without consent or blurring)."""
     photo = get_for_member(request, EventPhoto, pk=pk)
-    try:
-        services.publish_photo(photo=photo, by=request.user, request=request)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+    press(request, lambda: services.publish_photo(photo=photo, by=request.user, request=request))
     return redirect("advocacy:event", pk=photo.report.event_id)
 
 
@@ -364,12 +355,10 @@ def demand_status(request: HttpRequest, pk) -> HttpResponse:
 def demand_publish(request: HttpRequest, pk) -> HttpResponse:
     """Show or hide a demand on the public progress page."""
     demand = get_for_member(request, Demand, pk=pk)
-    try:
-        services.set_demand_published(demand=demand, by=request.user, request=request,
-                                      published=request.POST.get("publish") != "0")  # fmt: skip
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+    press(request, lambda: services.set_demand_published(
+        demand=demand, by=request.user, request=request,
+        published=request.POST.get("publish") != "0",
+    ))  # fmt: skip
     return redirect("advocacy:demand", pk=demand.pk)
 
 

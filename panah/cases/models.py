@@ -23,7 +23,7 @@ from django_scopes import ScopedManager
 
 from panah.core.crypto.fields import EncryptedTextField, field_context
 from panah.core.crypto.keys import DataKey
-from panah.core.models import Organisation
+from panah.core.models import DailyReminderSent, Organisation
 from panah.people.models import Person
 
 from .procedure import NotificationMode
@@ -464,16 +464,10 @@ class RuleTableEdit(models.Model):
         return f"{self.rule_code} from {self.effective_from}"
 
 
-class ReminderSent(models.Model):
+class ReminderSent(DailyReminderSent):
     """One reminder email per member, organisation and day: `panah cases remind` is idempotent."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
     deadlines = models.PositiveIntegerField()
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(organisation="organisation")
 
     class Meta:
         constraints = [

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.db import NotSupportedError
-from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet
 from django_scopes import get_scope
 from django_scopes.exceptions import ScopeError
 
@@ -318,3 +318,15 @@ def waiting_columns(
         )
     )
     return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
+
+
+def recent_case_activity(person: OuterRef, cutoff: dt.datetime) -> Q:
+    """Whether the person had a case opened, or a step recorded or dated, since `cutoff`.
+
+    Registered with people's retention: such a person is still active and is kept.
+    """
+    return Exists(Case._base_manager.filter(person=person, opened_at__gte=cutoff)) | Exists(
+        CaseStep._base_manager.filter(
+            Q(recorded_at__gte=cutoff) | Q(occurred_on__gte=cutoff.date()), case__person=person
+        )
+    )

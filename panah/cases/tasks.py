@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from panah.core import background, spreadsheets
+from panah.core import background
 
 from .importing import LIMITS, ImportReport, RowError, import_cases
 
@@ -18,8 +18,7 @@ IMPORT = "cases.import"
 def run_import(work: background.Work) -> dict[str, Any]:
     """Check the file (dry run) or import its people and cases, all or nothing."""
     p = work.parameters
-    content = work.content or b""
-    work.progress.start("reading", spreadsheets.expected_rows(content, p["filename"], LIMITS))
+    content = work.start_reading(p["filename"], LIMITS)
 
     def saving(rows: int) -> None:
         if work.progress.stage != "saving":
@@ -39,21 +38,9 @@ def run_import(work: background.Work) -> dict[str, Any]:
     return asdict(report)
 
 
-def report_context(result: dict[str, Any]) -> dict[str, Any]:
-    """The stored result as the report the import page shows."""
-    errors = [RowError(**e) for e in result.get("errors", [])]
-    return {"report": ImportReport(**{**result, "errors": errors})}
-
-
 def register() -> None:
-    """Make the casework import known to the worker."""
-    background.register(
-        background.Kind(
-            IMPORT,
-            _("Importing people and cases"),
-            run_import,
-            template="cases/_import_task.html",
-            personal=True,
-            context=report_context,
-        )
-    )
+    """Make the casework import known to the worker (only its member sees its page)."""
+    background.register_import(
+        IMPORT, _("Importing people and cases"), run_import, template="cases/_import_task.html",
+        report=ImportReport, row_error=RowError, personal=True,
+    )  # fmt: skip

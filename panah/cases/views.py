@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from panah.core import audit, background, charts
 from panah.core.access import get_for_member, needs_permission
-from panah.core.forms import apply_service_errors
+from panah.core.downloads import private_file
+from panah.core.forms import submit
 from panah.core.models import User
 from panah.core.reauth import recent_authentication_required
 from panah.core.rules import member_may
@@ -182,28 +183,16 @@ def open_case(request: HttpRequest) -> HttpResponse:
     found = []
     if person is None and search.is_valid() and search.cleaned_data["q"].strip():
         found = list(people_for(request.membership, search.cleaned_data["q"])[:20])
-        audit.record_read(
-            "person_list.viewed",
-            organisation=request.organisation,
-            request=request,
-            object_type="people.person",
-            data={"shown": [str(p.pk) for p in found], "searched": True},
-        )
+        audit.record_list_read(request, "person_list.viewed", "people.person", found, searched=True)
     form = OpenCaseForm(request.POST or None)
-    if request.method == "POST" and person is not None and form.is_valid():
-        try:
-            case = services.open_case(
-                organisation=request.organisation,
-                person=person,
-                by=request.user,
-                request=request,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
+    if person is not None:
+        opened = submit(request, form, lambda data: services.open_case(
+            organisation=request.organisation, person=person, by=request.user, request=request,
+            **data,
+        ))  # fmt: skip
+        if opened.done:
             messages.success(request, _("The case is open."))
-            return redirect("cases:detail", pk=case.pk)
+            return redirect("cases:detail", pk=opened.result.pk)
     if person is not None:
         record_view(request, person, "open_case")
     return HttpResponse(
@@ -264,21 +253,16 @@ def record_step(request: HttpRequest, pk) -> HttpResponse:
         )
     form = StepForm(request.POST or None, initial={"code": code}, step_rule=table.step(code))
     warnings = []
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if v not in (None,)}
-        try:
-            services.record_step(
-                case=case,
-                by=request.user,
-                step=services.StepInput(**data),
-                request=request,
-                confirmed=_confirmed(request),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        except services.Unconfirmed as exc:
-            warnings = exc.warnings
-        else:
+    try:
+        recorded = submit(request, form, lambda data: services.record_step(
+            case=case, by=request.user,
+            step=services.StepInput(**{k: v for k, v in data.items() if v is not None}),
+            request=request, confirmed=_confirmed(request),
+        ))  # fmt: skip
+    except services.Unconfirmed as exc:  # the member is asked to confirm, the form kept
+        warnings = exc.warnings
+    else:
+        if recorded.done:
             messages.success(request, _("Recorded: %(step)s.") % {"step": labels.step_label(code)})
             return redirect("cases:detail", pk=case.pk)
     return _form_page(
@@ -314,24 +298,16 @@ def correct_step(request: HttpRequest, pk, step) -> HttpResponse:
     }
     form = CorrectStepForm(request.POST or None, initial=initial, table=table)
     warnings = []
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        reason = data.pop("reason")
-        data = {k: v for k, v in data.items() if v is not None}
-        try:
-            services.correct_step(
-                step=old,
-                by=request.user,
-                reason=reason,
-                corrected=services.StepInput(**data),
-                request=request,
-                confirmed=_confirmed(request),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        except services.Unconfirmed as exc:
-            warnings = exc.warnings
-        else:
+    try:
+        corrected = submit(request, form, lambda data: services.correct_step(
+            step=old, by=request.user, reason=data.pop("reason"),
+            corrected=services.StepInput(**{k: v for k, v in data.items() if v is not None}),
+            request=request, confirmed=_confirmed(request),
+        ))  # fmt: skip
+    except services.Unconfirmed as exc:  # the member is asked to confirm, the form kept
+        warnings = exc.warnings
+    else:
+        if corrected.done:
             messages.success(request, _("The step is corrected; the history keeps the old entry."))
             return redirect("cases:detail", pk=case.pk)
     return _form_page(
@@ -354,17 +330,11 @@ def assign(request: HttpRequest, pk) -> HttpResponse:
         users=users,
         initial={"caseworkers": list(case.assignments.values_list("user_id", flat=True))},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assign_case(
-                case=case, caseworkers=form.cleaned_data["caseworkers"], by=request.user,
-                request=request,
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The assignment is saved."))
-            return redirect("cases:detail", pk=case.pk)
+    if submit(request, form, lambda data: services.assign_case(
+        case=case, caseworkers=data["caseworkers"], by=request.user, request=request
+    )).done:  # fmt: skip
+        messages.success(request, _("The assignment is saved."))
+        return redirect("cases:detail", pk=case.pk)
     return _form_page(
         request, case, form, title=_("Assign the case"),
         action=reverse("cases:assign", kwargs={"pk": case.pk}),
@@ -380,20 +350,12 @@ def restrict(request: HttpRequest, pk) -> HttpResponse:
         users=_members(request),
         initial={"restricted": case.restricted, "members": list(case.restricted_to.all())},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.restrict_case(
-                case=case,
-                restricted=form.cleaned_data["restricted"],
-                members=form.cleaned_data["members"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Who may open the case is saved."))
-            return redirect("cases:detail", pk=case.pk)
+    if submit(request, form, lambda data: services.restrict_case(
+        case=case, restricted=data["restricted"], members=data["members"], by=request.user,
+        request=request,
+    )).done:  # fmt: skip
+        messages.success(request, _("Who may open the case is saved."))
+        return redirect("cases:detail", pk=case.pk)
     return _form_page(
         request, case, form, title=_("Restrict the case"),
         action=reverse("cases:restrict", kwargs={"pk": case.pk}),
@@ -410,14 +372,10 @@ def _case_form_view(request, pk, form_class, call, *, title, url_name, multipart
             action=reverse(url_name, kwargs={"pk": case.pk}),
         )  # fmt: skip
     form = form_class(request.POST, request.FILES, **form_kw)
-    if form.is_valid():
-        try:
-            message = call(case, form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, message)
-            return redirect("cases:detail", pk=case.pk)
+    called = submit(request, form, lambda data: call(case, data))
+    if called.done:
+        messages.success(request, called.result)
+        return redirect("cases:detail", pk=case.pk)
     return _form_page(
         request, case, form, title=title, multipart=multipart, status=400,
         action=reverse(url_name, kwargs={"pk": case.pk}),
@@ -458,10 +416,7 @@ def document_file(request: HttpRequest, pk) -> HttpResponse:
     """Download a case document (decrypted for this member, audited)."""
     document = _case_document(request, pk)
     opened = services.open_document(document=document, by=request.user, request=request)
-    response = HttpResponse(opened.data, content_type=opened.content_type)
-    response["Content-Disposition"] = f'attachment; filename="document-{str(document.pk)[:8]}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_file(opened.data, opened.content_type, f"document-{str(document.pk)[:8]}")
 
 
 @needs_permission("cases.view_cases")
@@ -530,10 +485,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         request=request,
         data={"appointments": len(appointments)},
     )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="panah-appointments.ics"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_file(body, "text/calendar; charset=utf-8", "panah-appointments.ics")
 
 
 # --- statistics -------------------------------------------------------------------------------
@@ -666,25 +618,14 @@ def rule_edit(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         initial={"days": latest.days, "months": latest.months, "source": latest.source},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.edit_deadline_rule(
-                organisation=request.organisation,
-                rule_code=code,
-                effective_from=data["effective_from"],
-                days=data["days"] or 0,
-                months=data["months"] or 0,
-                source=data["source"],
-                reason=data["reason"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The rule is changed from the date given."))
-            return redirect("cases:rules")
+    if submit(request, form, lambda data: services.edit_deadline_rule(
+        organisation=request.organisation, rule_code=code,
+        effective_from=data["effective_from"], days=data["days"] or 0,
+        months=data["months"] or 0, source=data["source"], reason=data["reason"],
+        by=request.user, request=request,
+    )).done:  # fmt: skip
+        messages.success(request, _("The rule is changed from the date given."))
+        return redirect("cases:rules")
     return render(
         request,
         "cases/rule_edit.html",
@@ -705,9 +646,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        task = background.start(
-            organisation=request.organisation,
-            by=request.user,
+        task = background.start_for_member(
+            request,
             kind=tasks.IMPORT,
             permission="cases.import",
             parameters={
@@ -716,7 +656,6 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 "dry_run": form.cleaned_data["dry_run"],
             },
             content=upload.read(),  # in memory, at most LIMITS.file_bytes (the form checked)
-            request=request,
         )
         return redirect("cases:import_task", pk=task.pk)
     return render(request, "cases/import.html", {"form": form, "fields": FIELDS})

@@ -761,3 +761,17 @@ def record_read(
         # one member are counted one after the other, so one burst raises one alert.
         read_recorded.send(sender=AuditEntry, entry=entry, request=request)
     return entry
+
+
+def record_list_read(
+    request: HttpRequest, action: str, object_type: str, shown: Iterable[Any], **data: Any
+) -> AuditEntry:
+    """Record that a member viewed a list page: the ids of the records it showed (`shown`,
+    records or ids), with `data` (never the visitor's typed text)."""
+    return record_read(
+        action,
+        organisation=request.organisation,
+        request=request,
+        object_type=object_type,
+        data={"shown": [str(getattr(row, "pk", row)) for row in shown], **data},
+    )

@@ -27,20 +27,21 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django_scopes import scope, scopes_disabled
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult, TaskResultStatus
 
-from . import audit
+from . import audit, spreadsheets
 from .crypto.errors import CryptoError
 from .crypto.fields import decrypt_bytes, encrypt_bytes
 from .crypto.files import purpose_key
@@ -74,6 +75,17 @@ class Work:
     content: bytes | None
     progress: Progress
 
+    def start_reading(
+        self, file_name: str, limits: spreadsheets.Limits, formats: Iterable[str] = ("csv", "xlsx")
+    ) -> bytes:
+        """The file handed in, once the "reading" stage has started with about how many rows
+        it holds (an import's first step)."""
+        content = self.content or b""
+        self.progress.start(
+            "reading", spreadsheets.expected_rows(content, file_name, limits, formats)
+        )
+        return content
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -102,6 +114,39 @@ def register(kind: Kind) -> Kind:
     """Make a kind of work known (apps call this from their AppConfig.ready)."""
     KINDS[kind.name] = kind
     return kind
+
+
+def register_import(
+    name: str,
+    title: str | Promise,
+    run: Callable[[Work], dict[str, Any]],
+    *,
+    template: str,
+    report: type | None = None,
+    row_error: type | None = None,
+    personal: bool = False,
+    finished: Callable | None = None,
+) -> Kind:
+    """Make an app's spreadsheet import known to the worker.
+
+    With `report` and `row_error` (the import's report and row-error dataclasses), the page gets
+    the stored result back as `report` (or `refused`, the whole file's refusal, if it holds one).
+    """
+    context = None
+    if report is not None and row_error is not None:
+        names = {f.name for f in fields(report)}
+
+        def context(result: dict[str, Any]) -> dict[str, Any]:
+            if "refused" in result:
+                return {"refused": result["refused"]}
+            kept = {k: v for k, v in result.items() if k in names}
+            errors = [row_error(**e) for e in result.get("errors", [])]
+            return {"report": report(**{**kept, "errors": errors})}
+
+    return register(
+        Kind(name, title, run, template=template, personal=personal, finished=finished,
+             context=context)
+    )  # fmt: skip
 
 
 # --- Progress and heartbeat ----------------------------------------------------------------------
@@ -292,6 +337,27 @@ def start(
         )
     _enqueue(item)
     return item
+
+
+def start_for_member(
+    request: HttpRequest,
+    *,
+    kind: str,
+    permission: str,
+    parameters: dict[str, Any],
+    content: bytes | None = None,
+) -> BackgroundTask:
+    """Queue `kind` from a page: for the request's organisation, under the member's name (the
+    view redirects to the task's page)."""
+    return start(
+        organisation=request.organisation,
+        by=request.user,
+        kind=kind,
+        permission=permission,
+        parameters=parameters,
+        content=content,
+        request=request,
+    )
 
 
 def _enqueue(item: BackgroundTask) -> None:

@@ -96,6 +96,14 @@ def both_calendars(value: dt.date) -> str:
     return gregorian_text(value)
 
 
+def email_date(value: dt.date) -> str:
+    """A date for a plain-text e-mail in the active language: in Persian the Solar Hijri date
+    first, then the ISO date as an isolated left-to-right run; the Gregorian date otherwise."""
+    if shows_jalali():
+        return f"{jalali_text(value)} ({isolate(value.isoformat(), 'ltr')})"
+    return gregorian_text(value)
+
+
 class DualDateInput(forms.DateInput):
     """A date input that, for Persian readers, takes the Solar Hijri date (or a Gregorian one)
     as typed text and shows the date it read in both calendars beside it; other readers get

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest
@@ -155,4 +156,18 @@ def submit(
         return Submission(done=True, result=act(dict(form.cleaned_data)))
     except forms.ValidationError as exc:
         apply_service_errors(form, exc)
+        return Submission(done=False)
+
+
+def press(request: HttpRequest, act: Callable[[], Any], *, one_message: bool = False) -> Submission:
+    """Call `act` for a button without a form (confirm, publish): a service's refusal
+    (ValidationError) becomes error messages for the next page (`one_message`: joined in one).
+
+    The view then says its success message when `done` and redirects either way.
+    """
+    try:
+        return Submission(done=True, result=act())
+    except forms.ValidationError as exc:
+        for message in [" ".join(exc.messages)] if one_message else exc.messages:
+            messages.error(request, message)
         return Submission(done=False)

@@ -588,3 +588,18 @@ class BackgroundTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk}"
+
+
+class DailyReminderSent(models.Model):
+    """One reminder e-mail of a job to a member of an organisation on a day (core.reminders):
+    each job's record adds its count and makes (organisation, user, day) unique."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        abstract = True

@@ -1,7 +1,6 @@
 """PDFs written with WeasyPrint from our own HTML: the vendored Vazirmatn font is the only file
 they may load (no network, no other file), so Persian is shaped and nothing leaves the server.
-
-(advocacy.rendering and people.subject_access hold the same fetcher; they can use this one.)
+Every PDF goes through here: the subject-access export, the advocacy brief, the estimate files.
 """
 
 from __future__ import annotations

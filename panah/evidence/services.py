@@ -63,7 +63,7 @@ def create_source(
     """Register a source whose reports will be imported; its name is unique in the organisation."""
     name = name.strip()
     if Source.objects.filter(organisation=organisation, name__iexact=name).exists():
-        raise ValidationError(_("There is already a source with this name."))
+        raise ValidationError({"name": _("There is already a source with this name.")})
     try:
         with transaction.atomic():
             source = Source.objects.create(
@@ -75,7 +75,7 @@ def create_source(
                 created_by=by,
             )
     except IntegrityError:  # created at the same moment by someone else
-        raise ValidationError(_("There is already a source with this name.")) from None
+        raise ValidationError({"name": _("There is already a source with this name.")}) from None
     audit.record(
         "evidence.source_created", organisation=organisation, actor=by, obj=source, request=request
     )

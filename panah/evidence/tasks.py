@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from panah.core import background, spreadsheets
+from panah.core import background
 from panah.core.models import BackgroundTask
 from panah.core.views.tasks import task_for_member
 
@@ -28,11 +28,7 @@ def run_import(work: background.Work) -> dict[str, Any]:
     """Check (dry run) or import the file into its source; the batch records the outcome."""
     p = work.parameters
     source = Source.objects.get(pk=p["source"])
-    content = work.content or b""
-    total = spreadsheets.expected_rows(
-        content, p["file_name"], importing.limits(), importing.FORMATS
-    )
-    work.progress.start("reading", total)
+    content = work.start_reading(p["file_name"], importing.limits(), importing.FORMATS)
     batch = services.import_reports(
         organisation=work.organisation,
         source=source,
@@ -101,15 +97,10 @@ def link_interrupted(task: BackgroundTask) -> None:
 
 def register() -> None:
     """Make the evidence app's kinds of background work known."""
-    background.register(
-        background.Kind(
-            IMPORT,
-            _("Importing reports"),
-            run_import,
-            template="evidence/_task_import.html",
-            finished=import_finished,
-        )
-    )
+    background.register_import(
+        IMPORT, _("Importing reports"), run_import, template="evidence/_task_import.html",
+        finished=import_finished,
+    )  # fmt: skip
     background.register(
         background.Kind(
             LINK,

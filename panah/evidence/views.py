@@ -13,7 +13,6 @@ import logging
 from pathlib import Path
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_POST
 from panah.core import background
 from panah.core.access import get_for_member, needs_permission
 from panah.core.crypto.errors import CryptoError
+from panah.core.forms import submit
 from panah.core.views.tasks import task_page
 
 from . import importing, queries, services, tasks, uploads
@@ -50,17 +50,12 @@ def sources(request: HttpRequest) -> HttpResponse:
 def source_create(request: HttpRequest) -> HttpResponse:
     """Register a new source."""
     form = SourceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            source = services.create_source(
-                organisation=request.organisation, by=request.user, request=request,
-                **form.cleaned_data,
-            )  # fmt: skip
-        except ValidationError as exc:
-            form.add_error("name", exc)
-        else:
-            messages.success(request, _("Source %(name)s added.") % {"name": source.name})
-            return redirect("evidence:sources")
+    created = submit(request, form, lambda data: services.create_source(
+        organisation=request.organisation, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if created.done:
+        messages.success(request, _("Source %(name)s added.") % {"name": created.result.name})
+        return redirect("evidence:sources")
     return render(request, "evidence/source_form.html", {"form": form})
 
 
@@ -198,9 +193,8 @@ def import_columns(request: HttpRequest) -> HttpResponse:
         if content is None:
             return redirect("evidence:import_upload")
         # The dry run reads every row: in the worker, not under the request's timeout.
-        task = background.start(
-            organisation=request.organisation,
-            by=request.user,
+        task = background.start_for_member(
+            request,
             kind=tasks.IMPORT,
             permission="evidence.import_reports",
             parameters={
@@ -210,7 +204,6 @@ def import_columns(request: HttpRequest) -> HttpResponse:
                 "dry_run": True,
             },
             content=content,
-            request=request,
         )
         pending.update(mapping=form.mapping, dry_run_task=str(task.pk), dry_run_batch=None)
         request.session[PENDING] = pending
@@ -271,9 +264,8 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     content = _pending_content(request, pending)
     if content is None:
         return redirect("evidence:import_upload")
-    task = background.start(
-        organisation=request.organisation,
-        by=request.user,
+    task = background.start_for_member(
+        request,
         kind=tasks.IMPORT,
         permission="evidence.import_reports",
         parameters={
@@ -283,7 +275,6 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             "dry_run": False,
         },
         content=content,
-        request=request,
     )
     # The task holds the file now (encrypted, in the database): the pending copy goes.
     _discard_pending(request)

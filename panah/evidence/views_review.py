@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from panah.core import background
 from panah.core.access import get_for_member, needs_permission, require
+from panah.core.forms import submit
 from panah.core.reauth import recent_authentication_required
 from panah.core.spreadsheets import SpreadsheetRefused
 
@@ -203,22 +203,16 @@ def review_pair(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
         require(request, "evidence.review_linkage")
-        if form.is_valid():
-            try:
-                linkage_runs.decide_pair(
-                    organisation=request.organisation, report_a=a, report_b=b,
-                    decision=form.cleaned_data["decision"], reason=form.cleaned_data["reason"],
-                    by=request.user, pair=pair, request=request,
-                )  # fmt: skip
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("Decision recorded and applied to the victims."))
-                _run, pending = _pending(request.organisation)
-                following = pending.first()
-                if following is not None:
-                    return redirect("evidence:review_pair", pk=following.pk)
-                return redirect("evidence:review_queue")
+    if submit(request, form, lambda data: linkage_runs.decide_pair(
+        organisation=request.organisation, report_a=a, report_b=b, decision=data["decision"],
+        reason=data["reason"], by=request.user, pair=pair, request=request,
+    )).done:  # fmt: skip
+        messages.success(request, _("Decision recorded and applied to the victims."))
+        _run, pending = _pending(request.organisation)
+        following = pending.first()
+        if following is not None:
+            return redirect("evidence:review_pair", pk=following.pk)
+        return redirect("evidence:review_queue")
     evidence = [
         {
             **item,
@@ -256,13 +250,11 @@ def review_pair(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def linkage_run(request: HttpRequest) -> HttpResponse:
     """Start linking the reports in the background; its page shows the progress and the outcome."""
-    task = background.start(
-        organisation=request.organisation,
-        by=request.user,
+    task = background.start_for_member(
+        request,
         kind=tasks.LINK,
         permission="evidence.review_linkage",
         parameters={"retrain": request.POST.get("retrain") == "1"},
-        request=request,
     )
     return redirect("evidence:task", pk=task.pk)
 

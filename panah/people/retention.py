@@ -3,8 +3,12 @@ keep them, and erasing them through `erase_person` (reason "retention_expired").
 
 A person is expired when nothing about them moved since the cutoff (now minus
 settings.RETENTION_PERSON_MONTHS): they were not registered or changed, no document or consent
-was recorded, and none of their cases was opened or had a step recorded or dated since. Any of
-these keeps the person. Used by `panah retention apply`, which shows the plan before it erases.
+was recorded, and nothing another app registered as activity happened since (cases: a case
+opened, a step recorded or dated). Any of these keeps the person. Used by `panah retention
+apply`, which shows the plan before it erases.
+
+Apps above people say what counts as activity through `register_activity` (from their
+AppConfig.ready), so this module never names their models.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -24,6 +27,16 @@ from panah.core.models import Organisation
 
 from .erasure import ErasureReason, erase_person
 from .models import ConsentRecord, Person, PersonDocument
+
+# Each app's recent activity about a person: given the person (an OuterRef to Person.pk) and the
+# cutoff, a condition (Exists over its rows about that person) true if one is dated since then.
+RecentActivity = Callable[[OuterRef, dt.datetime], Q | Exists]
+ACTIVITY: dict[str, RecentActivity] = {}
+
+
+def register_activity(key: str, recent: RecentActivity) -> None:
+    """Count an app's records as activity that keeps a person (called from its AppConfig.ready)."""
+    ACTIVITY[key] = recent
 
 
 def months_before(moment: dt.datetime, months: int) -> dt.datetime:
@@ -50,19 +63,8 @@ def expired_people(organisation: Organisation, cutoff: dt.datetime) -> QuerySet[
     people = people.exclude(
         Exists(ConsentRecord._base_manager.filter(person=person, recorded_at__gte=cutoff))
     )
-    if apps.is_installed("panah.cases"):
-        case = apps.get_model("cases", "Case")
-        step = apps.get_model("cases", "CaseStep")
-        people = people.exclude(
-            Exists(case._base_manager.filter(person=person, opened_at__gte=cutoff))
-        ).exclude(
-            Exists(
-                step._base_manager.filter(
-                    Q(recorded_at__gte=cutoff) | Q(occurred_on__gte=cutoff.date()),
-                    case__person=person,
-                )
-            )
-        )
+    for recent in ACTIVITY.values():
+        people = people.exclude(recent(person, cutoff))
     return people.order_by("created_at", "pk")
 
 

@@ -199,7 +199,10 @@ def add_document(
     )
     store = EncryptedFileStore()
     if upload is not None:
-        clean = clean_upload(upload)
+        try:
+            clean = clean_upload(upload)
+        except ValidationError as exc:  # about the file: shown beside the file field
+            raise ValidationError({"file": exc.error_list}) from exc
         document.original_name = clean.original_name[:200]
         document.content_type = clean.content_type
         document.stored_file = store.save(

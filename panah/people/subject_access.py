@@ -17,7 +17,6 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -30,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
-from panah.core import audit, dates
+from panah.core import audit, dates, pdf
 from panah.core.dates import shows_jalali
 from panah.core.models import User
 from panah.core.persian import html_in_persian_digits, isolate, localised_digits, persian_digits
@@ -38,7 +37,6 @@ from panah.core.persian import html_in_persian_digits, isolate, localised_digits
 from .models import LANGUAGE_CHOICES, ConsentRecord, Person, PersonDocument
 
 FORMATS = ("json", "pdf")
-FONT_FILE = Path(settings.BASE_DIR) / "static/vendor/vazirmatn/Vazirmatn-wght.woff2"
 
 # How a value is written for the person: a date in their calendar, a choice or code as words,
 # a member's name, a code to copy as written. Never an id, a storage column or a raw timestamp.
@@ -295,34 +293,17 @@ def export_person(
     return result
 
 
-def _only_the_font():
-    """A WeasyPrint URL fetcher that serves the bundled font and refuses everything else."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415 (weasyprint is slow to import; only this path needs it)
-
-    class OnlyTheFont(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url == FONT_FILE.as_uri():
-                return URLFetcherResponse(
-                    url, FONT_FILE.read_bytes(), {"Content-Type": "font/woff2"}
-                )
-            raise ValueError(f"The subject access PDF may not load {url!r}.")
-
-    return OnlyTheFont(allowed_protocols=("file",))
-
-
 def render_pdf(document: dict[str, Any], language: str) -> bytes:
     """The export as a readable PDF (right to left in Persian)."""
-    from weasyprint import HTML  # noqa: PLC0415 (weasyprint is slow to import; only this path needs it)
-
     html = render_to_string(
         "people/subject_access.html",
         {
             "document": document,
-            "font_url": FONT_FILE.as_uri(),
+            "font_url": pdf.FONT_FILE.as_uri(),
             "rtl": translation.get_language_bidi(),
             "language": language,
         },
     )
     if shows_jalali(language):
         html = html_in_persian_digits(html)  # as on a Persian page: one digit system
-    return HTML(string=html, url_fetcher=_only_the_font()).write_pdf()
+    return pdf.render_pdf(html)

@@ -23,6 +23,8 @@ from django.views.decorators.http import require_POST
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission
 from panah.core.crypto import CryptoError
+from panah.core.downloads import private_file
+from panah.core.forms import submit
 from panah.core.reauth import recent_authentication_required
 
 from . import queries, services
@@ -109,12 +111,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     people = queries.people_for(request.membership, query)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.record_read(
-        "person_list.viewed",
-        organisation=request.organisation,
-        request=request,
-        object_type="people.person",
-        data={"shown": [str(p.pk) for p in page.object_list], "searched": bool(query)},
+    audit.record_list_read(
+        request, "person_list.viewed", "people.person", page.object_list, searched=bool(query)
     )
     return _render(request, "people/person_list.html", {"form": form, "page": page, "query": query})
 
@@ -144,19 +142,12 @@ def person_detail(request: HttpRequest, pk) -> HttpResponse:
 def person_create(request: HttpRequest) -> HttpResponse:
     """Register a person."""
     form = PersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.create_person(
-                organisation=request.organisation,
-                by=request.user,
-                request=request,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The person is registered."))
-            return redirect("people:detail", pk=person.pk)
+    registered = submit(request, form, lambda data: services.create_person(
+        organisation=request.organisation, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if registered.done:
+        messages.success(request, _("The person is registered."))
+        return redirect("people:detail", pk=registered.result.pk)
     return _render(request, "people/person_form.html", {"form": form, "person": None})
 
 
@@ -168,17 +159,13 @@ def person_edit(request: HttpRequest, pk) -> HttpResponse:
     if person.is_erased:
         return _erased(request, person)
     form = PersonForm(request.POST or None, initial=PersonForm.initial_for(person))
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.update_person(
-                person=person, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            if changed:
-                messages.success(request, _("The changes are saved."))
-            return redirect("people:detail", pk=person.pk)
+    updated = submit(request, form, lambda data: services.update_person(
+        person=person, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if updated.done:
+        if updated.result:
+            messages.success(request, _("The changes are saved."))
+        return redirect("people:detail", pk=person.pk)
     # The form is filled with every field of the record, decrypted: a read like the record's.
     record_view(request, person, "edit")
     return _render(request, "people/person_form.html", {"form": form, "person": person})
@@ -193,21 +180,12 @@ def document_add(request: HttpRequest, pk) -> HttpResponse:
     if person.is_erased:
         return _erased(request, person)
     form = DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.add_document(
-                person=person,
-                kind=form.cleaned_data["kind"],
-                document_number=form.cleaned_data["document_number"],
-                upload=form.cleaned_data["file"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            form.add_error("file" if exc.code in _FILE_ERRORS else None, exc)
-        else:
-            messages.success(request, _("The document is added."))
-            return redirect("people:detail", pk=person.pk)
+    if submit(request, form, lambda data: services.add_document(
+        person=person, kind=data["kind"], document_number=data["document_number"],
+        upload=data["file"], by=request.user, request=request,
+    )).done:  # fmt: skip
+        messages.success(request, _("The document is added."))
+        return redirect("people:detail", pk=person.pk)
     record_view(request, person, "detail")
     return _render(
         request,
@@ -221,9 +199,6 @@ def document_add(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-_FILE_ERRORS = {"size", "type", "damaged", "truncated", "empty"}
-
-
 @needs_permission("people.view_person")
 @refuse_undecryptable
 def document_file(request: HttpRequest, pk) -> HttpResponse:
@@ -232,15 +207,12 @@ def document_file(request: HttpRequest, pk) -> HttpResponse:
     if not document.stored_file:
         return redirect("people:detail", pk=document.person_id)
     opened = services.open_document(document=document, by=request.user, request=request)
-    response = HttpResponse(opened.data, content_type=opened.content_type)
     # A neutral name: the original one may carry the person's name into the browser's history.
     extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(
         opened.content_type, "bin"
     )
     name = slugify(document.get_kind_display()) or "document"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_file(opened.data, opened.content_type, f"{name}.{extension}")
 
 
 @needs_permission("people.erase_person")
@@ -257,16 +229,11 @@ def person_erase(request: HttpRequest, pk) -> HttpResponse:
 @refuse_undecryptable
 def _erase(request: HttpRequest, person: Person) -> HttpResponse:
     form = ErasureForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            erase_person(
-                person, by=request.user, reason=form.cleaned_data["reason"], request=request
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The person's data is erased."))
-            return redirect("people:detail", pk=person.pk)
+    if submit(request, form, lambda data: erase_person(
+        person, by=request.user, reason=data["reason"], request=request
+    )).done:  # fmt: skip
+        messages.success(request, _("The person's data is erased."))
+        return redirect("people:detail", pk=person.pk)
     record_view(request, person, "erase")
     return _render(request, "people/person_erase.html", {"person": person, "form": form})
 
@@ -294,10 +261,7 @@ def _export(request: HttpRequest, person: Person) -> HttpResponse:
             language=form.cleaned_data["language"],
             request=request,
         )
-        response = HttpResponse(export.content, content_type=export.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return private_file(export.content, export.content_type, export.filename)
     record_view(request, person, "export")
     return _render(request, "people/person_export.html", {"person": person, "form": form})
 
@@ -309,16 +273,11 @@ def consent_add(request: HttpRequest, pk) -> HttpResponse:
     if person.is_erased:
         return _erased(request, person)
     form = ConsentForm(request.POST or None, initial={"given_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_consent(
-                person=person, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The legal basis is recorded."))
-            return redirect("people:detail", pk=person.pk)
+    if submit(request, form, lambda data: services.record_consent(
+        person=person, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("The legal basis is recorded."))
+        return redirect("people:detail", pk=person.pk)
     # The page shows no personal value: only the person's short id, never a name.
     return render(request, "people/consent_form.html", {"person": person, "form": form})
 

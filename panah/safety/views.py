@@ -24,7 +24,8 @@ from panah.cases.forms import PersonSearchForm
 from panah.cases.models import Case
 from panah.core import audit
 from panah.core.access import get_for_member, needs_permission
-from panah.core.forms import apply_service_errors
+from panah.core.downloads import private_file
+from panah.core.forms import press, submit
 from panah.core.models import User
 from panah.core.queries import organisation_admins
 from panah.core.rules import member_may
@@ -112,23 +113,17 @@ def record_incident(request: HttpRequest, pk) -> HttpResponse:
     person = _person(request, pk, "safety.manage")
     back = reverse("safety:person", kwargs={"pk": person.pk})
     form = IncidentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            incident = services.record_incident(
-                organisation=request.organisation, person=person, by=request.user,
-                category=data["category"], occurred_on=data["occurred_on"],
-                country=data["country"], confidence=data["confidence"],
-                reported_by=data["reported_by"], place=data["place"],
-                indicators=data["indicators"],
-                sealed=services.SealedFacts(data["narrative"], data["sources"], data["relatives"]),
-                unlocked=unlocked.unlocked(request) is not None, request=request,
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The incident is recorded; its sealed facts are sealed."))
-            return redirect("safety:incident", pk=incident.pk)
+    recorded = submit(request, form, lambda data: services.record_incident(
+        organisation=request.organisation, person=person, by=request.user,
+        category=data["category"], occurred_on=data["occurred_on"], country=data["country"],
+        confidence=data["confidence"], reported_by=data["reported_by"], place=data["place"],
+        indicators=data["indicators"],
+        sealed=services.SealedFacts(data["narrative"], data["sources"], data["relatives"]),
+        unlocked=unlocked.unlocked(request) is not None, request=request,
+    ))  # fmt: skip
+    if recorded.done:
+        messages.success(request, _("The incident is recorded; its sealed facts are sealed."))
+        return redirect("safety:incident", pk=recorded.result.pk)
     intro = (
         ""
         if unlocked.unlocked(request)
@@ -188,37 +183,27 @@ def edit_incident(request: HttpRequest, pk) -> HttpResponse:
     initial["indicators"] = initial.pop("perpetrator_indicators")
     details = IncidentDetailsForm(request.POST if action == "details" else None, initial=initial)
     link_form = LinkPersonForm(request.POST if action == "link" else None)
-    if action == "details" and details.is_valid():
-        data = details.cleaned_data
-        try:
-            changed = services.update_incident(
-                incident=incident, by=request.user, category=data["category"],
-                occurred_on=data["occurred_on"], country=data["country"],
-                confidence=data["confidence"], reported_by=data["reported_by"],
-                place=data["place"], indicators=data["indicators"], request=request,
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(details, exc)
+    # Each form is bound only when its own action was posted: the other one stays unsubmitted.
+    corrected = submit(request, details, lambda data: services.update_incident(
+        incident=incident, by=request.user, category=data["category"],
+        occurred_on=data["occurred_on"], country=data["country"], confidence=data["confidence"],
+        reported_by=data["reported_by"], place=data["place"], indicators=data["indicators"],
+        request=request,
+    ))  # fmt: skip
+    if corrected.done:
+        if corrected.result:
+            messages.success(request, _("The incident is corrected."))
         else:
-            if changed:
-                messages.success(request, _("The incident is corrected."))
-            else:
-                messages.info(request, _("Nothing was changed."))
-            return redirect("safety:incident", pk=incident.pk)
-    elif action == "link" and link_form.is_valid():
+            messages.info(request, _("Nothing was changed."))
+        return redirect("safety:incident", pk=incident.pk)
+    if submit(request, link_form, lambda data: services.link_person(
         # The person rule, as everywhere: someone closed to this member is not found.
-        other = person_for_member(request, link_form.cleaned_data["person"])
-        try:
-            services.link_person(
-                incident=incident, person=other, role=link_form.cleaned_data["role"],
-                by=request.user, request=request,
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(link_form, exc)
-        else:
-            messages.success(request, _("The person is linked to the incident."))
-            return redirect("safety:edit_incident", pk=incident.pk)
-    elif action == "unlink":
+        incident=incident, person=person_for_member(request, data["person"]), role=data["role"],
+        by=request.user, request=request,
+    )).done:  # fmt: skip
+        messages.success(request, _("The person is linked to the incident."))
+        return redirect("safety:edit_incident", pk=incident.pk)
+    if action == "unlink":
         with scopes_disabled():
             link = incident.linked.filter(pk=request.POST.get("link") or 0).first()
         if link is None:
@@ -237,11 +222,7 @@ def edit_incident(request: HttpRequest, pk) -> HttpResponse:
             for p in people_for(request.membership, search.cleaned_data["q"])[:20]
             if p.pk != incident.person_id
         ]
-        audit.record_read(
-            "person_list.viewed", organisation=request.organisation, request=request,
-            object_type="people.person",
-            data={"shown": [str(p.pk) for p in found], "searched": True},
-        )  # fmt: skip
+        audit.record_list_read(request, "person_list.viewed", "people.person", found, searched=True)
     with scopes_disabled():
         linked = list(incident.linked.select_related("person"))
     return render(
@@ -267,20 +248,17 @@ def amend_sealed(request: HttpRequest, pk) -> HttpResponse:
     if key is None:
         messages.error(request, _("Unlock your safety key to correct sealed facts."))
         return redirect(f"{reverse('safety:key')}?next={back}")
-    try:
-        opened = services.open_incident(
-            incident=incident, officer_key=key[0], private=key[1], by=request.user,
-            request=request,
-        )  # fmt: skip
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    opening = press(request, lambda: services.open_incident(
+        incident=incident, officer_key=key[0], private=key[1], by=request.user, request=request,
+    ), one_message=True)  # fmt: skip
+    if not opening.done:
         return redirect(back)
+    opened = opening.result
     form = SealedFactsForm(request.POST or None, initial=opened.__dict__)
-    if request.method == "POST" and form.is_valid():
-        services.amend_sealed_facts(
-            incident=incident, officer_key=key[0], private=key[1], by=request.user,
-            sealed=services.SealedFacts(**form.cleaned_data), request=request,
-        )  # fmt: skip
+    if submit(request, form, lambda data: services.amend_sealed_facts(
+        incident=incident, officer_key=key[0], private=key[1], by=request.user,
+        sealed=services.SealedFacts(**data), request=request,
+    )).done:  # fmt: skip
         messages.success(request, _("The sealed facts are corrected and sealed again."))
         return redirect(back)
     return _form(request, form, title=_("Correct the sealed facts"), back=back,
@@ -296,26 +274,25 @@ def add_evidence(request: HttpRequest, pk) -> HttpResponse:
     back = reverse("safety:incident", kwargs={"pk": incident.pk})
     form = EvidenceForm(request.POST or None, request.FILES or None)
     key = unlocked.unlocked(request)
-    if request.method == "POST" and form.is_valid():
+
+    def seal(data: dict):
         if key is None:
-            form.add_error(None, _("Unlock your safety key to add evidence. Nothing was saved."))
-        else:
-            try:
-                added = services.add_evidence(
-                    incident=incident, upload=form.cleaned_data["file"], officer_key=key[0],
-                    private=key[1], by=request.user, request=request,
-                )  # fmt: skip
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                if added.had_location:
-                    messages.warning(
-                        request,
-                        _("The photo carried a GPS position: it was removed, with the camera "
-                          "details, before the file was sealed."),
-                    )  # fmt: skip
-                messages.success(request, _("The evidence is sealed."))
-                return redirect(back)
+            raise ValidationError(_("Unlock your safety key to add evidence. Nothing was saved."))
+        return services.add_evidence(
+            incident=incident, upload=data["file"], officer_key=key[0], private=key[1],
+            by=request.user, request=request,
+        )  # fmt: skip
+
+    added = submit(request, form, seal)
+    if added.done:
+        if added.result.had_location:
+            messages.warning(
+                request,
+                _("The photo carried a GPS position: it was removed, with the camera "
+                  "details, before the file was sealed."),
+            )  # fmt: skip
+        messages.success(request, _("The evidence is sealed."))
+        return redirect(back)
     status = 400 if form.is_bound else 200
     return _form(request, form, title=_("Add evidence"), back=back, status=status,
                  multipart=True)  # fmt: skip
@@ -333,18 +310,13 @@ def evidence_file(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, _("Unlock your safety key to open evidence."))
         return redirect("safety:key")
     evidence.incident = incident
-    try:
-        opened = services.open_evidence(
-            evidence=evidence, officer_key=key[0], private=key[1], by=request.user,
-            request=request,
-        )  # fmt: skip
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    opening = press(request, lambda: services.open_evidence(
+        evidence=evidence, officer_key=key[0], private=key[1], by=request.user, request=request,
+    ), one_message=True)  # fmt: skip
+    if not opening.done:
         return redirect("safety:incident", pk=incident.pk)
-    response = HttpResponse(opened.data, content_type=opened.content_type)
-    response["Content-Disposition"] = f'attachment; filename="evidence-{str(evidence.pk)[:8]}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    opened = opening.result
+    return private_file(opened.data, opened.content_type, f"evidence-{str(evidence.pk)[:8]}")
 
 
 @needs_permission("safety.manage")
@@ -355,21 +327,15 @@ def attach_to_case(request: HttpRequest, pk) -> HttpResponse:
     back = reverse("safety:incident", kwargs={"pk": incident.pk})
     cases = list(Case.objects.filter(person=incident.person))
     form = AttachForm(request.POST or None, cases=cases)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        case = next(c for c in cases if str(c.pk) == data["case"])
-        try:
-            services.attach_to_case(
-                incident=incident, case=case, consent_given_on=data["consent_given_on"],
-                consent_method=data["consent_method"], by=request.user, request=request,
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request, _("The incident is evidence in the case; its sealed facts stay sealed.")
-            )
-            return redirect(back)
+    if submit(request, form, lambda data: services.attach_to_case(
+        incident=incident, case=next(c for c in cases if str(c.pk) == data["case"]),
+        consent_given_on=data["consent_given_on"], consent_method=data["consent_method"],
+        by=request.user, request=request,
+    )).done:  # fmt: skip
+        messages.success(
+            request, _("The incident is evidence in the case; its sealed facts stay sealed.")
+        )
+        return redirect(back)
     intro = "" if cases else _("This person has no asylum case yet.")
     status = 400 if form.is_bound else 200
     return _form(request, form, title=_("Attach to the asylum case as evidence"), back=back,
@@ -402,14 +368,10 @@ def _person_form_view(request, pk, form_class, call, *, title, form_kwargs=None)
     person = _person(request, pk, "safety.manage")
     back = reverse("safety:person", kwargs={"pk": person.pk})
     form = form_class(request.POST or None, **(form_kwargs(person) if form_kwargs else {}))
-    if request.method == "POST" and form.is_valid():
-        try:
-            message = call(person, form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, message)
-            return redirect(back)
+    called = submit(request, form, lambda data: call(person, data))
+    if called.done:
+        messages.success(request, called.result)
+        return redirect(back)
     return _form(request, form, title=title, back=back, status=400 if form.is_bound else 200)
 
 
@@ -460,9 +422,9 @@ def update_referral(request: HttpRequest, pk) -> HttpResponse:
         request.POST or None,
         initial={"status": referral.status, "follow_up_on": referral.follow_up_on},
     )
-    if request.method == "POST" and form.is_valid():
-        services.update_referral(referral=referral, by=request.user, request=request,
-                                 **form.cleaned_data)  # fmt: skip
+    if submit(request, form, lambda data: services.update_referral(
+        referral=referral, by=request.user, request=request, **data
+    )).done:  # fmt: skip
         messages.success(request, _("The referral is updated."))
         return redirect(back)
     return _form(request, form, title=_("Update the referral"), back=back,
@@ -488,27 +450,27 @@ def key(request: HttpRequest) -> HttpResponse:
         unlocked.forget(request, response)
         messages.success(request, _("Your safety key is locked."))
         return response
-    if action in ("set_up", "unlock") and form.is_valid():
-        passphrase = form.cleaned_data["passphrase"]
-        try:
-            if officer_key is None:
-                officer_key = services.set_up_officer_key(
-                    organisation=request.organisation, user=request.user,
-                    passphrase=passphrase, request=request,
-                )  # fmt: skip
-            private = services.unlock(
-                officer_key=officer_key, passphrase=passphrase, request=request
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            target = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = reverse("safety:incidents")
-            response = redirect(target)
-            unlocked.remember(request, response, officer_key, private)
-            messages.success(request, _("Your safety key is unlocked for this session."))
-            return response
+
+    def set_up_and_unlock(data: dict):
+        nonlocal officer_key  # a key set up here is the page's key even if unlocking fails
+        if officer_key is None:
+            officer_key = services.set_up_officer_key(
+                organisation=request.organisation, user=request.user,
+                passphrase=data["passphrase"], request=request,
+            )  # fmt: skip
+        return services.unlock(officer_key=officer_key, passphrase=data["passphrase"],
+                               request=request)  # fmt: skip
+
+    # The form is bound only for "set_up" and "unlock": any other action leaves it unsubmitted.
+    opened = submit(request, form, set_up_and_unlock)
+    if opened.done:
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = reverse("safety:incidents")
+        response = redirect(target)
+        unlocked.remember(request, response, officer_key, opened.result)
+        messages.success(request, _("Your safety key is unlocked for this session."))
+        return response
     return render(
         request,
         "safety/key.html",
@@ -544,15 +506,12 @@ def officers(request: HttpRequest) -> HttpResponse:
         elif key_pair is None:
             messages.error(request, _("Unlock your safety key first: access is given from it."))
         else:
-            try:
-                count = services.grant_access(
-                    officer_key=key_pair[0], private=key_pair[1], to=target, by=request.user,
-                    request=request,
-                )  # fmt: skip
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(request, _("%(n)d incidents re-sealed.") % {"n": count})
+            granting = press(request, lambda: services.grant_access(
+                officer_key=key_pair[0], private=key_pair[1], to=target, by=request.user,
+                request=request,
+            ), one_message=True)  # fmt: skip
+            if granting.done:
+                messages.success(request, _("%(n)d incidents re-sealed.") % {"n": granting.result})
         return redirect("safety:officers")
     keys = list(OfficerKey.objects.filter(revoked_at__isnull=True).select_related("user"))
     _read(request, "officer_keys.viewed", None)
@@ -590,31 +549,21 @@ def escrow(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
     create_form = EscrowForm(request.POST if action == "create" else None, admins=admins)
     recover_form = RecoveryForm(request.POST if action == "recover" else None, keys=keys)
-    shares = None
-    if action == "create" and create_form.is_valid():
-        by_id = {str(u.pk): u for u in admins}
-        try:
-            shares = services.create_escrow(
-                organisation=request.organisation,
-                first_holder=by_id[create_form.cleaned_data["first_holder"]],
-                second_holder=by_id[create_form.cleaned_data["second_holder"]],
-                by=request.user, request=request,
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(create_form, exc)
-    if action == "recover" and recover_form.is_valid():
-        data = recover_form.cleaned_data
-        target = next(k for k in keys if str(k.pk) == data["officer_key"])
-        try:
-            count = services.recover_with_escrow(
-                organisation=request.organisation, first_share=data["first_share"],
-                second_share=data["second_share"], to=target, by=request.user, request=request,
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_service_errors(recover_form, exc)
-        else:
-            messages.success(request, _("%(n)d incidents re-sealed.") % {"n": count})
-            return redirect("safety:escrow")
+    by_id = {str(u.pk): u for u in admins}
+    # Each form is bound only when its own action was posted: the other one stays unsubmitted.
+    shares = submit(request, create_form, lambda data: services.create_escrow(
+        organisation=request.organisation, first_holder=by_id[data["first_holder"]],
+        second_holder=by_id[data["second_holder"]], by=request.user, request=request,
+    )).result  # fmt: skip
+    recovered = submit(request, recover_form, lambda data: services.recover_with_escrow(
+        organisation=request.organisation, first_share=data["first_share"],
+        second_share=data["second_share"],
+        to=next(k for k in keys if str(k.pk) == data["officer_key"]), by=request.user,
+        request=request,
+    ))  # fmt: skip
+    if recovered.done:
+        messages.success(request, _("%(n)d incidents re-sealed.") % {"n": recovered.result})
+        return redirect("safety:escrow")
     holders = (
         User.objects.filter(pk__in=[current.first_holder_id, current.second_holder_id])
         if current

@@ -27,7 +27,7 @@ from django_scopes import ScopedManager
 
 from panah.core.crypto.fields import EncryptedJSONField, EncryptedTextField
 from panah.core.crypto.keys import DataKey
-from panah.core.models import Organisation
+from panah.core.models import DailyReminderSent, Organisation
 from panah.people.models import Household, Person
 
 
@@ -589,17 +589,11 @@ class Notice(models.Model):
         return f"notice {self.kind} to {self.recipient}"
 
 
-class ShelterReminderSent(models.Model):
+class ShelterReminderSent(DailyReminderSent):
     """One shelter reminder e-mail per member, organisation and day: `panah shelter remind` is
     idempotent."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
     placements = models.PositiveIntegerField()
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(organisation="organisation")
 
     class Meta:
         constraints = [

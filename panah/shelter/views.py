@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from panah.core import audit, background, spreadsheets
 from panah.core.access import get_for_member, needs_permission
-from panah.core.forms import apply_service_errors
+from panah.core.forms import press, submit
 from panah.core.models import User
 from panah.core.rules import member_may
 from panah.core.views.tasks import task_page
@@ -52,9 +51,13 @@ def _render(request: HttpRequest, template: str, context: dict, status: int = 20
     return HttpResponse(render(request, template, context).content, status=status)
 
 
-def _form_page(request, form, *, title: str, back: str, status: int = 200) -> HttpResponse:
+def _form_page(request, form, *, title: str, back: str) -> HttpResponse:
+    # A form shown again after a POST was refused: 400, with everything typed kept.
     return _render(
-        request, "shelter/form.html", {"form": form, "title": title, "back": back}, status
+        request,
+        "shelter/form.html",
+        {"form": form, "title": title, "back": back},
+        400 if form.errors else 200,
     )
 
 
@@ -114,13 +117,7 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
 def needs(request: HttpRequest) -> HttpResponse:
     """Open needs, longest without a roof first."""
     rows = list(queries.open_needs(request.membership))
-    audit.record_read(
-        "shelter_needs.viewed",
-        organisation=request.organisation,
-        request=request,
-        object_type="shelter.need",
-        data={"shown": [str(n.pk) for n in rows]},
-    )
+    audit.record_list_read(request, "shelter_needs.viewed", "shelter.need", rows)
     return _render(
         request, "shelter/needs.html", {"needs": rows, "alerts": services.needs_under_alert(rows)}
     )
@@ -137,38 +134,28 @@ def need_new(request: HttpRequest) -> HttpResponse:
         if not may_see_person(request.membership, person):
             raise Http404
     form = NeedForm(request.POST or None, with_person=person is None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    @transaction.atomic
+    def register(data: dict):
         names = {k: data.pop(k, "") for k in PERSON_FIELDS}
-        sleeping_in = data.pop("sleeping_in")
-        try:
-            with transaction.atomic():
-                lead = person or create_person(
-                    organisation=request.organisation,
-                    by=request.user,
-                    request=request,
-                    languages=data["languages"],
-                    **{k: v for k, v in names.items() if v},
-                )
-                need = services.register_need(
-                    organisation=request.organisation,
-                    person=lead,
-                    by=request.user,
-                    request=request,
-                    sleeping_in=sleeping_in,
-                    **data,
-                )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The household is registered."))
-            return redirect("shelter:need", pk=need.pk)
+        lead = person or create_person(
+            organisation=request.organisation,
+            by=request.user,
+            request=request,
+            languages=data["languages"],
+            **{k: v for k, v in names.items() if v},
+        )
+        return services.register_need(
+            organisation=request.organisation, person=lead, by=request.user, request=request,
+            **data,
+        )  # fmt: skip
+
+    registered = submit(request, form, register)
+    if registered.done:
+        messages.success(request, _("The household is registered."))
+        return redirect("shelter:need", pk=registered.result.pk)
     return _form_page(
-        request,
-        form,
-        title=_("A household without a roof"),
-        back=reverse("shelter:needs"),
-        status=400 if form.errors else 200,
+        request, form, title=_("A household without a roof"), back=reverse("shelter:needs")
     )
 
 
@@ -207,21 +194,16 @@ def need_edit(request: HttpRequest, pk) -> HttpResponse:
     initial = {name: getattr(need, name) for name in services.NEED_FORM_FIELDS}
     audit.record_read("need.viewed", organisation=request.organisation, obj=need, request=request)
     form = NeedForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.update_need(
-                need=need, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if changed:
-                messages.success(request, _("The household's record is updated."))
-            return redirect("shelter:need", pk=need.pk)
+    updated = submit(request, form, lambda data: services.update_need(
+        need=need, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if updated.done:
+        if updated.result:
+            messages.success(request, _("The household's record is updated."))
+        return redirect("shelter:need", pk=need.pk)
     return _form_page(
-        request, form, title=_("Edit the household"), back=reverse("shelter:need", args=[need.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Edit the household"), back=reverse("shelter:need", args=[need.pk])
+    )
 
 
 # --- hosts and offers --------------------------------------------------------------------------
@@ -232,13 +214,7 @@ def need_edit(request: HttpRequest, pk) -> HttpResponse:
 def hosts(request: HttpRequest) -> HttpResponse:
     """Hosts and collective shelters, with their vetting and offers."""
     rows = list(queries.hosts_for_list(request.membership))
-    audit.record_read(
-        "shelter_hosts.viewed",
-        organisation=request.organisation,
-        request=request,
-        object_type="shelter.host",
-        data={"shown": [str(h.pk) for h in rows]},
-    )
+    audit.record_list_read(request, "shelter_hosts.viewed", "shelter.host", rows)
     return _render(request, "shelter/hosts.html", {"hosts": rows, "today": timezone.localdate()})
 
 
@@ -247,23 +223,13 @@ def hosts(request: HttpRequest) -> HttpResponse:
 def host_new(request: HttpRequest) -> HttpResponse:
     """Register a host or a collective shelter."""
     form = HostForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            host = services.register_host(
-                organisation=request.organisation,
-                by=request.user,
-                request=request,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The host is registered. Vet them before any placement."))
-            return redirect("shelter:host", pk=host.pk)
-    return _form_page(
-        request, form, title=_("A new host"), back=reverse("shelter:hosts"),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+    registered = submit(request, form, lambda data: services.register_host(
+        organisation=request.organisation, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if registered.done:
+        messages.success(request, _("The host is registered. Vet them before any placement."))
+        return redirect("shelter:host", pk=registered.result.pk)
+    return _form_page(request, form, title=_("A new host"), back=reverse("shelter:hosts"))
 
 
 @needs_permission("shelter.view_shelter")
@@ -310,21 +276,16 @@ def host_edit(request: HttpRequest, pk) -> HttpResponse:
         initial={name: getattr(host, name) for name in names},
         with_address=with_address,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.update_host(
-                host=host, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if changed:
-                messages.success(request, _("The host's record is updated."))
-            return redirect("shelter:host", pk=host.pk)
+    updated = submit(request, form, lambda data: services.update_host(
+        host=host, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if updated.done:
+        if updated.result:
+            messages.success(request, _("The host's record is updated."))
+        return redirect("shelter:host", pk=host.pk)
     return _form_page(
-        request, form, title=_("Edit the host"), back=reverse("shelter:host", args=[host.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Edit the host"), back=reverse("shelter:host", args=[host.pk])
+    )
 
 
 @needs_permission("shelter.manage_shelter")
@@ -341,20 +302,14 @@ def vet_host(request: HttpRequest, pk) -> HttpResponse:
         "cleared_for_safety_alerts": host.cleared_for_safety_alerts,
     }
     form = VettingForm(request.POST or None, initial=initial, members=_members(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_vetting(
-                host=host, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The vetting is recorded."))
-            return redirect("shelter:host", pk=host.pk)
+    if submit(request, form, lambda data: services.record_vetting(
+        host=host, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("The vetting is recorded."))
+        return redirect("shelter:host", pk=host.pk)
     return _form_page(
-        request, form, title=_("Vetting"), back=reverse("shelter:host", args=[host.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Vetting"), back=reverse("shelter:host", args=[host.pk])
+    )
 
 
 @needs_permission("shelter.manage_shelter")
@@ -363,18 +318,14 @@ def offer_new(request: HttpRequest, pk) -> HttpResponse:
     """Offer beds of a host for a window of dates."""
     host = get_for_member(request, Host, "shelter.manage_shelter", pk=pk)
     form = OfferForm(request.POST or None, initial={"available_from": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_offer(host=host, by=request.user, request=request, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The offer is recorded."))
-            return redirect("shelter:host", pk=host.pk)
+    if submit(request, form, lambda data: services.add_offer(
+        host=host, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("The offer is recorded."))
+        return redirect("shelter:host", pk=host.pk)
     return _form_page(
-        request, form, title=_("Offer beds"), back=reverse("shelter:host", args=[host.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Offer beds"), back=reverse("shelter:host", args=[host.pk])
+    )
 
 
 @needs_permission("shelter.manage_shelter")
@@ -389,21 +340,16 @@ def offer_edit(request: HttpRequest, pk, offer) -> HttpResponse:
         request.POST or None,
         initial={name: getattr(offer, name) for name in services.OFFER_FIELDS},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.update_offer(
-                offer=offer, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if changed:
-                messages.success(request, _("The offer is updated."))
-            return redirect("shelter:host", pk=host.pk)
+    updated = submit(request, form, lambda data: services.update_offer(
+        offer=offer, by=request.user, request=request, **data
+    ))  # fmt: skip
+    if updated.done:
+        if updated.result:
+            messages.success(request, _("The offer is updated."))
+        return redirect("shelter:host", pk=host.pk)
     return _form_page(
-        request, form, title=_("Edit the offer"), back=reverse("shelter:host", args=[host.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Edit the offer"), back=reverse("shelter:host", args=[host.pk])
+    )
 
 
 # --- matching ----------------------------------------------------------------------------------
@@ -454,12 +400,9 @@ def _placement(request: HttpRequest, pk, permission: str = "shelter.view_placeme
 def confirm(request: HttpRequest, pk) -> HttpResponse:
     """A coordinator confirms a proposal (the rules are checked again)."""
     placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
-    try:
-        services.confirm_placement(placement=placement, by=request.user, request=request)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
+    if press(request, lambda: services.confirm_placement(
+        placement=placement, by=request.user, request=request
+    )).done:  # fmt: skip
         messages.success(request, _("The placement is confirmed; the guest may accept or refuse."))
     return redirect("shelter:placement", pk=placement.pk)
 
@@ -471,16 +414,10 @@ def decision(request: HttpRequest, pk) -> HttpResponse:
     placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        try:
-            services.record_guest_decision(
-                placement=placement,
-                accepted=form.cleaned_data["accepted"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+        press(request, lambda: services.record_guest_decision(
+            placement=placement, accepted=form.cleaned_data["accepted"], by=request.user,
+            request=request,
+        ))  # fmt: skip
     return redirect("shelter:placement", pk=placement.pk)
 
 
@@ -492,13 +429,7 @@ def decision(request: HttpRequest, pk) -> HttpResponse:
 def placements(request: HttpRequest) -> HttpResponse:
     """Placements, newest first."""
     rows = list(queries.placements_for_list(request.membership)[:200])
-    audit.record_read(
-        "shelter_placements.viewed",
-        organisation=request.organisation,
-        request=request,
-        object_type="shelter.placement",
-        data={"shown": [str(p.pk) for p in rows]},
-    )
+    audit.record_list_read(request, "shelter_placements.viewed", "shelter.placement", rows)
     return _render(request, "shelter/placements.html", {"placements": rows})
 
 
@@ -541,20 +472,14 @@ def check_in(request: HttpRequest, pk) -> HttpResponse:
     """Record a check-in or an incident on a placement."""
     placement = _placement(request, pk, "shelter.record_check_in")
     form = CheckInForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_check_in(
-                placement=placement, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The check-in is recorded."))
-            return redirect("shelter:placement", pk=placement.pk)
+    if submit(request, form, lambda data: services.record_check_in(
+        placement=placement, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("The check-in is recorded."))
+        return redirect("shelter:placement", pk=placement.pk)
     return _form_page(
-        request, form, title=_("Check-in"), back=reverse("shelter:placement", args=[placement.pk]),
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        request, form, title=_("Check-in"), back=reverse("shelter:placement", args=[placement.pk])
+    )
 
 
 @needs_permission("shelter.manage_shelter")
@@ -563,20 +488,14 @@ def end(request: HttpRequest, pk) -> HttpResponse:
     """End a placement, with its reason and where the guest goes next."""
     placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
     form = EndPlacementForm(request.POST or None, initial={"ended_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.end_placement(
-                placement=placement, by=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The placement has ended."))
-            return redirect("shelter:placement", pk=placement.pk)
+    if submit(request, form, lambda data: services.end_placement(
+        placement=placement, by=request.user, request=request, **data
+    )).done:  # fmt: skip
+        messages.success(request, _("The placement has ended."))
+        return redirect("shelter:placement", pk=placement.pk)
     return _form_page(
         request, form, title=_("End the placement"),
         back=reverse("shelter:placement", args=[placement.pk]),
-        status=400 if form.errors else 200,
     )  # fmt: skip
 
 
@@ -596,9 +515,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(exc))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        task = background.start(
-            organisation=request.organisation,
-            by=request.user,
+        task = background.start_for_member(
+            request,
             kind=tasks.IMPORT,
             permission="shelter.manage_shelter",
             parameters={
@@ -607,7 +525,6 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 "dry_run": form.cleaned_data["dry_run"],
             },
             content=upload.read(),
-            request=request,
         )
         return redirect("shelter:import_task", pk=task.pk)
     return render(

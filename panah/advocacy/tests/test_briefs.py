@@ -119,9 +119,9 @@ def test_the_persian_pdf_is_right_to_left_with_persian_digits(
 
 
 def test_the_pdf_loads_nothing_but_the_bundled_font(org_a, coordinator_a, executions, period):
-    from panah.advocacy.rendering import _only_the_font
+    from panah.core.pdf import only_the_font
 
-    fetcher = _only_the_font()
+    fetcher = only_the_font()
     with pytest.raises(ValueError):
         fetcher.fetch("https://fonts.example.com/font.woff2")
 

@@ -102,3 +102,13 @@ def test_the_machine_readable_day_is_the_day_the_text_shows(settings):
 @pytest.mark.parametrize("empty", [None, ""])
 def test_no_date_renders_nothing(empty):
     assert render_dual(empty) == ""
+
+
+def test_an_email_date_reads_in_the_readers_calendar_with_the_iso_date_kept_in_order():
+    day = dt.date(2024, 8, 2)
+    with translation.override("fa"):
+        persian = dates.email_date(day)
+    assert persian.startswith(dates.jalali_text(day))
+    assert "(\u20662024-08-02\u2069)" in persian  # left to right inside a right-to-left line
+    with translation.override("fr"):
+        assert dates.email_date(day) == dates.gregorian_text(day)

@@ -15,6 +15,7 @@ from django_scopes import scope
 
 from .. import queries, services
 from ..access import needs_permission
+from ..downloads import private_file
 from ..forms import AuditFilterForm
 from ..reauth import recent_authentication_required
 from ..spreadsheets import neutralise
@@ -89,10 +90,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
                 )
 
     filename = f"audit-{organisation.slug}-{timezone.localdate().isoformat()}.csv"
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_file(rows(), "text/csv; charset=utf-8", filename)
 
 
 class _Echo:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from .. import queries, services
 from ..access import get_for_member, needs_permission, public, signed_in
 from ..dashboard import rendered_panels
-from ..forms import InviteForm, JoinForm, RolesForm
+from ..forms import InviteForm, JoinForm, RolesForm, submit
 from ..language import set_language_cookie
 from ..middleware import SESSION_ORG_KEY
 from ..models import Invitation, Membership
@@ -114,19 +114,11 @@ def member_roles(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={"roles": sorted(membership.role_set())},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_member_roles(
-                membership=membership,
-                roles=form.cleaned_data["roles"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Roles saved."))
-            return redirect("core:members")
+    if submit(request, form, lambda data: services.change_member_roles(
+        membership=membership, roles=data["roles"], by=request.user, request=request
+    )).done:  # fmt: skip
+        messages.success(request, _("Roles saved."))
+        return redirect("core:members")
     return render(request, "core/member_roles.html", {"form": form, "membership": membership})
 
 
@@ -188,21 +180,14 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             {"invitation": invitation, "login_url": login_url},
         )
     form = JoinForm(request.POST if request.method == "POST" else None, email=invitation.email)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.accept_invitation(
-                token=token,
-                email=invitation.email,
-                display_name=form.cleaned_data["display_name"],
-                password=form.cleaned_data["password1"],
-                request=request,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            auth_login(request, membership.user, backend="panah.core.backends.ModelBackend")
-            request.session[SESSION_ORG_KEY] = invitation.organisation_id
-            return redirect("core:two_factor_setup")
+    joined = submit(request, form, lambda data: services.accept_invitation(
+        token=token, email=invitation.email, display_name=data["display_name"],
+        password=data["password1"], request=request,
+    ))  # fmt: skip
+    if joined.done:
+        auth_login(request, joined.result.user, backend="panah.core.backends.ModelBackend")
+        request.session[SESSION_ORG_KEY] = invitation.organisation_id
+        return redirect("core:two_factor_setup")
     return render(request, "core/join.html", {"invitation": invitation, "form": form})
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from .. import lockdown, passkeys, queries, reauth
 from ..access import needs_permission, passkey_setup, signed_in
+from ..forms import submit
 from ..middleware import locked_message
 
 
@@ -101,21 +102,13 @@ def emergency_lock(request: HttpRequest) -> HttpResponse:
     """Lock the whole organisation at once, after a confirmation and a reason."""
     organisation = request.organisation
     form = LockForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            lockdown.lock_organisation(
-                organisation=organisation,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                request=request,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            # The admin's own session ended with everyone else's; end this request's copy too.
-            auth_logout(request)
-            messages.warning(request, locked_message())
-            return redirect("core:login")
+    if submit(request, form, lambda data: lockdown.lock_organisation(
+        organisation=organisation, by=request.user, reason=data["reason"], request=request
+    )).done:  # fmt: skip
+        # The admin's own session ended with everyone else's; end this request's copy too.
+        auth_logout(request)
+        messages.warning(request, locked_message())
+        return redirect("core:login")
     return render(
         request,
         "core/security/lock.html",

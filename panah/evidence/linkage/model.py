@@ -98,7 +98,13 @@ def _date_comparison() -> dict[str, Any]:
                 "day_lo_l = day_lo_r AND day_hi_l = day_lo_l AND day_hi_r = day_lo_r",
                 "same day",
             ),
-            _level(f"{_GAP} = 0", "within the stated month or range"),
+            _level(
+                f"{_GAP} = 0 AND greatest(day_hi_l - day_lo_l, day_hi_r - day_lo_r) <= 31",
+                "within the stated month or range",
+            ),
+            # A year-only date ("1402") is compatible with any day of its year: weak evidence
+            # for, not evidence against.
+            _level(f"{_GAP} = 0", "within the stated year"),
             _level(f"{_GAP} <= 3", "within 3 days"),
             _level(f"{_GAP} <= 31", "within a month"),
             _level(f"{_GAP} <= 366", "within a year"),
@@ -144,6 +150,20 @@ def _simple(column: str, label: str) -> dict[str, Any]:
     }
 
 
+# Two dates (intervals of days from their precision) that can denote the same execution:
+# they overlap, give or take the few days sources disagree by.
+_OVERLAP = "(l.day_lo <= r.day_hi + 3 AND r.day_lo <= l.day_hi + 3)"
+_UNDATED = "(l.day_lo IS NULL OR r.day_lo IS NULL)"
+# Nothing either report gives rules the other out: no two different provinces, father's
+# names or ages (the model would score such a pair far below the threshold anyway).
+_NOTHING_AGAINST = (
+    "(l.province IS NULL OR r.province IS NULL OR l.province = r.province)"
+    " AND (l.father_loose IS NULL OR r.father_loose IS NULL OR l.father_loose = r.father_loose)"
+    " AND (l.age IS NULL OR r.age IS NULL OR abs(l.age - r.age) <= 4)"
+)
+_SURNAME_INITIAL = "substr(l.surname_loose, 1, 1) = substr(r.surname_loose, 1, 1)"
+
+
 def blocking_rules() -> list[str]:
     """Pairs worth scoring: each rule keeps blocks small, together they find spelling,
     date and name-order errors; the number of pairs grows about linearly with the reports."""
@@ -157,26 +177,51 @@ def blocking_rules() -> list[str]:
         "l.surname_loose = r.surname_loose AND l.given_initial = r.given_initial AND l.day_lo = r.day_lo",
         # Reports without a name can only meet others by day and place.
         "l.day_lo = r.day_lo AND l.province = r.province AND (l.surname IS NULL OR r.surname IS NULL)",
+        f"l.name_key = r.name_key AND {_OVERLAP}",
+        f"l.name_key = r.name_key AND {_UNDATED} AND {_NOTHING_AGAINST}",
+        f"l.surname_loose = r.surname_loose AND l.given_initial = r.given_initial AND {_OVERLAP}",
+        f"l.given_loose = r.given_loose AND {_SURNAME_INITIAL} AND {_OVERLAP}",
     ]
+
+
+def with_current_blocking(model: dict[str, Any]) -> dict[str, Any]:
+    """A saved model with today's blocking rules: which pairs are compared is no part of
+    what training estimated, so a model saved before a rule was added still gets it."""
+    return {**model, "blocking_rules_to_generate_predictions": blocking_rules()}
+
+
+def _even_start(comparison: dict[str, Any]) -> dict[str, Any]:
+    """EM's starting point: every level of the comparison equally likely among matches.
+
+    Splink's own start gives the first level m = 0.95 and the rest almost nothing; on a block
+    where nearly every pair is a match (same name and father's name), EM can then settle on
+    "a match is a pair dated the same day" (m = 1.0 for the same day, 0 for a stated month or
+    a day apart) and the model rejects most true pairs. From an even start the agreement of
+    the other comparisons decides which pairs are matches, and m follows the data."""
+    levels = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
+    for level in levels:
+        level["m_probability"] = 1.0 / len(levels)
+    return comparison
 
 
 def settings(probability_two_random_records_match: float = 1e-5) -> dict[str, Any]:
     """The Splink settings of our model (a plain dict, so it is saved and diffed as JSON)."""
+    comparisons = [
+        _given_comparison(),
+        _surname_comparison(),
+        _father_comparison(),
+        _date_comparison(),
+        _age_comparison(),
+        _place_comparison(),
+        _simple("charge", "same charge"),
+        _simple("gender", "same gender"),
+    ]
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
         "probability_two_random_records_match": probability_two_random_records_match,
         "blocking_rules_to_generate_predictions": blocking_rules(),
-        "comparisons": [
-            _given_comparison(),
-            _surname_comparison(),
-            _father_comparison(),
-            _date_comparison(),
-            _age_comparison(),
-            _place_comparison(),
-            _simple("charge", "same charge"),
-            _simple("gender", "same gender"),
-        ],
+        "comparisons": [_even_start(c) for c in comparisons],
         "retain_intermediate_calculation_columns": True,
         "retain_matching_columns": False,
         "additional_columns_to_retain": [],
@@ -247,16 +292,49 @@ def train(
     return linker, trained, notes
 
 
+def unreached(model: dict[str, Any]) -> list[tuple[str, str]]:
+    """(comparison, level) pairs whose m is still EM's even start: no training pair fell in
+    that level (a stated month on a set dated to the day, a city no report gives)."""
+    found = []
+    for comparison in model.get("comparisons", []):
+        levels = [
+            lvl for lvl in comparison.get("comparison_levels", []) if not lvl.get("is_null_level")
+        ]
+        for level in levels:
+            if level.get("m_probability") == 1.0 / len(levels):
+                found.append((comparison["output_column_name"], level.get("label_for_charts")))
+    return found
+
+
 def repair(
     model: dict[str, Any], untrained: set[str], fallback: dict[str, Any] | None, n_reports: int
 ) -> tuple[dict[str, Any], list[str]]:
     """A model every level of which can score: the m probabilities of comparisons EM did
-    not train come from `fallback` (a saved or starter model), and every m and u is kept at
-    or above PROBABILITY_FLOOR, and an implausible prior is replaced. Returns (the model,
-    what was changed)."""
+    not train, and of levels no training pair reached, come from `fallback` (a saved or
+    starter model; without one an unreached level is taken as never seen among matches),
+    every m and u is kept at or above PROBABILITY_FLOOR, and an implausible prior is
+    replaced. Returns (the model, what was changed)."""
 
     model = copy.deepcopy(model)
     notes: list[str] = []
+    # A level no training pair reached still has EM's even start, which is no estimate.
+    fallback_m = {
+        (c["output_column_name"], lvl.get("label_for_charts")): lvl.get("m_probability")
+        for c in (fallback or {}).get("comparisons", [])
+        for lvl in c.get("comparison_levels", [])
+    }
+    reset = [key for key in unreached(model) if key[0] not in untrained]
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            key = (comparison["output_column_name"], level.get("label_for_charts"))
+            if key in reset:
+                level["m_probability"] = fallback_m.get(key) or PROBABILITY_FLOOR
+    if reset:
+        notes.append(
+            f"{len(reset)} levels no training pair reached: m from the fallback model"
+            if fallback
+            else f"{len(reset)} levels no training pair reached: taken as never seen in matches"
+        )
     borrowed: list[str] = []
     by_name = {c["output_column_name"]: c for c in (fallback or {}).get("comparisons", [])}
     floored = 0

@@ -221,7 +221,8 @@ def link_reports(
 
     if path and path.exists() and not retrain:
         say(f"using the saved model {path}")
-        linker = Linker(sdf, json.loads(path.read_text(encoding="utf-8")), log_level=None)
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        linker = Linker(sdf, linkage_model.with_current_blocking(saved), log_level=None)
         model_used = "saved"
     else:
         say("training the model (u by random sampling, m by EM)")
@@ -236,8 +237,9 @@ def link_reports(
             untrained = {c["output_column_name"] for c in linkage_model.settings()["comparisons"]}
             untrained -= trained
             raw = linker.misc.save_model_to_json()
+            needs_fallback = untrained or linkage_model.unreached(raw)
             repaired, fixes = linkage_model.repair(
-                raw, untrained, get_fallback() if untrained else None, len(frame)
+                raw, untrained, get_fallback() if needs_fallback else None, len(frame)
             )
             notes += fixes
             model_used = "trained, repaired" if notes else "trained"
@@ -284,7 +286,10 @@ def link_reports(
     must = _normalised_pairs(must_link)
     cannot = _normalised_pairs(cannot_link)
     unnamed = prepared.loc[prepared["surname"].isna(), "unique_id"]
-    clusters = cluster(prepared["unique_id"], pairs, threshold, must, cannot, attach_only=unnamed)
+    clusters = cluster(
+        prepared["unique_id"], pairs, threshold, must, cannot, attach_only=unnamed,
+        dates=(prepared["day_lo"], prepared["day_hi"]),
+    )  # fmt: skip
     timings["cluster"] = time.perf_counter() - t2
 
     decided = set(must) | set(cannot)

@@ -56,6 +56,56 @@ def test_an_unnamed_report_joins_its_best_pair_and_never_bridges_two_victims():
     assert out.set_index("unique_id")["attached"].to_dict() == {1: False, 2: False, 9: True}
 
 
+def test_equally_probable_pairs_give_the_same_victims_in_any_order_of_rows():
+    # Spark and DuckDB return the same scored pairs in different orders and with the last
+    # bits of the probabilities different; at 10,000 reports an unnamed report hanged with
+    # eight others (same day, same province: equally probable) then joined a different
+    # victim on each backend.
+    tied = 0.9038560000000001
+    rows = [(9, 1, tied), (2, 9, tied - 2e-16), (9, 3, tied + 4e-16), (9, 4, 0.85)]
+    rows += [(1, 5, 0.97), (5, 6, 0.9), (3, 7, 0.95)]
+    outcomes = set()
+    for order in ([0, 1, 2, 3, 4, 5, 6], [6, 2, 1, 5, 0, 4, 3], [3, 1, 2, 0, 6, 5, 4]):
+        out = cluster(range(1, 10), _pairs(*(rows[i] for i in order)), 0.8, attach_only=[9])
+        outcomes.add(tuple(out["cluster_id"]))
+    assert len(outcomes) == 1
+    by_id = dict(zip(range(1, 10), outcomes.pop(), strict=True))
+    assert by_id[9] == by_id[1]  # the first report among the equally probable ones
+
+
+def test_a_confirmed_split_resolves_tied_pairs_the_same_way_in_any_order_of_rows():
+    # A chain 1-2-3-4 of equally probable pairs, 1 and 4 split: which pair gives way must
+    # not depend on the order of the rows.
+    rows = [(1, 2, 0.9), (2, 3, float(np.nextafter(0.9, 1))), (3, 4, 0.9)]
+    outcomes = {
+        tuple(cluster([1, 2, 3, 4], _pairs(*order), 0.8, cannot_link=[(1, 4)])["cluster_id"])
+        for order in (rows, rows[::-1], [rows[1], rows[2], rows[0]])
+    }
+    assert outcomes == {(1, 1, 1, 4)}
+
+
+def test_an_undated_report_never_makes_one_victim_of_two_executions_a_year_apart():
+    # Two namesakes hanged in 2023 and 2024 (reports 1 and 2); report 3 gives the name and
+    # no date, so the model pairs it with both; it joins the more probable one only.
+    pairs = _pairs((1, 3, 0.95), (2, 3, 0.9), (2, 4, 0.99))
+    lo = [19400, 19800, None, 19801]
+    out = cluster([1, 2, 3, 4], pairs, 0.8, dates=(lo, lo))
+    assert out["cluster_id"].tolist() == [1, 2, 1, 2]
+    # without the dates the chain made one victim of all four
+    assert out["cluster_id"].nunique() == 2
+    assert cluster([1, 2, 3, 4], pairs, 0.8)["cluster_id"].nunique() == 1
+    # a person's decision stands: confirmed as one, they are one
+    decided = cluster([1, 2, 3, 4], pairs, 0.8, must_link=[(1, 2)], dates=(lo, lo))
+    assert decided["cluster_id"].nunique() == 1
+
+
+def test_dates_a_few_days_apart_or_a_month_that_holds_the_day_stay_one_victim():
+    pairs = _pairs((1, 2, 0.95), (2, 3, 0.9))
+    lo, hi = [19700, 19702, 19690], [19700, 19702, 19719]  # a day, 2 days on, that month
+    out = cluster([1, 2, 3], pairs, 0.8, dates=(lo, hi))
+    assert out["cluster_id"].nunique() == 1
+
+
 def test_decisions_about_reports_outside_the_run_are_ignored():
     out = cluster([1, 2], _pairs((1, 2, 0.9)), 0.8, cannot_link=[(1, 77)])
     assert out["cluster_id"].tolist() == [1, 1]
@@ -128,6 +178,106 @@ def test_unreadable_dates_and_missing_fields_become_nulls():
     )
 
 
+# -- which pairs are compared, and how their dates compare ------------------------------
+
+
+def _compared(prepared: pd.DataFrame) -> set[tuple[int, int]]:
+    """The pairs of report positions the model's blocking rules put before the model."""
+    import duckdb
+
+    from panah.evidence.linkage.model import blocking_rules
+
+    frame = prepared.astype({c: "float64" for c in ("day_lo", "day_hi", "year", "age")})
+    frame["unique_id"] = range(len(frame))
+    con = duckdb.connect()
+    con.register("t", frame)
+    found = set()
+    for rule in blocking_rules():
+        found |= set(
+            con.execute(
+                "SELECT l.unique_id, r.unique_id FROM t l JOIN t r "  # noqa: S608 (our rules)
+                f"ON l.unique_id < r.unique_id AND ({rule})"
+            ).fetchall()
+        )
+    return found
+
+
+def _reports(*rows) -> pd.DataFrame:
+    columns = ["name_as_written", "date_as_written", "calendar", "province", "father_name"]
+    return prepare_reports(pd.DataFrame([(*row, "", "")[:5] for row in rows], columns=columns))
+
+
+def test_a_persian_year_is_compared_with_days_of_both_gregorian_years_it_spans():
+    # 1402 runs from 21 March 2023 to 19 March 2024.
+    compared = _compared(
+        _reports(
+            ("محمد حسینی", "۱۴۰۲", "jalali"),
+            ("Mohammad Hosseini", "10 January 2024", "gregorian"),
+            ("Mohammad Hosseini", "2023-05-05", "gregorian"),
+            ("Mohammad Hosseini", "2019-05-05", "gregorian"),
+        )
+    )
+    assert {(0, 1), (0, 2)} <= compared
+    assert (0, 3) not in compared
+
+
+def test_an_undated_report_is_compared_unless_what_it_gives_rules_the_other_out():
+    compared = _compared(
+        _reports(
+            ("Reza Rahimi", "", "", "Tehran"),
+            ("Reza Rahimi", "2022-02-02", "gregorian", ""),
+            ("Reza Rahimi", "2021-06-01", "gregorian", "Kerman"),
+            ("Reza Rahimi", "", "", "Kerman"),
+        )
+    )
+    assert {(0, 1), (1, 3), (2, 3)} <= compared
+    assert (0, 2) not in compared and (0, 3) not in compared  # Tehran is not Kerman
+
+
+def test_an_initial_or_a_misspelt_name_is_compared_when_the_dates_can_meet():
+    compared = _compared(
+        _reports(
+            ("M. Hosseini", "Dey 1402", "jalali"),
+            ("Mohammad Hosseini", "10 January 2024", "gregorian"),
+            ("Mohammad Hoseyniyan", "2024-01-09", "gregorian"),
+            ("M. Hosseini", "2020-01-10", "gregorian"),
+        )
+    )
+    assert {(0, 1), (1, 2)} <= compared
+    assert (1, 3) not in compared
+
+
+def _date_level(left: tuple[str, str], right: tuple[str, str]) -> str:
+    """The label of the date comparison's level a pair of written dates falls in."""
+    import duckdb
+
+    from panah.evidence.linkage.model import settings
+
+    days = _reports(("A B", *left), ("A B", *right))
+    row = {
+        f"{c}_{s}": float(days.loc[i, c])
+        for i, s in ((0, "l"), (1, "r"))
+        for c in ("day_lo", "day_hi")
+    }
+    levels = next(c for c in settings()["comparisons"] if c["output_column_name"] == "date")
+    cases = " ".join(
+        f"WHEN {lvl['sql_condition']} THEN '{lvl['label_for_charts']}'"
+        for lvl in levels["comparison_levels"]
+        if lvl["sql_condition"] != "ELSE"
+    )
+    con = duckdb.connect()
+    con.register("p", pd.DataFrame([row]))
+    return con.execute(f"SELECT CASE {cases} ELSE 'else' END FROM p").fetchone()[0]  # noqa: S608
+
+
+def test_an_imprecise_date_that_holds_the_other_is_weak_evidence_not_a_disagreement():
+    day = ("2024-01-10", "gregorian")
+    assert _date_level(("۱۴۰۲", "jalali"), day) == "within the stated year"
+    assert _date_level(("Dey 1402", "jalali"), day) == "within the stated month or range"
+    assert _date_level(("2024-01-10", "gregorian"), day) == "same day"
+    assert _date_level(("1401", "jalali"), day) == "within a year"
+
+
 # -- end to end -------------------------------------------------------------------------
 
 
@@ -166,6 +316,23 @@ def test_the_trained_model_is_saved_as_json_and_reused(small, linked):
     assert again.model["probability_two_random_records_match"] == pytest.approx(
         saved["probability_two_random_records_match"]
     )
+
+
+def test_a_model_saved_before_a_blocking_rule_was_added_compares_with_todays_rules(
+    small, linked, tmp_path
+):
+    from panah.evidence.linkage.model import blocking_rules
+
+    _, prepared = small
+    result, model_path = linked
+    old = json.loads(model_path.read_text(encoding="utf-8"))
+    old["blocking_rules_to_generate_predictions"] = blocking_rules()[:1]
+    path = tmp_path / "old-model.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    again = link_reports(prepared, model_path=path, threads=1)
+    assert len(again.pairs) == len(result.pairs)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["blocking_rules_to_generate_predictions"] == blocking_rules()[:1]  # untouched
 
 
 def test_the_review_queue_holds_undecided_pairs_of_the_band_with_their_evidence(small, linked):

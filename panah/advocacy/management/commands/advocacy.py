@@ -1,15 +1,13 @@
-"""`panah advocacy remind [--days N] [--date YYYY-MM-DD]`: email each member their advocacy
-tasks and follow-ups overdue or due within N days (3). Run it daily; it sends at most one email
-per member and day, so running it twice is harmless."""
+"""`panah advocacy remind [--days N] [--date YYYY-MM-DD] [--organisation SLUG]`: email each
+member their advocacy tasks and follow-ups overdue or due within N days (3). Run it daily; it
+sends at most one email per member and day, so running it twice is harmless."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management.base import BaseCommand
 
 from panah.advocacy.reminders import send_task_reminders
+from panah.core import reminders
 
 
 class Command(BaseCommand):
@@ -19,16 +17,14 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="remind")
         remind = sub.add_parser("remind", help="Email each member their tasks due soon.")
         remind.add_argument("--days", type=int, default=3, help="due within this many days (3)")
-        remind.add_argument("--date", help="pretend today is this date (YYYY-MM-DD)")
+        reminders.add_arguments(remind)
 
     def handle(self, *args, subcommand: str, **options):
-        try:
-            today = dt.date.fromisoformat(options["date"]) if options["date"] else None
-        except ValueError:
-            raise CommandError("--date takes YYYY-MM-DD.") from None
+        today, organisations = reminders.command_options(options)
         result = send_task_reminders(
-            today=today or timezone.localdate(), days=options["days"], echo=self.stdout.write
-        )
+            today=today, days=options["days"], organisations=organisations,
+            echo=self.stdout.write,
+        )  # fmt: skip
         self.stdout.write(
             f"{result.sent} email(s) sent for {result.tasks} task(s); "
             f"{result.already_sent} already sent today."

@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from panah.cases.importing import import_cases
 from panah.cases.reminders import send_reminders
-from panah.core.models import Membership, Organisation, User
+from panah.core import reminders
+from panah.core.commands import member_by_email, organisation_by_slug
 
 
 class Command(BaseCommand):
@@ -30,8 +30,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="remind|import")
         remind = sub.add_parser("remind", help="Email each member their deadlines due soon.")
         remind.add_argument("--days", type=int, default=7, help="due within this many days (7)")
-        remind.add_argument("--date", help="pretend today is this date (YYYY-MM-DD)")
-        remind.add_argument("--organisation", metavar="SLUG", help="only this organisation")
+        reminders.add_arguments(remind)
         imp = sub.add_parser("import", help="Import people and cases from a CSV or XLSX file.")
         imp.add_argument("file")
         imp.add_argument("--organisation", metavar="SLUG", required=True)
@@ -48,19 +47,8 @@ class Command(BaseCommand):
         else:
             self.import_file(options)
 
-    def _organisation(self, slug: str) -> Organisation:
-        organisation = Organisation.objects.filter(slug=slug).first()
-        if organisation is None:
-            raise CommandError(f"No organisation has the slug {slug!r}.")
-        return organisation
-
     def remind(self, options) -> None:
-        try:
-            today = dt.date.fromisoformat(options["date"]) if options["date"] else None
-        except ValueError:
-            raise CommandError("--date takes a date written YYYY-MM-DD.") from None
-        today = today or timezone.localdate()
-        orgs = [self._organisation(options["organisation"])] if options["organisation"] else None
+        today, orgs = reminders.command_options(options)
         self.stdout.write(
             f"Reminders for deadlines due by {today + dt.timedelta(days=options['days'])}:"
         )
@@ -86,17 +74,8 @@ class Command(BaseCommand):
             ) from None
         if not isinstance(mapping, dict):
             raise CommandError("--mapping must be a JSON object: field -> column header.")
-        organisation = self._organisation(options["organisation"])
-        with scopes_disabled():
-            user = User.objects.filter(email=options["by"].strip().lower()).first()
-            member = (
-                user
-                and Membership.objects.filter(
-                    organisation=organisation, user=user, removed_at__isnull=True
-                ).exists()
-            )
-        if not member:
-            raise CommandError(f"{options['by']} is not a member of {organisation.slug}.")
+        organisation = organisation_by_slug(options["organisation"])
+        user = member_by_email(organisation, options["by"])
         started = time.perf_counter()
         with scope(organisation=organisation):
             report = import_cases(

@@ -21,7 +21,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scopes_disabled
 
 from panah.core import audit
-from panah.core.models import AuditEntry, AuditHead, Organisation
+from panah.core.commands import organisation_by_slug
+from panah.core.models import AuditEntry, AuditHead
 
 
 class Command(BaseCommand):
@@ -47,9 +48,7 @@ class Command(BaseCommand):
 
     def verify(self, slug: str | None, anchor_path: str | None) -> None:
         if slug:
-            organisation = Organisation.objects.filter(slug=slug).first()
-            if organisation is None:
-                raise CommandError(f"No organisation has the slug {slug!r}.")
+            organisation = organisation_by_slug(slug)
             organisations = [organisation]
             prefix = audit.chain_name(organisation)
             chains = [

@@ -19,6 +19,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from panah.core.backup.ledger import ledger_path
+from panah.core.commands import organisation_by_slug
 from panah.core.crypto import CryptoError
 from panah.core.crypto.keyring_init import InitialKeyring, create_first_keyring
 from panah.core.crypto.rotation import key_status, rotate_master_key, rotate_organisation_key
@@ -137,9 +138,7 @@ class Command(BaseCommand):
         if organisations:
             orgs = Organisation.objects.order_by("pk")
             if options["organisation"]:
-                orgs = orgs.filter(slug=options["organisation"])
-                if not orgs.exists():
-                    raise CommandError(f"No organisation {options['organisation']!r}.")
+                orgs = [organisation_by_slug(options["organisation"])]
             for org in orgs:
                 result = rotate_organisation_key(
                     org, batch_size=options["batch_size"], progress=progress

@@ -19,7 +19,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope, scopes_disabled
 
-from panah.core.models import Membership, Organisation, User
+from panah.core.commands import member_by_email, organisation_by_slug
+from panah.core.models import Organisation, User
 from panah.core.spreadsheets import SpreadsheetRefused
 from panah.evidence import review_sheet, services
 from panah.evidence.importing import MAX_PROBLEMS_KEPT
@@ -407,10 +408,7 @@ def _organisation_argument(parser) -> None:
 def _organisation(slug: str | None) -> Organisation:
     with scopes_disabled():
         if slug:
-            organisation = Organisation.objects.filter(slug=slug).first()
-            if organisation is None:
-                raise CommandError(f"No organisation with the slug {slug!r}.")
-            return organisation
+            return organisation_by_slug(slug)
         organisations = list(Organisation.objects.order_by("slug")[:20])
     if len(organisations) == 1:
         return organisations[0]
@@ -424,18 +422,7 @@ def _organisation(slug: str | None) -> Organisation:
 
 
 def _member(organisation: Organisation, email: str | None) -> User | None:
-    if not email:
-        return None
-    membership = (
-        Membership.objects.filter(
-            organisation=organisation, user__email__iexact=email, removed_at__isnull=True
-        )
-        .select_related("user")
-        .first()
-    )
-    if membership is None:
-        raise CommandError(f"{email} is not a member of {organisation.slug}.")
-    return membership.user
+    return member_by_email(organisation, email) if email else None
 
 
 def _mapping(value: str | None) -> dict[str, str] | None:

@@ -13,6 +13,7 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from panah.core.commands import organisation_by_slug
 from panah.core.models import Organisation
 from panah.people import retention
 
@@ -39,11 +40,9 @@ class Command(BaseCommand):
             )
 
     def apply(self, *, slug: str | None, dry_run: bool, yes: bool, stdin) -> None:
-        organisations = Organisation.objects.order_by("slug")
-        if slug:
-            organisations = organisations.filter(slug=slug)
-            if not organisations.exists():
-                raise CommandError(f"No organisation has the slug {slug!r}.")
+        organisations = (
+            [organisation_by_slug(slug)] if slug else Organisation.objects.order_by("slug")
+        )
         plans = retention.plan(organisations)
         total = sum(len(p.person_ids) for p in plans)
         months = settings.RETENTION_PERSON_MONTHS

@@ -5,12 +5,9 @@ twice is harmless."""
 
 from __future__ import annotations
 
-import datetime as dt
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-
-from panah.core.models import Organisation
+from panah.core import reminders
 from panah.shelter.reminders import send_shelter_reminders
 
 
@@ -22,24 +19,13 @@ class Command(BaseCommand):
         remind = sub.add_parser(
             "remind", help="E-mail shelter coordinators the placements ending without a next place."
         )
-        remind.add_argument("--date", help="pretend today is this date (YYYY-MM-DD)")
-        remind.add_argument("--organisation", metavar="SLUG", help="only this organisation")
+        reminders.add_arguments(remind)
 
     def handle(self, *args, subcommand: str, **options):
-        try:
-            today = dt.date.fromisoformat(options["date"]) if options["date"] else None
-        except ValueError:
-            raise CommandError("--date takes a date written YYYY-MM-DD.") from None
-        organisations = None
-        if options["organisation"]:
-            organisation = Organisation.objects.filter(slug=options["organisation"]).first()
-            if organisation is None:
-                raise CommandError(f"No organisation has the slug {options['organisation']!r}.")
-            organisations = [organisation]
+        today, organisations = reminders.command_options(options)
         result = send_shelter_reminders(
-            today=today or timezone.localdate(), organisations=organisations,
-            echo=self.stdout.write,
-        )  # fmt: skip
+            today=today, organisations=organisations, echo=self.stdout.write
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.sent} email(s) sent ({result.placements} placements); "

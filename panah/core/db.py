@@ -66,7 +66,7 @@ def insert_rows(
     given. No model is instantiated, no signal sent, nothing returned (no ids).
 
     For the tables written by the hundred thousand rows (reports by an import, victims and
-    their memberships by a linkage run): bulk_create spends about nine tenths of its time
+    their memberships by a linkage run): bulk_create spends about four fifths of its time
     building an instance and preparing each value through the ORM (and on SQLite it may put only
     999 values in one statement), which executemany does not. Values of fields that are not
     plain (dates, times, JSON) still go through the field's get_db_prep_save; any other field

@@ -448,7 +448,8 @@ def recover_interrupted(task_ids: list | None = None) -> list[BackgroundTask]:
     """Tasks left running by a worker that stopped: started again, or failed when they ran out of
     attempts (MAX_ATTEMPTS). Nothing of theirs was saved: their work was one transaction."""
     with scopes_disabled():
-        running = BackgroundTask.objects.filter(status=Status.RUNNING)
+        # Without their files (read again below, for the few that were interrupted).
+        running = BackgroundTask.objects.filter(status=Status.RUNNING).defer("payload")
         if task_ids is not None:
             running = running.filter(pk__in=task_ids)
         candidates = [t for t in running.select_related("organisation") if worker_gone(t)]

@@ -336,35 +336,61 @@ def resolve_mapping(columns: list[str], mapping: dict[str, str] | None) -> dict[
 # --- Cleaning one row ----------------------------------------------------------------------------
 
 
+# Columns with a length limit, and the choice columns with the words they accept. clean_row
+# runs once per row of files of a million rows: what can be worked out once is, here.
+_LIMITED = tuple((f.name, f.max_length) for f in FIELDS if f.max_length)
+_TEXT_FIELDS = (
+    "name_as_written", "father_name", "ethnicity", "nationality", "province", "city", "prison",
+    "charge_text", "date_as_written", "notes",
+)  # fmt: skip
+_CHOICES = tuple(
+    (target, table, str(default), ", ".join(sorted(set(table.values()))))
+    for target, table, default in (
+        ("gender", GENDERS, Gender.UNKNOWN),
+        ("charge_category", CHARGES, ChargeCategory.UNKNOWN),
+        ("announced", ANNOUNCED, Announced.UNKNOWN),
+        ("verification", VERIFICATIONS, Verification.UNVERIFIED),
+        ("calendar", CALENDARS, Calendar.UNKNOWN),
+    )
+)
+_AGE = re.compile(r"(\d{1,3})(?:\.0+)?(?:\s*(?:years?|yrs?|ساله|سال))?")
+
+
+@lru_cache(maxsize=1024)  # ages repeat: a few hundred distinct values in any file
+def _age(text: str) -> tuple[int | None, str]:
+    """An age cell as (years, "") or (None, why not)."""
+    match = _AGE.fullmatch(_word(text))
+    if not match:
+        return None, f"{text!r} is not an age in years"
+    if int(match[1]) > 130:
+        return None, f"{match[1]} is not a plausible age"
+    return int(match[1]), ""
+
+
 def clean_row(number: int, cells: dict[str, str], mapping: dict[str, str]) -> CleanRow:
     """The Report fields of one row, with a problem for each cell that cannot be used."""
     row = CleanRow(number)
-    raw: dict[str, str] = {}
+    problems = row.problems
+    raw = dict.fromkeys(FIELD_NAMES, "")
     column_of: dict[str, str] = {}
     for column, target in mapping.items():
-        value = (cells.get(column) or "").strip()
-        raw[target] = value
+        raw[target] = (cells.get(column) or "").strip()
         column_of[target] = column
 
     def problem(target: str, message: str) -> None:
-        row.problems.append(Problem(number, column_of.get(target, ""), target, message))
+        problems.append(Problem(number, column_of.get(target, ""), target, message))
 
-    values = row.values
-    for spec in FIELDS:
-        value = raw.get(spec.name, "")
-        if spec.max_length and len(value) > spec.max_length:
-            problem(spec.name, f"longer than {spec.max_length} characters")
-            value = ""
-        raw[spec.name] = value
+    for name, limit in _LIMITED:
+        if len(raw[name]) > limit:
+            problem(name, f"longer than {limit} characters")
+            raw[name] = ""
 
     if not raw["source_reference"]:
         problem("source_reference", "the source reference is empty")
-    values["source_reference"] = raw["source_reference"]
-    for text_field in (
-        "name_as_written", "father_name", "ethnicity", "nationality", "province", "city",
-        "prison", "charge_text", "date_as_written", "notes",
-    ):  # fmt: skip
+    values = {"source_reference": raw["source_reference"]}
+    for text_field in _TEXT_FIELDS:
         values[text_field] = raw[text_field]
+    row.values = values
     values["name_canonical"], values["name_key"] = name_forms(raw["name_as_written"])
 
     url = raw["url"]
@@ -392,26 +418,14 @@ def clean_row(number: int, cells: dict[str, str], mapping: dict[str, str]) -> Cl
 
     values["age"] = None
     if raw["age"]:
-        match = re.fullmatch(
-            r"(\d{1,3})(?:\.0+)?(?:\s*(?:years?|yrs?|ساله|سال))?", _word(raw["age"])
-        )
-        if not match:
-            problem("age", f"{raw['age']!r} is not an age in years")
-        elif int(match[1]) > 130:
-            problem("age", f"{match[1]} is not a plausible age")
-        else:
-            values["age"] = int(match[1])
+        age, why_not = _age(raw["age"])
+        if why_not:
+            problem("age", why_not)
+        values["age"] = age
 
-    for target, table, default in (
-        ("gender", GENDERS, Gender.UNKNOWN),
-        ("charge_category", CHARGES, ChargeCategory.UNKNOWN),
-        ("announced", ANNOUNCED, Announced.UNKNOWN),
-        ("verification", VERIFICATIONS, Verification.UNVERIFIED),
-        ("calendar", CALENDARS, Calendar.UNKNOWN),
-    ):
+    for target, table, default, accepted in _CHOICES:
         value = table.get(_word(raw[target]))
         if value is None:
-            accepted = ", ".join(sorted({v for v in table.values()}))
             problem(target, f"{raw[target]!r} is not one of: {accepted}")
             value = default
         values[target] = str(value)

@@ -12,12 +12,14 @@ The audit trail gets ids and counts only, never a name.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import statistics as pystats
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from panah.core import audit
+from panah.core.db import insert_rows
 from panah.core.models import Organisation, User
 
 from .linkage import ConflictingDecisions, cluster, link_reports, prepare_reports, score_all_pairs
@@ -96,6 +99,7 @@ for _code, (_en, _fa, _share, _tag) in ETHNICITIES.items():
         _ETHNICITY_NAMES[canonical_text(_alias)] = _en
 
 
+@lru_cache(maxsize=4096)  # a few hundred distinct values, read once per report of a run
 def province_label(text: str) -> str:
     """One name per province whichever script or spelling a report used (English for the 31)."""
     code = province_code(text)
@@ -104,6 +108,7 @@ def province_label(text: str) -> str:
     return _PROVINCE_NAMES.get(code) or display_text(text).strip()
 
 
+@lru_cache(maxsize=4096)
 def ethnicity_label(text: str) -> str:
     """One name per ethnic group whichever script a report used; other values as written."""
     clean = canonical_text(text)
@@ -115,11 +120,15 @@ def ethnicity_label(text: str) -> str:
 # --- The canonical record of a victim -------------------------------------------------------------
 
 
-def _most_common(values: Iterable[Any], skip: Iterable[Any] = ("",)) -> Any:
-    skipped = set(skip)
-    counted = Counter(v for v in values if v is not None and v not in skipped)
-    if not counted:
-        return None
+def _most_common(values: Iterable[Any], skip: tuple[Any, ...] = ("",)) -> Any:
+    # Called for every field of every new victim (a dict, not a Counter: most victims have
+    # one or two reports).
+    counted: dict[Any, int] = {}
+    for v in values:
+        if v is not None and v not in skip:
+            counted[v] = counted.get(v, 0) + 1
+    if len(counted) <= 1:
+        return next(iter(counted), None)
     # Ties go to the value seen first (reports are given in a stable order).
     best = max(counted.values())
     return next(v for v in counted if counted[v] == best)
@@ -491,34 +500,18 @@ def _apply(
     if retire:
         Victim.objects.filter(pk__in=retire).update(retired_at=now, retired_by_run=run)
     by_id = {r["id"]: r for r in reports}
-    new_victims = [
-        Victim(
-            organisation=organisation,
-            created_at=now,
-            created_by_run=run,
-            **canonical_record([by_id[i] for i in ids]),
-        )
-        for ids in create
-    ]
-    Victim.objects.bulk_create(new_victims, batch_size=2000)
-    if any(v.pk is None for v in new_victims):  # pragma: no cover - backends without RETURNING
-        raise RuntimeError("the database did not return the new victims' ids")
-    VictimMembership.objects.bulk_create(
+    records = [canonical_record([by_id[i] for i in ids]) for ids in create]
+    new_ids = _insert_victims(organisation, run, now, records)
+    insert_rows(
+        VictimMembership,
+        ("organisation_id", "victim_id", "report_id", "run_id", "probability", "created_at"),
         [
-            VictimMembership(
-                organisation=organisation,
-                victim=victim,
-                report_id=report_id,
-                run=run,
-                probability=probability.get(report_id),
-                created_at=now,
-            )
-            for victim, ids in zip(new_victims, create, strict=True)
+            (organisation.pk, victim_id, report_id, run.pk, probability.get(report_id), now)
+            for victim_id, ids in zip(new_ids, create, strict=True)
             for report_id in ids
         ],
-        batch_size=5000,
     )
-    if retire or new_victims:
+    if retire or new_ids:
         MergeSplitEvent.objects.create(
             organisation=organisation,
             kind=MergeSplitEvent.Kind.LINKAGE,
@@ -527,9 +520,43 @@ def _apply(
             run=run,
             reason=_("Linkage run %(run)s") % {"run": run.pk},
             victims_before=sorted(retire),
-            victims_after=[v.pk for v in new_victims],
+            victims_after=new_ids,
         )
-    return len(new_victims), len(retire)
+    return len(new_ids), len(retire)
+
+
+# The fields of a victim that canonical_record gives.
+VICTIM_RECORD_FIELDS = (
+    "name", "name_canonical", "name_key", "father_name", "age", "gender", "ethnicity",
+    "nationality", "province", "city", "prison", "charge_category", "date_start", "date_end",
+    "date_precision", "announced", "verification", "identity_confirmed",
+)  # fmt: skip
+
+
+def _insert_victims(
+    organisation: Organisation, run: LinkageRun, now: dt.datetime, records: list[dict[str, Any]]
+) -> list[int]:
+    """Insert a run's new victims (tens of thousands: see core.db.insert_rows) and return
+    their ids in the order of `records`."""
+    insert_rows(
+        Victim,
+        ("organisation_id", "created_at", "created_by_run_id", *VICTIM_RECORD_FIELDS),
+        [
+            (organisation.pk, now, run.pk, *[record[f] for f in VICTIM_RECORD_FIELDS])
+            for record in records
+        ],
+    )
+    # A run's victims are created only here (under the organisation's lock), one insert after
+    # the other, so their ids follow the order of the records; checked on three fields.
+    checked = ("name_canonical", "date_start", "age")
+    created = list(
+        Victim.objects.filter(organisation=organisation, created_by_run=run)
+        .order_by("pk")
+        .values_list("pk", *checked)
+    )
+    if [row[1:] for row in created] != [tuple(r[f] for f in checked) for r in records]:
+        raise RuntimeError("the new victims were not read back in the order they were written")
+    return [row[0] for row in created]
 
 
 def _membership_probabilities(clusters, pairs) -> dict[int, float]:
@@ -608,19 +635,18 @@ def _store_queue(organisation: Organisation, run: LinkageRun, outcome: _Outcome 
         if (a, b) in decided:
             continue
         pairs.append(
-            ReviewPair(
-                organisation=organisation,
-                run=run,
-                report_a_id=a,
-                report_b_id=b,
-                probability=float(row["match_probability"]),
-                match_weight=float(row["match_weight"]),
-                evidence=_evidence(row, levels),
-                same_victim=bool(row.get("same_victim")),
-                reasons=list(row.get("reasons") or []),
+            (
+                organisation.pk, run.pk, a, b, float(row["match_probability"]),
+                float(row["match_weight"]), _evidence(row, levels), bool(row.get("same_victim")),
+                list(row.get("reasons") or []),
             )
-        )
-    ReviewPair.objects.bulk_create(pairs, batch_size=2000)
+        )  # fmt: skip
+    insert_rows(
+        ReviewPair,
+        ("organisation_id", "run_id", "report_a_id", "report_b_id", "probability",
+         "match_weight", "evidence", "same_victim", "reasons"),
+        pairs,
+    )  # fmt: skip
     return len(pairs)
 
 

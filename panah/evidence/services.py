@@ -19,8 +19,10 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from panah.core import audit, spreadsheets
+from panah.core.db import insert_rows
 from panah.core.models import Organisation, User
 from panah.core.spreadsheets import neutralise
 
@@ -42,6 +44,8 @@ COMPARED_FIELDS = (
     "date_as_written", "calendar", "date_precision", "date_start", "date_end", "announced",
     "verification", "identity_confirmed", "notes",
 )  # fmt: skip
+# The fields of a report that come from its row (importing.clean_row's values).
+REPORT_VALUES = ("source_reference", "name_canonical", "name_key", *COMPARED_FIELDS)
 CHUNK = 1000
 
 
@@ -89,6 +93,9 @@ class _Tally:
     # Reference digest -> (row number, row fingerprint): bounded, no reference text kept.
     seen: dict[int, tuple[int, int]] = field(default_factory=dict)
     pending: list[importing.CleanRow] = field(default_factory=list)
+    # A source with no report before this import has none to compare with: no look-ups.
+    source_had_reports: bool = True
+    created_at: dt.datetime = field(default_factory=timezone.now)
 
     def add(self, problem: Problem) -> None:
         batch = self.batch
@@ -233,6 +240,7 @@ def _import_rows(
     progress: Callable[[int], None] | None,
 ) -> None:
     tally = _Tally(batch, dry_run)
+    tally.source_had_reports = Report.objects.filter(source=batch.source).exists()
     with importing.open_table(path, batch.file_format) as table:
         resolved = importing.resolve_mapping(table.columns, mapping)
         batch.mapping = resolved
@@ -272,21 +280,29 @@ def _flush(tally: _Tally) -> None:
     if not rows:
         return
     batch = tally.batch
-    existing = {
-        r.source_reference: r
-        for r in Report.objects.filter(
-            source=batch.source, source_reference__in=[r.values["source_reference"] for r in rows]
-        ).only("source_reference", *COMPARED_FIELDS)
-    }
-    new: list[Report] = []
+    existing = {}
+    if tally.source_had_reports:
+        # By the source alone (it is the organisation's): with the organisation's filter too,
+        # SQLite reads the organisation's every report for each chunk instead of using the
+        # (source, reference) index.
+        with scopes_disabled():
+            existing = {
+                r.source_reference: r
+                for r in Report.objects.filter(
+                    source=batch.source,
+                    source_reference__in=[r.values["source_reference"] for r in rows],
+                ).only("source_reference", *COMPARED_FIELDS)
+            }
+    new: list[tuple] = []
     for row in rows:
         stored = existing.get(row.values["source_reference"])
         if stored is None:
             batch.created_count += 1
             if tally.writing:
+                values = row.values
                 new.append(
-                    Report(organisation=batch.organisation, source=batch.source, batch=batch,
-                           **row.values)
+                    (batch.organisation_id, batch.source_id, batch.pk, tally.created_at,
+                     *[values[f] for f in REPORT_VALUES])
                 )  # fmt: skip
             continue
         differing = [f for f in COMPARED_FIELDS if getattr(stored, f) != row.values[f]]
@@ -305,8 +321,10 @@ def _flush(tally: _Tally) -> None:
                     "warning",
                 )
             )
-    if new:
-        Report.objects.bulk_create(new, batch_size=CHUNK)
+    # Rows the import has cleaned and checked, written without an instance each (see insert_rows).
+    insert_rows(
+        Report, ("organisation_id", "source_id", "batch_id", "created_at", *REPORT_VALUES), new
+    )
 
 
 @transaction.atomic

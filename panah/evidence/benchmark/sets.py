@@ -176,7 +176,9 @@ def _population(spec: SetSpec, rng: np.random.Generator, n_victims: int) -> _Pop
     surname = np.where(namesake, surname[take], surname)
     all_provinces = provinces()
     province = rng.integers(len(all_provinces), size=n_victims)
-    years = max(2.0, n_victims / 900)  # about 900 victims a year, as documented
+    # About 900 victims a year, as documented; at most 180 years (2010-2189), so that every
+    # date is one the import accepts (Gregorian years up to 2199): a million reports are denser.
+    years = min(180.0, max(2.0, n_victims / 900))
     day = dt.date(2010, 1, 1).toordinal() + rng.integers(0, int(365 * years), size=n_victims)
     # Batch executions: a third of the victims die the same day in the same province as
     # another victim (which is where namesakes meet).

@@ -1,0 +1,47 @@
+"""insert_rows: many rows in one statement, read back as the ORM wrote them; never in clear."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from panah.cases.models import CaseNote
+from panah.core.db import insert_rows
+from panah.evidence.models import LinkageRun
+
+
+def test_rows_read_back_as_the_orm_reads_them(org_a):
+    started = timezone.now().replace(microsecond=0)
+    insert_rows(
+        LinkageRun,
+        ("organisation_id", "started_at", "finished_at", "status", "parameters", "model",
+         "report_count", "pair_count", "review_count", "victim_count", "notes", "backend"),
+        [
+            (org_a.pk, started, None, "finished", {"threshold": 0.8, "band": [0.2, 0.9]}, {},
+             12, 3, 1, 9, "first", "duckdb"),
+            (org_a.pk, started + dt.timedelta(days=1), started, "failed", [], {"k": "ب"},
+             0, 0, 0, 0, "", "spark"),
+        ],
+    )  # fmt: skip
+    with scopes_disabled():
+        runs = list(LinkageRun.objects.filter(organisation=org_a).order_by("pk"))
+    assert [(r.started_at, r.status, r.parameters, r.report_count) for r in runs] == [
+        (started, "finished", {"threshold": 0.8, "band": [0.2, 0.9]}, 12),
+        (started + dt.timedelta(days=1), "failed", [], 0),
+    ]
+    assert runs[1].finished_at == started and runs[1].model == {"k": "ب"}
+
+
+def test_an_encrypted_field_is_refused_and_nothing_is_written(org_a):
+    with pytest.raises(ValueError, match="CaseNote.text"):
+        insert_rows(
+            CaseNote,
+            ("id", "organisation_id", "case_id", "text", "created_at"),
+            [(uuid.uuid4(), org_a.pk, uuid.uuid4(), "met today", timezone.now())],
+        )
+    with scopes_disabled():
+        assert not CaseNote.objects.exists()

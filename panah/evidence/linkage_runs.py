@@ -303,6 +303,7 @@ class _Outcome:
     must: set[tuple]  # the decisions the clusters were made with
     cannot: set[tuple]
     unnamed: list[int]  # reports that may only attach to a victim, never bridge two
+    dates: Any = None  # DataFrame by unique_id: day_lo, day_hi (the clustering's date rule)
 
 
 def run_linkage(
@@ -442,10 +443,27 @@ def _link(
     if result.notes:
         run.notes += " " + "; ".join(result.notes) + "."
     unnamed = prepared.loc[prepared["surname"].isna(), "unique_id"].tolist()
+    dates = prepared.set_index("unique_id")[["day_lo", "day_hi"]]
     return _Outcome(
         result.clusters, result.pairs, result.uncertain, result.model, threshold,
-        set(must), set(cannot), unnamed,
+        set(must), set(cannot), unnamed, dates,
     )  # fmt: skip
+
+
+def recluster(outcome: _Outcome, must: list[tuple], cannot: list[tuple]) -> Any:
+    """The run's clusters made again with today's decisions, under the same date rule as the run."""
+    ids = outcome.clusters["unique_id"]
+    dates = None
+    if outcome.dates is not None:
+        by_report = outcome.dates.reindex(ids.tolist())
+        dates = (by_report["day_lo"], by_report["day_hi"])
+    try:
+        return cluster(
+            ids, outcome.pairs, outcome.threshold, must, cannot,
+            attach_only=outcome.unnamed, dates=dates,
+        )  # fmt: skip
+    except ConflictingDecisions as exc:
+        raise LinkageRefused(str(exc)) from exc
 
 
 def _lock(organisation: Organisation) -> None:
@@ -468,14 +486,7 @@ def _apply(
         must, cannot = current_decisions(organisation)
         if (set(must), set(cannot)) != (outcome.must, outcome.cannot):
             # Someone decided while the model ran: cluster again (cheap) so it holds too.
-
-            try:
-                clusters = cluster(
-                    clusters["unique_id"], outcome.pairs, outcome.threshold, must, cannot,
-                    attach_only=outcome.unnamed,
-                )  # fmt: skip
-            except ConflictingDecisions as exc:
-                raise LinkageRefused(str(exc)) from exc
+            clusters = recluster(outcome, must, cannot)
         for report_id, cluster_id in zip(
             clusters["unique_id"].tolist(), clusters["cluster_id"].tolist(), strict=True
         ):

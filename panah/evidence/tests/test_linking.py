@@ -394,3 +394,30 @@ def test_the_page_estimate_is_made_once_until_a_write_changes_the_records(
         )  # fmt: skip
         Statistics(three_sources).page_estimate(2024)
     assert len(made) == 3
+
+
+def test_a_decision_made_while_the_model_ran_is_clustered_under_the_runs_date_rule():
+    # Reports 1 and 2: namesakes hanged in 2023 and 2024; 3 gives the name and no date. A
+    # decision taken during the run makes the run cluster again: the undated report must
+    # still not chain the two executions into one victim.
+    import pandas as pd  # noqa: PLC0415 (only this test builds a run's outcome by hand)
+
+    ids = pd.Series([1, 2, 3, 4])
+    pairs = pd.DataFrame(
+        [(1, 3, 0.95), (2, 3, 0.9), (2, 4, 0.99)],
+        columns=["unique_id_l", "unique_id_r", "match_probability"],
+    )
+    days = pd.DataFrame(
+        {"day_lo": [19400, 19800, None, 19801], "day_hi": [19400, 19800, None, 19801]},
+        index=pd.Index([4, 3, 2, 1][::-1], name="unique_id"),
+    )
+    outcome = linkage_runs._Outcome(
+        pd.DataFrame({"unique_id": ids, "cluster_id": [1, 1, 1, 1]}), pairs, None, {}, 0.8,
+        set(), set(), [], days,
+    )  # fmt: skip
+    again = linkage_runs.recluster(outcome, [], [(1, 4)])
+    assert again["cluster_id"].nunique() == 2
+    assert (
+        again.set_index("unique_id")["cluster_id"][3]
+        == again.set_index("unique_id")["cluster_id"][1]
+    )

@@ -588,9 +588,10 @@ def run_matcher(
     if policy not in ("optimal", "dynamic"):
         raise ValueError(f"unknown matcher policy {policy!r}")
     on = on or timezone.localdate()
-    Placement.objects.filter(status=PlacementStatus.PROPOSED).update(
-        status=PlacementStatus.DISCARDED
-    )
+    # A coordinator's own proposal (by hand) stays: it holds its beds like a confirmed one.
+    Placement.objects.filter(status=PlacementStatus.PROPOSED).exclude(
+        explanation__by_hand=True
+    ).update(status=PlacementStatus.DISCARDED)
     placed = Placement.objects.filter(status__in=[s.value for s in HOLDING]).values("need_id")
     needs = list(
         Need.objects.filter(closed_on__isnull=True).exclude(pk__in=placed).select_related("person")
@@ -717,8 +718,14 @@ def propose_placement(
     request: HttpRequest | None = None,
     starts_on: dt.date | None = None,
 ) -> Placement:
-    """Propose a place by hand: every safeguarding rule is checked as for the matcher's."""
+    """Propose a place by hand: every safeguarding rule is checked as for the matcher's.
+
+    The coordinator chose the household and the offer; a refusal names each rule broken and
+    saves nothing. The proposal keeps the household's priority parts, like the matcher's.
+    """
     starts_on = starts_on or timezone.localdate()
+    if offer.organisation_id != need.organisation_id:
+        raise ValidationError(_("This offer belongs to another organisation."))
     Offer.objects.select_for_update().filter(pk=offer.pk).first()
     if need.closed_on is not None:
         raise ValidationError(_("This need is closed."))
@@ -730,6 +737,11 @@ def propose_placement(
     blocked = rules_blocking(need, offer, on=starts_on)
     if blocked:
         raise SafeguardingRefusal(blocked)
+    nights = nights_without_shelter([need.person_id], on=starts_on).get(need.person_id, 0)
+    parts = matching.priority_parts(need_row(need, nights))
+    shared = bool(set(need.languages or ()) & set(offer.host.languages or ()))
+    parts["language"] = matching.SHARED_LANGUAGE * need.size * shared
+    parts["area"] = matching.SAME_AREA * need.size * (need.area == offer.host.area)
     placement = Placement.objects.create(
         organisation=need.organisation,
         need=need,
@@ -737,7 +749,12 @@ def propose_placement(
         beds=need.size,
         starts_on=starts_on,
         planned_end_on=_planned_end(offer, starts_on),
-        explanation={"rules": [rule.code for rule in safeguarding.RULES], "by_hand": True},
+        explanation={
+            "rules": [rule.code for rule in safeguarding.RULES],
+            "by_hand": True,
+            "score": round(sum(parts.values()), 3),
+            "parts": parts,
+        },
     )
     audit.record(
         "shelter.placement_proposed",

@@ -83,6 +83,14 @@ class NeedForm(forms.Form):
         label=_("Fedasil waiting list"), choices=FedasilStatus.choices
     )
     fedasil_since = _date(_("On the list since"), required=False)
+    place_needed_until = DateField(
+        label=_("Needs a place until about"),
+        required=False,
+        help_text=_(
+            "For example the date of a Fedasil invitation or of an expected decision. "
+            "Leave empty when no one knows."
+        ),
+    )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

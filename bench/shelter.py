@@ -331,11 +331,9 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
     schedule: dict = {}
     history: list = []
     mean_stay = sum(stays.values()) / len(stays)
-    estimating = policy in ("estimate", "estimate-people", "estimate-all")
+    estimating = policy in ("estimate", "estimate-people", "estimate-all", "estimate-today")
     estimates = world["estimates_all" if policy == "estimate-all" else "estimates"]
     estimates = estimates if estimating else {}
-    typical = sorted(e for e in estimates.values() if e is not None)
-    typical = typical[len(typical) // 2] if typical else mean_stay
 
     def with_estimate(need: NeedRow) -> NeedRow:
         return replace(need, expected_nights=estimates.get(need.id))
@@ -378,19 +376,24 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
             pairs = [(p.need_id, p.offer_id) for p in result.proposals]
         else:
             futures = sample_arrivals(history, len(history) / (day + 1), seed=day)
+            if policy == "estimate-today":
+                futures = [[]]  # no sampled arrivals: today's households and known frees only
             weights = "people" if policy.endswith("-people") else "priority"
             if policy == "stays-known":
                 weights = people_per_night_held
             result = propose_today(
                 current, free, futures, upcoming=upcoming, weights=weights,
                 closes_in={o.id: o.closes - day for o in offers}, time_limit=5.0,
-                typical_nights=typical if estimating else None, **options,
+                **options,
             )  # fmt: skip
             pairs = [(p.need_id, p.offer_id) for p in result.proposals]
         for nid, oid in pairs:
             if refuses.get((nid, day)):
                 continue  # free choice: they stay waiting, with their priority intact
             need = waiting.pop(nid)
+            # The planned end a coordinator records: the estimate, else the typical stay.
+            known = [n.expected_nights for n in history if n.expected_nights is not None]
+            typical = sorted(known)[len(known) // 2] if known else 28
             plan = day + (need.expected_nights or typical if estimating else stays[nid])
             occupied.setdefault(oid, []).append((day + stays[nid], need.size, plan))
             schedule[nid] = (oid, day)
@@ -630,9 +633,10 @@ def hindsight_optimum(days: int, world: dict, time_limit: float = 120.0, known=(
 POLICIES = (
     ("greedy", "greedy (first come, first served)"),
     ("matcher", "one-day matcher each day"),
-    ("dynamic", "dynamic, no stay estimate"),
-    ("estimate", "dynamic, noisy stay estimate"),
-    ("estimate-all", "sensitivity: estimate for everyone"),
+    ("dynamic", "dynamic (SAA), no stay estimate"),
+    ("estimate", "dynamic (SAA), noisy stay estimate"),
+    ("estimate-today", "dynamic, noisy estimate, no sampling"),
+    ("estimate-all", "sensitivity: SAA, estimate for all"),
     ("stays-known", "diagnostic: dynamic knowing the stays"),
 )
 

@@ -55,6 +55,11 @@ SCENARIOS = 8
 VALUE_NIGHTS = 30
 # Likely arrivals are drawn from the households that came in this many past days.
 HISTORY_DAYS = 90
+# Whether a coordinator's run samples likely arrivals. Off: on the bench's 90-day worlds, with
+# stay estimates, today's households and the places freeing up within the horizon did better
+# without them in every world (docs/shelter.md, "Bench figures"); `propose_today` still takes
+# futures, and the bench measures both.
+SAMPLE_ARRIVALS = False
 # Beyond this many pair variables the model is too large for a daily run: `match` is used.
 MAX_VARIABLES = 400_000
 WEIGHTS = ("priority", "people")

@@ -669,19 +669,22 @@ def run_matcher(
 def _propose_dynamic(
     need_rows: list, offers: list[Offer], rows: list, *, on: dt.date, time_limit: float
 ) -> matching.Result:
-    """Today's proposals weighing likely arrivals: sampled from the households that came in
-    the last HISTORY_DAYS days, with the places that free up on a planned end."""
+    """Today's proposals weighing the places that free up on a planned end, each household's
+    expected stay, and (with `dynamic.SAMPLE_ARRIVALS`) likely arrivals sampled from the
+    households that came in the last HISTORY_DAYS days."""
 
-    since = on - dt.timedelta(days=dynamic.HISTORY_DAYS)
-    recent = list(
-        Need.objects.filter(without_roof_since__gte=since, without_roof_since__lte=on)
-        .select_related("person")
-    )  # fmt: skip
-    # Each as they arrived: a likely arrival's expected stay counts from its first night.
-    history = [need_row(n, on=n.without_roof_since) for n in recent]
-    futures = dynamic.sample_arrivals(
-        history, len(history) / dynamic.HISTORY_DAYS, seed=on.toordinal()
-    )
+    futures: list = []
+    if dynamic.SAMPLE_ARRIVALS:
+        since = on - dt.timedelta(days=dynamic.HISTORY_DAYS)
+        recent = list(
+            Need.objects.filter(without_roof_since__gte=since, without_roof_since__lte=on)
+            .select_related("person")
+        )  # fmt: skip
+        # Each as they arrived: a likely arrival's expected stay counts from its first night.
+        history = [need_row(n, on=n.without_roof_since) for n in recent]
+        futures = dynamic.sample_arrivals(
+            history, len(history) / dynamic.HISTORY_DAYS, seed=on.toordinal()
+        )
     # A host offer full today frees up on its guest's planned end.
     horizon = on + dt.timedelta(days=dynamic.HORIZON)
     ending = Placement.objects.filter(

@@ -229,3 +229,21 @@ def test_the_date_a_place_is_needed_until_reaches_the_dynamic_run(
         assert changed == ["place_needed_until"]
         again = services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
         assert again.proposals.get().need_id == long.pk
+
+
+@pytest.mark.django_db
+def test_the_run_may_sample_likely_arrivals_from_the_recent_households(
+    org_a, need_for, host_for, shelter_a, monkeypatch
+):
+    monkeypatch.setattr(dynamic, "SAMPLE_ARRIVALS", True)
+    sampled = []
+    real = dynamic.sample_arrivals
+    monkeypatch.setattr(
+        dynamic, "sample_arrivals", lambda *a, **kw: sampled.append(a[0]) or real(*a, **kw)
+    )
+    need = need_for(adult_men=1)
+    host_for(kind="couple")
+    with scope(organisation=org_a):
+        run = services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
+        assert run.proposals.get().need_id == need.pk
+    assert [n.id for n in sampled[0]] == [need.pk]

@@ -10,13 +10,15 @@ the first offer that fits). Every assignment is checked by `violations` below, w
 safeguarding policy in words, sharing no code or table with the matcher. The generator has its
 own constants too. Then a 90-day simulation, for each world seed, compares greedy, the one-day
 matcher run daily, the dynamic policy (panah.shelter.dynamic, priority weights) without and
-with a noisy expected stay (what a coordinator knows: `ESTIMATE_SHARE`, `ESTIMATE_ERROR`) and
+with a noisy expected stay (what a coordinator knows: `ESTIMATE_SHARE`, `ESTIMATE_ERROR`), with
+and without sampled arrivals (production: without, `dynamic.SAMPLE_ARRIVALS`), and
 the hindsight optimum on nights without shelter, in people and weighted by vulnerability; the
 hindsight optimum is an integer program that HiGHS either proves optimal or brackets between
 its best schedule and a proven bound. A sensitivity line gives every household an estimate,
 and a diagnostic line (a dynamic policy told every household's true stay) shows how much of the
 gap is information no policy has on the day. Worlds 7 and 8 are those the policy was designed
-on; 9 to 11 are new to it. A summary of every world closes the printout.
+on, 9 to 11 new to it, and 12 to 14 new to the choice of no sampled arrivals (made after 9 to
+11). A summary of every world closes the printout.
 
 Nothing here is a test: it prints figures for docs/shelter.md.
 """

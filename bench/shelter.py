@@ -1,6 +1,7 @@
 """Shelter matcher: speed, memory, people housed, score and safeguarding violations.
 
-Usage: PYTHONPATH=. python -m bench.shelter [--sizes 1000,5000,20000] [--days 90] [--seeds 7,8]
+Usage: PYTHONPATH=. python -m bench.shelter [--sizes 1000,5000,20000] [--days 90]
+       [--seeds 7,8,9,10,11] [--hindsight-seconds 180]
 
 For each size it generates that many households without a roof and as many offers, with
 realistic constraints, then runs the optimal matcher (panah.shelter.matching) and a greedy
@@ -8,12 +9,16 @@ first-come-first-served baseline (what a spreadsheet does: the longest waiting h
 the first offer that fits). Every assignment is checked by `violations` below, written from the
 safeguarding policy in words, sharing no code or table with the matcher. The generator has its
 own constants too. Then a 90-day simulation, for each world seed, compares greedy, the one-day
-matcher run daily, the dynamic policy (panah.shelter.dynamic, with the matcher's priority
-weights and with people only) and the hindsight optimum on nights without shelter, in people
-and weighted by vulnerability; the hindsight optimum is an integer program that HiGHS either
-proves optimal or brackets between its best schedule and a proven bound. A diagnostic line (a
-dynamic policy told every household's true stay) shows how much of the gap is information no
-policy has on the day.
+matcher run daily, the dynamic policy (panah.shelter.dynamic, priority weights) without and
+with a noisy expected stay (what a coordinator knows: `ESTIMATE_SHARE`, `ESTIMATE_ERROR`), with
+and without sampled arrivals (production: without, `dynamic.SAMPLE_ARRIVALS`), and
+the hindsight optimum on nights without shelter, in people and weighted by vulnerability; the
+hindsight optimum is an integer program that HiGHS either proves optimal or brackets between
+its best schedule and a proven bound. A sensitivity line gives every household an estimate,
+and a diagnostic line (a dynamic policy told every household's true stay) shows how much of the
+gap is information no policy has on the day. Worlds 7 and 8 are those the policy was designed
+on, 9 to 11 new to it, and 12 to 14 new to the choice of no sampled arrivals (made after 9 to
+11). A summary of every world closes the printout.
 
 Nothing here is a test: it prints figures for docs/shelter.md.
 """
@@ -299,16 +304,19 @@ def run_static(sizes) -> None:
 # --- the 90-day simulation ---------------------------------------------------------------------
 
 
-def simulate(days: int, policy: str, world: dict) -> tuple[int, dict, float]:
+def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict, float]:
     """People-nights without shelter over `days` under `policy`, the schedule it made (household
     id -> (offer id, day)) and the vulnerability-weighted nights (`weighted_nights`).
 
     Policies: "greedy" (first come, first served), "matcher" (the one-day matcher each day) and
     "dynamic" / "dynamic-people" (panah.shelter.dynamic.propose_today with the matcher's
-    priority weights / people only). The dynamic policy sees what production sees: today's
-    waiting households and free offers, the planned ends of current stays, the offers' closing
-    dates, and the households that arrived so far (to sample likely arrivals from); never the
-    future arrivals, stays or refusals.
+    priority weights / people only), and "estimate" / "estimate-people": the dynamic policy
+    given the noisy expected stays of `world["estimates"]` (None where no one knows). The
+    dynamic policy sees what production sees: today's waiting households and free offers, the
+    planned ends of current stays, the offers' closing dates, and the households that arrived so
+    far (to sample likely arrivals from); never the future arrivals, stays or refusals. With an
+    estimate, a stay's planned end is the estimate's (a caseworker's date), not the true end.
+    `options` go to `propose_today`.
     """
     from dataclasses import replace
 
@@ -325,6 +333,12 @@ def simulate(days: int, policy: str, world: dict) -> tuple[int, dict, float]:
     schedule: dict = {}
     history: list = []
     mean_stay = sum(stays.values()) / len(stays)
+    estimating = policy in ("estimate", "estimate-people", "estimate-all", "estimate-today")
+    estimates = world["estimates_all" if policy == "estimate-all" else "estimates"]
+    estimates = estimates if estimating else {}
+
+    def with_estimate(need: NeedRow) -> NeedRow:
+        return replace(need, expected_nights=estimates.get(need.id))
 
     def people_per_night_held(need: NeedRow) -> float:
         # A diagnostic, not a policy: it reads each household's true stay (which no one knows
@@ -333,11 +347,13 @@ def simulate(days: int, policy: str, world: dict) -> tuple[int, dict, float]:
 
     for day in range(days):
         for need in arrivals.get(day, []):
+            if estimating:
+                need = with_estimate(need)
             waiting[need.id] = need
             arrived_on[need.id] = day
             history.append(need)
         for oid in occupied:
-            occupied[oid] = [(end, b) for end, b in occupied[oid] if end > day]
+            occupied[oid] = [(end, b, plan) for end, b, plan in occupied[oid] if end > day]
         free = []
         upcoming = []
         for o in offers:
@@ -346,11 +362,11 @@ def simulate(days: int, policy: str, world: dict) -> tuple[int, dict, float]:
             used = occupied.get(o.id, [])
             if len(used) >= o.max_households:
                 # Full today: a host's single guest leaves on the planned end.
-                end = min(e for e, _ in used)
-                if o.max_households == 1 and end - day <= HORIZON and end < o.closes:
+                end = min(plan for _, _, plan in used)
+                if o.max_households == 1 and 0 < end - day <= HORIZON and end < o.closes:
                     upcoming.append(Upcoming(end - day, o))
                 continue
-            beds_left = o.beds - sum(b for _, b in used)
+            beds_left = o.beds - sum(b for _, b, _ in used)
             if beds_left <= 0:
                 continue
             free.append(replace(o, beds=beds_left, max_households=o.max_households - len(used)))
@@ -362,19 +378,26 @@ def simulate(days: int, policy: str, world: dict) -> tuple[int, dict, float]:
             pairs = [(p.need_id, p.offer_id) for p in result.proposals]
         else:
             futures = sample_arrivals(history, len(history) / (day + 1), seed=day)
-            weights = {"dynamic-people": "people", "dynamic": "priority"}.get(policy)
+            if policy == "estimate-today":
+                futures = [[]]  # no sampled arrivals: today's households and known frees only
+            weights = "people" if policy.endswith("-people") else "priority"
             if policy == "stays-known":
                 weights = people_per_night_held
             result = propose_today(
                 current, free, futures, upcoming=upcoming, weights=weights,
                 closes_in={o.id: o.closes - day for o in offers}, time_limit=5.0,
+                **options,
             )  # fmt: skip
             pairs = [(p.need_id, p.offer_id) for p in result.proposals]
         for nid, oid in pairs:
             if refuses.get((nid, day)):
                 continue  # free choice: they stay waiting, with their priority intact
             need = waiting.pop(nid)
-            occupied.setdefault(oid, []).append((day + stays[nid], need.size))
+            # The planned end a coordinator records: the estimate, else the typical stay.
+            known = [n.expected_nights for n in history if n.expected_nights is not None]
+            typical = sorted(known)[len(known) // 2] if known else 28
+            plan = day + (need.expected_nights or typical if estimating else stays[nid])
+            occupied.setdefault(oid, []).append((day + stays[nid], need.size, plan))
             schedule[nid] = (oid, day)
         nights += sum(n.size for n in waiting.values())
         weighted += sum(vulnerability_weight(n) for n in waiting.values())
@@ -418,8 +441,20 @@ def generate_needs(rng: random.Random, n: int) -> list[NeedRow]:
     return needs
 
 
-def make_world(days: int, rate: int, offers_count: int, seed: int = 7) -> dict:
-    """Arrivals, offers with windows, stays and refusals of one simulated quarter."""
+# What a coordinator knows of a household's stay on the day (ESTIMATES): a date such as a
+# Fedasil invitation or an expected decision is known for this share of households, off by up to
+# this many days either way (uniform); for the others no one knows.
+ESTIMATE_SHARE = 0.6
+ESTIMATE_ERROR = 7
+
+
+def make_world(
+    days: int, rate: int, offers_count: int, seed: int = 7,
+    share: float = ESTIMATE_SHARE, error: int = ESTIMATE_ERROR,
+) -> dict:  # fmt: skip
+    """Arrivals, offers with windows, stays and refusals of one simulated quarter, and the
+    noisy expected stays a coordinator would know (drawn apart: the rest of the world is the
+    same whatever the noise)."""
     rng = random.Random(seed)
     arrivals: dict = {}
     stays: dict = {}
@@ -444,7 +479,19 @@ def make_world(days: int, rate: int, offers_count: int, seed: int = 7) -> dict:
         o.vetted, o.available = True, True
         offers.append(o)
     return {"arrivals": arrivals, "offers": offers, "stays": stays, "refuses": refuses,
-            "rate": rate}  # fmt: skip
+            "rate": rate, "estimates": noisy_stays(stays, seed, share, error),
+            "estimates_all": noisy_stays(stays, seed, 1.0, error)}  # fmt: skip
+
+
+def noisy_stays(stays: dict, seed: int, share: float, error: int) -> dict:
+    """What a coordinator knows of each stay: for `share` of the households the true stay off by
+    up to `error` days either way (uniform), None for the others."""
+    noise = random.Random(f"estimates {seed}")
+    estimates = {}
+    for hid, stay in sorted(stays.items()):
+        known, off = noise.random() < share, noise.randint(-error, error)
+        estimates[hid] = max(1, stay + off) if known else None
+    return estimates
 
 
 def hindsight_optimum(days: int, world: dict, time_limit: float = 120.0, known=()) -> dict:
@@ -588,19 +635,27 @@ def hindsight_optimum(days: int, world: dict, time_limit: float = 120.0, known=(
 POLICIES = (
     ("greedy", "greedy (first come, first served)"),
     ("matcher", "one-day matcher each day"),
-    ("dynamic", "dynamic (SAA, priority weights)"),
-    ("dynamic-people", "dynamic (SAA, people only)"),
+    ("dynamic", "dynamic (SAA), no stay estimate"),
+    ("estimate", "dynamic (SAA), noisy stay estimate"),
+    ("estimate-today", "dynamic, noisy estimate, no sampling"),
+    ("estimate-all", "sensitivity: SAA, estimate for all"),
     ("stays-known", "diagnostic: dynamic knowing the stays"),
 )
 
 
-def run_dynamic(days: int, hindsight_seconds: float, seed: int = 7) -> None:
+def run_dynamic(days: int, hindsight_seconds: float, seed: int = 7) -> dict:
+    """One world: every policy, the hindsight optimum, and each policy's distance to it
+    (returned as policy -> (low %, high %), for the summary)."""
     print()
     print(f"{days}-day simulation, world seed {seed} (arrivals, stays ending, 10% refusals "
           f"per proposal day):")  # fmt: skip
     world = make_world(days, rate=4, offers_count=70, seed=seed)
     arrived = sum(len(v) for v in world["arrivals"].values())
+    known = sum(e is not None for e in world["estimates"].values())
     print(f"  {arrived} households arrive, {len(world['offers'])} offers open and close")
+    print(f"  stay estimates (assumed): known for {100 * ESTIMATE_SHARE:.0f}% of households "
+          f"({known} here), off by up to +/-{ESTIMATE_ERROR} days (uniform), the others unknown;"
+          f"\n  the sensitivity line gives every household an estimate with the same error")  # fmt: skip
     print(f"  {'policy':<36} {'people-nights':>13} {'weighted':>9} {'violations':>10} "
           f"{'seconds':>8}")  # fmt: skip
     found = {}
@@ -637,9 +692,11 @@ def run_dynamic(days: int, hindsight_seconds: float, seed: int = 7) -> None:
         gap = 100 * (best["nights"] - best["bound"]) / max(1, best["bound"])
         print(f"  proven lower bound on the hindsight optimum: {best['bound']:>7} "
               f"(gap {gap:.1f}%)")  # fmt: skip
+    gaps = {}
     for key, _ in POLICIES:
         value = found[key][0]
         low = 100 * (value - best["nights"]) / max(1, best["nights"])
+        high = None
         if best["proven"]:
             print(f"  {key}: {low:+.1f}% nights against the hindsight optimum")
         elif best["bound"] is None:
@@ -649,6 +706,23 @@ def run_dynamic(days: int, hindsight_seconds: float, seed: int = 7) -> None:
             high = 100 * (value - best["bound"]) / max(1, best["bound"])
             print(f"  {key}: between {low:+.1f}% and {high:+.1f}% nights against the "
                   f"hindsight optimum")  # fmt: skip
+        gaps[key] = (low, high)
+    return gaps
+
+
+def summary(gaps: dict) -> None:
+    """Every world's distance to the hindsight optimum, per policy (a range when the optimum is
+    bracketed, not proven)."""
+    print()
+    print("Summary: % people-nights above the hindsight optimum (range: optimum not proven)")
+    seeds = list(gaps)
+    print(f"  {'policy':<36} " + " ".join(f"{'world ' + str(s):>13}" for s in seeds))
+    for key, label in POLICIES:
+        cells = []
+        for s in seeds:
+            low, high = gaps[s][key]
+            cells.append(f"{low:+.1f}" if high is None else f"{low:+.1f}..{high:+.1f}")
+        print(f"  {label:<36} " + " ".join(f"{c:>13}" for c in cells))
 
 
 def main() -> None:
@@ -658,13 +732,17 @@ def main() -> None:
     parser.add_argument(
         "--hindsight-seconds", type=float, default=180.0, help="HiGHS time limit (180)"
     )
-    parser.add_argument("--seeds", default="7,8", help="world seeds of the simulation (7,8)")
+    parser.add_argument(
+        "--seeds", default="7,8,9,10,11", help="world seeds of the simulation (7,8,9,10,11)"
+    )
     args = parser.parse_args()
     if args.sizes:
         run_static([int(s) for s in args.sizes.split(",")])
     if args.days:
+        gaps = {}
         for seed in args.seeds.split(","):
-            run_dynamic(args.days, args.hindsight_seconds, int(seed))
+            gaps[int(seed)] = run_dynamic(args.days, args.hindsight_seconds, int(seed))
+        summary(gaps)
 
 
 if __name__ == "__main__":

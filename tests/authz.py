@@ -356,6 +356,7 @@ SHOWS = {
     "shelter:import_task": "2 rows checked",
     "shelter:needs": "Person-A",
     "shelter:need": "Person-A",
+    "shelter:propose": "Person-A",
     "shelter:hosts": "Host-A",
     "shelter:host": "Host-A",
     "shelter:host_edit": "Host-A",

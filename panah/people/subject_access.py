@@ -31,8 +31,9 @@ from django_scopes import scopes_disabled
 
 from panah.core import audit, dates, pdf
 from panah.core.dates import shows_jalali
-from panah.core.models import User
+from panah.core.models import Membership, User
 from panah.core.persian import html_in_persian_digits, isolate, localised_digits, persian_digits
+from panah.core.rules import member_may
 
 from .models import LANGUAGE_CHOICES, ConsentRecord, Person, PersonDocument
 
@@ -189,13 +190,55 @@ def _section(key: str, records: list[dict[str, Any]]) -> dict[str, Any]:
 SECTIONS: dict[str, Callable[[Person], dict[str, Any]]] = {}
 
 
-def register_section(key: str, collect_section: Callable[[Person], dict[str, Any]]) -> None:
-    """Add an app's records about a person to the subject access export (from its AppConfig)."""
+@dataclass(frozen=True)
+class Guard:
+    """A section only members holding `permission` on the person may put in an export (a
+    compartment that the export must not open); `heading()` gives its title and what it is."""
+
+    permission: str
+    heading: Callable[[], tuple[Any, Any]]
+
+
+GUARDS: dict[str, Guard] = {}
+
+
+def register_section(
+    key: str,
+    collect_section: Callable[[Person], dict[str, Any]],
+    *,
+    permission: str | None = None,
+    heading: Callable[[], tuple[Any, Any]] | None = None,
+) -> None:
+    """Add an app's records about a person to the subject access export (from its AppConfig).
+
+    With `permission` (and the section's `heading`), only an export made by a member who holds
+    it on the person lists the records; anyone else's export names the section and says who
+    to ask, without reading it.
+    """
     SECTIONS[key] = collect_section
+    if permission is not None:
+        if heading is None:
+            raise ValueError("A guarded section needs its heading.")
+        GUARDS[key] = Guard(permission, heading)
 
 
-def collect(person: Person) -> dict[str, Any]:
-    """Everything held about `person`, decrypted and written for them, in the active language."""
+def _withheld(key: str) -> dict[str, Any]:
+    return {
+        **section(*GUARDS[key].heading(), []),
+        "withheld": str(
+            _(
+                "Only the members who may open these records put them in a copy, and this copy "
+                "was made by someone who may not: ask us for this part."
+            )
+        ),
+    }
+
+
+def collect(person: Person, *, membership: Membership | None = None) -> dict[str, Any]:
+    """Everything held about `person`, decrypted and written for them, in the active language.
+
+    A guarded section's records are read only when `membership` holds its permission.
+    """
     with scopes_disabled():
         data: dict[str, Any] = {
             "person": _section("person", [record(person, PERSON_FIELDS)]),
@@ -215,7 +258,11 @@ def collect(person: Person) -> dict[str, Any]:
             ),
         }
         for key, collect_section in SECTIONS.items():
-            data[key] = collect_section(person)
+            guard = GUARDS.get(key)
+            if guard and not member_may(membership, guard.permission, person):
+                data[key] = _withheld(key)
+            else:
+                data[key] = collect_section(person)
     return data
 
 
@@ -253,8 +300,16 @@ def export_person(
         raise ValidationError(_("Choose a language."), code="language")
     if person.is_erased:
         raise ValidationError(_("This person's data was erased."), code="erased")
+    with scopes_disabled():
+        membership = (
+            Membership.objects.filter(
+                user=by, organisation=person.organisation, removed_at__isnull=True
+            ).first()
+            if by is not None
+            else None
+        )
     with translation.override(language):
-        data = collect(person)
+        data = collect(person, membership=membership)
         made = timezone.now()
         document = {
             "title": _("Data held about you"),

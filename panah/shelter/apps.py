@@ -8,8 +8,14 @@ class ShelterConfig(AppConfig):
     verbose_name = _("Shelter")
 
     def ready(self) -> None:
-        from . import panels, rules, tasks  # noqa: PLC0415, F401 (registers permissions, dashboard panels and tasks)
+        from panah.people.subject_access import register_section  # noqa: PLC0415 (the app registry is not ready before ready())
 
+        from . import panels, rules, tasks  # noqa: PLC0415, F401 (registers permissions, dashboard panels and tasks)
+        from . import subject_access as sections  # noqa: PLC0415 (the app registry is not ready before ready())
+
+        register_section("shelter", sections.shelter_records)
+        register_section("accommodation", sections.accommodation_records)
+        register_section("hosting", sections.hosting_records)
         tasks.register()
 
     def load_demo_records(self, organisation, progress) -> None:

@@ -55,9 +55,17 @@ SCENARIOS = 8
 VALUE_NIGHTS = 30
 # Likely arrivals are drawn from the households that came in this many past days.
 HISTORY_DAYS = 90
+# Whether a coordinator's run samples likely arrivals. Off: on the bench's 90-day worlds, with
+# stay estimates, today's households and the places freeing up within the horizon did better
+# without them in every world (docs/shelter.md, "Bench figures"); `propose_today` still takes
+# futures, and the bench measures both.
+SAMPLE_ARRIVALS = False
 # Beyond this many pair variables the model is too large for a daily run: `match` is used.
 MAX_VARIABLES = 400_000
 WEIGHTS = ("priority", "people")
+# A place is counted as held at least this many nights, however short the expected stay: an
+# estimate that short is the least sure, and one short stay must not outweigh a family.
+MIN_HELD = HORIZON
 
 
 @dataclass
@@ -105,13 +113,19 @@ def propose_today(
     value_nights: float = VALUE_NIGHTS,
     closes_in: dict | None = None,
     time_limit: float = 10.0,
+    stays: bool = True,
+    typical_nights: float | None = None,
+    unknown_nights: float | None = None,
 ) -> Result:
     """Today's proposals that do best on average over the sampled `futures` (see the module).
 
     `upcoming`: offers freeing up within the horizon; `closes_in`: offer id -> days until it
     stops receiving. `weights`: "priority" (the matcher's: people, vulnerability, nights) or
-    "people" (or a function of the household). With no future given, this is a one-day match
-    by the same values.
+    "people" (or a function of the household). `stays`: when some households have an expected
+    stay (`NeedRow.expected_nights`), a placement's value is per night of the place it holds
+    (the stay, or until the offer closes), relative to `typical_nights` (default: the median
+    expected stay known); those without an estimate count `unknown_nights` (default: the
+    typical stay). With no future given, this is a one-day match by the same values.
     """
     if not callable(weights) and weights not in WEIGHTS:
         raise ValueError(f"weights must be one of {WEIGHTS}")
@@ -143,6 +157,23 @@ def propose_today(
         r, c = np.nonzero(ok)
         return r, c, cols
 
+    known = [n.expected_nights for n in needs if n.expected_nights is not None]
+    known += [n.expected_nights for f in futures for _, n in f if n.expected_nights is not None]
+    use_stays = stays and bool(known)
+    typical = float(typical_nights or (np.median(known) if known else VALUE_NIGHTS))
+    unknown = float(unknown_nights or typical)
+
+    def per_night_held(rows: Sequence[NeedRow], r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        # Smith's rule: nights saved per night of the place held, so a short stay that frees
+        # the place for the next household weighs more (docs/shelter.md, "Expected stays").
+        if not use_stays:
+            return np.ones(len(r))
+        expected = np.array(
+            [unknown if n.expected_nights is None else n.expected_nights for n in rows], float
+        )
+        held = np.minimum(expected[r], np.maximum(closes[c], 1))
+        return typical / np.maximum(held, MIN_HELD)
+
     real_r, real_c, real_cols = pairs(needs)
     if len(real_r) * (K + 1) + sum(len(f) for f in futures) * len(slots) > MAX_VARIABLES:
         # Too large for a daily stochastic model: the one-day matcher, which scales.
@@ -150,6 +181,7 @@ def propose_today(
         result.stats = {**result.stats, "policy": "one-day matcher (model too large)"}
         return result
     w_real = worth(needs)
+    f_real = per_night_held(needs, real_r, real_c)
     soft_real = real_cols["size"][real_r] * (
         SHARED_LANGUAGE * _shares_language(real_cols["lang"][real_r], o_cols["lang"][real_c])
         + SAME_AREA * (real_cols["area"][real_r] == o_cols["area"][real_c])
@@ -160,7 +192,9 @@ def propose_today(
     blocks_gain, blocks_need, blocks_slot, blocks_size, blocks_row_of = [], [], [], [], []
     today_pair = real_c < n_today
     x_r, x_c = real_r[today_pair], real_c[today_pair]
-    blocks_gain.append(w_real[x_r] * value_nights + soft_real[today_pair] / value_nights)
+    blocks_gain.append(
+        w_real[x_r] * f_real[today_pair] * value_nights + soft_real[today_pair] / value_nights
+    )
     blocks_need.append(x_r)
     blocks_slot.append(x_c)
     blocks_size.append(real_cols["size"][x_r])
@@ -172,7 +206,7 @@ def propose_today(
         start = np.maximum(1, free_day[real_c])
         keep = start < np.minimum(closes[real_c], value_nights)
         yr, yc = real_r[keep], real_c[keep]
-        blocks_gain.append(w_real[yr] * (value_nights - start[keep]) / K)
+        blocks_gain.append(w_real[yr] * f_real[keep] * (value_nights - start[keep]) / K)
         blocks_need.append(yr)
         blocks_slot.append(yc)
         blocks_size.append(real_cols["size"][yr])
@@ -183,8 +217,9 @@ def propose_today(
             gr, gc, g_cols = pairs(likely)
             start = np.maximum(arrive[gr], free_day[gc])
             keep = start < np.minimum(closes[gc], value_nights)
+            f_likely = per_night_held(likely, gr, gc)[keep]
             gr, gc = gr[keep], gc[keep]
-            blocks_gain.append(worth(likely)[gr] * (value_nights - start[keep]) / K)
+            blocks_gain.append(worth(likely)[gr] * f_likely * (value_nights - start[keep]) / K)
             blocks_need.append(gr)
             blocks_slot.append(gc)
             blocks_size.append(g_cols["size"][gr])
@@ -247,6 +282,7 @@ def propose_today(
         "method": "HiGHS, sample average over likely arrivals",
         "policy": "dynamic",
         "futures": K,
+        "expected_stays": use_stays,
         "variables": n_var,
         "message": solved.message,
     }

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from panah.cases.importing import LIMITS
-from panah.core.dates import DateField
+from panah.core.dates import DateField, both_calendars
 from panah.core.uploads import check_size
 from panah.people.models import LANGUAGE_CHOICES, Gender
 
@@ -83,6 +83,14 @@ class NeedForm(forms.Form):
         label=_("Fedasil waiting list"), choices=FedasilStatus.choices
     )
     fedasil_since = _date(_("On the list since"), required=False)
+    place_needed_until = DateField(
+        label=_("Needs a place until about"),
+        required=False,
+        help_text=_(
+            "For example the date of a Fedasil invitation or of an expected decision. "
+            "Leave empty when no one knows."
+        ),
+    )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -196,6 +204,37 @@ class OfferForm(forms.Form):
         if start and end and end < start:
             self.add_error("available_until", _("The offer ends before it starts."))
         return data
+
+
+class ProposeForm(forms.Form):
+    """A place a coordinator chose for a household; the service checks every rule."""
+
+    offer = forms.ModelChoiceField(label=_("Offer"), queryset=None)
+    starts_on = _date(_("Starts on"))
+
+    def __init__(self, *args, offers=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["offer"].queryset = offers
+        self.fields["offer"].label_from_instance = _offer_label
+
+    def clean_starts_on(self):
+        starts_on = self.cleaned_data["starts_on"]
+        if starts_on < timezone.localdate():
+            raise forms.ValidationError(_("A proposal starts today or later."))
+        return starts_on
+
+
+def _offer_label(offer) -> str:
+    """An offer as a coordinator picks it: the host, beds, area and window."""
+    window = both_calendars(offer.available_from)
+    if offer.available_until:
+        window += f" – {both_calendars(offer.available_until)}"
+    return _("%(host)s — %(beds)s beds, %(area)s, %(window)s") % {
+        "host": offer.host.name,
+        "beds": offer.beds,
+        "area": offer.host.get_area_display(),
+        "window": window,
+    }
 
 
 class CheckInForm(forms.Form):

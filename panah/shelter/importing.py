@@ -33,7 +33,7 @@ from .models import Area, FedasilStatus, Host, HostKind, Need, Vulnerability
 NEED_COLUMNS = (
     "reference", "given_name", "family_name", "name_fa", "without_roof_since", "adult_women",
     "adult_men", "children", "area", "must_stay_in_area", "languages", "vulnerabilities",
-    "fedasil_status", "sleeping_now", "notes",
+    "fedasil_status", "place_needed_until", "sleeping_now", "notes",
 )  # fmt: skip
 HOST_COLUMNS = (
     "reference", "kind", "name", "phone", "address", "area", "languages", "beds",
@@ -94,6 +94,7 @@ def _count(text: str) -> int:
 
 
 def _parse_need(cells: dict[str, str]) -> dict[str, Any]:
+    until = cells.get("place_needed_until", "").strip()
     return {
         "external_reference": cells["reference"].strip(),
         "person": {
@@ -112,6 +113,7 @@ def _parse_need(cells: dict[str, str]) -> dict[str, Any]:
         "fedasil_status": _codes(
             cells.get("fedasil_status") or "not_registered", set(FedasilStatus.values)
         )[0],
+        "place_needed_until": parse_date(until) if until else None,
         "sleeping_now": cells.get("sleeping_now", "").strip(),
         "notes": cells.get("notes", "").strip(),
     }

@@ -68,6 +68,9 @@ class NeedRow:
     languages: Sequence[str] = ()
     vulnerabilities: int = 0
     nights: int = 0
+    # Nights they are expected to need a place, when a coordinator knows (e.g. until a Fedasil
+    # invitation); None when no one does. Only the dynamic policy reads it.
+    expected_nights: int | None = None
 
     @property
     def size(self) -> int:

@@ -90,6 +90,18 @@ class Need(models.Model):
         default=FedasilStatus.NOT_REGISTERED,
     )
     fedasil_since = models.DateField(_("on the list since"), null=True, blank=True)
+    # When they should no longer need a place, as far as anyone knows (a Fedasil invitation, an
+    # expected decision): the dynamic matcher weighs a short stay, which frees the place sooner.
+    # In clear like the Fedasil dates: a date that names and locates no one.
+    place_needed_until = models.DateField(
+        _("needs a place until about"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For example the date of a Fedasil invitation or of an expected decision. "
+            "Leave empty when no one knows."
+        ),
+    )
     # Personal and health details: encrypted under the lead person's key.
     sleeping_now = EncryptedTextField(_("where they sleep now"), blank=True)
     vulnerabilities = EncryptedJSONField(_("vulnerabilities"), default=list, blank=True)

@@ -51,14 +51,15 @@ from .models import (
 NEED_FIELDS = (
     "without_roof_since", "adult_women", "adult_men", "children", "unaccompanied_minor",
     "needs_accessible", "safety_alert", "area", "area_required", "fedasil_status",
-    "fedasil_since", "sleeping_now", "vulnerabilities", "languages", "area_constraints", "notes",
-    "external_reference",
+    "fedasil_since", "place_needed_until", "sleeping_now", "vulnerabilities", "languages",
+    "area_constraints", "notes", "external_reference",
 )  # fmt: skip
 # The fields the edit pages show (the rest are set by imports or by other services).
 NEED_FORM_FIELDS = (
     "without_roof_since", "sleeping_now", "adult_women", "adult_men", "children",
     "unaccompanied_minor", "vulnerabilities", "needs_accessible", "languages", "area",
-    "area_required", "area_constraints", "fedasil_status", "fedasil_since", "notes",
+    "area_required", "area_constraints", "fedasil_status", "fedasil_since", "place_needed_until",
+    "notes",
 )  # fmt: skip
 HOST_FORM_FIELDS = (
     "kind", "name", "phone", "email", "address", "languages", "area", "shares_guest_details",
@@ -471,8 +472,18 @@ def needs_under_alert(needs: Iterable[Need]) -> set:
     return {n.pk for n in needs if n.safety_alert or people[n.pk] & flagged}
 
 
-def need_row(need: Need, nights: int = 0, *, alert: bool | None = None) -> matching.NeedRow:
-    """What the matcher and the rules see of a need (`alert`: from `needs_under_alert`)."""
+def need_row(
+    need: Need, nights: int = 0, *, alert: bool | None = None, on: dt.date | None = None
+) -> matching.NeedRow:
+    """What the matcher and the rules see of a need (`alert`: from `needs_under_alert`).
+
+    `on`: the day matched for; the nights a place is expected to be needed count from it (a
+    "needs a place until about" date already past counts as not known).
+    """
+    expected = None
+    if need.place_needed_until is not None:
+        left = (need.place_needed_until - (on or timezone.localdate())).days
+        expected = left if left > 0 else None
     return matching.NeedRow(
         id=need.pk,
         women=need.adult_women,
@@ -486,6 +497,7 @@ def need_row(need: Need, nights: int = 0, *, alert: bool | None = None) -> match
         languages=tuple(need.languages or ()),
         vulnerabilities=need.vulnerability_count,
         nights=nights,
+        expected_nights=expected,
     )
 
 
@@ -588,9 +600,11 @@ def run_matcher(
     if policy not in ("optimal", "dynamic"):
         raise ValueError(f"unknown matcher policy {policy!r}")
     on = on or timezone.localdate()
-    Placement.objects.filter(status=PlacementStatus.PROPOSED).update(
-        status=PlacementStatus.DISCARDED
-    )
+    # A coordinator's own proposal (by hand) stays: it holds its beds like a confirmed one.
+    # (has_key, not by_hand=True: a missing key compares as NULL and would keep every row.)
+    Placement.objects.filter(status=PlacementStatus.PROPOSED).exclude(
+        explanation__has_key="by_hand"
+    ).update(status=PlacementStatus.DISCARDED)
     placed = Placement.objects.filter(status__in=[s.value for s in HOLDING]).values("need_id")
     needs = list(
         Need.objects.filter(closed_on__isnull=True).exclude(pk__in=placed).select_related("person")
@@ -604,7 +618,9 @@ def run_matcher(
         for o in offers
     ]  # fmt: skip
     alerts = needs_under_alert(needs)
-    need_rows = [need_row(n, nights.get(n.person_id, 0), alert=n.pk in alerts) for n in needs]
+    need_rows = [
+        need_row(n, nights.get(n.person_id, 0), alert=n.pk in alerts, on=on) for n in needs
+    ]
     if policy == "dynamic":
         result = _propose_dynamic(need_rows, offers, rows, on=on, time_limit=time_limit)
     else:
@@ -653,18 +669,22 @@ def run_matcher(
 def _propose_dynamic(
     need_rows: list, offers: list[Offer], rows: list, *, on: dt.date, time_limit: float
 ) -> matching.Result:
-    """Today's proposals weighing likely arrivals: sampled from the households that came in
-    the last HISTORY_DAYS days, with the places that free up on a planned end."""
+    """Today's proposals weighing the places that free up on a planned end, each household's
+    expected stay, and (with `dynamic.SAMPLE_ARRIVALS`) likely arrivals sampled from the
+    households that came in the last HISTORY_DAYS days."""
 
-    since = on - dt.timedelta(days=dynamic.HISTORY_DAYS)
-    recent = list(
-        Need.objects.filter(without_roof_since__gte=since, without_roof_since__lte=on)
-        .select_related("person")
-    )  # fmt: skip
-    history = [need_row(n) for n in recent]
-    futures = dynamic.sample_arrivals(
-        history, len(history) / dynamic.HISTORY_DAYS, seed=on.toordinal()
-    )
+    futures: list = []
+    if dynamic.SAMPLE_ARRIVALS:
+        since = on - dt.timedelta(days=dynamic.HISTORY_DAYS)
+        recent = list(
+            Need.objects.filter(without_roof_since__gte=since, without_roof_since__lte=on)
+            .select_related("person")
+        )  # fmt: skip
+        # Each as they arrived: a likely arrival's expected stay counts from its first night.
+        history = [need_row(n, on=n.without_roof_since) for n in recent]
+        futures = dynamic.sample_arrivals(
+            history, len(history) / dynamic.HISTORY_DAYS, seed=on.toordinal()
+        )
     # A host offer full today frees up on its guest's planned end.
     horizon = on + dt.timedelta(days=dynamic.HORIZON)
     ending = Placement.objects.filter(
@@ -717,8 +737,14 @@ def propose_placement(
     request: HttpRequest | None = None,
     starts_on: dt.date | None = None,
 ) -> Placement:
-    """Propose a place by hand: every safeguarding rule is checked as for the matcher's."""
+    """Propose a place by hand: every safeguarding rule is checked as for the matcher's.
+
+    The coordinator chose the household and the offer; a refusal names each rule broken and
+    saves nothing. The proposal keeps the household's priority parts, like the matcher's.
+    """
     starts_on = starts_on or timezone.localdate()
+    if offer.organisation_id != need.organisation_id:
+        raise ValidationError(_("This offer belongs to another organisation."))
     Offer.objects.select_for_update().filter(pk=offer.pk).first()
     if need.closed_on is not None:
         raise ValidationError(_("This need is closed."))
@@ -730,6 +756,11 @@ def propose_placement(
     blocked = rules_blocking(need, offer, on=starts_on)
     if blocked:
         raise SafeguardingRefusal(blocked)
+    nights = nights_without_shelter([need.person_id], on=starts_on).get(need.person_id, 0)
+    parts = matching.priority_parts(need_row(need, nights))
+    shared = bool(set(need.languages or ()) & set(offer.host.languages or ()))
+    parts["language"] = matching.SHARED_LANGUAGE * need.size * shared
+    parts["area"] = matching.SAME_AREA * need.size * (need.area == offer.host.area)
     placement = Placement.objects.create(
         organisation=need.organisation,
         need=need,
@@ -737,7 +768,12 @@ def propose_placement(
         beds=need.size,
         starts_on=starts_on,
         planned_end_on=_planned_end(offer, starts_on),
-        explanation={"rules": [rule.code for rule in safeguarding.RULES], "by_hand": True},
+        explanation={
+            "rules": [rule.code for rule in safeguarding.RULES],
+            "by_hand": True,
+            "score": round(sum(parts.values()), 3),
+            "parts": parts,
+        },
     )
     audit.record(
         "shelter.placement_proposed",

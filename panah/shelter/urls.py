@@ -11,6 +11,7 @@ urlpatterns = [
     path("needs/new/", views.need_new, name="need_new"),
     path("needs/<uuid:pk>/", views.need_detail, name="need"),
     path("needs/<uuid:pk>/edit/", views.need_edit, name="need_edit"),
+    path("needs/<uuid:pk>/propose/", views.propose, name="propose"),
     path("hosts/", views.hosts, name="hosts"),
     path("hosts/new/", views.host_new, name="host_new"),
     path("hosts/<uuid:pk>/", views.host_detail, name="host"),

@@ -40,10 +40,11 @@ from .forms import (
     ImportForm,
     NeedForm,
     OfferForm,
+    ProposeForm,
     VettingForm,
 )
 from .importing import HOST_COLUMNS, NEED_COLUMNS
-from .models import Host, Need, Placement, PlacementStatus
+from .models import Host, Need, Offer, Placement, PlacementStatus
 
 
 def _render(request: HttpRequest, template: str, context: dict, status: int = 200):
@@ -204,6 +205,37 @@ def need_edit(request: HttpRequest, pk) -> HttpResponse:
     return _form_page(
         request, form, title=_("Edit the household"), back=reverse("shelter:need", args=[need.pk])
     )
+
+
+@needs_permission("shelter.manage_shelter")
+@refuse_undecryptable
+def propose(request: HttpRequest, pk) -> HttpResponse:
+    """A coordinator proposes a place they chose for a household; refused by rule name."""
+    need = get_for_member(request, Need, "shelter.manage_shelter", pk=pk)
+    offers = (
+        Offer.objects.filter(
+            withdrawn_on__isnull=True,
+            host__in=rules.hosts_open_to(request.membership, Host.objects.all()),
+        )
+        .exclude(available_until__lt=timezone.localdate())
+        .select_related("host")
+    )
+    form = ProposeForm(
+        request.POST or None, offers=offers, initial={"starts_on": timezone.localdate()}
+    )
+    proposed = submit(request, form, lambda data: services.propose_placement(
+        need=need, by=request.user, request=request, **data,
+    ))  # fmt: skip
+    if proposed.done:
+        messages.success(request, _("The place is proposed; confirm it to offer it to the guest."))
+        return redirect("shelter:placement", pk=proposed.result.pk)
+    audit.record_read("need.viewed", organisation=request.organisation, obj=need, request=request)
+    return _form_page(
+        request, form, back=reverse("shelter:need", args=[need.pk]),
+        title=_("Propose a place for %(name)s")
+        % {"name": need.person.name_fa or need.person.name_latin},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
 
 
 # --- hosts and offers --------------------------------------------------------------------------

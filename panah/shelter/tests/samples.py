@@ -53,6 +53,7 @@ URL_SAMPLES = {
     "shelter:need": lambda w: {"pk": shelter_sample(w, "need").pk},
     "shelter:host": lambda w: {"pk": shelter_sample(w, "host").pk},
     "shelter:need_edit": lambda w: {"pk": shelter_sample(w, "need").pk},
+    "shelter:propose": lambda w: {"pk": shelter_sample(w, "need").pk},
     "shelter:host_edit": lambda w: {"pk": shelter_sample(w, "host").pk},
     "shelter:offer_edit": lambda w: {
         "pk": shelter_sample(w, "host").pk,

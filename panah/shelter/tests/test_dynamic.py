@@ -3,6 +3,7 @@ futures make it worth the night lost, never breaks a rule, never reads a refusal
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import numpy as np
@@ -183,3 +184,66 @@ def test_the_model_gives_way_to_the_one_day_matcher_when_too_large(monkeypatch):
     assert [p.need_id for p in result.proposals] == ["m"]
     assert "too large" in result.stats["policy"]
     assert np.isfinite(result.score)
+
+
+def test_a_short_expected_stay_goes_first_when_places_are_few():
+    # Two men alike but for the stay: the one who needs the place 14 nights frees it sooner.
+    waiting = [man("long", expected_nights=42), man("short", expected_nights=14)]
+    result = dynamic.propose_today(waiting, [offer("one", 1)], [[]])
+    assert [p.need_id for p in result.proposals] == ["short"]
+    assert result.stats["expected_stays"]
+    # Ignored on request, and a stay no one knows counts as the typical one (here 28 nights).
+    waiting = [man("unknown"), man("long", expected_nights=42), man("short", expected_nights=14)]
+    two = dynamic.propose_today(waiting, [offer("a", 1), offer("b", 1)], [[]])
+    assert {p.need_id for p in two.proposals} == {"short", "unknown"}
+    off = dynamic.propose_today(waiting[1:], [offer("one", 1)], [[]], stays=False)
+    assert not off.stats["expected_stays"]
+
+
+def test_vulnerability_still_outweighs_a_somewhat_longer_stay():
+    waiting = [
+        man("fragile", vulnerabilities=3, expected_nights=28),
+        man("short", expected_nights=21),
+    ]
+    result = dynamic.propose_today(waiting, [offer("one", 1)], [[]])
+    assert [p.need_id for p in result.proposals] == ["fragile"]
+
+
+@pytest.mark.django_db
+def test_the_date_a_place_is_needed_until_reaches_the_dynamic_run(
+    org_a, need_for, host_for, shelter_a, today
+):
+    long = need_for("Long", adult_men=1, place_needed_until=today + dt.timedelta(days=60))
+    short = need_for("Short", adult_men=1, place_needed_until=today + dt.timedelta(days=10))
+    past = need_for("Past", adult_men=1, place_needed_until=today - dt.timedelta(days=1))
+    host_for(kind="couple")
+    with scope(organisation=org_a):
+        assert services.need_row(short, on=today).expected_nights == 10
+        assert services.need_row(past, on=today).expected_nights is None
+        run = services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
+        assert run.proposals.get().need_id == short.pk
+        # The coordinator learns the short stay is longer after all: the other goes first.
+        changed = services.update_need(
+            need=short, by=shelter_a, place_needed_until=today + dt.timedelta(days=90)
+        )
+        assert changed == ["place_needed_until"]
+        again = services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
+        assert again.proposals.get().need_id == long.pk
+
+
+@pytest.mark.django_db
+def test_the_run_may_sample_likely_arrivals_from_the_recent_households(
+    org_a, need_for, host_for, shelter_a, monkeypatch
+):
+    monkeypatch.setattr(dynamic, "SAMPLE_ARRIVALS", True)
+    sampled = []
+    real = dynamic.sample_arrivals
+    monkeypatch.setattr(
+        dynamic, "sample_arrivals", lambda *a, **kw: sampled.append(a[0]) or real(*a, **kw)
+    )
+    need = need_for(adult_men=1)
+    host_for(kind="couple")
+    with scope(organisation=org_a):
+        run = services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
+        assert run.proposals.get().need_id == need.pk
+    assert [n.id for n in sampled[0]] == [need.pk]

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 
 NEEDS = (
     "reference;given_name;family_name;without_roof_since;adult_women;adult_men;children;area;"
-    "languages;vulnerabilities\n"
-    "N-1;Leila;Karimi;2026-11-02;1;0;2;brussels;fa en;pregnancy\n"
-    "N-2;Hossein;Moradi;1405/08/20;0;1;0;antwerp;fa;\n"
+    "languages;vulnerabilities;place_needed_until\n"
+    "N-1;Leila;Karimi;2026-11-02;1;0;2;brussels;fa en;pregnancy;2027-01-15\n"
+    "N-2;Hossein;Moradi;1405/08/20;0;1;0;antwerp;fa;;\n"
 )
 HOSTS = (
     "reference,kind,name,address,area,beds,available_from,single_men\n"
@@ -49,14 +49,15 @@ def test_needs_import_once_and_a_second_import_adds_nothing(org_a, shelter_a):
             ["pregnancy"],
             ["fa", "en"],
         )
-        assert (
-            Need.objects.get(external_reference="N-2").without_roof_since.isoformat()
-            == "2026-11-11"
-        )
+        hossein = Need.objects.get(external_reference="N-2")
+        assert hossein.without_roof_since.isoformat() == "2026-11-11"
+        # The date a place is needed until, when the sheet gives it; empty when it does not.
+        assert leila.place_needed_until.isoformat() == "2027-01-15"
+        assert hossein.place_needed_until is None
 
 
 def test_one_bad_row_saves_nothing_and_names_the_row(org_a, shelter_a):
-    bad = NEEDS + "N-3;Bad;Row;yesterday;1;0;0;brussels;fa;\nN-4;;;2026-11-01;1;0;0;;fa;\n"
+    bad = NEEDS + "N-3;Bad;Row;yesterday;1;0;0;brussels;fa;;\nN-4;;;2026-11-01;1;0;0;;fa;;\n"
     with scope(organisation=org_a):
         report = import_shelter(
             organisation=org_a, by=shelter_a, data=bad.encode(), filename="needs.csv", kind="needs"

@@ -134,3 +134,19 @@ def test_a_removed_member_cannot_be_named_as_the_host_visitor(
     assert page.status_code == 200
     assert f'value="{gone.pk}"' not in page.content.decode()
     assert "gone-visitor" not in page.content.decode()
+
+
+def test_the_need_form_takes_the_date_a_place_is_needed_until(org_a, shelter_a, today):
+    client = verified_client(shelter_a)
+    until = today + dt.timedelta(days=21)
+    form = {
+        "given_name_latin": "Maryam", "without_roof_since": today.isoformat(),
+        "sleeping_in": "street", "adult_women": "1", "adult_men": "0", "children": "0",
+        "area": "brussels", "fedasil_status": "waiting", "place_needed_until": until.isoformat(),
+    }  # fmt: skip
+    assert client.post(reverse("shelter:need_new"), form).status_code == 302
+    with scope(organisation=org_a):
+        need = Need.objects.get()
+    assert need.place_needed_until == until
+    page = client.get(reverse("shelter:need", args=[need.pk])).content.decode()
+    assert "Needs a place until about" in page

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from panah.core import dates
+from panah.core.forms import LongSelect
 from panah.core.spreadsheets import MB
 from panah.core.uploads import check_size
 
@@ -190,7 +191,7 @@ class AppointmentForm(OnTheCasePage):
     )
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
     attendee = forms.ModelChoiceField(
-        label=_("Who goes with the person"), queryset=None, required=False
+        label=_("Who goes with the person"), queryset=None, required=False, widget=LongSelect
     )
 
     def __init__(self, *args, users=None, **kwargs):

@@ -106,7 +106,12 @@ def _confirmed(request: HttpRequest) -> frozenset[str]:
 def _members(request):
 
     ids = queries.case_members(request.organisation.pk).values("user_id")
-    return User.objects.filter(pk__in=ids).order_by("display_name", "email")
+    # A choice shows a name: the rest of each member's row (password hash, settings) is not read.
+    return (
+        User.objects.filter(pk__in=ids)
+        .only("pk", "display_name", "email")
+        .order_by("display_name", "email")
+    )
 
 
 # --- lists ------------------------------------------------------------------------------------

@@ -143,6 +143,21 @@ class Person(DataKeyHolder):
         return [str(labels.get(code, code)) for code in self.languages or []]
 
 
+# The columns a person's name needs (with its key to decrypt it and the erasure mark): a long
+# list that shows names only loads these (`.only()`), not every sealed field of each person.
+NAME_COLUMNS = (
+    "organisation",
+    "data_key_wrapped",
+    "data_key_id",
+    "data_key_org_key_id",
+    "given_name_fa",
+    "family_name_fa",
+    "given_name_latin",
+    "family_name_latin",
+    "erased_at",
+)
+
+
 class DocumentKind(models.TextChoices):
     PASSPORT = "passport", _("Passport")
     IDENTITY_CARD = "identity_card", _("Identity card")

@@ -75,3 +75,24 @@ def test_a_restricted_case_is_not_reminded_to_a_caseworker_no_longer_named(
         services.restrict_case(case=case, restricted=True, members=[], by=admin_a)
     call_command("cases", "remind")
     assert mail.outbox == []
+
+
+def test_the_case_page_offers_the_case_members_as_attendees_and_saves_the_one_chosen(
+    make_case, caseworker_a, make_member, org_a, login_as
+):
+    other = make_member(org_a, [Role.CASEWORKER], email="leila@example.org")
+    case = make_case(caseworkers=[caseworker_a])
+    client = login_as(caseworker_a)
+
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    response = client.post(
+        f"/cases/{case.pk}/appointments/",
+        {"kind": "lawyer", "day": (timezone.localdate() + dt.timedelta(days=2)).isoformat(),
+         "time": "10:00", "duration_minutes": "60", "attendee": str(other.pk)},
+    )  # fmt: skip
+
+    assert f'<option value="{other.pk}">leila</option>' in page
+    assert f'<option value="{caseworker_a.pk}">caseworker-a</option>' in page
+    assert response.status_code == 302
+    with scope(organisation=org_a):
+        assert [a.attendee for a in case.appointments.all()] == [other]

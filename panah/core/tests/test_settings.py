@@ -235,6 +235,18 @@ def test_the_production_server_starts_with_its_master_key_file(tmp_path, product
     assert result.returncode == 0, result.stderr
 
 
+def test_the_server_loads_the_pages_before_gunicorn_forks_its_workers(tmp_path, production):
+    # What the WSGI module loads, gunicorn's master loads once for every worker (preload_app);
+    # otherwise each worker imported the URLconf and the statistics libraries on a member's request.
+    code = (
+        "import sys, panah.wsgi; print('panah.urls' in sys.modules, 'statsmodels' in sys.modules)"
+    )
+    result = run(tmp_path, "-c", code, **production)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+
+
 @pytest.mark.parametrize("entry", ["nginx", "10.1.2.3/8", "localhost"])
 def test_the_trusted_proxies_must_be_addresses_networks_or_the_unix_socket(entry, tmp_path):
     code = "import django; django.setup(); from django.conf import settings as s; print(s.TRUSTED_PROXIES)"

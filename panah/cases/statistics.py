@@ -16,11 +16,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.core.cache import cache
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from panah.core.audit import written_position
 from panah.core.disclosure import suppress, threshold
 
 from . import queries
@@ -43,37 +40,10 @@ class WaitingStatistics:
     threshold: int
 
 
-# How long the curves are kept at most (they are keyed by the day and the last write anyway).
-KEPT_SECONDS = 3600
-
-
 def waiting_statistics(
     organisation_id: int, *, as_of: dt.date, for_publication: bool = False
 ) -> WaitingStatistics:
-    """Curves by procedure type, nationality and month of registration, and the monthly backlog
-    (kept until the organisation's next audited write)."""
-    # Reading 50,000 cases' dates and fitting the curves took 60 ms of Python and 13 of the
-    # database at each visit of the statistics page. The curves change only when a case does,
-    # and every change of a case (a step, a new case, an import, a person's nationality) is an
-    # audited write that moves the organisation's chain: kept under that position, a curve is
-    # never one the records changed under. Counts and curves of groups, no record.
-    key = ":".join(
-        str(part)
-        for part in (
-            "cases:waiting", organisation_id, written_position(organisation_id), as_of,
-            for_publication, threshold(), get_language(),
-        )
-    )  # fmt: skip
-    return cache.get_or_set(
-        key,
-        lambda: _waiting_statistics(organisation_id, as_of=as_of, for_publication=for_publication),
-        KEPT_SECONDS,
-    )
-
-
-def _waiting_statistics(
-    organisation_id: int, *, as_of: dt.date, for_publication: bool
-) -> WaitingStatistics:
+    """Curves by procedure type, nationality and month of registration, and the monthly backlog."""
     # Columns, not one object per case: at 100,000 cases every step below is numpy's.
     start_days, end_days, procedures, nationalities = queries.waiting_columns(organisation_id)
     starts = np.array(start_days, dtype=float)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -22,7 +21,6 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
-from panah.core.audit import written_position
 from panah.core.models import Organisation
 
 from .importing import name_forms
@@ -190,35 +188,16 @@ class EvidenceCounts:
     last_import: ImportBatch | None
 
 
-# How long the panel's counts are kept at most (they are keyed by the last write anyway).
-COUNTS_SECONDS = 24 * 3600
-
-
 def evidence_counts(organisation: Organisation) -> EvidenceCounts:
     """What the researcher's dashboard panel shows."""
-
-    def count() -> tuple[int, int, int, int]:
-        report_totals = Report.objects.filter(organisation=organisation).aggregate(
-            total=Count("pk"), confirmed=Count("pk", filter=Q(verification="confirmed"))
-        )
-        return (
-            Source.objects.filter(organisation=organisation).count(),
-            report_totals["total"],
-            report_totals["confirmed"],
-            current_victims(organisation).count(),
-        )
-
-    # Counting a coalition's 100,000 reports and their victims took 17 ms of the database on
-    # every researcher's dashboard. Four numbers, nothing personal, kept (in the bounded cache)
-    # under the position of the organisation's last audited write: an import, a linkage run, a
-    # verification or a removal moves it, so a kept count is never one the records changed under.
-    key = f"evidence:panel-counts:{organisation.pk}:{written_position(organisation)}"
-    sources, reports, confirmed, victims = cache.get_or_set(key, count, COUNTS_SECONDS)
+    report_totals = Report.objects.filter(organisation=organisation).aggregate(
+        total=Count("pk"), confirmed=Count("pk", filter=Q(verification="confirmed"))
+    )
     return EvidenceCounts(
-        sources=sources,
-        reports=reports,
-        confirmed=confirmed,
-        victims=victims,
+        sources=Source.objects.filter(organisation=organisation).count(),
+        reports=report_totals["total"],
+        confirmed=report_totals["confirmed"],
+        victims=current_victims(organisation).count(),
         last_import=batches(organisation).filter(status=ImportStatus.IMPORTED).first(),
     )
 

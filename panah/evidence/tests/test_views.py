@@ -474,23 +474,6 @@ def test_the_researcher_panel_says_what_to_do_first_then_counts(
     assert "3 reports" in body and "1 source" in body and "0 distinct victims" in body
 
 
-def test_the_panel_counts_are_counted_once_until_a_write_changes_the_records(
-    researcher_a, login_as, source_a, write_csv
-):
-    make_reports(source_a, write_csv, 3)
-    client = login_as(researcher_a)
-    assert "3 reports" in client.get(reverse("core:dashboard")).content.decode()
-
-    with CaptureQueriesContext(connection) as again:
-        body = client.get(reverse("core:dashboard")).content.decode()
-    make_reports(source_a, write_csv, 5, name="more.csv")  # are new
-    after_the_import = client.get(reverse("core:dashboard")).content.decode()
-
-    assert "3 reports" in body
-    assert not [q for q in again.captured_queries if "evidence_report" in q["sql"]]
-    assert "5 reports" in after_the_import
-
-
 def test_the_column_step_needs_each_unknown_column_mapped_or_ignored(
     researcher_a, login_as, source_a, org_a, write_csv
 ):

@@ -234,7 +234,6 @@ def propose(request: HttpRequest, pk) -> HttpResponse:
         request, form, back=reverse("shelter:need", args=[need.pk]),
         title=_("Propose a place for %(name)s")
         % {"name": need.person.name_fa or need.person.name_latin},
-        status=400 if form.errors else 200,
     )  # fmt: skip
 
 

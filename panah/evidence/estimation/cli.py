@@ -201,8 +201,8 @@ def _interval(estimate) -> str:
 
 def grouped(value: float) -> str:
     """A whole number with the reader's thousands separator (1,688; 1 688; 1.688): a French
-    reader takes "1,688" for one and a bit. Persian, whose format groups no digits, keeps the
-    comma that its digits turn into the Arabic thousands separator."""
+    reader takes "1,688" for one and a bit. Persian, whose Django format groups no digits,
+    keeps the comma it showed before."""
     if not get_format("NUMBER_GROUPING"):
         return f"{round(value):,}"
     return number_format(round(value), force_grouping=True)

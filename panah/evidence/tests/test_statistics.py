@@ -171,7 +171,7 @@ def test_estimate_sentences_group_thousands_as_the_reader_does():
     with translation.override("nl"):
         assert "1.234" in estimate_sentence(e)
     with translation.override("fa"):
-        # The comma becomes the Arabic thousands separator with the Persian digits.
+        # Django's Persian format groups no digits: the comma shown before is kept.
         assert "1,234" in estimate_sentence(e)
 
 

@@ -129,6 +129,17 @@ def test_persian_uses_persian_punctuation_between_words():
     assert wrong == []
 
 
+def test_persian_keeps_a_hyphenated_date_left_to_right():
+    # After Persian letters the digits are Arabic numbers to the bidi algorithm and a hyphen does
+    # not join them: "2024-08-02" would read "02-08-2024" unless isolated (U+2066 ... U+2069).
+    hyphenated = re.compile(
+        r"(?<!\u2066)[0-9\u06f0-\u06f9]{4}-[0-9\u06f0-\u06f9]{2}-[0-9\u06f0-\u06f9]{2}"
+    )
+    wrong = [e.msgid for e in entries("fa") for t in translations(e) if hyphenated.search(t)]
+
+    assert wrong == []
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_login_page_is_served_in_the_language_of_the_cookie(language, db):
     log_in = po_file(language).find("Log in").msgstr

@@ -38,7 +38,7 @@ from panah.core.models import Organisation
 from panah.core.persian import JALALI_MONTHS_EN, JALALI_MONTHS_FA
 
 from .estimation import CaptureTable, ClericalCheck, LinkageUncertainty, estimate_all
-from .estimation.cli import linkage_text, warning_text
+from .estimation.cli import grouped, linkage_text, warning_text
 from .estimation.estimate import LINKAGE_DRAWS
 from .models import (
     Announced,
@@ -234,10 +234,10 @@ class EstimateSummary:
 
 def estimate_sentence(e: dict[str, Any]) -> str:
     """One model's estimate in words: 'estimated: about M (95% interval a–b), method X'."""
-    high = _("unbounded") if e["high"] is None else f"{round(e['high']):,}"
-    low = "?" if e["low"] is None else f"{round(e['low']):,}"
+    high = _("unbounded") if e["high"] is None else grouped(e["high"])
+    low = "?" if e["low"] is None else grouped(e["low"])
     return _("estimated: about %(m)s (%(pct)s%% interval %(low)s–%(high)s), method %(method)s") % {
-        "m": f"{round(e['estimate']):,}",
+        "m": grouped(e["estimate"]),
         "pct": f"{e['level'] * 100:g}",
         "low": low,
         "high": high,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from panah.cases.importing import LIMITS
 from panah.core.dates import DateField, both_calendars
@@ -229,7 +230,11 @@ def _offer_label(offer) -> str:
     window = both_calendars(offer.available_from)
     if offer.available_until:
         window += f" – {both_calendars(offer.available_until)}"
-    return _("%(host)s — %(beds)s beds, %(area)s, %(window)s") % {
+    return ngettext(
+        "%(host)s — %(beds)s bed, %(area)s, %(window)s",
+        "%(host)s — %(beds)s beds, %(area)s, %(window)s",
+        offer.beds,
+    ) % {
         "host": offer.host.name,
         "beds": offer.beds,
         "area": offer.host.get_area_display(),

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
 from .captures import CaptureFileError, CaptureTable, read_capture_file
@@ -198,6 +199,15 @@ def _interval(estimate) -> str:
     return f"{_number(estimate.low)}–{_number(estimate.high)}"
 
 
+def grouped(value: float) -> str:
+    """A whole number with the reader's thousands separator (1,688; 1 688; 1.688): a French
+    reader takes "1,688" for one and a bit. Persian, whose Django format groups no digits,
+    keeps the comma it showed before."""
+    if not get_format("NUMBER_GROUPING"):
+        return f"{round(value):,}"
+    return number_format(round(value), force_grouping=True)
+
+
 def linkage_text(linkage: Mapping[str, Any]) -> str:
     """What the linkage-uncertainty intervals are, in one paragraph."""
     check = linkage.get("clerical_check")
@@ -215,8 +225,8 @@ def linkage_text(linkage: Mapping[str, Any]) -> str:
             "one": check["one_source_checked"],
             "wrong": check["wrong_joins"],
             "several": check["several_checked"],
-            "low": f"{linkage['documented_low']:,}",
-            "high": f"{linkage['documented_high']:,}",
+            "low": grouped(linkage["documented_low"]),
+            "high": grouped(linkage["documented_high"]),
         }
     return _(
         "Linkage uncertainty: the models were fitted again on %(draws)s clusterings drawn "
@@ -225,9 +235,9 @@ def linkage_text(linkage: Mapping[str, Any]) -> str:
         "treats every join and every missed join as certain; the one beside it does not."
     ) % {
         "draws": linkage["draws"],
-        "links": f"{linkage['uncertain_links']:,}",
-        "low": f"{linkage['documented_low']:,}",
-        "high": f"{linkage['documented_high']:,}",
+        "links": grouped(linkage["uncertain_links"]),
+        "low": grouped(linkage["documented_low"]),
+        "high": grouped(linkage["documented_high"]),
     }
 
 

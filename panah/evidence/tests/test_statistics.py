@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_scopes import scope
 
+from panah.evidence.estimation.cli import linkage_text
 from panah.evidence.models import LinkageRun, Report, Source, Victim, VictimMembership
 from panah.evidence.statistics import (
     Scope,
@@ -153,6 +154,25 @@ def test_estimate_sentences_say_about_the_interval_and_the_method():
     assert estimate_sentence(e) == (
         "estimated: about 1,234 (95% interval 1,100–unbounded), method LCMCR"
     )
+
+
+def test_estimate_sentences_group_thousands_as_the_reader_does():
+    # "1,234" reads as one and a bit to a French reader.
+    e = {"estimate": 1234.4, "low": 1100.2, "high": 1502.0, "level": 0.95, "name": "LCMCR"}
+    linkage = {
+        "draws": 20,
+        "uncertain_links": 1881,
+        "documented_low": 1548,
+        "documented_high": 1559,
+    }
+    with translation.override("fr"):
+        assert "1\xa0234" in estimate_sentence(e) and "1\xa0100–1\xa0502" in estimate_sentence(e)
+        assert "1\xa0881" in linkage_text(linkage) and "1,548" not in linkage_text(linkage)
+    with translation.override("nl"):
+        assert "1.234" in estimate_sentence(e)
+    with translation.override("fa"):
+        # Django's Persian format groups no digits: the comma shown before is kept.
+        assert "1,234" in estimate_sentence(e)
 
 
 def test_percentage_change_is_undefined_from_zero():

@@ -152,7 +152,10 @@ def test_a_coordinator_downloads_the_json(make_person, coordinator_a, login_as):
     person = make_person()
     client = reauthenticated(login_as(coordinator_a))
     url = reverse("people:export", args=[person.pk])
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    # The page says what the export holds, the shelter and safety records included.
+    assert "shelter and safety records" in page.content.decode()
     response = client.post(url, {"format": "json", "language": "fa"})
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]

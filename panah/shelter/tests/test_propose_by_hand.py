@@ -22,8 +22,10 @@ def test_a_coordinator_proposes_the_offer_they_chose(org_a, shelter_a, need_for,
     _, offer = host_for(name="Chosen host", beds=2)
     client = verified_client(shelter_a)
     url = reverse("shelter:propose", args=[need.pk])
+    host_for(name="Small host", beds=1)
     page = client.get(url).content.decode()
-    assert "Chosen host" in page and "Maryam" in page
+    assert "Chosen host — 2 beds" in page and "Maryam" in page
+    assert "Small host — 1 bed," in page
     done = client.post(url, {"offer": offer.pk, "starts_on": today.isoformat()})
     assert done.status_code == 302
     with scope(organisation=org_a):

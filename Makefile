@@ -79,9 +79,11 @@ test-postgres: install
 test-browser: install browsers
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -m browser -q -p no:xdist
 
-# Debian's Chromium drives the browser tests (never a downloaded browser build).
+# Debian's Chromium drives the browser tests (never a downloaded browser build); poppler's
+# pdftotext reads back the PDFs they download (subject access export, researcher's report).
 browsers:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@command -v pdftotext >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils)
 
 # Regenerate translation catalogues after changing strings; needs gettext.
 messages: install

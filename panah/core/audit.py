@@ -20,6 +20,7 @@ import functools
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -274,7 +275,9 @@ def record(
         if held is None:
             previous_sequence, previous_hash = _lock_head(chain)
         else:
-            previous_sequence, previous_hash = _last_in_batch(held)
+            # Written under the batch's pending name and chained when the batch ends.
+            chain = held.pending
+            previous_sequence, previous_hash = _last_pending(held), ""
         if is_read and previous_sequence == 0:
             # The member's first read here: the organisation's chain says their read chain
             # exists from now on. Once per member, the only time a read takes the writers' lock.
@@ -288,20 +291,24 @@ def record(
             )
             at = timezone.now()  # the read comes after the opening, in the trail's order too
         sequence = previous_sequence + 1
-        digest = entry_digest(
-            previous_hash=previous_hash,
-            chain=chain,
-            sequence=sequence,
-            at=_at_text(at),
-            organisation_id=organisation.pk if organisation else None,
-            actor_id=actor_id,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            ip=ip,
-            user_agent=user_agent,
-            data=data,
-            version=HASH_VERSION,
+        digest = (
+            ""
+            if held is not None
+            else entry_digest(
+                previous_hash=previous_hash,
+                chain=chain,
+                sequence=sequence,
+                at=_at_text(at),
+                organisation_id=organisation.pk if organisation else None,
+                actor_id=actor_id,
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
+                ip=ip,
+                user_agent=user_agent,
+                data=data,
+                version=HASH_VERSION,
+            )
         )
         entry = AuditEntry(
             organisation=organisation,
@@ -331,9 +338,8 @@ def record(
 @dataclass
 class _HeldChain:
     chain: str
-    # The head as the batch found it (locked by this transaction; written once, at the end).
-    start_sequence: int
-    start_hash: str
+    # The name the batch's entries carry until they are chained, unique to this batch.
+    pending: str
 
 
 _held_chain: ContextVar[_HeldChain | None] = ContextVar("panah_audit_batch", default=None)
@@ -343,17 +349,21 @@ _held_chain: ContextVar[_HeldChain | None] = ContextVar("panah_audit_batch", def
 def batch(organisation: Organisation | None) -> Iterator[None]:
     """Append many entries to the organisation's chain in the current transaction (an import).
 
-    Outside a batch each entry reads, locks and rewrites its chain's head row. Updating one row
-    20,000 times in one transaction makes PostgreSQL walk an ever longer chain of versions of
-    that row, so each entry took longer than the one before. Inside a batch the head is locked
-    once, here, and written once when the block ends; in between, each entry follows the last
-    entry this batch wrote, read back from the entries (one indexed read). So an entry rolled
-    back to a savepoint meanwhile (an import's row that failed) leaves no gap, and the head as
-    it stood at the start stays the authority on where the chain was (a deleted entry still
-    shows). The lock is taken at the caller's level, not inside an entry's savepoint, whose
-    rollback would release it on PostgreSQL. Entries of other chains are appended as usual.
+    The chain's head is locked only at the end, for as long as chaining the entries takes, not
+    for the whole import: while the head is locked every audited write of the organisation
+    waits (a colleague's note, a member's first read), and each waiting request holds a server
+    thread, so under load every page queued behind a few seconds' import (docs/performance.md).
+    Until then the entries are written unhashed under a name of the batch's own
+    ("org-<id>/pending-<random>"), numbered 1, 2, 3...; each follows the last one the batch
+    still holds, read back (one indexed read), so an entry rolled back to a savepoint meanwhile
+    (an import's row that failed) leaves no gap. At the end the head is locked, the entries are
+    given their place after it, hashed, renamed to the chain, and the head written once. The
+    head as it stands then is the authority on where the chain was (a deleted entry still
+    shows). The entries never commit under the pending name: the renaming is in the same
+    transaction. Entries of other chains are appended as usual.
 
-    Must run inside transaction.atomic(); the head stays locked until the transaction ends.
+    Must run inside transaction.atomic(); the head is locked from the end of the block until
+    the transaction ends.
     """
     chain = chain_name(organisation)
     current = _held_chain.get()
@@ -362,38 +372,72 @@ def batch(organisation: Organisation | None) -> Iterator[None]:
         return
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.batch() runs inside transaction.atomic().")
-    start_sequence, start_hash = _lock_head(chain)
-    state = _HeldChain(chain, start_sequence, start_hash)
+    state = _HeldChain(chain, f"{chain}/pending-{secrets.token_hex(6)}")
     token = _held_chain.set(state)
     try:
         yield
     except BaseException:
         _held_chain.reset(token)
-        # A caller that catches the error may still commit: the head must follow the entries.
+        # A caller that catches the error may still commit: its entries must be chained.
         # If the transaction is broken it rolls back, and the first error is the one to see.
         with contextlib.suppress(DatabaseError):
-            _write_head(state)
+            _chain_pending(state)
         raise
     _held_chain.reset(token)
-    _write_head(state)
+    _chain_pending(state)
 
 
-def _last_in_batch(state: _HeldChain) -> tuple[int, str]:
-    """(sequence, hash) of the last entry of the batch's chain: its own, or the head's."""
-    # Plain SQL, read once per entry: building the queryset cost more than running it.
+def _last_pending(state: _HeldChain) -> int:
+    """The number of the batch's last entry still held (0 for none)."""
     table = connection.ops.quote_name(AuditEntry._meta.db_table)
-    sql = (
-        f"SELECT sequence, entry_hash FROM {table} WHERE chain = %s AND sequence > %s "  # noqa: S608 (table name)
-        "ORDER BY sequence DESC LIMIT 1"
+    sql = f"SELECT MAX(sequence) FROM {table} WHERE chain = %s"  # noqa: S608 (table name)
+    return run_sql(sql, [state.pending])[0][0] or 0
+
+
+def _chain_pending(state: _HeldChain) -> None:
+    """Lock the head, give the batch's entries their places after it with their hashes, and
+    move the head once: the only moment a batch holds the organisation's writers' lock."""
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    rows = run_sql(
+        "SELECT id, sequence, at, organisation_id, actor_id, action, object_type, object_id,"  # noqa: S608 (table name)
+        f" ip, user_agent, data FROM {table} WHERE chain = %s ORDER BY sequence",
+        [state.pending],
     )
-    rows = run_sql(sql, [state.chain, state.start_sequence])
-    return (rows[0][0], rows[0][1]) if rows else (state.start_sequence, state.start_hash)
-
-
-def _write_head(state: _HeldChain) -> None:
-    sequence, last_hash = _last_in_batch(state)
-    if (sequence, last_hash) != (state.start_sequence, state.start_hash):
-        _move_head(state.chain, sequence, last_hash)
+    if not rows:
+        return
+    sequence, previous_hash = _lock_head(state.chain)
+    zone = connection.timezone or dt.UTC
+    key = audit_keys()[0]
+    changes = []
+    for entry_id, _pending, at, organisation_id, actor_id, action, object_type, object_id, ip, \
+            user_agent, data in rows:  # fmt: skip
+        sequence += 1
+        digest = entry_digest(
+            previous_hash=previous_hash,
+            chain=state.chain,
+            sequence=sequence,
+            # As verification reads them back: the stored time, address and data.
+            at=_at_from_db(at, zone),
+            organisation_id=organisation_id,
+            actor_id=actor_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            ip=ip if ip is None or ip.__class__ is str else str(ip),
+            user_agent=user_agent,
+            data=json.loads(data) if data.__class__ is str else data,
+            key=key,
+            version=HASH_VERSION,
+        )
+        changes.append((state.chain, sequence, previous_hash, digest, entry_id))
+        previous_hash = digest
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET chain = %s, sequence = %s, previous_hash = %s,"  # noqa: S608 (table name)
+            " entry_hash = %s WHERE id = %s",
+            changes,
+        )
+    _move_head(state.chain, sequence, previous_hash)
 
 
 _ENTRY_COLUMNS = (

@@ -263,19 +263,27 @@ def test_the_audit_page_shows_reads_and_writes_together(chain_a, org_a, casework
     connection.vendor != "postgresql",
     reason="SQLite runs one writing transaction at a time: every write waits for every other",
 )
-def test_a_read_does_not_wait_for_a_write_transaction_holding_the_head(org_a, caseworker_a):
-    """One connection holds the organisation's head lock in an open transaction (an import);
-    another records a read and returns. A write on that connection still waits (control)."""
+def test_neither_a_read_nor_a_write_waits_for_an_import_until_it_chains_its_entries(
+    org_a, caseworker_a
+):
+    """One connection runs an import's batch in an open transaction; another records a read
+    and a write, and both return: the batch takes the organisation's head only when it chains
+    its entries, at its end. A write on a connection holding the head still waits (control)."""
     audit.record("organisation.created", organisation=org_a, obj=org_a)
     reads_of(org_a, caseworker_a, 1)  # the member's read chain is open already
-    holding, release, failures = threading.Event(), threading.Event(), []
+    importing_rows, go_on, chained, finish = (threading.Event() for _ in range(4))
+    failures = []
 
     def importing():
         try:
-            with transaction.atomic(), audit.batch(org_a):
-                audit.record("cases.imported", organisation=org_a)
-                holding.set()
-                release.wait(30)
+            with transaction.atomic():
+                with audit.batch(org_a):
+                    audit.record("cases.imported", organisation=org_a)
+                    importing_rows.set()
+                    go_on.wait(30)
+                # The batch has chained its entries: the head is held until the commit.
+                chained.set()
+                finish.wait(30)
         except Exception as exc:  # reported in the test's thread
             failures.append(exc)
         finally:
@@ -284,20 +292,30 @@ def test_a_read_does_not_wait_for_a_write_transaction_holding_the_head(org_a, ca
     thread = threading.Thread(target=importing)
     thread.start()
     try:
-        assert holding.wait(10)
+        assert importing_rows.wait(10)
         with connection.cursor() as cursor:
-            # A read that had to wait for the head would fail with a lock timeout.
+            # A read or write that had to wait for the head would fail with a lock timeout.
             cursor.execute("SET lock_timeout = '3s'")
         [read] = reads_of(org_a, caseworker_a, 1)
         assert read.sequence == 2
+        with transaction.atomic():
+            note = audit.record("person.updated", organisation=org_a, actor=caseworker_a)
+        # The control: once the batch has chained its entries it holds the head to its commit.
+        go_on.set()
+        assert chained.wait(10)
         with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
             audit.record("person.updated", organisation=org_a, actor=caseworker_a)
     finally:
-        release.set()
+        go_on.set()
+        finish.set()
         thread.join(30)
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = 0")
     assert not failures
+    with scopes_disabled():
+        imported = AuditEntry.objects.get(action="cases.imported", organisation=org_a)
+    assert imported.chain == audit.chain_name(org_a)
+    assert imported.sequence == note.sequence + 1  # chained after the note written meanwhile
     assert all(audit.verify_chain(c) is None for c in audit.all_chains())
     out = StringIO()
     call_command("audit", "verify", stdout=out, stderr=StringIO())

@@ -12,23 +12,11 @@ from panah.core.crypto import blind_index
 from panah.core.crypto.keys import organisation_key
 from panah.core.models import Membership, Organisation, OrganisationKey
 
-from .models import ConsentRecord, Person, PersonDocument, PersonToken, TokenKind
+from .models import NAME_COLUMNS, ConsentRecord, Person, PersonDocument, PersonToken, TokenKind
 from .rules import people_open_to
 
-LIST_FIELDS = (
-    "id",
-    "organisation_id",
-    "data_key_wrapped",
-    "data_key_id",
-    "data_key_org_key_id",
-    "given_name_fa",
-    "family_name_fa",
-    "given_name_latin",
-    "family_name_latin",
-    "date_of_birth",
-    "created_at",
-    "erased_at",
-)
+# A list of people shows their names (people.models.NAME_COLUMNS) and a few plain columns.
+LIST_FIELDS = (*NAME_COLUMNS, "id", "date_of_birth", "created_at")
 
 
 def people_for(membership: Membership, query: str = "") -> QuerySet[Person]:

@@ -147,3 +147,26 @@ def test_a_refusal_recorded_on_a_phone_in_persian_puts_the_binding_appeal_first(
     page.set_viewport_size({"width": 1024, "height": 900})
     page.screenshot(path=str(shots / "deadlines-fr.png"), full_page=True)
     assert not page.evaluate("window.__cspViolations")
+
+
+def test_a_note_added_on_a_phone_in_persian_through_the_section_that_loads_its_form(
+    page, log_in, live_server, waiting_case, tmp_path
+):
+    """The case page draws no blank form: opening "Add a note" loads it (htmx, under the
+    page's content security policy), and the note typed there is saved."""
+    caseworker, case = waiting_case
+    page.set_viewport_size(PHONE)
+    _language(page, live_server, "fa")
+    log_in(caseworker)
+    page.goto(f"/cases/{case.pk}/")
+    section = page.locator(f"details[hx-get='/cases/{case.pk}/notes/']")
+    assert section.locator("textarea").count() == 0
+    section.locator("summary").click()
+    section.locator("textarea[name=text]").wait_for()
+    section.locator("textarea[name=text]").fill("وکیل دوشنبه تماس می‌گیرد")
+    _fits(page)
+    page.screenshot(path=str(_shots(tmp_path) / "case-note-fa-390.png"), full_page=True)
+    with page.expect_navigation():
+        section.locator("button[type=submit]").click()
+    assert page.url.endswith(f"/cases/{case.pk}/")
+    assert "وکیل دوشنبه تماس می‌گیرد" in page.inner_text("main")

@@ -84,7 +84,9 @@ def test_the_case_page_offers_the_case_members_as_attendees_and_saves_the_one_ch
     case = make_case(caseworkers=[caseworker_a])
     client = login_as(caseworker_a)
 
-    page = client.get(f"/cases/{case.pk}/").content.decode()
+    # The case page loads the form into its section when it is opened (htmx).
+    assert f'hx-get="/cases/{case.pk}/appointments/"' in client.get(f"/cases/{case.pk}/").text
+    page = client.get(f"/cases/{case.pk}/appointments/", headers={"HX-Request": "true"}).text
     response = client.post(
         f"/cases/{case.pk}/appointments/",
         {"kind": "lawyer", "day": (timezone.localdate() + dt.timedelta(days=2)).isoformat(),

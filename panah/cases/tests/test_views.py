@@ -173,6 +173,31 @@ def test_a_note_posted_from_the_case_page_is_saved(make_case, caseworker_a, logi
         assert CaseNote.objects.get(case=case).text == "Met today"
 
 
+def test_each_work_section_of_the_case_page_loads_its_form_when_opened(
+    make_case, caseworker_a, make_member, org_a, login_as
+):
+    """The case page draws no blank form: each section loads its own (htmx) when opened, and
+    without JavaScript links to the form's page; the fragment is the form alone."""
+    case = make_case(caseworkers=[caseworker_a])
+    client = login_as(caseworker_a)
+    page = client.get(url("detail", pk=case.pk)).text
+    assert 'name="text"' not in page  # no note form drawn on the page itself
+    for name in ("residence", "add_appointment", "add_note", "add_document", "add_referral"):
+        address = url(name, pk=case.pk)
+        assert f'hx-get="{address}"' in page and f'href="{address}"' in page
+        fragment = client.get(address, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200
+        assert fragment.text.lstrip().startswith("<form") and "<html" not in fragment.text
+        assert f'action="{address}"' in fragment.text
+    # The whole page without htmx; the note form is there.
+    whole = client.get(url("add_note", pk=case.pk)).text
+    assert "<html" in whole and 'name="text"' in whole
+    # A member who may not change the case gets no form, fragment or not.
+    auditor = make_member(org_a, [Role.AUDITOR])
+    refused = login_as(auditor).get(url("add_note", pk=case.pk), headers={"HX-Request": "true"})
+    assert refused.status_code in (403, 404)
+
+
 def test_a_referral_form_without_consent_is_refused(make_case, caseworker_a, login_as):
     case = make_case(caseworkers=[caseworker_a])
     response = login_as(caseworker_a).post(

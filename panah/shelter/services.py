@@ -107,6 +107,14 @@ def _set_fields(obj, fields: dict[str, Any]) -> list[str]:
 
 
 def _validate_need(need: Need) -> None:
+    # A value outside a field's choices (the Fedasil status, the area) is refused by name: a
+    # service called from an import or a command has no form to check it.
+    for field in Need._meta.concrete_fields:
+        if field.choices:
+            try:
+                field.validate(getattr(need, field.attname), need)
+            except ValidationError as exc:
+                raise ValidationError({field.name: exc.messages}) from None
     if need.size == 0:
         raise ValidationError(_("A household has at least one person."))
     if need.unaccompanied_minor and (need.adult_women or need.adult_men or not need.children):

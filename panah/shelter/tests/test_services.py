@@ -242,3 +242,14 @@ def test_erasing_the_guest_and_the_host_contact_leaves_no_readable_shelter_recor
         assert cursor.fetchone() == (None,)
         cursor.execute("SELECT address, name FROM shelter_host")
         assert cursor.fetchone() == (None, None)
+
+
+@pytest.mark.parametrize("field", ["fedasil_status", "area"])
+def test_a_need_with_a_value_outside_its_choices_is_refused_by_name_and_nothing_is_saved(
+    org_a, need_for, field
+):
+    with pytest.raises(ValidationError) as refused:
+        need_for("Reza", adult_men=1, **{field: "on_the_moon"})
+    assert field in refused.value.message_dict
+    with scopes_disabled():
+        assert not Episode.objects.exists()

@@ -2,8 +2,8 @@
 
 The part every reminder job shares (`panah cases remind`, `panah advocacy remind`, `panah
 shelter remind`): who gets one (a current member, still active, holding one of the job's roles,
-with something to hear of), once a day (the job's sent-record, written in the same transaction
-as the e-mail is handed over; a record already there, from earlier or from a run at the same
+with something to hear of), once a day (the job's sent-record and its audit entry, written in the same
+transaction as the e-mail is handed over; a record already there, from earlier or from a run at the same
 moment, counts the member as already reminded), and the member's language (the e-mail is
 written under it, in their digits). Each app passes its content in: what is due for whom, how
 the e-mail reads, and its sent-record (a `core.models.DailyReminderSent`). Core names no app.
@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django_scopes import scope
 
+from . import audit
 from .commands import organisation_by_slug
 from .models import DailyReminderSent, Membership, Organisation, User
 from .persian import plain_text_for_reader
@@ -123,6 +124,15 @@ def _send_once(sent_record, count_field, membership, items, today, write) -> boo
                 plain_text_for_reader(body, user.language),
                 None,
                 [user.email],
+            )
+            # A write like any other: the trail says who was e-mailed, about how many things.
+            # Last, so the organisation's audit head is not held while the mail server answers.
+            audit.record(
+                f"{sent_record._meta.app_label}.reminder_sent",
+                organisation=organisation,
+                object_type="core.user",
+                object_id=user.pk,
+                data={"day": today.isoformat(), count_field: len(items)},
             )
     except IntegrityError:  # another run sent it a moment ago
         return False

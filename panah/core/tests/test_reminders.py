@@ -12,7 +12,8 @@ from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
 from panah.cases.models import ReminderSent  # any app's sent-record will do: core has none
-from panah.core.models import Membership, Role
+from panah.core import audit
+from panah.core.models import AuditEntry, Membership, Role
 from panah.core.reminders import send_daily
 
 
@@ -52,6 +53,11 @@ def test_one_email_per_member_and_day_in_the_members_language(org_a, make_member
     assert by_address[persian.email].body.startswith("۲ things")  # a Persian reader's digits
     with scopes_disabled():
         assert ReminderSent.objects.filter(day=today).count() == 2
+        # Each e-mail is a write in the organisation's trail: to whom, how many, no content.
+        entries = AuditEntry.objects.filter(action="cases.reminder_sent", organisation=org_a)
+        assert sorted(int(e.object_id) for e in entries) == sorted([english.pk, persian.pk])
+        assert all(e.data == {"day": today.isoformat(), "deadlines": 2} for e in entries)
+    assert audit.verify_chain(audit.chain_name(org_a)) is None
 
     again = _run(today, organisations=[org_a])
     assert (again.sent, again.already_sent) == (0, 2)

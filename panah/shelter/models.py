@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_scopes import ScopedManager
 
 from panah.core.crypto.fields import EncryptedJSONField, EncryptedTextField
@@ -161,6 +162,18 @@ class Need(models.Model):
     @property
     def size(self) -> int:
         return self.adult_women + self.adult_men + self.children
+
+    @property
+    def composition(self) -> str:
+        """ "1 woman, 2 children": each count with its plural in the reader's language, the
+        zero counts left out (a household has at least one person)."""
+        parts = [
+            ngettext("%(n)s woman", "%(n)s women", self.adult_women),
+            ngettext("%(n)s man", "%(n)s men", self.adult_men),
+            ngettext("%(n)s child", "%(n)s children", self.children),
+        ]
+        counts = (self.adult_women, self.adult_men, self.children)
+        return ", ".join(p % {"n": n} for p, n in zip(parts, counts, strict=True) if n)
 
     @property
     def vulnerability_labels(self) -> list[str]:

@@ -81,9 +81,7 @@ def render(placement: Placement, *, recipient: str, kind: str, under_alert: bool
             "area": host.get_area_display(),
             "starts": both_calendars(placement.starts_on),
             "ends": both_calendars(placement.planned_end_on) if placement.planned_end_on else "",
-            "women": need.adult_women,
-            "men": need.adult_men,
-            "children": need.children,
+            "composition": need.composition,
             "size": need.size,
             "organisation": placement.organisation.name,
         }

@@ -253,3 +253,15 @@ def test_a_need_with_a_value_outside_its_choices_is_refused_by_name_and_nothing_
     assert field in refused.value.message_dict
     with scopes_disabled():
         assert not Episode.objects.exists()
+
+
+def test_a_households_composition_reads_with_plurals_in_each_language(need_for):
+    from django.utils import translation
+
+    mother = need_for("Mother", adult_women=1, children=2)
+    with translation.override("en"):
+        assert mother.composition == "1 woman, 2 children"
+    with translation.override("fr"):
+        assert mother.composition == "1 femme, 2 enfants"
+    with translation.override("nl"):
+        assert need_for("Men", adult_men=2).composition == "2 mannen"

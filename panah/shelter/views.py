@@ -62,6 +62,20 @@ def _form_page(request, form, *, title: str, back: str) -> HttpResponse:
     )
 
 
+def _saved_or_form(
+    request, form, call, *, saved: str, title: str, back: str, edit: bool = False
+) -> HttpResponse:
+    """Hand the form to `call` (a service); once it is saved say `saved` (for an `edit`, only
+    if the service changed something) and go `back`, else show the form again with what was
+    typed and the refusal."""
+    called = submit(request, form, call)
+    if called.done:
+        if called.result or not edit:
+            messages.success(request, saved)
+        return redirect(back)
+    return _form_page(request, form, title=title, back=back)
+
+
 def _members(request):
     """Who may be named as having visited a host: the organisation's current members."""
     return (
@@ -195,15 +209,14 @@ def need_edit(request: HttpRequest, pk) -> HttpResponse:
     initial = {name: getattr(need, name) for name in services.NEED_FORM_FIELDS}
     audit.record_read("need.viewed", organisation=request.organisation, obj=need, request=request)
     form = NeedForm(request.POST or None, initial=initial, editing=True)
-    updated = submit(request, form, lambda data: services.update_need(
-        need=need, by=request.user, request=request, **data
-    ))  # fmt: skip
-    if updated.done:
-        if updated.result:
-            messages.success(request, _("The household's record is updated."))
-        return redirect("shelter:need", pk=need.pk)
-    return _form_page(
-        request, form, title=_("Edit the household"), back=reverse("shelter:need", args=[need.pk])
+    return _saved_or_form(
+        request,
+        form,
+        lambda data: services.update_need(need=need, by=request.user, request=request, **data),
+        saved=_("The household's record is updated."),
+        title=_("Edit the household"),
+        back=reverse("shelter:need", args=[need.pk]),
+        edit=True,
     )
 
 
@@ -223,9 +236,16 @@ def propose(request: HttpRequest, pk) -> HttpResponse:
     form = ProposeForm(
         request.POST or None, offers=offers, initial={"starts_on": timezone.localdate()}
     )
-    proposed = submit(request, form, lambda data: services.propose_placement(
-        need=need, by=request.user, request=request, **data,
-    ))  # fmt: skip
+    proposed = submit(
+        request,
+        form,
+        lambda data: services.propose_placement(
+            need=need,
+            by=request.user,
+            request=request,
+            **data,
+        ),
+    )
     if proposed.done:
         messages.success(request, _("The place is proposed; confirm it to offer it to the guest."))
         return redirect("shelter:placement", pk=proposed.result.pk)
@@ -254,9 +274,13 @@ def hosts(request: HttpRequest) -> HttpResponse:
 def host_new(request: HttpRequest) -> HttpResponse:
     """Register a host or a collective shelter."""
     form = HostForm(request.POST or None)
-    registered = submit(request, form, lambda data: services.register_host(
-        organisation=request.organisation, by=request.user, request=request, **data
-    ))  # fmt: skip
+    registered = submit(
+        request,
+        form,
+        lambda data: services.register_host(
+            organisation=request.organisation, by=request.user, request=request, **data
+        ),
+    )
     if registered.done:
         messages.success(request, _("The host is registered. Vet them before any placement."))
         return redirect("shelter:host", pk=registered.result.pk)
@@ -307,15 +331,14 @@ def host_edit(request: HttpRequest, pk) -> HttpResponse:
         initial={name: getattr(host, name) for name in names},
         with_address=with_address,
     )
-    updated = submit(request, form, lambda data: services.update_host(
-        host=host, by=request.user, request=request, **data
-    ))  # fmt: skip
-    if updated.done:
-        if updated.result:
-            messages.success(request, _("The host's record is updated."))
-        return redirect("shelter:host", pk=host.pk)
-    return _form_page(
-        request, form, title=_("Edit the host"), back=reverse("shelter:host", args=[host.pk])
+    return _saved_or_form(
+        request,
+        form,
+        lambda data: services.update_host(host=host, by=request.user, request=request, **data),
+        saved=_("The host's record is updated."),
+        title=_("Edit the host"),
+        back=reverse("shelter:host", args=[host.pk]),
+        edit=True,
     )
 
 
@@ -333,13 +356,13 @@ def vet_host(request: HttpRequest, pk) -> HttpResponse:
         "cleared_for_safety_alerts": host.cleared_for_safety_alerts,
     }
     form = VettingForm(request.POST or None, initial=initial, members=_members(request))
-    if submit(request, form, lambda data: services.record_vetting(
-        host=host, by=request.user, request=request, **data
-    )).done:  # fmt: skip
-        messages.success(request, _("The vetting is recorded."))
-        return redirect("shelter:host", pk=host.pk)
-    return _form_page(
-        request, form, title=_("Vetting"), back=reverse("shelter:host", args=[host.pk])
+    return _saved_or_form(
+        request,
+        form,
+        lambda data: services.record_vetting(host=host, by=request.user, request=request, **data),
+        saved=_("The vetting is recorded."),
+        title=_("Vetting"),
+        back=reverse("shelter:host", args=[host.pk]),
     )
 
 
@@ -349,13 +372,13 @@ def offer_new(request: HttpRequest, pk) -> HttpResponse:
     """Offer beds of a host for a window of dates."""
     host = get_for_member(request, Host, "shelter.manage_shelter", pk=pk)
     form = OfferForm(request.POST or None, initial={"available_from": timezone.localdate()})
-    if submit(request, form, lambda data: services.add_offer(
-        host=host, by=request.user, request=request, **data
-    )).done:  # fmt: skip
-        messages.success(request, _("The offer is recorded."))
-        return redirect("shelter:host", pk=host.pk)
-    return _form_page(
-        request, form, title=_("Offer beds"), back=reverse("shelter:host", args=[host.pk])
+    return _saved_or_form(
+        request,
+        form,
+        lambda data: services.add_offer(host=host, by=request.user, request=request, **data),
+        saved=_("The offer is recorded."),
+        title=_("Offer beds"),
+        back=reverse("shelter:host", args=[host.pk]),
     )
 
 
@@ -371,15 +394,14 @@ def offer_edit(request: HttpRequest, pk, offer) -> HttpResponse:
         request.POST or None,
         initial={name: getattr(offer, name) for name in services.OFFER_FIELDS},
     )
-    updated = submit(request, form, lambda data: services.update_offer(
-        offer=offer, by=request.user, request=request, **data
-    ))  # fmt: skip
-    if updated.done:
-        if updated.result:
-            messages.success(request, _("The offer is updated."))
-        return redirect("shelter:host", pk=host.pk)
-    return _form_page(
-        request, form, title=_("Edit the offer"), back=reverse("shelter:host", args=[host.pk])
+    return _saved_or_form(
+        request,
+        form,
+        lambda data: services.update_offer(offer=offer, by=request.user, request=request, **data),
+        saved=_("The offer is updated."),
+        title=_("Edit the offer"),
+        back=reverse("shelter:host", args=[host.pk]),
+        edit=True,
     )
 
 
@@ -445,10 +467,15 @@ def decision(request: HttpRequest, pk) -> HttpResponse:
     placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        press(request, lambda: services.record_guest_decision(
-            placement=placement, accepted=form.cleaned_data["accepted"], by=request.user,
-            request=request,
-        ))  # fmt: skip
+        press(
+            request,
+            lambda: services.record_guest_decision(
+                placement=placement,
+                accepted=form.cleaned_data["accepted"],
+                by=request.user,
+                request=request,
+            ),
+        )
     return redirect("shelter:placement", pk=placement.pk)
 
 
@@ -503,13 +530,15 @@ def check_in(request: HttpRequest, pk) -> HttpResponse:
     """Record a check-in or an incident on a placement."""
     placement = _placement(request, pk, "shelter.record_check_in")
     form = CheckInForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
-    if submit(request, form, lambda data: services.record_check_in(
-        placement=placement, by=request.user, request=request, **data
-    )).done:  # fmt: skip
-        messages.success(request, _("The check-in is recorded."))
-        return redirect("shelter:placement", pk=placement.pk)
-    return _form_page(
-        request, form, title=_("Check-in"), back=reverse("shelter:placement", args=[placement.pk])
+    return _saved_or_form(
+        request,
+        form,
+        lambda data: services.record_check_in(
+            placement=placement, by=request.user, request=request, **data
+        ),
+        saved=_("The check-in is recorded."),
+        title=_("Check-in"),
+        back=reverse("shelter:placement", args=[placement.pk]),
     )
 
 
@@ -519,15 +548,16 @@ def end(request: HttpRequest, pk) -> HttpResponse:
     """End a placement, with its reason and where the guest goes next."""
     placement = get_for_member(request, Placement, "shelter.manage_shelter", pk=pk)
     form = EndPlacementForm(request.POST or None, initial={"ended_on": timezone.localdate()})
-    if submit(request, form, lambda data: services.end_placement(
-        placement=placement, by=request.user, request=request, **data
-    )).done:  # fmt: skip
-        messages.success(request, _("The placement has ended."))
-        return redirect("shelter:placement", pk=placement.pk)
-    return _form_page(
-        request, form, title=_("End the placement"),
+    return _saved_or_form(
+        request,
+        form,
+        lambda data: services.end_placement(
+            placement=placement, by=request.user, request=request, **data
+        ),
+        saved=_("The placement has ended."),
+        title=_("End the placement"),
         back=reverse("shelter:placement", args=[placement.pk]),
-    )  # fmt: skip
+    )
 
 
 @needs_permission("shelter.manage_shelter")

@@ -170,3 +170,12 @@ def test_a_note_added_on_a_phone_in_persian_through_the_section_that_loads_its_f
         section.locator("button[type=submit]").click()
     assert page.url.endswith(f"/cases/{case.pk}/")
     assert "وکیل دوشنبه تماس می‌گیرد" in page.inner_text("main")
+    # The same page in French on a desktop: the appointment section loads its member list.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _language(page, live_server, "fr")
+    page.goto(f"/cases/{case.pk}/")
+    appointment = page.locator(f"details[hx-get='/cases/{case.pk}/appointments/']")
+    appointment.locator("summary").click()
+    appointment.locator("select[name=attendee]").wait_for()
+    assert caseworker.display_name in appointment.locator("select[name=attendee]").inner_text()
+    page.screenshot(path=str(_shots(tmp_path) / "case-appointment-fr-desktop.png"), full_page=True)

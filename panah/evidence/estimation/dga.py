@@ -32,7 +32,7 @@ MIN_LISTS = 3
 MAX_LISTS = 6  # 18,154 graphs on 6 lists; 617,675 on 7
 MAX_RATIO = 1e4  # the grid of the unobserved reaches this many times the documented count
 COARSE_POINTS = 120
-FINE_POINTS = 600
+FINE_POINTS = 1200
 # A graph, or a stretch of the grid, whose posterior mass is this many log units below the
 # largest is left out (e^-30: 1e-13 of it).
 LOG_NEGLIGIBLE = 30.0
@@ -65,8 +65,9 @@ class BMAResult:
     high: float | None
     level: float
     delta: float
-    graphs: int
+    graphs: int  # graphs averaged over
     grid: np.ndarray = field(repr=False)  # values of N
+    upper: np.ndarray = field(repr=False)  # the last N each grid value stands for
     posterior: np.ndarray = field(repr=False)  # probability of each grid value (sums to 1)
     weights: np.ndarray = field(repr=False)  # posterior weight of every graph (sums to 1)
     edges: tuple[tuple[Pair, ...], ...] = field(repr=False)
@@ -126,7 +127,8 @@ def _separators(cliques: list[int]) -> list[int]:
 
 @lru_cache(maxsize=8)
 def decomposable_graphs(k: int) -> Graphs:
-    """Every decomposable (chordal) graph on k lists, with its cliques and separators."""
+    """Every decomposable (chordal) graph on k lists, with its cliques and separators; the
+    complete graph comes last."""
     if not MIN_LISTS - 1 <= k <= MAX_LISTS:
         raise NotEstimable(f"graphs are enumerated for {MIN_LISTS} to {MAX_LISTS} lists")
     pairs = list(combinations(range(k), 2))
@@ -222,6 +224,14 @@ def _logsumexp(values: np.ndarray, axis: int | None = None) -> np.ndarray:
     return total.squeeze() if axis is None else np.squeeze(total, axis=axis)
 
 
+def _upper_edges(grid: np.ndarray) -> np.ndarray:
+    """The last whole number each grid point stands for (the point itself on a grid of whole
+    numbers), where the distribution function has added that point's mass."""
+    upper = grid.astype(float).copy()
+    upper[:-1] += np.diff(grid) / 2 - 0.5
+    return upper
+
+
 def _no_overlap(table: CaptureTable) -> bool:
     return not np.any(table.counts[table.patterns.sum(axis=1) > 1])
 
@@ -232,10 +242,16 @@ def bma(
     level: float = 0.95,
     delta: float | None = None,
     log_prior: Callable[[np.ndarray], np.ndarray] | None = None,
+    saturated: bool = False,
 ) -> BMAResult:
     """Average N's posterior over every decomposable graph on the table's lists (Madigan &
     York 1997, as dga): posterior median, mean and equal-tailed credible interval. Raises
-    NotEstimable when the table cannot say anything about the unobserved."""
+    NotEstimable when the table cannot say anything about the unobserved.
+
+    The complete graph (the saturated model) is left out unless `saturated`: under it the
+    unobserved cell has a Dirichlet of its own, so its posterior of N is its prior's, whatever
+    the table (with delta = 2^-k, most of it at "nobody was missed"). dga keeps it; the
+    log-linear models here never fit it either."""
     k = len(table.lists)
     if k < MIN_LISTS:
         raise NotEstimable(f"model averaging over graphs needs at least {MIN_LISTS} lists")
@@ -252,10 +268,13 @@ def bma(
     # Pass 1: a logarithmic grid over 0 .. upper finds where the posterior lies and which
     # graphs matter.
     coarse = np.unique(np.round(np.concatenate([[0.0], np.geomspace(1, upper, COARSE_POINTS)])))
-    logs = log_posterior(table, coarse, delta=delta, log_prior=log_prior, graphs=graphs)
+    candidates = np.arange(len(graphs.edges) - (0 if saturated else 1))  # complete graph last
+    logs = log_posterior(
+        table, coarse, delta=delta, log_prior=log_prior, graphs=graphs, rows=candidates
+    )
     logs += np.log(_cell_widths(coarse))
     graph_mass = _logsumexp(logs, axis=1)
-    rows = np.flatnonzero(graph_mass > graph_mass.max() - LOG_NEGLIGIBLE)
+    rows = candidates[graph_mass > graph_mass.max() - LOG_NEGLIGIBLE]
     mass = _logsumexp(logs[rows], axis=0)  # of each coarse cell
     alive = np.flatnonzero(mass > mass.max() - LOG_NEGLIGIBLE)
     unbounded = alive[-1] == len(coarse) - 1
@@ -283,10 +302,11 @@ def bma(
     weights[rows] = joint.sum(axis=1)
     totals = n + fine
     cdf = np.cumsum(posterior)
+    upper = n + _upper_edges(fine)
     tail = (1 - level) / 2
 
     def quantile(q: float) -> float:
-        return float(np.interp(q, cdf, totals))
+        return float(np.interp(q, cdf, upper))
 
     # The upper end is unknown when it falls in the grid's last cell (a tail the grid cuts).
     unbounded = unbounded and cdf[-2] < 1 - tail
@@ -299,8 +319,9 @@ def bma(
         high=None if unbounded else quantile(1 - tail),
         level=level,
         delta=delta,
-        graphs=len(graphs.edges),
+        graphs=len(candidates),
         grid=totals,
+        upper=upper,
         posterior=posterior,
         weights=weights,
         edges=graphs.edges,
@@ -318,10 +339,10 @@ def graph_terms(lists: tuple[str, ...], edges: tuple[Pair, ...]) -> str:
 def pooled(results: list[BMAResult], level: float) -> dict[str, float]:
     """The mixture of several posteriors of N (one per drawn table, equally weighted): its
     median and equal-tailed interval, read off the averaged distribution function."""
-    points = np.unique(np.concatenate([r.grid for r in results]))
+    points = np.unique(np.concatenate([r.upper for r in results]))
     cdf = np.zeros(len(points))
     for r in results:
-        cdf += np.interp(points, r.grid, np.cumsum(r.posterior), left=0.0, right=1.0)
+        cdf += np.interp(points, r.upper, np.cumsum(r.posterior), left=0.0, right=1.0)
     cdf /= len(results)
     tail = (1 - level) / 2
 

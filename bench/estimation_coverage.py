@@ -40,9 +40,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from panah.evidence.estimation import (  # noqa: E402
     CaptureTable,
-    dga,
     ClericalCheck,
     LinkageUncertainty,
+    dga,
     estimate_all,
     loglinear,
     membership_rows,

@@ -264,10 +264,10 @@ def bma(
     graphs = decomposable_graphs(k)
     delta = 2.0**-k if delta is None else delta
     n = table.observed
-    upper = MAX_RATIO * max(n, 1)
-    # Pass 1: a logarithmic grid over 0 .. upper finds where the posterior lies and which
+    limit = MAX_RATIO * max(n, 1)
+    # Pass 1: a logarithmic grid over 0 .. limit finds where the posterior lies and which
     # graphs matter.
-    coarse = np.unique(np.round(np.concatenate([[0.0], np.geomspace(1, upper, COARSE_POINTS)])))
+    coarse = np.unique(np.round(np.concatenate([[0.0], np.geomspace(1, limit, COARSE_POINTS)])))
     candidates = np.arange(len(graphs.edges) - (0 if saturated else 1))  # complete graph last
     logs = log_posterior(
         table, coarse, delta=delta, log_prior=log_prior, graphs=graphs, rows=candidates

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from django.utils import translation
@@ -31,6 +33,21 @@ def test_there_are_as_many_decomposable_graphs_as_labelled_chordal_graphs():
     assert () in graphs.edges  # independence
     assert len(graphs.edges[-1]) == 6  # the complete graph comes last
     assert ((0, 1), (1, 2), (2, 3), (0, 3)) not in graphs.edges  # a chordless 4-cycle
+
+
+def test_cliques_minus_separators_count_every_list_and_every_edge_once():
+    # The running intersection property of a junction tree: summed over the cliques minus the
+    # separators that hold it, every list counts once, every edge once and a non-edge never.
+    for k in (4, 5):
+        graphs = dga.decomposable_graphs(k)
+        masks = np.arange(1 << k)
+        assert np.allclose(graphs.coefficients.sum(axis=1), 1)
+        for v in range(k):
+            assert np.allclose(graphs.coefficients[:, masks >> v & 1 == 1].sum(axis=1), 1)
+        for edges, row in zip(graphs.edges, graphs.coefficients, strict=True):
+            for i, j in itertools.combinations(range(k), 2):
+                holds = (masks >> i & 1 == 1) & (masks >> j & 1 == 1)
+                assert row[holds].sum() == ((i, j) in edges)
 
 
 def test_the_three_list_example_of_madigan_and_york_as_dga_checks_it():

@@ -1,7 +1,8 @@
 """Coverage of the estimation intervals on synthetic populations of known size.
 
 For each scenario, draw a population of known size N, record which lists document whom,
-estimate N with each method and check whether its 95% interval contains N. Prints, per scenario
+estimate N with each method (log-linear independence, AIC, BIC; LCMCR; Bayesian model averaging
+over decomposable graphs) and check whether its 95% interval contains N. Prints, per scenario
 and method: coverage, median relative error (signed, so bias shows), median absolute relative
 error, median relative interval width, and how often the method gave no estimate.
 

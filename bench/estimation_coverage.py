@@ -1,7 +1,8 @@
 """Coverage of the estimation intervals on synthetic populations of known size.
 
 For each scenario, draw a population of known size N, record which lists document whom,
-estimate N with each method and check whether its 95% interval contains N. Prints, per scenario
+estimate N with each method (log-linear independence, AIC, BIC; LCMCR; Bayesian model averaging
+over decomposable graphs) and check whether its 95% interval contains N. Prints, per scenario
 and method: coverage, median relative error (signed, so bias shows), median absolute relative
 error, median relative interval width, and how often the method gave no estimate.
 
@@ -42,10 +43,12 @@ from panah.evidence.estimation import (  # noqa: E402
     CaptureTable,
     ClericalCheck,
     LinkageUncertainty,
+    dga,
     estimate_all,
     loglinear,
     membership_rows,
 )
+from panah.evidence.estimation.estimate import BMA_NAME  # noqa: E402
 from panah.evidence.estimation.lcmcr import lcmcr  # noqa: E402
 from panah.evidence.estimation.simulate import (  # noqa: E402
     dependent_population,
@@ -78,7 +81,13 @@ MV2016 = (
     2000,
 )
 
-METHODS = ("log-linear independence", "log-linear best AIC", "log-linear best BIC", "LCMCR")
+METHODS = (
+    "log-linear independence",
+    "log-linear best AIC",
+    "log-linear best BIC",
+    "LCMCR",
+    "BMA (decomposable graphs)",
+)
 
 
 def loglinear_results(table) -> dict[str, tuple[float, float, float | None] | None]:
@@ -120,7 +129,7 @@ def summarise(rows, size):
 def run(name, draw, size, args, rng):
     results = {m: [] for m in METHODS}
     observed = []
-    timings = {"log-linear": 0.0, "LCMCR": 0.0}
+    timings = {"log-linear": 0.0, "LCMCR": 0.0, "BMA": 0.0}
     for rep in range(args.reps):
         table = draw(rng)
         observed.append(table.observed)
@@ -128,6 +137,13 @@ def run(name, draw, size, args, rng):
         for method, result in loglinear_results(table).items():
             results[method].append(result)
         timings["log-linear"] += time.perf_counter() - started
+        started = time.perf_counter()
+        try:
+            post = dga.bma(table)
+            results["BMA (decomposable graphs)"].append((post.median, post.low, post.high))
+        except dga.NotEstimable:
+            results["BMA (decomposable graphs)"].append(None)
+        timings["BMA"] += time.perf_counter() - started
         if rep < args.lcmcr_reps:
             started = time.perf_counter()
             post = lcmcr(
@@ -145,10 +161,10 @@ def run(name, draw, size, args, rng):
         f"\n{name}: N = {size}, documented median {int(np.median(observed))} "
         f"({np.median(observed) / size:.0%}); {args.reps} replications "
         f"({args.lcmcr_reps} for LCMCR); log-linear {timings['log-linear']:.0f} s, "
-        f"LCMCR {timings['LCMCR']:.0f} s"
+        f"LCMCR {timings['LCMCR']:.0f} s, BMA {timings['BMA']:.0f} s"
     )
     print(
-        f"  {'method':<26}{'runs':>5}{'failed':>7}{'coverage':>10}"
+        f"  {'method':<26}{'runs':>5}{'failed':>7}{'coverage':>10}{'MCSE':>7}"
         f"{'med. rel. err':>15}{'med. |rel. err|':>17}{'med. rel. width':>17}"
     )
     for method in METHODS:
@@ -158,6 +174,7 @@ def run(name, draw, size, args, rng):
             continue
         print(
             f"  {method:<26}{s['runs']:>5}{s['failed']:>7}{s['coverage']:>10.0%}"
+            f"{_mcse(s['coverage'], s['runs'] - s['failed']):>7.0%}"
             f"{s['median_rel_error']:>+15.1%}{s['median_abs_rel_error']:>17.1%}"
             f"{s['median_rel_width']:>17.1%}"
         )
@@ -171,6 +188,7 @@ def _pick(report, method):
             or (method == "log-linear best AIC" and "AIC" in e.selected_by)
             or (method == "log-linear best BIC" and "BIC" in e.selected_by)
             or (method == "LCMCR" and e.name.startswith("latent-class"))
+            or (method == "BMA (decomposable graphs)" and e.name == BMA_NAME)
         ):
             return e
     return None
@@ -329,7 +347,9 @@ def run_linked(args, rng, setting: str) -> None:
         found.append(linked.observed)
         documented.append(truth.observed)
         reports.append(n_reports)
-        methods = ("loglinear", "lcmcr") if rep < args.linked_lcmcr_reps else ("loglinear",)
+        methods = ("loglinear", "bma")
+        if rep < args.linked_lcmcr_reps:
+            methods += ("lcmcr",)
         seed = int(rng.integers(2**31))
         started = time.process_time()
         plain = estimate_all(
@@ -398,7 +418,7 @@ def run_linked(args, rng, setting: str) -> None:
     for kind, seconds in cpu.items():
         print(
             f"  CPU time per estimate with the correction from the {kind}: median "
-            f"{np.median(seconds):.1f} s (log-linear only: "
+            f"{np.median(seconds):.1f} s (without LCMCR: "
             f"{np.median(seconds[args.linked_lcmcr_reps :] or seconds):.1f} s)"
         )
     print(

@@ -39,7 +39,7 @@ from panah.core.persian import JALALI_MONTHS_EN, JALALI_MONTHS_FA
 
 from .estimation import CaptureTable, ClericalCheck, LinkageUncertainty, estimate_all
 from .estimation.cli import grouped, linkage_text, warning_text
-from .estimation.estimate import LINKAGE_DRAWS
+from .estimation.estimate import BMA_NAME, LINKAGE_DRAWS
 from .models import (
     Announced,
     ChargeCategory,
@@ -232,6 +232,14 @@ class EstimateSummary:
         return cls(**{**data, "as_of": dt.datetime.fromisoformat(data["as_of"])})
 
 
+def model_name(name: str) -> str:
+    """A model's name as the reader sees it: model averaging's in the reader's language (the
+    other names are formulae and a package's name)."""
+    if name == BMA_NAME:
+        return _("model averaging (decomposable graphs)")
+    return name
+
+
 def estimate_sentence(e: dict[str, Any]) -> str:
     """One model's estimate in words: 'estimated: about M (95% interval a–b), method X'."""
     high = _("unbounded") if e["high"] is None else grouped(e["high"])
@@ -248,7 +256,7 @@ def estimate_sentence(e: dict[str, Any]) -> str:
 def web_estimate_options() -> dict[str, Any]:
     """How pages run the estimators; settings.EVIDENCE_WEB_ESTIMATE may lighten them."""
 
-    options: dict[str, Any] = {"methods": ("loglinear", "lcmcr"), "lcmcr_options": None}
+    options: dict[str, Any] = {"methods": ("loglinear", "lcmcr", "bma"), "lcmcr_options": None}
     # "linkage_draws": 0 turns off the intervals that carry linkage uncertainty
     options.update(getattr(settings, "EVIDENCE_WEB_ESTIMATE", {}) or {})
     return options
@@ -738,7 +746,7 @@ class Statistics:
         year: int | None = None,
         *,
         sources: Iterable[str] | None = None,
-        methods: tuple[str, ...] = ("loglinear", "lcmcr"),
+        methods: tuple[str, ...] = ("loglinear", "lcmcr", "bma"),
         level: float = 0.95,
         seed: int = 2016,
         lcmcr_options: dict[str, Any] | None = None,
@@ -779,7 +787,7 @@ class Statistics:
             documented=report.observed,
             estimates=[
                 {
-                    "name": e.name,
+                    "name": model_name(e.name),
                     "method": e.method,
                     "estimate": float(e.estimate),
                     "low": None if e.low is None else float(e.low),

@@ -1,7 +1,8 @@
 """Multiple systems estimation: how many people did no list document?
 
 Pure functions on capture-history tables (no database): log-linear models with profile-
-likelihood intervals (`loglinear`), a Bayesian latent-class model (`lcmcr`), and `estimate_all`
+likelihood intervals (`loglinear`), a Bayesian latent-class model (`lcmcr`), Bayesian model
+averaging over decomposable graphs (`dga`), and `estimate_all`
 that runs them together, optionally over clusterings drawn from the linkage's probabilities
 (`linkage_uncertainty`). See docs/estimation.md.
 """

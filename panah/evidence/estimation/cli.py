@@ -39,7 +39,8 @@ def add_estimate_arguments(parser) -> None:
     parser.add_argument(
         "--methods",
         default=",".join(METHODS),
-        help="comma-separated: loglinear, lcmcr (default both)",
+        help="comma-separated: loglinear, lcmcr, bma (model averaging over decomposable "
+        "graphs; default all three)",
     )
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"LCMCR random seed ({DEFAULT_SEED})"

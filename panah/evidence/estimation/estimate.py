@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from . import loglinear
+from . import dga, loglinear
 from .captures import CaptureFileError, CaptureTable
 from .lcmcr import MIN_ESS, lcmcr
 from .linkage_uncertainty import LinkageUncertainty
 
-METHODS = ("loglinear", "lcmcr")
+METHODS = ("loglinear", "lcmcr", "bma")
+BMA_NAME = "model averaging (decomposable graphs)"
 LINKAGE_DRAWS = 20  # clusterings drawn for the log-linear models (the latent-class model: half)
 RHAT_LIMIT = 1.05  # above this the chains disagree: the posterior is not yet explored
 
@@ -79,7 +80,8 @@ def estimate_all(
     linkage_draws: int = LINKAGE_DRAWS,
     reselect: bool = False,
 ) -> EstimationReport:
-    """Estimate N with the independence, AIC- and BIC-selected log-linear models and LCMCR.
+    """Estimate N with the independence, AIC- and BIC-selected log-linear models, LCMCR and
+    Bayesian model averaging over decomposable graphs.
 
     With `linkage` (how sure the linkage was of the victims behind `table`), every model is
     also fitted over `linkage_draws` clusterings drawn from the linkage's probabilities and
@@ -99,6 +101,8 @@ def estimate_all(
         _loglinear(table, level, report)
     if "lcmcr" in methods:
         _lcmcr(table, level, seed, lcmcr_options or {}, report)
+    if "bma" in methods:
+        _bma(table, level, report)
     if linkage is not None and linkage_draws > 0:
         _with_linkage(
             table, level, seed, lcmcr_options or {}, linkage, linkage_draws, reselect, report
@@ -223,6 +227,38 @@ def _lcmcr(
     )
 
 
+def _bma(table: CaptureTable, level: float, report: EstimationReport) -> None:
+    try:
+        result = dga.bma(table, level=level)
+    except dga.NotEstimable as exc:
+        report.skipped.append(Skipped(BMA_NAME, str(exc)))
+        return
+    if result.high is None:
+        report.notes.append(
+            "model averaging: the posterior of N has a tail too long for an upper bound"
+        )
+    report.estimates.append(
+        Estimate(
+            name=BMA_NAME,
+            method="Bayesian model averaging over decomposable graphical models "
+            "(Madigan & York 1997, as dga), posterior median",
+            estimate=result.median,
+            low=result.low,
+            high=result.high,
+            level=level,
+            observed=table.observed,
+            interval="posterior credible interval",
+            details={
+                "posterior_mean": result.mean,
+                "graphs": result.graphs,
+                "delta": result.delta,
+                "prior_on_n": "1/N",
+                "top_graphs": [{"graph": g, "weight": w} for g, w in result.top],
+            },
+        )
+    )
+
+
 def _with_linkage(
     table: CaptureTable,
     level: float,
@@ -251,7 +287,8 @@ def _with_linkage(
             )
             + "; log-linear: "
             + ("the model chosen again by AIC/BIC on every draw, " if reselect else "")
-            + "Rubin's rules on log N; latent-class: posterior draws pooled (Sadinle 2018)"
+            + "Rubin's rules on log N; latent-class: posterior draws pooled (Sadinle 2018); "
+            + "model averaging: the drawn tables' posteriors of N pooled"
         ),
     }
     if linkage.check is not None:
@@ -269,6 +306,23 @@ def _with_linkage(
             )
         elif estimate.name.startswith("latent-class"):
             estimate.with_linkage = _lcmcr_over(tables, level, rng, options)
+        elif estimate.name == BMA_NAME:
+            estimate.with_linkage = _bma_over(tables, level)
+
+
+def _bma_over(tables: list[CaptureTable], level: float) -> dict[str, Any]:
+    """Model averaging over drawn tables: the mixture of every table's posterior of N (each
+    table equally likely), as the latent-class draws are pooled."""
+    results, failed = [], 0
+    for table in tables:
+        try:
+            results.append(dga.bma(table, level=level))
+        except dga.NotEstimable:
+            failed += 1
+    result: dict[str, Any] = {"draws": len(tables), "failed": failed, "combined_by": "pooled"}
+    if not results:
+        return {**result, "estimate": None, "low": None, "high": None}
+    return {**result, **dga.pooled(results, level)}
 
 
 def _loglinear_over(
@@ -352,6 +406,7 @@ def _lcmcr_over(
 
 
 __all__ = [
+    "BMA_NAME",
     "LINKAGE_DRAWS",
     "LinkageUncertainty",
     "CaptureFileError",

@@ -12,7 +12,8 @@ capture-history table; each model is fitted on every table, and the results are 
 * log-linear models: Rubin's rules on log N, the within-draw variance read off each profile
   interval (Rubin 1987);
 * the latent-class model: the posterior draws of every table pooled, as Sadinle (2018)
-  propagates a linkage posterior into population size estimation.
+  propagates a linkage posterior into population size estimation; model averaging over
+  decomposable graphs: every table's posterior of N pooled the same way.
 
 The method follows Sadinle, M. (2018), "Bayesian propagation of record linkage uncertainty
 into population size estimation of human rights violations", Annals of Applied Statistics

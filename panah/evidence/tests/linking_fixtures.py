@@ -15,7 +15,7 @@ from panah.evidence import services
 from panah.evidence.models import Report, Source, SourceKind
 
 LIGHT_ESTIMATE = {
-    "methods": ("loglinear", "lcmcr"),
+    "methods": ("loglinear", "lcmcr", "bma"),
     "lcmcr_options": {"burn_in": 300, "samples": 200, "thin": 1, "chains": 2, "min_ess": 0},
     "linkage_draws": 4,
 }

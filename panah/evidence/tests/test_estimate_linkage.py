@@ -45,6 +45,7 @@ def test_the_statistics_page_shows_each_estimate_beside_its_linkage_interval(
     text = response.content.decode()
     assert "Allowing for linkage uncertainty" in text and "Its interval" in text
     assert "clusterings drawn from the linkage" in text
+    assert "model averaging (decomposable graphs)" in text
 
 
 def test_the_command_gives_the_linkage_interval_in_json(linked):

@@ -305,7 +305,11 @@ def test_command_prints_every_model_as_json(capture_file):
     assert data["observed"] == 161
     assert data["documented"] == "at least 161"
     names = [e["name"] for e in data["estimates"]]
-    assert names == ["log-linear (independence)", "latent-class (LCMCR)"]
+    assert names == [
+        "log-linear (independence)",
+        "latent-class (LCMCR)",
+        "model averaging (decomposable graphs)",
+    ]
     for estimate in data["estimates"]:
         assert set(estimate) >= {"name", "estimate", "low", "high", "method", "observed"}
         assert estimate["low"] <= estimate["estimate"] <= estimate["high"]

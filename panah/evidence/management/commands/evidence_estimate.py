@@ -8,7 +8,8 @@ from panah.evidence.estimation.cli import add_estimate_arguments, run_estimate
 class Command(BaseCommand):
     help = (
         "Estimate how many people no list documented, from a capture-history table "
-        "(log-linear models and a Bayesian latent-class model, each with an interval)."
+        "(log-linear models, a Bayesian latent-class model and Bayesian model averaging over "
+        "decomposable graphs, each with an interval)."
     )
 
     def add_arguments(self, parser):

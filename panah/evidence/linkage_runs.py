@@ -36,6 +36,7 @@ from panah.core.models import Organisation, User
 
 from .linkage import ConflictingDecisions, cluster, link_reports, prepare_reports, score_all_pairs
 from .linkage.places import province_code
+from .linkage.timing import Stopwatch
 from .models import (
     Announced,
     ChargeCategory,
@@ -339,20 +340,24 @@ def run_linkage(
             "threads": threads,
         },
     )
+    clock = Stopwatch()
     try:
         reports = linked_reports(organisation)
         must, cannot = current_decisions(organisation)
+        clock.lap("read")
         say(f"{len(reports):,} reports to link, {len(must) + len(cannot):,} decisions kept")
         outcome = None
         if reports:
             outcome = _link(
                 organisation, run, reports, must, cannot, retrain=retrain, threshold=threshold,
-                review_band=review_band, threads=threads, backend=backend, say=say,
+                review_band=review_band, threads=threads, backend=backend, say=say, clock=clock,
             )  # fmt: skip
         with transaction.atomic():
             _lock(organisation)
             created, retired = _apply(organisation, run, reports, outcome, by)
+            clock.lap("write_victims")
             queued = _store_queue(organisation, run, outcome)
+            clock.lap("write_queue")
             run.status = LinkageRun.Status.FINISHED
             run.finished_at = timezone.now()
             run.report_count = len(reports)
@@ -361,6 +366,11 @@ def run_linkage(
             run.victim_count = Victim.objects.filter(
                 organisation=organisation, retired_at__isnull=True
             ).count()
+            # Wall and CPU seconds of each step (link_* the linkage's own: train, predict, cluster).
+            run.parameters = {
+                **run.parameters,
+                "timings": {**run.parameters.get("timings", {}), **clock.total()},
+            }
             run.save()
             audit.record(
                 "evidence.linkage_finished",
@@ -400,10 +410,11 @@ def run_linkage(
 
 def _link(
     organisation, run, reports, must, cannot, *, retrain, threshold, review_band, threads,
-    backend, say,
+    backend, say, clock,
 ) -> _Outcome:  # fmt: skip
 
     prepared = prepare_reports(_frame(reports), id_column="report_id")
+    clock.lap("prepare")
     path, train, how = _choose_model(organisation, len(reports), retrain, say)
     # Read before training overwrites it: the model to fall back on if training fails.
     saved = json.loads(path.read_text(encoding="utf-8")) if train and path.exists() else None
@@ -425,6 +436,7 @@ def _link(
         )  # fmt: skip
     except ConflictingDecisions as exc:
         raise LinkageRefused(str(exc)) from exc
+    clock.lap("link")
     if result.model_used == "fallback":
         how = f"{fallback_how} (training on this organisation's reports failed)"
     elif result.model_used == "trained, repaired":
@@ -437,7 +449,7 @@ def _link(
         "model": how,
         "model_used": result.model_used,
         "model_notes": result.notes,
-        "timings": result.timings,
+        "timings": {f"link_{step}": spent for step, spent in result.timings.items()},
     }
     run.notes = _("Model: %(how)s.") % {"how": how}
     if result.notes:

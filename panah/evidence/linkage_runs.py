@@ -121,9 +121,12 @@ def ethnicity_label(text: str) -> str:
 # --- The canonical record of a victim -------------------------------------------------------------
 
 
-def _most_common(values: Iterable[Any], skip: tuple[Any, ...] = ("",)) -> Any:
+def _most_common(values: list[Any], skip: tuple[Any, ...] = ("",)) -> Any:
     # Called for every field of every new victim (a dict, not a Counter: most victims have
-    # one or two reports).
+    # one or two reports, and a victim of one report, two in five, needs no counting).
+    if len(values) == 1:
+        value = values[0]
+        return None if value is None or value in skip else value
     counted: dict[Any, int] = {}
     for v in values:
         if v is not None and v not in skip:
@@ -138,11 +141,12 @@ def _most_common(values: Iterable[Any], skip: tuple[Any, ...] = ("",)) -> Any:
 def canonical_record(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """A victim's record from its reports: the most common value of each field, the most
     precise date, and the strongest verification and announcement any report gives."""
-    reports = sorted(reports, key=lambda r: r["id"])
+    if len(reports) > 1:
+        reports = sorted(reports, key=lambda r: r["id"])
     named = [r for r in reports if r["name_as_written"]]
     name_report = None
     if named:
-        best_name = _most_common(r["name_canonical"] for r in named)
+        best_name = _most_common([r["name_canonical"] for r in named])
         name_report = next(r for r in named if r["name_canonical"] == best_name)
     ages = [r["age"] for r in reports if r["age"] is not None]
     dated = [r for r in reports if r["date_start"] is not None]
@@ -151,7 +155,7 @@ def canonical_record(reports: list[dict[str, Any]]) -> dict[str, Any]:
     if dated:
         sharpest = min(PRECISION_ORDER.get(r["date_precision"], 4) for r in dated)
         candidates = [r for r in dated if PRECISION_ORDER.get(r["date_precision"], 4) == sharpest]
-        span = _most_common((r["date_start"], r["date_end"]) for r in candidates)
+        span = _most_common([(r["date_start"], r["date_end"]) for r in candidates])
         date_start, date_end = span
         precision = candidates[0]["date_precision"]
         for r in candidates:
@@ -171,17 +175,17 @@ def canonical_record(reports: list[dict[str, Any]]) -> dict[str, Any]:
         "name": name_report["name_as_written"] if name_report else "",
         "name_canonical": name_report["name_canonical"] if name_report else "",
         "name_key": name_report["name_key"] if name_report else "",
-        "father_name": _most_common(r["father_name"] for r in reports) or "",
+        "father_name": _most_common([r["father_name"] for r in reports]) or "",
         "age": round(pystats.median(ages)) if ages else None,
-        "gender": _most_common((r["gender"] for r in reports), skip=("", Gender.UNKNOWN))
+        "gender": _most_common([r["gender"] for r in reports], skip=("", Gender.UNKNOWN))
         or Gender.UNKNOWN,
-        "ethnicity": _most_common(ethnicity_label(r["ethnicity"]) for r in reports) or "",
-        "nationality": _most_common(r["nationality"] for r in reports) or "",
-        "province": _most_common(province_label(r["province"]) for r in reports) or "",
-        "city": _most_common(r["city"] for r in reports) or "",
-        "prison": _most_common(r["prison"] for r in reports) or "",
+        "ethnicity": _most_common([ethnicity_label(r["ethnicity"]) for r in reports]) or "",
+        "nationality": _most_common([r["nationality"] for r in reports]) or "",
+        "province": _most_common([province_label(r["province"]) for r in reports]) or "",
+        "city": _most_common([r["city"] for r in reports]) or "",
+        "prison": _most_common([r["prison"] for r in reports]) or "",
         "charge_category": _most_common(
-            (r["charge_category"] for r in reports), skip=("", ChargeCategory.UNKNOWN)
+            [r["charge_category"] for r in reports], skip=("", ChargeCategory.UNKNOWN)
         )
         or ChargeCategory.UNKNOWN,
         "date_start": date_start,

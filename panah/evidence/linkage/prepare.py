@@ -8,8 +8,8 @@ from collections.abc import Callable, Hashable
 import numpy as np
 import pandas as pd
 
-from panah.evidence import distinct
 from panah.evidence.dates import DateError, parse_date
+from panah.evidence.distinct import map_distinct
 from panah.evidence.linkage.places import place_key, province_code
 from panah.evidence.names import loose, name_keys, single_name_key
 from panah.evidence.normalise import canonical_text
@@ -55,7 +55,7 @@ def _map_unique(
     # every core with `pool` when there are many (func then a pure top-level function).
     values = series.astype(object).where(series.notna(), None)
     uniques = pd.unique(values)
-    mapping = distinct.map_distinct(func, uniques) if pool else {u: func(u) for u in uniques}
+    mapping = map_distinct(func, uniques) if pool else {u: func(u) for u in uniques}
     return values.map(mapping)
 
 

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from panah.evidence.dates import DateError, parse_date
-from panah.evidence.distinct import map_distinct
 from panah.evidence.linkage.places import place_key, province_code
 from panah.evidence.names import loose, name_keys, single_name_key
 from panah.evidence.normalise import canonical_text
@@ -48,14 +47,11 @@ _GENDERS = {
 }
 
 
-def _map_unique(
-    series: pd.Series, func: Callable[[Hashable], object], *, pool: bool = False
-) -> pd.Series:
-    # Reports repeat the same names, places and dates: compute each distinct value once, on
-    # every core with `pool` when there are many (func then a pure top-level function).
+def _map_unique(series: pd.Series, func: Callable[[Hashable], object]) -> pd.Series:
+    # Reports repeat the same names, places and dates: compute each distinct value once.
     values = series.astype(object).where(series.notna(), None)
     uniques = pd.unique(values)
-    mapping = map_distinct(func, uniques) if pool else {u: func(u) for u in uniques}
+    mapping = {u: func(u) for u in uniques}
     return values.map(mapping)
 
 
@@ -99,7 +95,7 @@ def prepare_reports(reports: pd.DataFrame, id_column: str = "report_id") -> pd.D
     def col(name: str) -> pd.Series:
         return reports[name] if name in reports else pd.Series([None] * n, index=reports.index)
 
-    keys = _map_unique(col("name_as_written"), name_keys, pool=True)
+    keys = _map_unique(col("name_as_written"), name_keys)
     out["given"] = [_none_if_empty(k.given) for k in keys]
     out["given_loose"] = [_none_if_empty(k.given_loose) for k in keys]
     out["given_initial"] = [_none_if_empty(k.given_initial) for k in keys]

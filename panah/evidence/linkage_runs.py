@@ -36,6 +36,7 @@ from panah.core.models import Organisation, User
 
 from .linkage import ConflictingDecisions, cluster, link_reports, prepare_reports, score_all_pairs
 from .linkage.places import province_code
+from .linkage.timing import Stopwatch
 from .models import (
     Announced,
     ChargeCategory,
@@ -120,9 +121,12 @@ def ethnicity_label(text: str) -> str:
 # --- The canonical record of a victim -------------------------------------------------------------
 
 
-def _most_common(values: Iterable[Any], skip: tuple[Any, ...] = ("",)) -> Any:
+def _most_common(values: list[Any], skip: tuple[Any, ...] = ("",)) -> Any:
     # Called for every field of every new victim (a dict, not a Counter: most victims have
-    # one or two reports).
+    # one or two reports, and a victim of one report, two in five, needs no counting).
+    if len(values) == 1:
+        value = values[0]
+        return None if value is None or value in skip else value
     counted: dict[Any, int] = {}
     for v in values:
         if v is not None and v not in skip:
@@ -137,11 +141,12 @@ def _most_common(values: Iterable[Any], skip: tuple[Any, ...] = ("",)) -> Any:
 def canonical_record(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """A victim's record from its reports: the most common value of each field, the most
     precise date, and the strongest verification and announcement any report gives."""
-    reports = sorted(reports, key=lambda r: r["id"])
+    if len(reports) > 1:
+        reports = sorted(reports, key=lambda r: r["id"])
     named = [r for r in reports if r["name_as_written"]]
     name_report = None
     if named:
-        best_name = _most_common(r["name_canonical"] for r in named)
+        best_name = _most_common([r["name_canonical"] for r in named])
         name_report = next(r for r in named if r["name_canonical"] == best_name)
     ages = [r["age"] for r in reports if r["age"] is not None]
     dated = [r for r in reports if r["date_start"] is not None]
@@ -150,7 +155,7 @@ def canonical_record(reports: list[dict[str, Any]]) -> dict[str, Any]:
     if dated:
         sharpest = min(PRECISION_ORDER.get(r["date_precision"], 4) for r in dated)
         candidates = [r for r in dated if PRECISION_ORDER.get(r["date_precision"], 4) == sharpest]
-        span = _most_common((r["date_start"], r["date_end"]) for r in candidates)
+        span = _most_common([(r["date_start"], r["date_end"]) for r in candidates])
         date_start, date_end = span
         precision = candidates[0]["date_precision"]
         for r in candidates:
@@ -170,17 +175,17 @@ def canonical_record(reports: list[dict[str, Any]]) -> dict[str, Any]:
         "name": name_report["name_as_written"] if name_report else "",
         "name_canonical": name_report["name_canonical"] if name_report else "",
         "name_key": name_report["name_key"] if name_report else "",
-        "father_name": _most_common(r["father_name"] for r in reports) or "",
+        "father_name": _most_common([r["father_name"] for r in reports]) or "",
         "age": round(pystats.median(ages)) if ages else None,
-        "gender": _most_common((r["gender"] for r in reports), skip=("", Gender.UNKNOWN))
+        "gender": _most_common([r["gender"] for r in reports], skip=("", Gender.UNKNOWN))
         or Gender.UNKNOWN,
-        "ethnicity": _most_common(ethnicity_label(r["ethnicity"]) for r in reports) or "",
-        "nationality": _most_common(r["nationality"] for r in reports) or "",
-        "province": _most_common(province_label(r["province"]) for r in reports) or "",
-        "city": _most_common(r["city"] for r in reports) or "",
-        "prison": _most_common(r["prison"] for r in reports) or "",
+        "ethnicity": _most_common([ethnicity_label(r["ethnicity"]) for r in reports]) or "",
+        "nationality": _most_common([r["nationality"] for r in reports]) or "",
+        "province": _most_common([province_label(r["province"]) for r in reports]) or "",
+        "city": _most_common([r["city"] for r in reports]) or "",
+        "prison": _most_common([r["prison"] for r in reports]) or "",
         "charge_category": _most_common(
-            (r["charge_category"] for r in reports), skip=("", ChargeCategory.UNKNOWN)
+            [r["charge_category"] for r in reports], skip=("", ChargeCategory.UNKNOWN)
         )
         or ChargeCategory.UNKNOWN,
         "date_start": date_start,
@@ -339,20 +344,24 @@ def run_linkage(
             "threads": threads,
         },
     )
+    clock = Stopwatch()
     try:
         reports = linked_reports(organisation)
         must, cannot = current_decisions(organisation)
+        clock.lap("read")
         say(f"{len(reports):,} reports to link, {len(must) + len(cannot):,} decisions kept")
         outcome = None
         if reports:
             outcome = _link(
                 organisation, run, reports, must, cannot, retrain=retrain, threshold=threshold,
-                review_band=review_band, threads=threads, backend=backend, say=say,
+                review_band=review_band, threads=threads, backend=backend, say=say, clock=clock,
             )  # fmt: skip
         with transaction.atomic():
             _lock(organisation)
             created, retired = _apply(organisation, run, reports, outcome, by)
+            clock.lap("write_victims")
             queued = _store_queue(organisation, run, outcome)
+            clock.lap("write_queue")
             run.status = LinkageRun.Status.FINISHED
             run.finished_at = timezone.now()
             run.report_count = len(reports)
@@ -361,6 +370,11 @@ def run_linkage(
             run.victim_count = Victim.objects.filter(
                 organisation=organisation, retired_at__isnull=True
             ).count()
+            # Wall and CPU seconds of each step (link_* the linkage's own: train, predict, cluster).
+            run.parameters = {
+                **run.parameters,
+                "timings": {**run.parameters.get("timings", {}), **clock.total()},
+            }
             run.save()
             audit.record(
                 "evidence.linkage_finished",
@@ -400,10 +414,11 @@ def run_linkage(
 
 def _link(
     organisation, run, reports, must, cannot, *, retrain, threshold, review_band, threads,
-    backend, say,
+    backend, say, clock,
 ) -> _Outcome:  # fmt: skip
 
     prepared = prepare_reports(_frame(reports), id_column="report_id")
+    clock.lap("prepare")
     path, train, how = _choose_model(organisation, len(reports), retrain, say)
     # Read before training overwrites it: the model to fall back on if training fails.
     saved = json.loads(path.read_text(encoding="utf-8")) if train and path.exists() else None
@@ -425,6 +440,7 @@ def _link(
         )  # fmt: skip
     except ConflictingDecisions as exc:
         raise LinkageRefused(str(exc)) from exc
+    clock.lap("link")
     if result.model_used == "fallback":
         how = f"{fallback_how} (training on this organisation's reports failed)"
     elif result.model_used == "trained, repaired":
@@ -437,7 +453,7 @@ def _link(
         "model": how,
         "model_used": result.model_used,
         "model_notes": result.notes,
-        "timings": result.timings,
+        "timings": {f"link_{step}": spent for step, spent in result.timings.items()},
     }
     run.notes = _("Model: %(how)s.") % {"how": how}
     if result.notes:

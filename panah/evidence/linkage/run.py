@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import pandas as pd
 from panah.evidence.linkage import model as linkage_model
 from panah.evidence.linkage.cluster import cluster
 from panah.evidence.linkage.contradictions import find_contradictions
+from panah.evidence.linkage.timing import Stopwatch
 
 # Why a pair is in the review queue when no contradiction put it there.
 UNCERTAIN = "uncertain_score"
@@ -199,8 +199,7 @@ def link_reports(
 
     say = progress or (lambda _msg: None)
     linkage_model.quiet_splink()
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
+    clock = Stopwatch()
     db_api = _db_api(backend, spark, threads)
     frame = prepared.copy()
     for col in ("day_lo", "day_hi", "year"):
@@ -257,9 +256,8 @@ def link_reports(
         if path and model_used != "fallback":
             path.parent.mkdir(parents=True, exist_ok=True)
             linker.misc.save_model_to_json(str(path), overwrite=True)
-    timings["train"] = time.perf_counter() - t0
+    clock.lap("train")
 
-    t1 = time.perf_counter()
     low = min(review_band[0], threshold)
     say("scoring candidate pairs")
     predictions = linker.inference.predict(threshold_match_probability=low, warning_mode="never")
@@ -279,10 +277,9 @@ def link_reports(
     if len(contradicted):
         uncertain = _with_contradictions(linker, table, uncertain, contradicted, review_band[1])
     predictions.drop_table_from_database_and_remove_from_cache()
-    timings["predict"] = time.perf_counter() - t1
+    clock.lap("predict")
     say(f"{len(pairs):,} scored pairs")
 
-    t2 = time.perf_counter()
     must = _normalised_pairs(must_link)
     cannot = _normalised_pairs(cannot_link)
     unnamed = prepared.loc[prepared["surname"].isna(), "unique_id"]
@@ -290,7 +287,7 @@ def link_reports(
         prepared["unique_id"], pairs, threshold, must, cannot, attach_only=unnamed,
         dates=(prepared["day_lo"], prepared["day_hi"]),
     )  # fmt: skip
-    timings["cluster"] = time.perf_counter() - t2
+    clock.lap("cluster")
 
     decided = set(must) | set(cannot)
     if decided and len(uncertain):
@@ -304,8 +301,7 @@ def link_reports(
         )
     ).sort_values("match_probability", ascending=False, ignore_index=True)
     model = linker.misc.save_model_to_json()
-    timings["total"] = time.perf_counter() - t0
-    return LinkageResult(clusters, pairs, uncertain, model, timings, model_used, notes)
+    return LinkageResult(clusters, pairs, uncertain, model, clock.total(), model_used, notes)
 
 
 def score_all_pairs(

@@ -17,7 +17,6 @@ import multiprocessing
 import os
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 # Below this many values the pool costs more than it saves (a worker takes about 0.2 s of CPU
@@ -51,25 +50,14 @@ class Pool:
         count = workers()
         if count == 1 or len(distinct) < MIN_PARALLEL:
             return lambda: {value: func(value) for value in distinct}
+        if self._executor is None:
+            context = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(count, mp_context=context)
         # A few chunks per worker: big enough that pickling is cheap, small enough to balance.
         # Executor.map sends every chunk now and hands the results back in order.
         chunksize = max(1, len(distinct) // (count * 4))
-        try:
-            if self._executor is None:
-                context = multiprocessing.get_context("spawn")
-                self._executor = ProcessPoolExecutor(count, mp_context=context)
-            results = self._executor.map(func, distinct, chunksize=chunksize)
-        except (OSError, BrokenProcessPool):  # no processes or semaphores here, or a worker
-            # was killed before: this process does it all
-            return lambda: {value: func(value) for value in distinct}
-
-        def collected() -> dict[Any, Any]:
-            try:
-                return dict(zip(distinct, results, strict=True))
-            except BrokenProcessPool:  # a worker was killed (memory): this process does it
-                return {value: func(value) for value in distinct}
-
-        return collected
+        results = self._executor.map(func, distinct, chunksize=chunksize)
+        return lambda: dict(zip(distinct, results, strict=True))
 
     def close(self) -> None:
         """Stop the workers (they end: their CPU time is then the caller's children's)."""

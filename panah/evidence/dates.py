@@ -175,15 +175,6 @@ def parse_date(text: str | None, calendar: str | None = None) -> ParsedDate:
     return ParsedDate(start, end, RANGE, cal)
 
 
-def parse_or_refusal(text_and_calendar: tuple[str, str | None]) -> ParsedDate | str:
-    """`parse_date(text, calendar)`, or the refusal's message: a result a worker process can
-    hand back (distinct.Pool), for the caller to raise as DateError."""
-    try:
-        return parse_date(*text_and_calendar)
-    except DateError as exc:
-        return str(exc)
-
-
 def _clean(text: str) -> str:
     # The one matching form (digits, Persian letters, no marks or bidi controls), with a ZWNJ
     # read as the space it stands for between words.

@@ -10,7 +10,6 @@ docs/evidence-import.md.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -26,9 +25,10 @@ from panah.core import spreadsheets
 from panah.core.persian import ZWNJ, matching_form
 from panah.core.spreadsheets import MB, FileInput, Limits, SpreadsheetRefused, Table
 
-from . import dates, distinct
+from . import dates
 from .models import Announced, Calendar, ChargeCategory, Gender, Verification
-from .names import stored_forms
+from .names import name_key
+from .normalise import canonical_text
 
 # Overridable per test (monkeypatch); read when a file is checked or opened (see limits()).
 MAX_FILE_BYTES = 50 * MB
@@ -43,11 +43,6 @@ MAX_JSON_OBJECT_BYTES = 1 * MB
 MAX_CELL_CHARS = 20_000
 # Problems kept for the report (the counts are always complete).
 MAX_PROBLEMS_KEPT = 1000
-# Rows read ahead, so that their distinct names and dates are cleaned together on every core
-# (panah.evidence.distinct); bounded, so memory stays bounded whatever the file's length.
-BLOCK_ROWS = 10_000
-# Name forms and dates kept from one block for the next (sources repeat them), at most.
-MAX_KNOWN = 500_000
 FORMATS = ("csv", "xlsx", "json")
 
 # The reader is shared with the other importers (panah.core.spreadsheets).
@@ -372,40 +367,8 @@ def _age(text: str) -> tuple[int | None, str]:
     return int(match[1]), ""
 
 
-@dataclass
-class Known:
-    """Name forms and dates already worked out (for a block of rows, by iter_clean_rows)."""
-
-    names: dict[str, tuple[str, str]] = field(default_factory=dict)
-    # (text, stated calendar) -> the parsed date, or the refusal's message.
-    parsed: dict[tuple[str, str | None], dates.ParsedDate | str] = field(default_factory=dict)
-
-    def name_forms(self, name: str) -> tuple[str, str]:
-        found = self.names.get(name)
-        return found if found is not None else name_forms(name)
-
-    def parse_date(self, text: str, stated: str | None) -> dates.ParsedDate:
-        found = self.parsed.get((text, stated))
-        if found is None:
-            return dates.parse_date(text, stated)
-        if isinstance(found, str):
-            raise dates.DateError(found)
-        return found
-
-
-def _stated_calendar(cell: str) -> str | None:
-    """The calendar a row's calendar cell states, None to detect (also for a word we refuse)."""
-    value = CALENDARS.get(_word(cell))
-    return None if value is None or value == Calendar.UNKNOWN else str(value)
-
-
-def clean_row(
-    number: int, cells: dict[str, str], mapping: dict[str, str], known: Known | None = None
-) -> CleanRow:
-    """The Report fields of one row, with a problem for each cell that cannot be used.
-
-    `known` holds name forms and dates already worked out for the row's block."""
-    known = known or Known()
+def clean_row(number: int, cells: dict[str, str], mapping: dict[str, str]) -> CleanRow:
+    """The Report fields of one row, with a problem for each cell that cannot be used."""
     row = CleanRow(number)
     problems = row.problems
     raw = dict.fromkeys(FIELD_NAMES, "")
@@ -428,7 +391,7 @@ def clean_row(
     for text_field in _TEXT_FIELDS:
         values[text_field] = raw[text_field]
     row.values = values
-    values["name_canonical"], values["name_key"] = known.name_forms(raw["name_as_written"])
+    values["name_canonical"], values["name_key"] = name_forms(raw["name_as_written"])
 
     url = raw["url"]
     if url:
@@ -472,9 +435,9 @@ def clean_row(
         problem("identity_confirmed", f"{raw['identity_confirmed']!r} is not yes or no")
     values["identity_confirmed"] = identity == "yes"
 
-    stated = _stated_calendar(raw["calendar"])
+    stated = values["calendar"] if values["calendar"] != Calendar.UNKNOWN else None
     try:
-        parsed = known.parse_date(raw["date_as_written"], stated)
+        parsed = dates.parse_date(raw["date_as_written"], stated)
     except dates.DateError as exc:
         problem("date_as_written", f"{raw['date_as_written']!r}: {exc}")
         parsed = dates.NO_DATE
@@ -507,78 +470,24 @@ def preview_rows(
 @lru_cache(maxsize=1 << 14)  # a victim's name recurs across reports
 def name_forms(name: str) -> tuple[str, str]:
     """The canonical text and cross-script key of a name (shared with search and linkage)."""
-    return stored_forms(name)
-
-
-def _blocks(rows: Iterator[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
-    block: list[tuple[int, Any]] = []
-    for row in rows:
-        block.append(row)
-        if len(block) >= size:
-            yield block
-            block = []
-    if block:
-        yield block
-
-
-def _learn(
-    known: Known, block: list[tuple[int, Any]], mapping: dict[str, str], pool: distinct.Pool
-) -> Callable[[], None]:
-    """Start working out the block's names and dates not yet known (on every core if many);
-    the function returned waits for them and adds them to `known`."""
-    column_of = {target: column for column, target in mapping.items()}
-
-    def cell(cells: dict[str, str], target: str) -> str:
-        column = column_of.get(target)
-        return (cells.get(column) or "").strip() if column else ""
-
-    rows = [cells for _number, cells in block if not isinstance(cells, str)]
-    names = {cell(cells, "name_as_written") for cells in rows} - known.names.keys()
-    written = {
-        (cell(cells, "date_as_written"), _stated_calendar(cell(cells, "calendar")))
-        for cells in rows
-    }
-    names_later = pool.map_later(stored_forms, names)
-    dates_later = pool.map_later(dates.parse_or_refusal, written - known.parsed.keys())
-
-    def learnt() -> None:
-        if len(known.names) + len(known.parsed) > MAX_KNOWN:
-            known.names.clear()
-            known.parsed.clear()
-        known.names.update(names_later())
-        known.parsed.update(dates_later())
-
-    return learnt
+    if not name:
+        return "", ""
+    return canonical_text(name)[:300], name_key(name)[:300]
 
 
 def iter_clean_rows(
     table: Table, mapping: dict[str, str], progress: Callable[[int], None] | None = None
 ) -> Iterator[CleanRow]:
-    """Every data row of `table`, cleaned; `progress(rows_read)` is called every 500 rows.
-
-    Rows are read a block at a time. A block's distinct names and dates are handed to a pool
-    of processes when there are many (panah.evidence.distinct) as soon as it is read, and its
-    rows are cleaned in order, in this process, once the previous block's are: the workers
-    work on the next block while the caller writes this one's."""
+    """Every data row of `table`, cleaned; `progress(rows_read)` is called every 500 rows."""
     count = 0
-    known = Known()
-    with distinct.Pool() as pool:
-        previous = None
-        # One block read ahead (None marks the end), never the whole file.
-        for block in itertools.chain(_blocks(table.rows(), BLOCK_ROWS), [None]):
-            learning = None if block is None else _learn(known, block, mapping, pool)
-            if previous is not None:
-                earlier, learnt = previous
-                learnt()
-                for number, cells in earlier:
-                    count += 1
-                    if progress and count % 500 == 0:
-                        progress(count)
-                    if isinstance(cells, str):
-                        yield CleanRow(number, problems=[Problem(number, "", "", cells)])
-                        continue
-                    yield clean_row(number, cells, mapping, known)
-            previous = None if block is None else (block, learning)
+    for number, cells in table.rows():
+        count += 1
+        if progress and count % 500 == 0:
+            progress(count)
+        if isinstance(cells, str):
+            yield CleanRow(number, problems=[Problem(number, "", "", cells)])
+            continue
+        yield clean_row(number, cells, mapping)
     if progress:
         progress(count)
 

@@ -423,17 +423,6 @@ def name_key(text: str | None) -> str:
     return name_keys(text).full
 
 
-# The length of a report's and a victim's name_canonical and name_key columns.
-STORED_LENGTH = 300
-
-
-def stored_forms(name: str) -> tuple[str, str]:
-    """The canonical text and cross-script key of a name as a report stores them."""
-    if not name:
-        return "", ""
-    return canonical_text(name)[:STORED_LENGTH], name_key(name)[:STORED_LENGTH]
-
-
 @lru_cache(maxsize=1 << 16)
 def single_name_key(text: str | None) -> str:
     """The strict key of a single name (a father's name, a city): all tokens joined."""

@@ -474,38 +474,3 @@ def test_a_dry_run_into_a_new_source_reports_an_unknown_column(org_a, write_csv)
     assert "'charge' (charge_category?)" in out.getvalue()
     with scope(organisation=org_a):
         assert not Source.objects.exists()
-
-
-def test_rows_cleaned_with_a_pool_of_processes_are_the_rows_cleaned_in_one(write_csv, monkeypatch):
-    names = ["محمد حسيني", "Ali Rezaei", "Rezaei, Ali", "M. Hosseini", "", "Seyed Hossein Zadeh"]
-    written = ["۱۱ دی ۱۴۰۲", "January 2024", "1402/10/11", "31/02/2024", "1402", "", "Dey 1402"]
-    calendars = ["", "jalali", "gregorian", "shamsi", "no such calendar"]
-    path = write_csv(
-        [
-            row(
-                source_reference=f"R-{i}",
-                name_as_written=names[i % len(names)],
-                date_as_written=written[i % len(written)],
-                calendar=calendars[i % len(calendars)],
-            )
-            for i in range(120)
-        ]
-    )
-
-    def cleaned(blocks_of: int) -> list[tuple]:
-        monkeypatch.setattr(importing, "BLOCK_ROWS", blocks_of)
-        with importing.open_table(path, "csv") as table:
-            mapping = importing.resolve_mapping(table.columns, None)
-            return [
-                (r.number, r.values, r.problems) for r in importing.iter_clean_rows(table, mapping)
-            ]
-
-    monkeypatch.setattr(importing.distinct, "MIN_PARALLEL", 10**9)
-    alone = cleaned(50)
-    monkeypatch.setattr(importing.distinct, "MIN_PARALLEL", 1)
-    monkeypatch.setattr(importing.distinct, "workers", lambda: 2)
-    pooled = cleaned(50)
-
-    assert pooled == alone
-    assert any(p.field == "date_as_written" for _n, _v, problems in pooled for p in problems)
-    assert {v["name_key"] for _n, v, _p in pooled} >= {"mhmdhsn", "lrz"}

@@ -321,7 +321,14 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
     """
     from dataclasses import replace
 
-    from panah.shelter.dynamic import HORIZON, Upcoming, propose_today, sample_arrivals
+    from panah.shelter.bidprice import propose_bid
+    from panah.shelter.dynamic import (
+        HISTORY_DAYS,
+        HORIZON,
+        Upcoming,
+        propose_today,
+        sample_arrivals,
+    )  # fmt: skip
 
     arrivals, offers, stays, refuses = (
         world["arrivals"], world["offers"], world["stays"], world["refuses"]
@@ -334,7 +341,7 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
     schedule: dict = {}
     history: list = []
     mean_stay = sum(stays.values()) / len(stays)
-    estimating = policy in ("estimate", "estimate-people", "estimate-all", "estimate-today")
+    estimating = policy in ("estimate", "estimate-people", "estimate-all", "estimate-today", "bid")
     estimates = world["estimates_all" if policy == "estimate-all" else "estimates"]
     estimates = estimates if estimating else {}
 
@@ -376,6 +383,17 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
             pairs = greedy(current, free)
         elif policy == "matcher":
             result = match(current, free, time_limit=5.0)
+            pairs = [(p.need_id, p.offer_id) for p in result.proposals]
+        elif policy == "bid":
+            open_now = [o for o in offers if o.opens <= day < o.closes]
+            recent = [n for n in history if arrived_on[n.id] > day - HISTORY_DAYS]
+            result = propose_bid(
+                current, open_now,
+                held={o: [(max(plan - day, 1), b) for _, b, plan in v] for o, v in occupied.items()},  # noqa: E501
+                closes_in={o.id: o.closes - day for o in offers}, history=recent,
+                per_day=len(recent) / min(day + 1, HISTORY_DAYS), seed=day, time_limit=5.0,
+                **options,
+            )  # fmt: skip
             pairs = [(p.need_id, p.offer_id) for p in result.proposals]
         else:
             futures = sample_arrivals(history, len(history) / (day + 1), seed=day)

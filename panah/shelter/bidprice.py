@@ -6,7 +6,7 @@ today's waiting households, with their expected stays, and the expected arrivals
 offers, each over the periods it would hold the place, within the offers' open windows and the
 planned ends of current stays. The duals of its capacity rows (households and beds of an offer
 in a period) are a price per place-night. Today's integer decision then values a placement as
-w x value_nights minus the priced place-nights it holds: a long stay in a place that is wanted
+w x value_nights minus the priced place-nights it holds (at `PRICE_SCALE`): a long stay in a place that is wanted
 later pays for it, and nights after a place closes cost nothing (docs/shelter.md, "Bid prices").
 Every pair passes the same safeguarding table as `match`; a refusal is not an input.
 """
@@ -44,6 +44,10 @@ VALUE_NIGHTS = 42
 # Expected arrivals: this many look-alikes of recent households per period, each a fraction of
 # a household so that together they arrive at the organisation's rate.
 LOOKALIKES = 12
+# Prices count at this share in today's decision: at 1 the program's full prices left places
+# empty that a waiting household could take (worlds 7-14: 0.5 did best of 0.25, 0.5, 1, 2;
+# docs/shelter.md, "Bid prices").
+PRICE_SCALE = 0.5
 
 
 def propose_bid(
@@ -60,10 +64,7 @@ def propose_bid(
     lookalikes: int = LOOKALIKES,
     typical_nights: float | None = None,
     seed: int = 0,
-    price_scale: float = 1.0,
-    weights: str = "priority",
-    prorate: bool = True,
-    defer: float = 0.0,
+    price_scale: float = PRICE_SCALE,
     time_limit: float = 10.0,
 ) -> Result:
     """Today's proposals valued by bid prices from a longer-view linear program (see module).
@@ -111,7 +112,7 @@ def propose_bid(
     people = list(needs) + drawn
     cols_n = _need_columns(people, areas, langs)
     ok = safeguarding.passes(_as_rows(cols_n), _as_cols(o_cols))
-    worth = np.array([priority(n) if weights == "priority" else float(n.size) for n in people])
+    worth = np.array([priority(n) for n in people])
     length = np.array([stay_of(n) for n in people])
     size = cols_n["size"].astype(float)
     R = len(needs)
@@ -131,13 +132,7 @@ def propose_bid(
                 var_need.append(i)
                 var_slot.append(j)
                 var_start.append(p)
-                # A stay running past the view's end, in a place open beyond it, is credited
-                # the share of it inside the view: the rest holds nights the program does not
-                # price, and would otherwise look free (nights after a close are free).
-                share = 1.0
-                if prorate and closes_in.get(slots[j].id, 10**6) > horizon:
-                    share = min(1.0, (horizon - p * step) / length[i])
-                var_gain.append(worth[i] * (value_nights - p * step) * share)
+                var_gain.append(worth[i] * (value_nights - p * step))
                 var_row.append(row)
                 last = min(periods, p + int(np.ceil(length[i] / step)))
                 for q in range(p, last):
@@ -178,18 +173,12 @@ def propose_bid(
         price = -price_scale * np.asarray(lp.ineqlin.marginals[n_hh_rows:]).reshape(periods, S)
 
     # Today's integer decision: each placement's value (the program's, from today) minus the
-    # priced place-nights it holds; with `defer` > 0, minus that share of the best the household could get
-    # by waiting at these prices (its own later columns), so a household whose alternative
-    # is good leaves a place to one whose alternative is poor.
+    # priced place-nights it holds, here and beyond today, while the place is open.
     net = gain - cover.T @ price.reshape(-1)
-    real_now = (var_start == 0) & (var_need < R)
-    later = np.zeros(R)
-    if defer:
-        waits = (var_start > 0) & (var_need < R)
-        np.maximum.at(later, var_need[waits], net[waits])
-    values = net[real_now] - defer * later[var_need[real_now]]
+    now = (var_start == 0) & (var_need < R)
+    values = net[now]
     keep = values > 1e-6
-    today = list(zip(var_need[real_now][keep], var_slot[real_now][keep], strict=True))
+    today = list(zip(var_need[now][keep], var_slot[now][keep], strict=True))
     values = values[keep]
     stats = {"method": "HiGHS, bid prices", "policy": "bid", "variables": n_var}
     if not today:
@@ -218,9 +207,6 @@ def propose_bid(
         return _result(needs, slots, [], started, False, stats, areas, langs)
     placed = [(int(t_r[k]), int(t_c[k])) for k in np.flatnonzero(np.round(solved.x) > 0)]
     stats["lp_objective"] = -float(lp.fun) if lp.status == 0 else None
-    free_today = set(np.flatnonzero(cap_hh[:, 0] > 0))
-    stats["free_today"] = len(free_today)
+    stats["free_today"] = int((cap_hh[:, 0] > 0).sum())
     stats["placed"] = len(placed)
-    stats["price_mean"] = float(price[:, ~collective].mean()) if (~collective).any() else 0.0
-    stats["value_mean"] = float(np.mean(worth[:R]) * value_nights)
     return _result(needs, slots, placed, started, solved.status == 0, stats, areas, langs)

@@ -28,13 +28,16 @@ def test_the_shorter_stay_goes_first_when_others_want_the_place_after_it():
 
 
 def test_nights_after_a_place_closes_cost_nothing():
-    # A place closing in six days is worth the most to the longest stay: the nights it would
-    # hold after the close are free, while the long-lived place serves the short stays in turn.
-    waiting = [man("long", 42), *(man(f"short{k}", 14) for k in range(3))]
-    offers = [offer("closing"), offer("lasting")]
-    result = bidprice.propose_bid(waiting, offers, closes_in={"closing": 6, "lasting": 80})
-    assert ("long", "closing") in pairs(result)
-    assert ("long", "lasting") not in pairs(result)
+    # A man with a vulnerability who will stay six weeks, and men alike who stay two: in a place
+    # open for months his long stay pays for the place-nights the others want, and one of them
+    # goes first; in a place closing in six days his nights after the close cost nothing, and
+    # his priority decides.
+    waiting = [man("long", 42, vulnerabilities=1), *(man(f"short{k}", 14) for k in range(3))]
+    lasting = bidprice.propose_bid(waiting, [offer("place")], closes_in={"place": 80})
+    assert [p.need_id for p in lasting.proposals] != ["long"]
+    assert len(lasting.proposals) == 1
+    closing = bidprice.propose_bid(waiting, [offer("place")], closes_in={"place": 6})
+    assert pairs(closing) == {("long", "place")}
 
 
 def test_a_place_still_held_by_a_planned_stay_is_not_proposed():

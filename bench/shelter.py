@@ -11,8 +11,8 @@ safeguarding policy in words, sharing no code or table with the matcher. The gen
 own constants too. Then a 90-day simulation, for each world seed, compares greedy, the one-day
 matcher run daily, the dynamic policy (panah.shelter.dynamic, priority weights) without and
 with a noisy expected stay (what a coordinator knows: `ESTIMATE_SHARE`, `ESTIMATE_ERROR`), with
-and without sampled arrivals (production: without, `dynamic.SAMPLE_ARRIVALS`), and
-the hindsight optimum on nights without shelter, in people and weighted by vulnerability; the
+and without sampled arrivals (production: without, `dynamic.SAMPLE_ARRIVALS`), bid prices
+from a 42-day linear program (bench/shelter_bidprice.py, an option tried, not production), and the hindsight optimum on nights without shelter, in people and weighted by vulnerability; the
 hindsight optimum is an integer program that HiGHS solves in three steps (relaxation, a
 schedule from the relaxation's stays and the policies', reduced-cost fixing) and either proves
 optimal or brackets between its best schedule and a proven bound. A sensitivity line gives every household an estimate,
@@ -312,7 +312,9 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
     Policies: "greedy" (first come, first served), "matcher" (the one-day matcher each day) and
     "dynamic" / "dynamic-people" (panah.shelter.dynamic.propose_today with the matcher's
     priority weights / people only), and "estimate" / "estimate-people": the dynamic policy
-    given the noisy expected stays of `world["estimates"]` (None where no one knows). The
+    given the noisy expected stays of `world["estimates"]` (None where no one knows); "bid":
+    bench.shelter_bidprice.propose_bid with the same estimates, every open offer with the
+    planned ends of its stays, and the households of the last 90 days as likely arrivals. The
     dynamic policy sees what production sees: today's waiting households and free offers, the
     planned ends of current stays, the offers' closing dates, and the households that arrived so
     far (to sample likely arrivals from); never the future arrivals, stays or refusals. With an
@@ -321,7 +323,14 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
     """
     from dataclasses import replace
 
-    from panah.shelter.dynamic import HORIZON, Upcoming, propose_today, sample_arrivals
+    from bench.shelter_bidprice import propose_bid
+    from panah.shelter.dynamic import (
+        HISTORY_DAYS,
+        HORIZON,
+        Upcoming,
+        propose_today,
+        sample_arrivals,
+    )  # fmt: skip
 
     arrivals, offers, stays, refuses = (
         world["arrivals"], world["offers"], world["stays"], world["refuses"]
@@ -334,7 +343,7 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
     schedule: dict = {}
     history: list = []
     mean_stay = sum(stays.values()) / len(stays)
-    estimating = policy in ("estimate", "estimate-people", "estimate-all", "estimate-today")
+    estimating = policy in ("estimate", "estimate-people", "estimate-all", "estimate-today", "bid")
     estimates = world["estimates_all" if policy == "estimate-all" else "estimates"]
     estimates = estimates if estimating else {}
 
@@ -376,6 +385,17 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
             pairs = greedy(current, free)
         elif policy == "matcher":
             result = match(current, free, time_limit=5.0)
+            pairs = [(p.need_id, p.offer_id) for p in result.proposals]
+        elif policy == "bid":
+            open_now = [o for o in offers if o.opens <= day < o.closes]
+            recent = [n for n in history if arrived_on[n.id] > day - HISTORY_DAYS]
+            result = propose_bid(
+                current, open_now,
+                held={o: [(max(plan - day, 1), b) for _, b, plan in v] for o, v in occupied.items()},  # noqa: E501
+                closes_in={o.id: o.closes - day for o in offers}, history=recent,
+                per_day=len(recent) / min(day + 1, HISTORY_DAYS), seed=day, time_limit=5.0,
+                **options,
+            )  # fmt: skip
             pairs = [(p.need_id, p.offer_id) for p in result.proposals]
         else:
             futures = sample_arrivals(history, len(history) / (day + 1), seed=day)
@@ -707,6 +727,7 @@ POLICIES = (
     ("dynamic", "dynamic (SAA), no stay estimate"),
     ("estimate", "dynamic (SAA), noisy stay estimate"),
     ("estimate-today", "dynamic, noisy estimate, no sampling"),
+    ("bid", "bid prices (42-day LP), noisy estimate"),
     ("estimate-all", "sensitivity: SAA, estimate for all"),
     ("stays-known", "diagnostic: dynamic knowing the stays"),
 )

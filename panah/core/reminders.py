@@ -2,11 +2,12 @@
 
 The part every reminder job shares (`panah cases remind`, `panah advocacy remind`, `panah
 shelter remind`): who gets one (a current member, still active, holding one of the job's roles,
-with something to hear of), once a day (the job's sent-record and its audit entry, written in the same
-transaction as the e-mail is handed over; a record already there, from earlier or from a run at the same
-moment, counts the member as already reminded), and the member's language (the e-mail is
-written under it, in their digits). Each app passes its content in: what is due for whom, how
-the e-mail reads, and its sent-record (a `core.models.DailyReminderSent`). Core names no app.
+with something to hear of), once a day (the job's sent-record and its audit entry, written in
+the same transaction as the e-mail is handed over; a record already there, from earlier or
+from a run at the same moment, counts the member as already reminded), and the member's
+language (the e-mail is written under it, in their digits). Each app passes its content in:
+what is due for whom, how the e-mail reads, and its sent-record (a
+`core.models.DailyReminderSent`). Core names no app.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from panah.core import audit
 from panah.core.crypto.files import EncryptedFileStore, clean_upload
+from panah.core.language import join_words
 from panah.core.models import Membership, Organisation, User
 
 from . import photos
@@ -59,7 +60,7 @@ DEMAND_TEXTS = tuple(f"text_{c}" for c in LANGUAGES)
 
 
 def _names(codes: Iterable[str]) -> str:
-    return ", ".join(LANGUAGE_NAMES[c] for c in codes)
+    return join_words(LANGUAGE_NAMES[c] for c in codes)
 
 
 def _same_organisation(organisation: Organisation, objects: Iterable, field: str) -> list:

@@ -28,6 +28,7 @@ from panah.core.crypto.files import (
     clean_upload,
     open_document_file,
 )
+from panah.core.language import join_words
 from panah.core.models import Membership, Organisation, User
 from panah.people.models import Person
 
@@ -433,7 +434,7 @@ def _check_input(case: Case, table: RuleTable, data: StepInput) -> dt.date | Non
 
 
 def _refused(exc: TransitionRefused) -> ValidationError:
-    allowed = ", ".join(labels.step_label(c) for c in exc.allowed) or _("none: the case has ended")
+    allowed = join_words(labels.step_label(c) for c in exc.allowed) or _("none: the case has ended")
     after = labels.step_label(exc.after) if exc.after else _("the start of the case")
     return ValidationError(
         {

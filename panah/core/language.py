@@ -1,9 +1,12 @@
-"""The interface-language cookie, set the same way wherever it is set."""
+"""The interface language: its cookie, set the same way wherever it is set, and lists written in it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 
 def set_language_cookie(response: HttpResponse, language: str) -> None:
@@ -22,3 +25,10 @@ def set_language_cookie(response: HttpResponse, language: str) -> None:
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
+
+
+def join_words(items: Iterable[object]) -> str:
+    """Words joined with the reader's list separator: "a, b" in French, "a، b" in Persian."""
+    # Translators: the separator between the items of a list ("1 woman, 2 children"); in
+    # Persian the Arabic comma and a space.
+    return _(", ").join(str(item) for item in items)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from panah.core import audit, disclosure
+from panah.core.language import join_words
 from panah.core.models import Organisation, User
 from panah.evidence import queries as evidence_queries
 from panah.evidence.statistics import EstimateSummary, Table, protect_estimate, protect_table
@@ -97,7 +98,7 @@ def publish_statistic(
         definitions.append(estimate.period_definition)
         methods.append(
             _("Estimate: multiple systems estimation (%(models)s).")
-            % {"models": ", ".join(e["name"] for e in estimate.estimates)}
+            % {"models": join_words(e["name"] for e in estimate.estimates)}
         )
     statistic = PublishedStatistic.objects.create(
         organisation=organisation,

@@ -17,6 +17,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
+from panah.core.language import join_words
 from panah.people.models import Person
 from panah.people.subject_access import CODE, DATE, MEMBER, Shown, record, section
 
@@ -32,7 +33,7 @@ from .models import (
 
 def _words(choices) -> Any:
     labels = dict(choices)
-    return lambda codes: ", ".join(str(labels.get(code, code)) for code in codes)
+    return lambda codes: join_words(labels.get(code, code) for code in codes)
 
 
 def _fields() -> dict[str, tuple[Shown, ...]]:

@@ -28,6 +28,7 @@ from django_scopes import ScopedManager
 
 from panah.core.crypto.fields import EncryptedJSONField, EncryptedTextField
 from panah.core.crypto.keys import DataKey
+from panah.core.language import join_words
 from panah.core.models import DailyReminderSent, Organisation
 from panah.people.models import Household, Person
 
@@ -173,7 +174,7 @@ class Need(models.Model):
             ngettext("%(n)s child", "%(n)s children", self.children),
         ]
         counts = (self.adult_women, self.adult_men, self.children)
-        return ", ".join(p % {"n": n} for p, n in zip(parts, counts, strict=True) if n)
+        return join_words(p % {"n": n} for p, n in zip(parts, counts, strict=True) if n)
 
     @property
     def vulnerability_labels(self) -> list[str]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
+from panah.core.language import join_words
 from panah.core.persian import localised_digits
 from panah.people.models import LANGUAGE_CHOICES, Person
 from panah.people.subject_access import (
@@ -38,7 +39,7 @@ from .models import CheckIn, Episode, Host, Need, Notice, NoticeRecipient, Place
 
 def _vulnerabilities(codes: list[str]) -> str:
     labels = dict(Vulnerability.choices)
-    return ", ".join(str(labels.get(code, code)) for code in codes)
+    return join_words(labels.get(code, code) for code in codes)
 
 
 def _host(offer) -> str:
@@ -62,7 +63,7 @@ def _how_chosen(explanation: dict) -> str:
         "language": _("shared language"),
         "area": _("same area"),
     }
-    shown = ", ".join(
+    shown = join_words(
         f"{names.get(k, k)} {localised_digits(f'{v:g}')}" for k, v in parts.items() if k in names
     )
     score = localised_digits(f"{explanation.get('score', 0):g}")

@@ -11,10 +11,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import dates
+from ..language import join_words as _join_words
 from ..models import Role
 from ..rules import member_may
 
 register = template.Library()
+
+
+@register.filter
+def join_words(items) -> str:
+    """A list joined with the reader's separator (the Arabic comma in Persian)."""
+    return _join_words(items or ())
 
 
 @register.filter

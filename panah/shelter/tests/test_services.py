@@ -265,3 +265,6 @@ def test_a_households_composition_reads_with_plurals_in_each_language(need_for):
         assert mother.composition == "1 femme, 2 enfants"
     with translation.override("nl"):
         assert need_for("Men", adult_men=2).composition == "2 mannen"
+    with translation.override("fa"):
+        # The Arabic comma, not the Latin one, between the parts of a Persian list.
+        assert mother.composition == "1 زن، 2 کودک"

@@ -343,10 +343,22 @@ def to_gregorian(year: int, month: int, day: int, calendar: str) -> dt.date:
         raise DateError(_no_such_day(year, month, day, length, calendar))
     if calendar == JALALI:
         try:
-            return jdatetime.date(year, month, day).togregorian()
+            return _jalali_to_gregorian(year, month, day)
         except ValueError as exc:  # jdatetime is the authority; our message above is a courtesy
             raise DateError(str(exc)) from None
     return dt.date(year, month, day)
+
+
+# A jdatetime date looks its locale up when made (a third of parsing a Jalali date); an import
+# meets the same few thousand days written many ways. A refusal (ValueError) is not cached.
+@lru_cache(maxsize=1 << 15)
+def _jalali_to_gregorian(year: int, month: int, day: int) -> dt.date:
+    return jdatetime.date(year, month, day).togregorian()
+
+
+@lru_cache(maxsize=1024)
+def _jalali_leap(year: int) -> bool:
+    return jdatetime.date(year, 1, 1).isleap()
 
 
 def month_length(year: int, month: int, calendar: str) -> int:
@@ -356,7 +368,7 @@ def month_length(year: int, month: int, calendar: str) -> int:
             return 31
         if month <= 11:
             return 30
-        return 30 if jdatetime.date(year, 1, 1).isleap() else 29
+        return 30 if _jalali_leap(year) else 29
     following = dt.date(year + month // 12, month % 12 + 1, 1)
     return (following - dt.timedelta(days=1)).day
 

@@ -6,11 +6,12 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from panah.cases.models import CaseNote
-from panah.core.db import insert_rows
+from panah.core.db import BULK_CACHE_KIB, bulk_write_cache, insert_rows, run_sql
 from panah.evidence.models import LinkageRun
 
 
@@ -45,3 +46,16 @@ def test_an_encrypted_field_is_refused_and_nothing_is_written(org_a):
         )
     with scopes_disabled():
         assert not CaseNote.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_bulk_write_has_a_large_sqlite_cache_and_gives_the_connection_its_own_back():
+    if connection.vendor != "sqlite":
+        pytest.skip("PRAGMA cache_size is SQLite's")
+    before = run_sql("PRAGMA cache_size", [])[0][0]
+    with bulk_write_cache():
+        assert run_sql("PRAGMA cache_size", [])[0][0] == -BULK_CACHE_KIB
+    assert run_sql("PRAGMA cache_size", [])[0][0] == before
+    with pytest.raises(ZeroDivisionError), bulk_write_cache():
+        1 / 0  # noqa: B018 (a failing bulk write)
+    assert run_sql("PRAGMA cache_size", [])[0][0] == before

@@ -115,8 +115,14 @@ def case_list(membership: Membership, *, everyone: bool = False) -> QuerySet[Cas
     qs = visible_cases(membership)
     if sees_all(membership) and not everyone:
         qs = _only_assigned(qs, membership)
-    return qs.select_related("person").order_by(
-        F("next_binding_due").asc(nulls_last=True), "ended", "registered_on", "id"
+    # A row shows its person's name only: not every sealed field of each person.
+    return (
+        qs.select_related("person")
+        .only(
+            *(f.name for f in Case._meta.concrete_fields),
+            *(f"person__{name}" for name in NAME_COLUMNS),
+        )
+        .order_by(F("next_binding_due").asc(nulls_last=True), "ended", "registered_on", "id")
     )
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import rules
 from django.db.models import Q, QuerySet
+from django.db.models.query import EmptyQuerySet
 
 from panah.core.models import Membership, Role
 from panah.core.rules import add_permissions, has_role, with_object_rule
@@ -88,7 +89,10 @@ def people_open_to(
     person_id = None if only is None else only.pk
     people = people.filter(organisation_id=membership.organisation_id)
     for compartment in COMPARTMENTS.values():
-        people = people.exclude(pk__in=compartment.closes(membership, only=person_id))
+        closed = compartment.closes(membership, only=person_id)
+        # A compartment that closes no one (`.none()`) adds no clause: building one costs.
+        if not isinstance(closed, EmptyQuerySet):
+            people = people.exclude(pk__in=closed)
     if membership.role_set() & SEES_EVERYONE:
         return people
     reach = Q(pk__in=[])
@@ -97,7 +101,9 @@ def people_open_to(
         for compartment in COMPARTMENTS.values():
             reach &= ~Q(pk__in=compartment.follows(membership.organisation_id, only=person_id))
     for compartment in COMPARTMENTS.values():
-        reach |= Q(pk__in=compartment.opens(membership, only=person_id))
+        opened = compartment.opens(membership, only=person_id)
+        if not isinstance(opened, EmptyQuerySet):
+            reach |= Q(pk__in=opened)
     return people.filter(reach)
 
 

@@ -19,7 +19,7 @@ from django_scopes.exceptions import ScopeError
 
 from panah.core.crypto import blind_index
 from panah.core.crypto.keys import OrgKey, organisation_key
-from panah.core.models import Membership, Organisation, OrganisationKey, Role
+from panah.core.models import Membership, Organisation, OrganisationKey, Role, User
 from panah.people.models import NAME_COLUMNS
 
 from .models import (
@@ -115,8 +115,14 @@ def case_list(membership: Membership, *, everyone: bool = False) -> QuerySet[Cas
     qs = visible_cases(membership)
     if sees_all(membership) and not everyone:
         qs = _only_assigned(qs, membership)
-    return qs.select_related("person").order_by(
-        F("next_binding_due").asc(nulls_last=True), "ended", "registered_on", "id"
+    # A row shows its person's name only: not every sealed field of each person.
+    return (
+        qs.select_related("person")
+        .only(
+            *(f.name for f in Case._meta.concrete_fields),
+            *(f"person__{name}" for name in NAME_COLUMNS),
+        )
+        .order_by(F("next_binding_due").asc(nulls_last=True), "ended", "registered_on", "id")
     )
 
 
@@ -208,11 +214,21 @@ class CasePage:
     documents: list[CaseDocument]
     appointments: list[Appointment]
     referrals: list[Referral]
-    caseworkers: list
+    caseworkers: list[User]
+
+    @property
+    def current_steps(self) -> list[CaseStep]:
+        """The history without superseded steps, in order (as services.current_steps)."""
+        return [step for step in self.history if step.superseded_at is None]
 
 
 def case_page(case: Case) -> CasePage:
-    """Everything the case page shows; each row carries the case, so its person's key is reused."""
+    """Everything the case page shows; each row carries the case, so its person's key is reused.
+
+    The members the page names (who recorded a step or wrote a note, an appointment's
+    attendee, the caseworkers) are read once, with their names only, and set on the rows: a
+    join per list read every column of the user row four times over (docs/performance.md).
+    """
 
     def attach(rows):
         rows = list(rows)
@@ -221,22 +237,41 @@ def case_page(case: Case) -> CasePage:
         return rows
 
     history = attach(
-        CaseStep.objects.filter(case=case)
-        .select_related("recorded_by", "superseded_by")
-        .order_by("occurred_on", "sequence", "recorded_at")
+        CaseStep.objects.filter(case=case).order_by("occurred_on", "sequence", "recorded_at")
     )
+    notes = attach(CaseNote.objects.filter(case=case))
+    appointments = attach(Appointment.objects.filter(case=case))
+    assigned = set(case.assignments.values_list("user_id", flat=True))
+    named = {
+        *assigned,
+        *(s.recorded_by_id for s in history),
+        *(s.superseded_by_id for s in history),
+        *(n.author_id for n in notes),
+        *(a.attendee_id for a in appointments),
+    } - {None}
+    members = list(
+        User.objects.filter(pk__in=named)
+        .only("pk", "display_name", "email")
+        .order_by("display_name")
+    )
+    by_id = {member.pk: member for member in members}
+    for step in history:
+        step.recorded_by = by_id.get(step.recorded_by_id)
+        step.superseded_by = by_id.get(step.superseded_by_id)
+    for note in notes:
+        note.author = by_id.get(note.author_id)
+    for appointment in appointments:
+        appointment.attendee = by_id.get(appointment.attendee_id)
     return CasePage(
         case=case,
         history=history,
         deadlines=attach(Deadline.objects.filter(case=case).order_by(*BY_CONSEQUENCE)),
-        residences=attach(ChosenResidence.objects.filter(case=case).select_related("recorded_by")),
-        notes=attach(CaseNote.objects.filter(case=case).select_related("author")),
-        documents=attach(CaseDocument.objects.filter(case=case).select_related("uploaded_by")),
-        appointments=attach(Appointment.objects.filter(case=case).select_related("attendee")),
-        referrals=attach(Referral.objects.filter(case=case).select_related("made_by")),
-        caseworkers=[
-            a.user for a in case.assignments.select_related("user").order_by("user__display_name")
-        ],
+        residences=attach(ChosenResidence.objects.filter(case=case)),
+        notes=notes,
+        documents=attach(CaseDocument.objects.filter(case=case)),
+        appointments=appointments,
+        referrals=attach(Referral.objects.filter(case=case)),
+        caseworkers=[member for member in members if member.pk in assigned],
     )
 
 

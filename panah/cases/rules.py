@@ -66,21 +66,29 @@ def can_open_case(membership: Membership | None, case=None) -> bool:
     return case is None or may_open(membership, case)
 
 
-def _people_followed(organisation_id: int) -> QuerySet:
-    return Case.objects.filter(organisation_id=organisation_id).values("person_id")
+def _of_person(cases: QuerySet, only) -> QuerySet:
+    return cases if only is None else cases.filter(person_id=only)
 
 
-def _people_opened(membership: Membership) -> QuerySet:
-    cases = Case.objects.filter(organisation_id=membership.organisation_id)
+def _people_followed(organisation_id: int, *, only=None) -> QuerySet:
+    return _of_person(Case.objects.filter(organisation_id=organisation_id), only).values(
+        "person_id"
+    )
+
+
+def _people_opened(membership: Membership, *, only=None) -> QuerySet:
+    cases = _of_person(Case.objects.filter(organisation_id=membership.organisation_id), only)
     return open_to(membership, cases).values("person_id")
 
 
-def _people_closed(membership: Membership) -> QuerySet:
+def _people_closed(membership: Membership, *, only=None) -> QuerySet:
     # A person with a restricted case is closed to whoever is not named on it, whatever their
     # role and whatever their other cases: the restriction protects the person, not one file.
     named = Case.restricted_to.through.objects.filter(user_id=membership.user_id)
     return (
-        Case.objects.filter(organisation_id=membership.organisation_id, restricted=True)
+        _of_person(
+            Case.objects.filter(organisation_id=membership.organisation_id, restricted=True), only
+        )
         .exclude(pk__in=named.values("case_id"))
         .values("person_id")
     )

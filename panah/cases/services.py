@@ -501,10 +501,13 @@ def refresh_case(case: Case, table: RuleTable | None = None, history=None) -> li
     return rows
 
 
-def allowed_next_steps(case: Case, table: RuleTable | None = None) -> list[str]:
-    """The step codes that may be recorded next on this case."""
+def allowed_next_steps(
+    case: Case, table: RuleTable | None = None, history: list[CaseStep] | None = None
+) -> list[str]:
+    """The step codes that may be recorded next on this case (`history`: its current steps in
+    order, when the caller has read them already)."""
     table = table or organisation_table(case.organisation_id)
-    history = current_steps(case)
+    history = current_steps(case) if history is None else history
     result = _replay(table, case, history)
     if result.ended:
         return []

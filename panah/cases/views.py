@@ -229,12 +229,15 @@ def case_detail(request: HttpRequest, pk) -> HttpResponse:
     if person_open:
         record_view(request, case.person, page="case")
     table = organisation_table(case.organisation_id)
+    page = queries.case_page(case)
     context = {
         "case": case,
-        "page": queries.case_page(case),
+        "page": page,
         "person_open": person_open,
         "stage": labels.step_label(case.stage) if case.stage else "",
-        "allowed": services.allowed_next_steps(case, table) if not case.ended else [],
+        "allowed": []
+        if case.ended
+        else services.allowed_next_steps(case, table, page.current_steps),
         "today": timezone.localdate(),
     }
     return render(request, "cases/case_detail.html", context)

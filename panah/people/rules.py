@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import rules
 from django.db.models import Q, QuerySet
+from django.db.models.query import EmptyQuerySet
 
 from panah.core.models import Membership, Role
 from panah.core.rules import add_permissions, has_role, with_object_rule
@@ -43,13 +44,14 @@ class Compartment:
 
     `follows(organisation_id)`: the people this app keeps a record of (they are no longer the
     registering member's alone); `opens(membership)`: the people it opens to that member;
-    `closes(membership)`: the people it closes to that member, whatever their role.
+    `closes(membership)`: the people it closes to that member, whatever their role. Each takes
+    `only=` a person's id: then it answers for that one person (its records narrowed to them).
     """
 
     name: str
-    follows: Callable[[int], PersonIds]
-    opens: Callable[[Membership], PersonIds]
-    closes: Callable[[Membership], PersonIds]
+    follows: Callable[..., PersonIds]
+    opens: Callable[..., PersonIds]
+    closes: Callable[..., PersonIds]
 
 
 COMPARTMENTS: dict[str, Compartment] = {}
@@ -72,28 +74,36 @@ def people_closed_to(membership: Membership) -> PersonIds:
     )
 
 
-def people_open_to(membership: Membership, people: QuerySet, *, only=None) -> QuerySet:
+def people_open_to(
+    membership: Membership, people: QuerySet, *, only: Person | None = None
+) -> QuerySet:
     """`people` narrowed to those this member may see: the one statement of the person rule.
 
-    `only`: the one person asked about (may_see_person). Each compartment's people are then
-    narrowed to that person, so the database looks up their few records through the person's
-    index instead of listing every record of the organisation (50,000 cases) to test one.
+    `only`: the one person asked about (may_see_person). Each compartment then answers for that
+    person alone, so the database looks up their few records through the person's index
+    instead of listing every record of the organisation (50,000 cases) to test one. And the
+    clause of the people a member registered is left out when someone else registered this
+    one: it cannot hold, and its subqueries were most of the Python time of a case page's
+    person check (docs/performance.md, the fifth round).
     """
-
-    def of(ids: PersonIds) -> PersonIds:
-        return ids if only is None else Person.objects.filter(pk=only, pk__in=ids).values("pk")
-
+    person_id = None if only is None else only.pk
     people = people.filter(organisation_id=membership.organisation_id)
     for compartment in COMPARTMENTS.values():
-        people = people.exclude(pk__in=of(compartment.closes(membership)))
+        closed = compartment.closes(membership, only=person_id)
+        # A compartment that closes no one (`.none()`) adds no clause: building one costs.
+        if not isinstance(closed, EmptyQuerySet):
+            people = people.exclude(pk__in=closed)
     if membership.role_set() & SEES_EVERYONE:
         return people
-    own = Q(created_by_id=membership.user_id)
+    reach = Q(pk__in=[])
+    if only is None or only.created_by_id == membership.user_id:
+        reach = Q(created_by_id=membership.user_id)
+        for compartment in COMPARTMENTS.values():
+            reach &= ~Q(pk__in=compartment.follows(membership.organisation_id, only=person_id))
     for compartment in COMPARTMENTS.values():
-        own &= ~Q(pk__in=of(compartment.follows(membership.organisation_id)))
-    reach = own
-    for compartment in COMPARTMENTS.values():
-        reach |= Q(pk__in=of(compartment.opens(membership)))
+        opened = compartment.opens(membership, only=person_id)
+        if not isinstance(opened, EmptyQuerySet):
+            reach |= Q(pk__in=opened)
     return people.filter(reach)
 
 
@@ -101,7 +111,7 @@ def may_see_person(membership: Membership | None, person) -> bool:
     """Whether this member may see this person (the queryset above, asked for one row)."""
     if membership is None or person.organisation_id != membership.organisation_id:
         return False
-    return people_open_to(membership, Person.objects.filter(pk=person.pk), only=person.pk).exists()
+    return people_open_to(membership, Person.objects.filter(pk=person.pk), only=person).exists()
 
 
 @rules.predicate

@@ -35,30 +35,29 @@ coordinates_shelter = has_role(*SHELTER_ROLES)
 # --- the compartment -----------------------------------------------------------------------------
 
 
-def _people_followed(organisation_id: int) -> QuerySet:
+def _people_followed(organisation_id: int, *, only=None) -> QuerySet:
     # The lead of every need, the members of its household, and every host's contact person.
     needs = Need.objects.filter(organisation_id=organisation_id)
     hosts = Host.objects.filter(organisation_id=organisation_id)
-    return (
-        Person.objects.filter(organisation_id=organisation_id)
-        .filter(
-            Q(pk__in=needs.values("person_id"))
-            | Q(household_id__in=needs.exclude(household_id=None).values("household_id"))
-            | Q(pk__in=hosts.values("person_id"))
-        )
-        .values("pk")
-    )
+    people = Person.objects.filter(organisation_id=organisation_id)
+    if only is not None:
+        people = people.filter(pk=only)
+    return people.filter(
+        Q(pk__in=needs.values("person_id"))
+        | Q(household_id__in=needs.exclude(household_id=None).values("household_id"))
+        | Q(pk__in=hosts.values("person_id"))
+    ).values("pk")
 
 
-def _people_opened(membership: Membership) -> QuerySet:
+def _people_opened(membership: Membership, *, only=None) -> QuerySet:
     # Shelter coordinators work with every household and host; the people app still applies
     # every compartment's closures (a restricted case) on top of this.
     if Role.SHELTER_COORDINATOR not in membership.role_set():
         return Person.objects.none().values("pk")
-    return _people_followed(membership.organisation_id)
+    return _people_followed(membership.organisation_id, only=only)
 
 
-def _people_closed(membership: Membership) -> QuerySet:
+def _people_closed(membership: Membership, *, only=None) -> QuerySet:
     # Shelter closes no one by itself: the restriction of a person is a case's to make.
     return Person.objects.none().values("pk")
 

@@ -147,6 +147,28 @@ def test_the_case_page_shows_history_deadlines_and_work(
         assert text in page
 
 
+def test_the_case_page_names_the_members_behind_its_rows(
+    make_case, caseworker_a, make_member, login_as, org_a, today
+):
+    """The caseworkers, who recorded a step, who wrote a note and who goes to an appointment
+    are named, whether or not they follow the case (the page reads them in one query)."""
+    recorder = make_member(org_a, [Role.COORDINATOR], email="parviz@example.org")
+    attendee = make_member(org_a, [Role.CASEWORKER], email="nasrin@example.org")
+    case = make_case(caseworkers=[caseworker_a], steps=[lodged(today - dt.timedelta(days=100))])
+    with scope(organisation=org_a):
+        services.record_step(case=case, by=recorder, step=refusal(today - dt.timedelta(days=1)))
+        services.add_note(case=case, text="Seen at the office", by=recorder)
+        services.schedule_appointment(
+            case=case, kind="lawyer", starts_at=timezone.now() + dt.timedelta(days=3),
+            by=caseworker_a, attendee=attendee,
+        )  # fmt: skip
+    page = login_as(caseworker_a).get(url("detail", pk=case.pk)).content.decode()
+    assert "Caseworkers: <bdi>caseworker-a</bdi>" in " ".join(page.split())
+    assert "recorded by <bdi>parviz</bdi>" in page
+    assert '<p>Seen at the office</p><p class="meta"><bdi>parviz</bdi>, ' in page
+    assert "· <bdi>nasrin</bdi></li>" in page  # the appointment's attendee
+
+
 def test_a_correction_through_the_form_keeps_both_steps(
     make_case, caseworker_a, login_as, org_a, today
 ):

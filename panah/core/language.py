@@ -27,8 +27,13 @@ def set_language_cookie(response: HttpResponse, language: str) -> None:
     )
 
 
-def join_words(items: Iterable[object]) -> str:
-    """Words joined with the reader's list separator: "a, b" in French, "a، b" in Persian."""
+def list_separator() -> str:
+    """The separator between the items of a list in the reader's language."""
     # Translators: the separator between the items of a list ("1 woman, 2 children"); in
     # Persian the Arabic comma and a space.
-    return _(", ").join(str(item) for item in items)
+    return _(", ")
+
+
+def join_words(items: Iterable[object]) -> str:
+    """Words joined with the reader's list separator: "a, b" in French, "a، b" in Persian."""
+    return list_separator().join(str(item) for item in items)

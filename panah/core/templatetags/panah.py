@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from .. import dates
 from ..language import join_words as _join_words
+from ..language import list_separator as _list_separator
 from ..models import Role
 from ..rules import member_may
 
@@ -22,6 +23,12 @@ register = template.Library()
 def join_words(items) -> str:
     """A list joined with the reader's separator (the Arabic comma in Persian)."""
     return _join_words(items or ())
+
+
+@register.simple_tag
+def list_separator() -> str:
+    """The reader's list separator, between the items of a list a template loops over."""
+    return _list_separator()
 
 
 @register.filter

@@ -25,3 +25,14 @@ def test_a_list_is_joined_with_the_readers_separator(language, joined):
 def test_an_empty_or_missing_list_is_joined_to_nothing():
     assert join_words([]) == ""
     assert Template("{% load panah %}{{ words|join_words }}").render(Context({})) == ""
+
+
+def test_a_template_loop_separates_its_items_with_the_readers_separator():
+    template = Template(
+        "{% load panah %}{% for w in words %}{{ w }}"
+        "{% if not forloop.last %}{% list_separator %}{% endif %}{% endfor %}"
+    )
+    with translation.override("fa"):
+        assert template.render(Context({"words": ["a", "b", "c"]})) == "a، b، c"
+    with translation.override("nl"):
+        assert template.render(Context({"words": ["a", "b"]})) == "a, b"

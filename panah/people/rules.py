@@ -43,13 +43,15 @@ class Compartment:
 
     `follows(organisation_id)`: the people this app keeps a record of (they are no longer the
     registering member's alone); `opens(membership)`: the people it opens to that member;
-    `closes(membership)`: the people it closes to that member, whatever their role.
+    `closes(membership)`: the people it closes to that member, whatever their role. `opens` and
+    `closes` return None for no one: the rule then leaves that part out rather than building a
+    subquery that finds nobody (building the rule's query was half a caseworker's dashboard).
     """
 
     name: str
     follows: Callable[[int], PersonIds]
-    opens: Callable[[Membership], PersonIds]
-    closes: Callable[[Membership], PersonIds]
+    opens: Callable[[Membership], PersonIds | None]
+    closes: Callable[[Membership], PersonIds | None]
 
 
 COMPARTMENTS: dict[str, Compartment] = {}
@@ -64,7 +66,8 @@ def people_closed_to(membership: Membership) -> PersonIds:
     """The people some compartment closes to this member whatever their role (a subquery)."""
     closed = Q(pk__in=[])
     for compartment in COMPARTMENTS.values():
-        closed |= Q(pk__in=compartment.closes(membership))
+        if (ids := compartment.closes(membership)) is not None:
+            closed |= Q(pk__in=ids)
     return (
         Person.objects.filter(organisation_id=membership.organisation_id)
         .filter(closed)
@@ -85,7 +88,8 @@ def people_open_to(membership: Membership, people: QuerySet, *, only=None) -> Qu
 
     people = people.filter(organisation_id=membership.organisation_id)
     for compartment in COMPARTMENTS.values():
-        people = people.exclude(pk__in=of(compartment.closes(membership)))
+        if (closed := compartment.closes(membership)) is not None:
+            people = people.exclude(pk__in=of(closed))
     if membership.role_set() & SEES_EVERYONE:
         return people
     own = Q(created_by_id=membership.user_id)
@@ -93,7 +97,8 @@ def people_open_to(membership: Membership, people: QuerySet, *, only=None) -> Qu
         own &= ~Q(pk__in=of(compartment.follows(membership.organisation_id)))
     reach = own
     for compartment in COMPARTMENTS.values():
-        reach |= Q(pk__in=of(compartment.opens(membership)))
+        if (opened := compartment.opens(membership)) is not None:
+            reach |= Q(pk__in=of(opened))
     return people.filter(reach)
 
 

@@ -50,17 +50,17 @@ def _people_followed(organisation_id: int) -> QuerySet:
     )
 
 
-def _people_opened(membership: Membership) -> QuerySet:
+def _people_opened(membership: Membership) -> QuerySet | None:
     # Shelter coordinators work with every household and host; the people app still applies
-    # every compartment's closures (a restricted case) on top of this.
+    # every compartment's closures (a restricted case) on top of this. No one for other roles.
     if Role.SHELTER_COORDINATOR not in membership.role_set():
-        return Person.objects.none().values("pk")
+        return None
     return _people_followed(membership.organisation_id)
 
 
-def _people_closed(membership: Membership) -> QuerySet:
+def _people_closed(membership: Membership) -> None:
     # Shelter closes no one by itself: the restriction of a person is a case's to make.
-    return Person.objects.none().values("pk")
+    return None
 
 
 register_compartment(

@@ -193,13 +193,19 @@ class EvidenceCounts:
 
 def evidence_counts(organisation: Organisation) -> EvidenceCounts:
     """What the researcher's dashboard panel shows."""
-    report_totals = Report.objects.filter(organisation=organisation).aggregate(
-        total=Count("pk"), confirmed=Count("pk", filter=Q(verification="confirmed"))
+    # Counted by verification with COUNT(*), the reports are read from the (organisation,
+    # verification) index alone; a count of ids with a filter read every row of the table.
+    by_verification = dict(
+        Report.objects.filter(organisation=organisation)
+        .order_by("verification")
+        .values("verification")
+        .annotate(n=Count("*"))
+        .values_list("verification", "n")
     )
     return EvidenceCounts(
         sources=Source.objects.filter(organisation=organisation).count(),
-        reports=report_totals["total"],
-        confirmed=report_totals["confirmed"],
+        reports=sum(by_verification.values()),
+        confirmed=by_verification.get("confirmed", 0),
         victims=current_victims(organisation).count(),
         last_import=batches(organisation).filter(status=ImportStatus.IMPORTED).first(),
     )

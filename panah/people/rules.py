@@ -75,12 +75,20 @@ def people_closed_to(membership: Membership) -> PersonIds:
     )
 
 
-def people_open_to(membership: Membership, people: QuerySet, *, only=None) -> QuerySet:
+UNKNOWN = object()
+
+
+def people_open_to(
+    membership: Membership, people: QuerySet, *, only=None, registered_by=UNKNOWN
+) -> QuerySet:
     """`people` narrowed to those this member may see: the one statement of the person rule.
 
     `only`: the one person asked about (may_see_person). Each compartment's people are then
     narrowed to that person, so the database looks up their few records through the person's
     index instead of listing every record of the organisation (50,000 cases) to test one.
+    `registered_by`: that person's `created_by_id`, when known. If another member registered
+    them, the part of the rule about the member's own registrations cannot open them and is
+    left out of the statement (building it was a third of the rule's cost).
     """
 
     def of(ids: PersonIds) -> PersonIds:
@@ -92,21 +100,27 @@ def people_open_to(membership: Membership, people: QuerySet, *, only=None) -> Qu
             people = people.exclude(pk__in=of(closed))
     if membership.role_set() & SEES_EVERYONE:
         return people
-    own = Q(created_by_id=membership.user_id)
-    for compartment in COMPARTMENTS.values():
-        own &= ~Q(pk__in=of(compartment.follows(membership.organisation_id)))
-    reach = own
+    reach = None
+    if registered_by is UNKNOWN or registered_by == membership.user_id:
+        reach = Q(created_by_id=membership.user_id)
+        for compartment in COMPARTMENTS.values():
+            reach &= ~Q(pk__in=of(compartment.follows(membership.organisation_id)))
     for compartment in COMPARTMENTS.values():
         if (opened := compartment.opens(membership)) is not None:
-            reach |= Q(pk__in=of(opened))
-    return people.filter(reach)
+            opens = Q(pk__in=of(opened))
+            reach = opens if reach is None else reach | opens
+    return people.none() if reach is None else people.filter(reach)
 
 
 def may_see_person(membership: Membership | None, person) -> bool:
     """Whether this member may see this person (the queryset above, asked for one row)."""
     if membership is None or person.organisation_id != membership.organisation_id:
         return False
-    return people_open_to(membership, Person.objects.filter(pk=person.pk), only=person.pk).exists()
+    # Who registered the person prunes the rule only when it was read with the person.
+    known = "created_by_id" not in person.get_deferred_fields() and person.pk is not None
+    registered_by = person.created_by_id if known else UNKNOWN
+    people = Person.objects.filter(pk=person.pk)
+    return people_open_to(membership, people, only=person.pk, registered_by=registered_by).exists()
 
 
 @rules.predicate

@@ -204,10 +204,13 @@ class DeadlineBoard:
 
 
 def _page_number(page: int | str | None) -> int:
+    # Past the last page the board shows the first; a number too large for the database's
+    # OFFSET is past it too.
     try:
-        return max(1, int(page or 1))
+        number = max(1, int(page or 1))
     except (TypeError, ValueError):
         return 1
+    return number if number <= 1_000_000 else 1
 
 
 def deadline_board(

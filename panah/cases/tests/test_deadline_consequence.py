@@ -134,8 +134,9 @@ def test_the_board_pages_on_with_the_most_urgent_first_and_says_nothing_untrue(
     assert "1 binding deadline overdue" in second
     assert "Nothing overdue." not in second and "Exceeded" in second
     assert "?page=1" in second
-    # A page past the end shows the first.
-    assert "Refused" in client.get(reverse("cases:deadlines") + "?page=99").text
+    # A page past the end shows the first, whatever the number typed.
+    for page in ("99", "99999999999999999999999", "-3", "x"):
+        assert "Refused" in client.get(reverse("cases:deadlines") + f"?page={page}").text
 
 
 def test_the_count_line_counts_every_page_not_only_the_one_shown(

@@ -157,15 +157,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @refuse_undecryptable
 def deadlines(request: HttpRequest) -> HttpResponse:
     """Overdue deadlines, those due within 7 days and the next ones, each with its legal source,
-    binding ones first. A coordinator sees the whole organisation, as their dashboard counts it
-    (?mine=1: only the cases they follow)."""
+    binding ones first, a page at a time (?page=N). A coordinator sees the whole organisation,
+    as their dashboard counts it (?mine=1: only the cases they follow)."""
 
     everyone = queries.sees_all(request.membership) and request.GET.get("mine") != "1"
     # The board names the person of every case on it: an audited read.
     _record_list_read(request, "deadline_list.viewed", everyone=everyone)
     today = timezone.localdate()
     context = {
-        "board": queries.deadline_board(request.membership, today=today, everyone=everyone),
+        "board": queries.deadline_board(
+            request.membership, today=today, everyone=everyone, page=request.GET.get("page")
+        ),
         "everyone": everyone,
         "may_see_all": queries.sees_all(request.membership),
         "today": today,

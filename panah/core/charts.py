@@ -135,7 +135,8 @@ def _step_path(days: Sequence[float], shares: Sequence[float], x, y, max_days: f
     cells = np.column_stack((np.floor(px * 2), np.floor(py * 2)))
     keep = np.ones(len(px), dtype=bool)
     keep[1:-1] = (cells[1:-1] != cells[:-2]).any(axis=1)
-    return " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px[keep], py[keep], strict=True))
+    # Python floats format twice as fast as numpy's scalars (the same text).
+    return " ".join(map("{:.1f},{:.1f}".format, px[keep].tolist(), py[keep].tolist()))
 
 
 def bar_chart(

@@ -282,5 +282,11 @@ def chart_points(over_time: list[tuple[dt.date, int]], *, width: int = 320, heig
 
 def placements_followed_by(membership: Membership) -> list[Placement]:
     """Current placements of the people this member may see through their cases (their panel)."""
-    current = Placement.objects.filter(status__in=[s.value for s in ACTIVE])
+    current = Placement.objects.filter(
+        organisation_id=membership.organisation_id, status__in=[s.value for s in ACTIVE]
+    )
+    # An organisation with no one placed (many keep casework only) answers with one indexed
+    # look-up: building the person rule's statement was half a caseworker's dashboard.
+    if not current.exists():
+        return []
     return list(placements_open_to(membership, current).order_by("starts_on")[:20])

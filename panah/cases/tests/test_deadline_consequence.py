@@ -115,3 +115,41 @@ def test_another_organisations_missed_appeal_is_not_on_the_board(
     page = login_as(coordinator_a).get(reverse("cases:deadlines")).text
     assert "Narges" not in page and "Nothing overdue." in page
     assert "0 binding deadlines overdue" in page
+
+
+def test_the_board_pages_on_with_the_most_urgent_first_and_says_nothing_untrue(
+    two_kinds, caseworker_a, login_as, monkeypatch
+):
+    # One row a page: the missed appeal alone on the first, the indicative limits after it.
+    monkeypatch.setattr(queries, "BOARD_PAGE_ROWS", 1)
+    client = login_as(caseworker_a)
+    first = client.get(reverse("cases:deadlines")).text
+    assert "Refused" in first and "Waiting" not in first
+    # No "None." under the indicative heading: they are on the next page.
+    assert 'id="indicative-heading"' not in first
+    assert "?page=2" in first and "Previous" not in first
+    second = client.get(reverse("cases:deadlines") + "?page=2").text
+    assert "Waiting" in second and "Refused" not in second
+    # The appeal is on another page, not missing: the count says so, and no "Nothing overdue".
+    assert "1 binding deadline overdue" in second
+    assert "Nothing overdue." not in second and "Exceeded" in second
+    assert "?page=1" in second
+    # A page past the end shows the first, whatever the number typed.
+    for page in ("99", "99999999999999999999999", "-3", "x"):
+        assert "Refused" in client.get(reverse("cases:deadlines") + f"?page={page}").text
+
+
+def test_the_count_line_counts_every_page_not_only_the_one_shown(
+    two_kinds, caseworker_a, org_a, today, monkeypatch
+):
+    monkeypatch.setattr(queries, "BOARD_PAGE_ROWS", 1)
+    with scope(organisation=org_a):
+        membership = Membership.objects.get(user=caseworker_a, organisation=org_a)
+        first = queries.deadline_board(membership, today=today, page=1)
+        second = queries.deadline_board(membership, today=today, page=2)
+        counts = queries.deadline_counts(membership, today=today, everyone=False)
+    assert second.binding.overdue == [] and second.binding_overdue == counts["overdue"] == 1
+    # Page 1 ends inside the binding deadlines: nothing after it may be called empty; the due
+    # soon and later binding parts lie before page 2's first row, so page 2 says nothing of them.
+    assert first.binding.empty == set() and first.indicative.empty == set()
+    assert second.binding.empty == set()

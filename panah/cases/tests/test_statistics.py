@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import time
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -93,10 +94,16 @@ def test_the_waiting_columns_are_day_numbers_and_leave_out_cases_ended_undecided
     withdrawn = make_case(registered_on=registered, steps=[lodged(registered)])
     with scope(organisation=org_a):
         Case.objects.filter(pk=withdrawn.pk).update(ended=True)
-        starts, ends, procedures, nationalities = queries.waiting_columns(org_a.pk)
-    assert starts == [registered.toordinal()] * 2
-    assert sorted(ends, key=lambda e: e or 0) == [None, decided.toordinal()]
-    assert procedures == ["first", "first"] and nationalities == ["Iranian", "Iranian"]
+        make_case(registered_on=registered, nationality="Afghan")
+        groups = queries.waiting_columns(org_a.pk)
+    by_group = {(g.procedure, g.nationality): g for g in groups}
+    assert set(by_group) == {("first", "Iranian"), ("first", "Afghan")}
+    iranian = by_group["first", "Iranian"]
+    # Each case's registration stays beside its own decision (NaN: still waiting).
+    assert iranian.starts.tolist() == [registered.toordinal()] * 2
+    decided_days = iranian.ends[~np.isnan(iranian.ends)].tolist()
+    assert decided_days == [decided.toordinal()] and np.isnan(iranian.ends).sum() == 1
+    assert len(by_group["first", "Afghan"].starts) == 1
 
 
 def test_the_statistics_page_makes_the_same_number_of_queries_for_more_cases(

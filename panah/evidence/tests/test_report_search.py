@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
+from django.utils import translation
 from django_scopes import scope
 
 from panah.evidence import queries
 from panah.evidence.importing import name_forms
+from panah.evidence.models import Report
 
 from .conftest import row
 from .test_views import import_file
@@ -79,3 +82,17 @@ def test_the_year_filter_offers_the_years_that_have_reports_newest_first(
     with scope(organisation=org_a):
         # 2020 and 2022 have no report: they are not offered.
         assert queries.report_years(org_a) == [2023, 2021, 2019]
+
+
+def test_the_list_names_the_charge_and_verification_in_the_readers_language():
+    """`choice_label` says what `get_<field>_display` says, in the language of the request."""
+    report = Report(charge_category="drugs", verification="confirmed")
+    template = Template('{% load panah %}{{ r|choice_label:"charge_category" }}')
+    for language in ("en", "fr"):
+        with translation.override(language):
+            assert template.render(Context({"r": report})) == report.get_charge_category_display()
+    with translation.override("fr"):
+        assert template.render(Context({"r": report})) == "Lié aux stupéfiants"
+    # A value outside the choices is shown as stored, as Django's display does.
+    report.charge_category = "other-typed"
+    assert template.render(Context({"r": report})) == "other-typed"

@@ -472,6 +472,13 @@ def test_the_researcher_panel_says_what_to_do_first_then_counts(
     make_reports(source_a, write_csv, 3)
     body = client.get(reverse("core:dashboard")).content.decode()
     assert "3 reports" in body and "1 source" in body and "0 distinct victims" in body
+    assert "(0 confirmed)" in body
+    with scopes_disabled():
+        Report.objects.filter(pk=Report.objects.order_by("pk").first().pk).update(
+            verification="confirmed"
+        )
+    body = client.get(reverse("core:dashboard")).content.decode()
+    assert "3 reports" in body and "(1 confirmed)" in body
 
 
 def test_the_column_step_needs_each_unknown_column_mapped_or_ignored(

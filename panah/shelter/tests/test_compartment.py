@@ -177,3 +177,28 @@ def test_registering_a_need_for_a_closed_person_answers_404(world):
     response = verified_client(world["unnamed"]).get(url)
     assert response.status_code == 404
     assert HIDDEN not in response.content.decode()
+
+
+def test_a_caseworkers_dashboard_lists_the_placements_of_the_people_they_follow_only(
+    org_a, make_member, need_for, host_for, today
+):
+    follower = make_member(org_a, [Role.CASEWORKER], email="follower@example.org")
+    stranger = make_member(org_a, [Role.CASEWORKER], email="stranger@example.org")
+    need = need_for("Followed", adult_men=1)
+    _, offer = host_for(name="Host Two", address="Rue Deux 2", beds=1)
+    with scope(organisation=org_a):
+        cases.open_case(
+            organisation=org_a, person=need.person, by=None, caseworkers=[follower],
+            registered_on=today,
+        )  # fmt: skip
+    panel = "Placements of the people I follow"
+    # No one placed yet: no panel (the organisation's one look-up answers).
+    assert panel not in verified_client(follower).get(reverse("core:dashboard")).text
+    with scope(organisation=org_a):
+        placement = services.propose_placement(need=need, offer=offer, by=None)
+        services.confirm_placement(placement=placement, by=None)
+    link = reverse("shelter:placement", args=[placement.pk])
+    mine = verified_client(follower).get(reverse("core:dashboard")).text
+    assert panel in mine and link in mine
+    theirs = verified_client(stranger).get(reverse("core:dashboard")).text
+    assert panel not in theirs and link not in theirs

@@ -179,3 +179,52 @@ def test_a_note_added_on_a_phone_in_persian_through_the_section_that_loads_its_f
     appointment.locator("select[name=attendee]").wait_for()
     assert caseworker.display_name in appointment.locator("select[name=attendee]").inner_text()
     page.screenshot(path=str(_shots(tmp_path) / "case-appointment-fr-desktop.png"), full_page=True)
+
+
+def test_a_long_board_reads_a_page_at_a_time_on_a_phone_in_persian(
+    page, log_in, live_server, org_a, make_member, tmp_path
+):
+    """More open deadlines than a page holds: the board shows the first page and a link to the
+    next one, whose rows follow on; both fit a 390 px phone in Persian (then in French)."""
+    from panah.cases.queries import BOARD_PAGE_ROWS
+
+    caseworker = make_member(org_a, [Role.CASEWORKER], email="caseworker-a@example.org")
+    today = timezone.localdate()
+    with scope(organisation=org_a):
+        for n in range(BOARD_PAGE_ROWS + 5):
+            case = services.open_case(
+                organisation=org_a, by=None, caseworkers=[caseworker],
+                person=create_person(organisation=org_a, by=None, given_name_latin=f"Reza {n}",
+                                     family_name_latin="Karimi", nationality="Iranian"),
+                registered_on=today - dt.timedelta(days=100 + n),
+            )  # fmt: skip
+            services.record_step(
+                case=case, by=None,
+                step=services.StepInput("application_lodged", today - dt.timedelta(days=90 + n)),
+            )  # fmt: skip
+    shots = _shots(tmp_path)
+    page.set_viewport_size(PHONE)
+    _language(page, live_server, "fa")
+    log_in(caseworker)
+
+    page.goto("/cases/deadlines/")
+    _fits(page)
+    first = page.locator("li.indicative").count()
+    assert first == BOARD_PAGE_ROWS
+    pages = page.locator("nav.actions a")
+    assert pages.count() == 1  # no "previous" on the first page
+    page.screenshot(path=str(shots / "deadlines-page1-fa-390.png"), full_page=True)
+    with page.expect_navigation():
+        pages.first.click()
+    assert "page=2" in page.url
+    _fits(page)
+    assert page.locator("li.indicative").count() >= 5
+    assert page.locator("nav.actions a").count() == 1  # back to the first page, no further
+    page.screenshot(path=str(shots / "deadlines-page2-fa-390.png"), full_page=True)
+
+    _language(page, live_server, "fr")
+    page.set_viewport_size({"width": 1024, "height": 900})
+    page.goto("/cases/deadlines/?page=2")
+    assert page.locator("nav.actions a").inner_text() == "Précédent"
+    page.screenshot(path=str(shots / "deadlines-page2-fr.png"), full_page=True)
+    assert not page.evaluate("window.__cspViolations")

@@ -5,9 +5,10 @@ finished yet). So waiting times are Kaplan–Meier survival curves: a case still
 as-of date is censored there, not dropped. The curve, its Greenwood standard error and the
 median's interval are statsmodels' SurvfuncRight and quantile_ci, operation for operation, but
 counted per day with numpy (waits are whole days): statsmodels sorts each group's waits, and
-its object and scipy's ppf cost more than the counting (tests/test_waiting.py compares them). Curves and medians are
-computed per group (month or year of registration, procedure type, nationality); every group
-smaller than the disclosure threshold is withheld from what leaves the organisation.
+its object and scipy's ppf cost more than the counting (tests/test_waiting.py compares them).
+Curves and medians are computed per group (month or year of registration, procedure type,
+nationality); every group smaller than the disclosure threshold is withheld from what leaves
+the organisation.
 """
 
 from __future__ import annotations

@@ -105,6 +105,21 @@ class Case(models.Model):
             models.Index(
                 fields=["organisation"], condition=models.Q(restricted=True), name="case_restricted"
             ),
+            # Every column the waiting times read (queries.waiting_columns), in their grouping's
+            # order: an index-only scan in groups instead of reading the table and hashing
+            # 50,000 rows (the statistics page's query, 14 -> 10 ms of PostgreSQL). Key
+            # columns rather than INCLUDE, which SQLite does not have.
+            models.Index(
+                fields=[
+                    "organisation",
+                    "procedure",
+                    "nationality",
+                    "registered_on",
+                    "first_decision_on",
+                    "ended",
+                ],
+                name="case_waiting_columns",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

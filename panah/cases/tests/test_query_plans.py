@@ -71,3 +71,14 @@ def test_the_case_page_reads_its_rows_through_the_case(
             continue  # whether the person's compartment opens their contact details: once a page
         walks = [s for s in steps if s.startswith("SCAN ") or "(organisation_id=?)" in s]
         assert not walks, (sql, steps)
+
+
+def test_the_waiting_times_read_their_index_alone(followed, coordinator_a, login_as):
+    found = plans(login_as(coordinator_a), reverse("cases:statistics"))
+    waiting = [(sql, steps) for sql, steps in found if "GROUP_CONCAT" in sql]
+    assert len(waiting) == 1
+    sql, steps = waiting[0]
+    # In the grouping's order, without the table or a sort (cases/0005).
+    assert steps == [
+        "SEARCH cases_case USING COVERING INDEX case_waiting_columns (organisation_id=?)"
+    ]

@@ -58,3 +58,64 @@ def test_backlog_counts_cases_waiting_at_each_month_end():
     ends = month_ends(D(2024, 1, 1), D(2024, 3, 1))
     assert ends == [D(2024, 1, 31), D(2024, 2, 29), D(2024, 3, 31)]
     assert backlog(spells, ends) == [(D(2024, 1, 31), 1), (D(2024, 2, 29), 2), (D(2024, 3, 31), 2)]
+
+
+def _statsmodels_curve(durations, finished):
+    """The curve as the page drew it before numpy counted it: statsmodels' SurvfuncRight."""
+    import warnings  # noqa: PLC0415 (the reference is only this test's)
+
+    import numpy as np  # noqa: PLC0415 (the reference is only this test's)
+    from statsmodels.duration.survfunc import SurvfuncRight  # noqa: PLC0415 (ditto)
+
+    sf = SurvfuncRight(durations, finished)
+    below = np.nonzero(sf.surv_prob <= 0.5)[0]
+    median = low = high = None
+    if len(below):
+        median = float(sf.surv_times[below[0]])
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lb, ub = sf.quantile_ci(0.5)
+        low = None if np.isnan(lb) else float(lb)
+        high = None if np.isnan(ub) else float(ub)
+    return (
+        tuple(sf.surv_times.astype(int).tolist()),
+        tuple(sf.surv_prob.astype(float).tolist()),
+        median,
+        low,
+        high,
+    )
+
+
+@pytest.mark.parametrize(("groups", "longest"), [(4, 900), (300, 4000)])
+def test_the_curves_are_statsmodels_kaplan_meier_to_the_last_bit(groups, longest):
+    # Ties, cases still waiting, groups whose curve reaches zero (every case decided), and
+    # (300 groups over eleven years) the path that counts each group alone.
+    import numpy as np  # noqa: PLC0415 (only this test draws random spells)
+
+    rng = np.random.default_rng(17)
+    as_of = D(2026, 1, 1)
+    spells = []
+    for i in range(groups * 40):
+        start = as_of - dt.timedelta(days=int(rng.integers(0, longest)))
+        wait = int(rng.integers(0, longest))
+        all_decided = i % groups == 0
+        end = start + dt.timedelta(days=wait) if all_decided or rng.random() < 0.7 else None
+        spells.append(Spell(start, end, i % groups))
+    curves = curves_by(spells, as_of)
+    assert len(curves) == groups
+    for curve in curves:
+        mine = [s for s in spells if s.group == curve.group]
+        durations = np.array(
+            [max(0, ((s.end if s.end and s.end <= as_of else as_of) - s.start).days) for s in mine],
+            dtype=float,
+        )
+        finished = np.array([s.end is not None and s.end <= as_of for s in mine], dtype=float)
+        expected = _statsmodels_curve(durations, finished)
+        got = (
+            curve.days,
+            curve.still_waiting_share,
+            curve.median_days,
+            curve.median_low,
+            curve.median_high,
+        )
+        assert got == expected

@@ -159,7 +159,9 @@ def _median_with_interval(
     if len(inside) == 0:
         return median, None, None
     low = float(times[inside[0]])
-    high = np.inf if inside[-1] == len(times) - 1 else float(times[inside[-1] + 1])
+    # statsmodels gives an open upper end as inf; here it is None, as an open lower end is: the
+    # table writes "…", the export leaves the cell empty, a brief shows no upper bound.
+    high = None if inside[-1] == len(times) - 1 else float(times[inside[-1] + 1])
     return median, low, high
 
 

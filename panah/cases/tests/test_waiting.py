@@ -76,7 +76,7 @@ def _statsmodels_curve(durations, finished):
             warnings.simplefilter("ignore", RuntimeWarning)
             lb, ub = sf.quantile_ci(0.5)
         low = None if np.isnan(lb) else float(lb)
-        high = None if np.isnan(ub) else float(ub)
+        high = None if np.isnan(ub) or np.isinf(ub) else float(ub)  # open: None, as ours
     return (
         tuple(sf.surv_times.astype(int).tolist()),
         tuple(sf.surv_prob.astype(float).tolist()),
@@ -119,3 +119,17 @@ def test_the_curves_are_statsmodels_kaplan_meier_to_the_last_bit(groups, longest
             curve.median_high,
         )
         assert got == expected
+
+
+def test_an_interval_open_at_the_top_reads_as_open_not_as_infinity():
+    """Six of nine cases decided: the median is reached, its 95% interval has no upper end.
+    The table writes "…" (it printed "inf"); the export leaves the cell empty."""
+    from django.template.loader import render_to_string  # noqa: PLC0415 (this test only)
+
+    start = D(2025, 1, 1)
+    spells = [Spell(start, start + dt.timedelta(days=w), "g") for w in (10, 20, 30, 40, 50, 60)]
+    spells += [Spell(start, None, "g")] * 3
+    (curve,) = curves_by(spells, D(2026, 1, 1))
+    assert (curve.median_days, curve.median_low, curve.median_high) == (50.0, 10.0, None)
+    html = render_to_string("cases/_curve_table.html", {"curves": [curve]})
+    assert "50 (10–…)" in html and "inf" not in html

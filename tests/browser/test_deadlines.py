@@ -226,5 +226,6 @@ def test_a_long_board_reads_a_page_at_a_time_on_a_phone_in_persian(
     page.set_viewport_size({"width": 1024, "height": 900})
     page.goto("/cases/deadlines/?page=2")
     assert page.locator("nav.actions a").inner_text() == "Précédent"
+    assert page.locator("nav.actions span").inner_text() == "Page 2"
     page.screenshot(path=str(shots / "deadlines-page2-fr.png"), full_page=True)
     assert not page.evaluate("window.__cspViolations")

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, migrations, models
 
 
 def run_sql(sql: str, params: list, *, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
@@ -143,3 +143,46 @@ def bulk_write_cache(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {before}")
+
+
+def sqlite_index_statistics(statistics: Sequence[tuple[str, str, str]]) -> migrations.RunPython:
+    """A migration operation giving SQLite planner statistics for new indexes.
+
+    `statistics`: (table, index, `sqlite_stat1` text: rows, then rows per value of each prefix
+    of the index's columns). Written only where the table already has statistics (installed or
+    measured by ANALYZE) and the index none: without them SQLite would guess the new index
+    narrows far better than it does and could choose it for other pages' queries. Reversed by
+    deleting them. Nothing on other databases, which gather their own.
+    """
+
+    def install(apps, schema_editor) -> None:
+        connection = schema_editor.connection
+        if connection.vendor != "sqlite":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is None:
+                return
+            for table, index, stat in statistics:
+                cursor.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = %s", [table])
+                known = {row[0] for row in cursor.fetchall()}
+                if known and index not in known:
+                    cursor.execute(
+                        "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)",
+                        [table, index, stat],
+                    )
+            cursor.execute("ANALYZE sqlite_master")  # makes this connection read them
+
+    def remove(apps, schema_editor) -> None:
+        connection = schema_editor.connection
+        if connection.vendor != "sqlite":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is not None:
+                for table, index, _stat in statistics:
+                    cursor.execute(
+                        "DELETE FROM sqlite_stat1 WHERE tbl = %s AND idx = %s", [table, index]
+                    )
+
+    return migrations.RunPython(install, remove, elidable=False)

@@ -15,46 +15,14 @@ deadlines better than their assignments do.
 from django.conf import settings
 from django.db import migrations, models
 
+from panah.core.db import sqlite_index_statistics
+
 
 # (table, index, sqlite_stat1 text: rows, then rows per value of each prefix of the columns)
 STATISTICS = [
     ("cases_deadline", "deadline_by_consequence", "33333 33333 16667 30 1 1"),
     ("cases_case", "case_restricted", "1000 1000"),
 ]
-
-
-def install_statistics(apps, schema_editor):
-    """On SQLite, the two indexes' statistics, where the table has statistics (0002's or
-    ANALYZE's) and this index none yet."""
-    connection = schema_editor.connection
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is None:
-            return
-        for table, index, stat in STATISTICS:
-            cursor.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = %s", [table])
-            known = {row[0] for row in cursor.fetchall()}
-            if known and index not in known:
-                cursor.execute(
-                    "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)",
-                    [table, index, stat],
-                )
-        cursor.execute("ANALYZE sqlite_master")  # makes this connection read them
-
-
-def remove_statistics(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is not None:
-            for table, index, _stat in STATISTICS:
-                cursor.execute(
-                    "DELETE FROM sqlite_stat1 WHERE tbl = %s AND idx = %s", [table, index]
-                )
 
 
 class Migration(migrations.Migration):
@@ -80,5 +48,5 @@ class Migration(migrations.Migration):
                 name="deadline_by_consequence",
             ),
         ),
-        migrations.RunPython(install_statistics, remove_statistics, elidable=False),
+        sqlite_index_statistics(STATISTICS),
     ]

@@ -13,43 +13,12 @@ cases to ten and could prefer this index for other pages' queries.
 
 from django.db import migrations, models
 
+from panah.core.db import sqlite_index_statistics
+
 # (table, index, sqlite_stat1 text: rows, then rows per value of each prefix of the columns)
 STATISTICS = [
     ("cases_case", "case_waiting_columns", "100000 100000 33333 3333 4 1 1"),
 ]
-
-
-def install_statistics(apps, schema_editor):
-    """On SQLite, the index's statistics, where the table has statistics and this index none."""
-    connection = schema_editor.connection
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is None:
-            return
-        for table, index, stat in STATISTICS:
-            cursor.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = %s", [table])
-            known = {row[0] for row in cursor.fetchall()}
-            if known and index not in known:
-                cursor.execute(
-                    "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)",
-                    [table, index, stat],
-                )
-        cursor.execute("ANALYZE sqlite_master")  # makes this connection read them
-
-
-def remove_statistics(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is not None:
-            for table, index, _stat in STATISTICS:
-                cursor.execute(
-                    "DELETE FROM sqlite_stat1 WHERE tbl = %s AND idx = %s", [table, index]
-                )
 
 
 class Migration(migrations.Migration):
@@ -72,5 +41,5 @@ class Migration(migrations.Migration):
                 name="case_waiting_columns",
             ),
         ),
-        migrations.RunPython(install_statistics, remove_statistics, elidable=False),
+        sqlite_index_statistics(STATISTICS),
     ]

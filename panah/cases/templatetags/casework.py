@@ -26,17 +26,6 @@ def step_label(code: str) -> str:
     return labels.step_label(code) if code else ""
 
 
-# The procedure's names, looked up once: `get_procedure_display` rebuilt this table for each
-# row of a list.
-_PROCEDURES = dict(Case._meta.get_field("procedure").flatchoices)
-
-
-@register.filter
-def procedure_label(code: str) -> str:
-    """The name of a procedure (a case's `procedure`), in the reader's language."""
-    return str(_PROCEDURES.get(code, code))
-
-
 @register.filter
 def outcome_label(code: str) -> str:
     return labels.outcome_label(code)

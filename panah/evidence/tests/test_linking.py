@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -142,12 +143,17 @@ def test_a_failing_run_is_marked_failed_and_leaves_the_victims_alone(three_sourc
     link(three_sources)
     before = groups(three_sources)
 
+    collecting = []
+
     def broken(*args, **kwargs):
+        collecting.append(gc.isenabled())
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("panah.evidence.linkage_runs.link_reports", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         link(three_sources)
+    # The garbage collector is paused while the run holds its reports, and back on after.
+    assert collecting == [False] and gc.isenabled()
     with scope(organisation=three_sources):
         failed = LinkageRun.objects.order_by("-pk").first()
     assert failed.status == "failed" and "disk full" in failed.notes
@@ -354,6 +360,16 @@ def test_a_victim_of_one_report_gets_the_record_two_identical_reports_would_give
     # A victim of one report takes a shortcut (two in five of a run's victims): same record.
     one = _row(**values)
     assert canonical_record([one]) == canonical_record([one, {**one, "id": 2}])
+
+
+def test_of_two_reports_that_disagree_the_first_gives_the_record_and_a_blank_gives_way():
+    first = _row(id=1, father_name="Hasan", city="", gender="unknown", ethnicity="کرد")
+    second = _row(id=2, father_name="Hossein", city="Zahedan", gender="male", ethnicity="Kurd")
+    for reports in ([first, second], [second, first]):
+        record = canonical_record(reports)
+        assert (record["father_name"], record["city"]) == ("Hasan", "Zahedan")
+        assert (record["gender"], record["ethnicity"]) == ("male", "Kurd")
+    assert canonical_record([])["name"] == ""  # a victim whose reports are gone
 
 
 def test_labels_keep_unknown_places_and_groups_as_written():

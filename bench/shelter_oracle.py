@@ -2,6 +2,7 @@
 
 Usage: PYTHONPATH=. python -m bench.shelter_oracle [--seeds 10,12,13] [--horizons 21,42,90]
        [--count window,quarter] [--integer today|all] [--seconds 60]
+       [--blind arrivals,refusals]
 
 A diagnostic, not a policy (issue #12, docs/shelter.md "Oracle lookahead"). Each day d it
 solves the hindsight's time-indexed program (`bench.shelter.hindsight_model`) restricted to the
@@ -14,6 +15,9 @@ A stay's gain is its people times the nights to the window's end ("window") or t
 day's program with today's stays integer and the later ones linear (`--integer today`) or all
 integer (`--integer all`). With H = 90 the first day's program is the hindsight program itself,
 so the oracle must land within the hindsight's optimality gap: the check of the state handling.
+`--blind` takes away part of the foresight (the future arrivals, the refusals, the true stays:
+then the noisy estimates the production policy reads) to see which part of it pays; blind to
+all three it is a causal policy.
 
 Nothing here is a test: it prints figures for docs/shelter.md.
 """
@@ -49,8 +53,9 @@ class Oracle:
     """A `simulate` policy that solves the windowed hindsight program each day (see module)."""
 
     def __init__(self, world: dict, horizon: int, count: str = "window", integer: str = "today",
-                 seconds: float = 60.0, days: int = DAYS):  # fmt: skip
+                 seconds: float = 60.0, days: int = DAYS, blind=()):  # fmt: skip
         self.world, self.horizon, self.days = world, horizon, days
+        self.blind = set(blind)
         self.count, self.integer, self.seconds = count, integer, seconds
         self.needs = [n for d in range(days) for n in world["arrivals"].get(d, [])]
         self.index = {n.id: g for g, n in enumerate(self.needs)}
@@ -75,6 +80,16 @@ class Oracle:
         ]
         self.pair_g = np.array([g for g, _ in pairs], dtype=np.int64)
         self.pair_j = np.array([j for _, j in pairs], dtype=np.int64)
+        # Blind to stays: the noisy estimates a coordinator has (`world["estimates"]`), else the
+        # median of those known so far, and the stays it started with their planned ends.
+        self.estimate = np.array(
+            [
+                -1 if world["estimates"][n.id] is None else world["estimates"][n.id]
+                for n in self.needs
+            ],
+            dtype=np.int64,
+        )
+        self.started: dict = {}  # offer id -> [(true end, beds, planned end)]
         self.cpu = 0.0
         self.solves = 0
         self.unsolved = 0
@@ -82,17 +97,37 @@ class Oracle:
     def __call__(self, day: int, waiting, free, occupied) -> list[tuple]:
         started = time.process_time()
         try:
-            return self._today(day, waiting, occupied)
+            pairs = self._today(day, waiting, occupied)
+            for nid, oid in pairs:
+                g = self.index[nid]
+                if not self.refused[g, day]:
+                    plan = day + self.seen_stay[g]
+                    self.started.setdefault(oid, []).append(
+                        (day + self.stay[g], self.size[g], plan)
+                    )
+            return pairs
         finally:
             self.cpu += time.process_time() - started
 
     def _today(self, day: int, waiting, occupied) -> list[tuple]:
         end = min(day + self.horizon, self.days)
+        self.seen_stay = self.stay
+        if "stays" in self.blind:
+            known = np.sort(self.estimate[(self.arrival <= day) & (self.estimate >= 0)])
+            typical = known[len(known) // 2] if len(known) else 28
+            self.seen_stay = np.where(self.estimate >= 0, self.estimate, typical)
+            # The stays in progress as a coordinator sees them: held until the planned end
+            # (at least tomorrow while the household is still there).
+            occupied = {
+                oid: [(max(plan, day + 1), b, plan) for e, b, plan in held if e > day]
+                for oid, held in self.started.items()
+            }
         goal = end if self.count == "window" else self.days
         # Households: those waiting now, and those arriving inside the window.
         here = np.zeros(len(self.needs), dtype=bool)
         here[[self.index[n.id] for n in waiting]] = True
-        here |= (self.arrival > day) & (self.arrival < end)
+        if "arrivals" not in self.blind:
+            here |= (self.arrival > day) & (self.arrival < end)
         local = np.full(len(self.needs), -1, dtype=np.int64)
         members = np.flatnonzero(here)
         local[members] = np.arange(len(members))
@@ -114,10 +149,12 @@ class Oracle:
         g, j = np.repeat(g, span), np.repeat(j, span)
         offset = np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span)
         t = np.repeat(lo, span) + offset
-        ok = ~self.refused[g, t]
+        # Blind to refusals, it proposes and `simulate` skips the refused pairs (the place
+        # stays free that day), as production lives them.
+        ok = ~self.refused[g, t] if "refusals" not in self.blind else np.ones(len(g), bool)
         g, j, t = g[ok], j[ok], t[ok]
         stays = len(g)
-        arc_end = np.minimum(t + self.stay[g], last[j])
+        arc_end = np.minimum(t + self.seen_stay[g], last[j])
         # Idle arcs t -> t + 1 on every live offer's timeline.
         idle_j = np.repeat(np.flatnonzero(live), (last - first)[live])
         idle_span = (last - first)[live]
@@ -155,7 +192,7 @@ class Oracle:
         for jj in np.flatnonzero(live & shelter):
             o = self.offers[jj]
             mine = np.flatnonzero(j == jj)
-            length = np.minimum(t[mine] + self.stay[g[mine]], last[jj]) - t[mine]
+            length = np.minimum(t[mine] + self.seen_stay[g[mine]], last[jj]) - t[mine]
             cover_k = np.repeat(mine, length)
             cover_t = np.repeat(t[mine], length) + (
                 np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
@@ -194,11 +231,11 @@ class Oracle:
         return [(self.needs[g[x]].id, self.offers[j[x]].id) for x in today]
 
 
-def run(seed: int, horizon: int, count: str, integer: str, seconds: float) -> None:
+def run(seed: int, horizon: int, count: str, integer: str, seconds: float, blind=()) -> None:
     """One world, one horizon: the oracle's people-nights, distance to the hindsight, CPU."""
     world = make_world(DAYS, rate=4, offers_count=70, seed=seed)
     started = time.process_time()
-    oracle = Oracle(world, horizon, count=count, integer=integer, seconds=seconds)
+    oracle = Oracle(world, horizon, count=count, integer=integer, seconds=seconds, blind=blind)
     nights, schedule, _ = simulate(DAYS, oracle, world)
     cpu = time.process_time() - started
     everyone = [n for batch in world["arrivals"].values() for n in batch]
@@ -217,6 +254,7 @@ def run(seed: int, horizon: int, count: str, integer: str, seconds: float) -> No
     production = PRODUCTION.get(seed)
     versus = f", production {production}" if production else ""
     print(f"world {seed:>2} H={horizon:>2} count={count:<7} integer={integer:<5} "
+          f"{'blind to ' + '+'.join(blind) + ' ' if blind else ''}"
           f"people-nights {nights:>6} ({against}{versus}); violations {bad}; "
           f"{oracle.solves} solves ({oracle.unsolved} not optimal); "
           f"CPU {cpu:.0f} s (solves {oracle.cpu:.0f} s)", flush=True)  # fmt: skip
@@ -235,11 +273,17 @@ def main() -> None:
         help="stays integer: today's only (the rest linear) or all (today)",
     )  # fmt: skip
     parser.add_argument("--seconds", type=float, default=60.0, help="HiGHS limit per day (60)")
+    parser.add_argument(
+        "--blind", default="",
+        help="what the oracle is not told: arrivals (future ones), refusals, stays (it reads "
+        "the noisy estimates instead), comma-separated (none)",
+    )  # fmt: skip
     args = parser.parse_args()
     for seed in args.seeds.split(","):
         for horizon in args.horizons.split(","):
             for count in args.count.split(","):
-                run(int(seed), int(horizon), count, args.integer, args.seconds)
+                blind = tuple(b for b in args.blind.split(",") if b)
+                run(int(seed), int(horizon), count, args.integer, args.seconds, blind)
 
 
 if __name__ == "__main__":

@@ -319,7 +319,8 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
     planned ends of current stays, the offers' closing dates, and the households that arrived so
     far (to sample likely arrivals from); never the future arrivals, stays or refusals. With an
     estimate, a stay's planned end is the estimate's (a caseworker's date), not the true end.
-    `options` go to `propose_today`.
+    `options` go to `propose_today`. A callable `policy(day, waiting, free, occupied)` returns
+    the day's pairs itself (a diagnostic such as bench/shelter_oracle.py, which may read the world).
     """
     from dataclasses import replace
 
@@ -386,6 +387,11 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
         elif policy == "matcher":
             result = match(current, free, time_limit=5.0)
             pairs = [(p.need_id, p.offer_id) for p in result.proposals]
+        elif callable(policy):
+            # A policy from another bench module (bench/shelter_oracle.py): it gets the day,
+            # today's waiting households and free offers, and the stays in progress as
+            # offer id -> [(true end, beds, planned end)].
+            pairs = policy(day, current, free, occupied)
         elif policy == "bid":
             open_now = [o for o in offers if o.opens <= day < o.closes]
             recent = [n for n in history if arrived_on[n.id] > day - HISTORY_DAYS]

@@ -1,7 +1,9 @@
-"""Hand-written SQL run through Django's cursor (logged, wrapped and error-mapped as the ORM's)."""
+"""Hand-written SQL run through Django's cursor (logged, wrapped and error-mapped as the ORM's),
+and what bulk work runs under (SQLite's page cache, Python's cyclic collector)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -143,6 +145,25 @@ def bulk_write_cache(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {before}")
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the block runs, back as it was after.
+
+    For bulk work that holds 100,000s of rows in memory (an import, a linkage run): each full
+    collection walks every live object, for cycles such work barely makes (reference counting
+    still frees everything else). At 100k reports it saved about 1.3 s of a 9 s link and 0.3-0.4
+    s of a 6.7 s import (docs/linkage.md). Process-wide: other threads do not collect either
+    while it runs, which a background task or a command can afford.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def sqlite_index_statistics(statistics: Sequence[tuple[str, str, str]]) -> migrations.RunPython:

@@ -13,13 +13,11 @@ The audit trail gets ids and counts only, never a name.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import math
 import statistics as pystats
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -34,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from panah.core import audit
-from panah.core.db import bulk_write_cache, insert_rows
+from panah.core.db import bulk_write_cache, collector_paused, insert_rows
 from panah.core.models import Organisation, User
 
 from .linkage import ConflictingDecisions, cluster, link_reports, prepare_reports, score_all_pairs
@@ -375,23 +373,7 @@ class _Outcome:
     dates: Any = None  # DataFrame by unique_id: day_lo, day_hi (the clustering's date rule)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a run holds its 100,000s of reports, pairs
-    and victims, back as it was after (refcounting still frees what is not in a cycle)."""
-    # Each full collection walks every live object (a run's reports are two million values):
-    # at 100k reports four of them and the young ones took about 1.3 s of a 9 s link, for
-    # cycles a run barely makes. Process-wide; the state before is put back.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@_collector_paused()
+@collector_paused()
 def run_linkage(
     *,
     organisation: Organisation,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from panah.core import audit, spreadsheets
-from panah.core.db import bulk_write_cache, insert_rows
+from panah.core.db import bulk_write_cache, collector_paused, insert_rows
 from panah.core.models import Organisation, User
 from panah.core.spreadsheets import neutralise
 
@@ -151,7 +151,7 @@ def import_reports(
         batch.save()
         if not batch.file_error:
             try:
-                with transaction.atomic(), bulk_write_cache():
+                with transaction.atomic(), bulk_write_cache(), collector_paused():
                     _import_rows(batch, path, mapping, dry_run, progress)
                     if dry_run or batch.error_count:
                         raise _Rollback

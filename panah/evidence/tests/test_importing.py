@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -133,6 +134,17 @@ def test_an_error_in_the_last_chunk_undoes_the_rows_already_written(source_a, wr
     batch = run(source_a, write_csv(rows))
     assert (batch.status, batch.error_count) == ("failed", 1)
     assert Report.objects.count() == 0
+
+
+def test_the_collector_is_paused_during_an_import_and_back_on_after_a_refusal(source_a, write_csv):
+    # A paused collector saves a tenth of a large import; it must never stay off after one.
+    rows = [row(source_reference=f"R-{i}") for i in range(services.CHUNK + 5)]
+    rows.append(row(source_reference="R-last", date_as_written="1402/13/01"))
+    collecting = []
+    batch = run(source_a, write_csv(rows), progress=lambda done: collecting.append(gc.isenabled()))
+    assert batch.status == "failed"
+    assert collecting and not any(collecting)
+    assert gc.isenabled()
 
 
 def test_rows_repeated_in_a_file_are_imported_once_and_conflicting_ones_refused(

@@ -216,27 +216,30 @@ class Oracle:
         integrality = np.zeros(n_cols)
         integrality[:stays] = 1.0 if self.integer == "all" else (t == day)
         ub = np.concatenate([np.ones(stays), [self.offers[x].max_households for x in idle_j]])
+        x = self._solve(gain, matrix, lower, upper, integrality, ub)
+        if x is None:
+            return []
+        today = np.flatnonzero((t == day) & (x[:stays] > 0.5))
+        return [(self.needs[g[x]].id, self.offers[j[x]].id) for x in today]
+
+    def _solve(self, gain, matrix, lower, upper, integrality, ub) -> np.ndarray | None:
+        """The day's program (maximise `gain`) by HiGHS, counted; None when it has no solution."""
         result = milp(
             -gain, constraints=LinearConstraint(matrix, lower, upper),
-            integrality=integrality, bounds=Bounds(np.zeros(n_cols), ub),
+            integrality=integrality, bounds=Bounds(np.zeros(len(gain)), ub),
             options={"time_limit": self.seconds, "mip_rel_gap": 1e-6, "disp": False},
         )  # fmt: skip
         self.solves += 1
-        if result.x is None:
-            self.unsolved += 1
-            return []
         if result.status != 0:
             self.unsolved += 1
-        today = np.flatnonzero((t == day) & (result.x[:stays] > 0.5))
-        return [(self.needs[g[x]].id, self.offers[j[x]].id) for x in today]
+        return result.x
 
 
-def run(seed: int, horizon: int, count: str, integer: str, seconds: float, blind=()) -> None:
-    """One world, one horizon: the oracle's people-nights, distance to the hindsight, CPU."""
-    world = make_world(DAYS, rate=4, offers_count=70, seed=seed)
+def outcome(seed: int, world: dict, policy) -> str:
+    """Run `policy` (an Oracle) through the world's quarter; its people-nights, distance to the
+    hindsight and production, violations found by the independent checker, solves and CPU."""
     started = time.process_time()
-    oracle = Oracle(world, horizon, count=count, integer=integer, seconds=seconds, blind=blind)
-    nights, schedule, _ = simulate(DAYS, oracle, world)
+    nights, schedule, _ = simulate(DAYS, policy, world)
     cpu = time.process_time() - started
     everyone = [n for batch in world["arrivals"].values() for n in batch]
     bad = sum(
@@ -253,11 +256,18 @@ def run(seed: int, horizon: int, count: str, integer: str, seconds: float, blind
                    f"vs hindsight {best}/{bound}")  # fmt: skip
     production = PRODUCTION.get(seed)
     versus = f", production {production}" if production else ""
+    return (f"people-nights {nights:>6} ({against}{versus}); violations {bad}; "
+            f"{policy.solves} solves ({policy.unsolved} not optimal); "
+            f"CPU {cpu:.0f} s (solves {policy.cpu:.0f} s)")  # fmt: skip
+
+
+def run(seed: int, horizon: int, count: str, integer: str, seconds: float, blind=()) -> None:
+    """One world, one horizon: the oracle's people-nights, distance to the hindsight, CPU."""
+    world = make_world(DAYS, rate=4, offers_count=70, seed=seed)
+    oracle = Oracle(world, horizon, count=count, integer=integer, seconds=seconds, blind=blind)
     print(f"world {seed:>2} H={horizon:>2} count={count:<7} integer={integer:<5} "
           f"{'blind to ' + '+'.join(blind) + ' ' if blind else ''}"
-          f"people-nights {nights:>6} ({against}{versus}); violations {bad}; "
-          f"{oracle.solves} solves ({oracle.unsolved} not optimal); "
-          f"CPU {cpu:.0f} s (solves {oracle.cpu:.0f} s)", flush=True)  # fmt: skip
+          f"{outcome(seed, world, oracle)}", flush=True)  # fmt: skip
 
 
 def main() -> None:

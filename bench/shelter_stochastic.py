@@ -19,11 +19,10 @@ import argparse
 import time
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
-from bench.shelter import make_world, simulate, violations
-from bench.shelter_oracle import DAYS, HINDSIGHT, PRODUCTION, Oracle
+from bench.shelter import make_world
+from bench.shelter_oracle import DAYS, Oracle, outcome
 
 
 class Stochastic(Oracle):
@@ -176,19 +175,13 @@ class Stochastic(Oracle):
         ).tocsr()
         integrality = np.zeros(n_cols)
         integrality[:n_today] = 1.0
-        result = milp(
-            -np.concatenate(gain),
-            constraints=LinearConstraint(matrix, np.concatenate(lower), np.concatenate(upper)),
-            integrality=integrality, bounds=Bounds(np.zeros(n_cols), np.concatenate(ubs)),
-            options={"time_limit": self.seconds, "mip_rel_gap": 1e-6, "disp": False},
+        x = self._solve(
+            np.concatenate(gain), matrix, np.concatenate(lower), np.concatenate(upper),
+            integrality, np.concatenate(ubs),
         )  # fmt: skip
-        self.solves += 1
-        if result.x is None:
-            self.unsolved += 1
+        if x is None:
             return []
-        if result.status != 0:
-            self.unsolved += 1
-        chosen = np.flatnonzero(result.x[:n_today] > 0.5)
+        chosen = np.flatnonzero(x[:n_today] > 0.5)
         return [(self.needs[waiting_g[today_m[x]]].id, self.offers[today_j[x]].id) for x in chosen]
 
     def _columns(self, src, arr, live, lo_day, hi_day):
@@ -215,23 +208,8 @@ class Stochastic(Oracle):
 def run(seed: int, horizon: int, futures: int, seconds: float) -> None:
     """One world: the policy's people-nights, distance to the hindsight, CPU."""
     world = make_world(DAYS, rate=4, offers_count=70, seed=seed)
-    started = time.process_time()
     policy = Stochastic(world, horizon, futures=futures, seconds=seconds)
-    nights, schedule, _ = simulate(DAYS, policy, world)
-    cpu = time.process_time() - started
-    everyone = [n for batch in world["arrivals"].values() for n in batch]
-    bad = sum(
-        len(violations(everyone, world["offers"], [(nid, oid)]))
-        for nid, (oid, _) in schedule.items()
-    )
-    best, bound = HINDSIGHT.get(seed, (None, None))
-    against = (f"{100 * (nights - best) / best:+.1f}..{100 * (nights - bound) / bound:+.1f}% "
-               f"vs hindsight {best}/{bound}" if best else "hindsight not in the doc")  # fmt: skip
-    production = PRODUCTION.get(seed)
-    print(f"world {seed:>2} H={horizon:>2} K={futures} people-nights {nights:>6} ({against}, "
-          f"production {production}); violations {bad}; {policy.solves} solves "
-          f"({policy.unsolved} not optimal); CPU {cpu:.0f} s (solves {policy.cpu:.0f} s)",
-          flush=True)  # fmt: skip
+    print(f"world {seed:>2} H={horizon:>2} K={futures} {outcome(seed, world, policy)}", flush=True)
 
 
 def main() -> None:

@@ -88,8 +88,8 @@ class NeedForm(forms.Form):
         label=_("Needs a place until about"),
         required=False,
         help_text=_(
-            "For example the date of a Fedasil invitation or of an expected decision. "
-            "Leave empty when no one knows."
+            "For example the date of a Fedasil invitation or of an expected decision. Even a "
+            "rough date helps the matcher; leave empty when no one knows."
         ),
     )
     notes = forms.CharField(

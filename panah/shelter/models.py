@@ -100,8 +100,8 @@ class Need(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "For example the date of a Fedasil invitation or of an expected decision. "
-            "Leave empty when no one knows."
+            "For example the date of a Fedasil invitation or of an expected decision. Even a "
+            "rough date helps the matcher; leave empty when no one knows."
         ),
     )
     # Personal and health details: encrypted under the lead person's key.
@@ -348,11 +348,23 @@ class MatchRun(models.Model):
     seconds = models.FloatField(default=0)
     # need id -> rule codes (or "shortage") that kept it unhoused; codes only, no personal data.
     unhoused = models.JSONField(default=dict)
+    # "optimal" (today's needs and offers) or "dynamic" (panah.shelter.dynamic), and for a
+    # dynamic run the households it counted the typical stay for, having no date to go by: the
+    # coordinators' cue that a rough date would help (docs/shelter.md, "What the stay dates are
+    # worth").
+    policy = models.CharField(max_length=8, default="optimal")
+    without_stay_date = models.PositiveIntegerField(default=0)
 
     objects = ScopedManager(organisation="organisation")
 
     class Meta:
         ordering = ["-run_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(policy__in=["optimal", "dynamic"]),
+                name="shelter_matchrun_policy_known",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"match run {str(self.pk)[:8]}"

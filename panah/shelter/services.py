@@ -644,6 +644,10 @@ def run_matcher(
         proven_optimal=result.proven_optimal,
         seconds=result.seconds,
         unhoused={str(k): v for k, v in result.unhoused.items()},
+        policy=policy,
+        without_stay_date=(
+            sum(row.expected_nights is None for row in need_rows) if policy == "dynamic" else 0
+        ),
     )
     by_id = {n.pk: n for n in needs}
     offer_by_id = {o.pk: o for o in offers}

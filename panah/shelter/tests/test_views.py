@@ -12,7 +12,7 @@ from conftest import verified_client
 from panah.cases import services as cases
 from panah.core.models import Role
 from panah.shelter import services
-from panah.shelter.models import Need, Placement
+from panah.shelter.models import MatchRun, Need, Placement
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +71,31 @@ def test_proposals_explain_themselves_and_say_why_a_household_waits(
     assert "Priority score" in page
     assert "Women and children are never placed with a man living alone" in page
     assert "The whole household fits in one offer" in page
+
+
+def test_a_dynamic_run_says_how_many_households_had_no_date_to_go_by(
+    org_a, shelter_a, need_for, host_for, today, settings
+):
+    need_for("Dated", adult_men=1, place_needed_until=today + dt.timedelta(days=20))
+    need_for("Undated", adult_men=1)
+    need_for("Lapsed", adult_men=1, place_needed_until=today - dt.timedelta(days=1))
+    host_for(kind="couple")
+    client = verified_client(shelter_a)
+    client.post(reverse("shelter:match"))  # the default: today's needs and offers only
+    page = client.get(reverse("shelter:match")).content.decode()
+    assert "Dynamic policy" not in page and "typical stay" not in page
+    settings.SHELTER_MATCH_POLICY = "dynamic"
+    client.post(reverse("shelter:match"))
+    with scope(organisation=org_a):
+        runs = list(MatchRun.objects.values_list("policy", "without_stay_date"))
+    # A date already past is no date to go by.
+    assert runs == [("dynamic", 2), ("optimal", 0)]
+    page = client.get(reverse("shelter:match")).content.decode()
+    assert "Dynamic policy: the places freeing up soon" in page
+    assert "2 households had no “needs a place until” date" in page
+    client.post("/language/", {"language": "fa", "next": "/"})
+    page = client.get(reverse("shelter:match")).content.decode()
+    assert "سیاست پویا" in page and "تاریخ تقریبی" in page
 
 
 def test_the_guest_caseworker_sees_the_placement_in_persian_and_the_address_once_confirmed(

@@ -63,7 +63,8 @@ def insert_rows(
     *,
     using: str = DEFAULT_DB_ALIAS,
 ) -> None:
-    """Insert `rows` of `model` in one executemany: each row holds the values of `fields`
+    """Insert `rows` of `model` in one statement (executemany; COPY on PostgreSQL): each row
+    holds the values of `fields`
     (field names; a foreign key named by its attname, `source_id`, and given by its id) in
     that order, as the field's Python values. Every field without a database default must be
     given. No model is instantiated, no signal sent, nothing returned (no ids).
@@ -74,7 +75,8 @@ def insert_rows(
     999 values in one statement), which executemany does not. Values of fields that are not
     plain (dates, times, JSON) still go through the field's get_db_prep_save; any other field
     (an encrypted one) is refused with ValueError before anything is written. The database's
-    constraints check every row as they do for the ORM.
+    constraints check every row as they do for the ORM; a violation raises Django's
+    IntegrityError on every backend.
     """
     if not rows:
         return
@@ -108,10 +110,22 @@ def insert_rows(
             prepared.append(values)
         rows = prepared
     quote = connection.ops.quote_name
+    table, columns = quote(meta.db_table), ", ".join(quote(field.column) for field in targets)
+    if connection.vendor == "postgresql":
+        # PostgreSQL answers each row of an executemany in turn; COPY streams them in one
+        # statement: 100,000 reports in 1.7 s instead of 8.2 (docs/linkage.md). psycopg's
+        # Cursor.copy, reached through Django's cursor, which hands on what it does not wrap;
+        # wrap_database_errors maps the driver's errors to Django's, as the cursor does.
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model's _meta)
-        quote(meta.db_table),
-        ", ".join(quote(field.column) for field in targets),
-        ", ".join(["%s"] * len(targets)),
+        table, columns, ", ".join(["%s"] * len(targets))
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

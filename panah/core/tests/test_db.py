@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -35,6 +35,22 @@ def test_rows_read_back_as_the_orm_reads_them(org_a):
         (started + dt.timedelta(days=1), "failed", [], 0),
     ]
     assert runs[1].finished_at == started and runs[1].model == {"k": "ب"}
+
+
+def test_a_row_a_constraint_refuses_raises_djangos_error_and_none_of_the_rows_is_written(org_a):
+    started = timezone.now()
+    fields = ("organisation_id", "started_at", "status", "parameters", "model", "report_count",
+              "pair_count", "review_count", "victim_count", "notes", "backend")  # fmt: skip
+    good = (org_a.pk, started, "finished", {}, {}, 1, 0, 0, 1, "", "duckdb")
+    bad = (org_a.pk, started, "guessed", {}, {}, 1, 0, 0, 1, "", "duckdb")
+    # On PostgreSQL the rows go by COPY, around Django's cursor: its error still comes out.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(LinkageRun, fields, [good, bad, good])
+    with scopes_disabled():
+        assert not LinkageRun.objects.exists()
+    insert_rows(LinkageRun, fields, [good])  # the connection is usable afterwards
+    with scopes_disabled():
+        assert LinkageRun.objects.count() == 1
 
 
 def test_an_encrypted_field_is_refused_and_nothing_is_written(org_a):

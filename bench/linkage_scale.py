@@ -1,6 +1,7 @@
 """Import + link at scale against Splink's default settings on the same data, in the same run.
 
     .venv/bin/python bench/linkage_scale.py [--reports 100000] [--threads 2] [--namesakes 0.1]
+        [--postgres postgres://postgres@127.0.0.1:5432/panah_scale]
 
 An independent archive (panah.evidence.benchmark.sets) of four differently written sources
 (two in Persian script with Jalali dates, two in Latin script under other transliteration
@@ -10,6 +11,9 @@ resident memory is its own):
   ours     import every file through the real import service into a throwaway SQLite
            database, then `run_linkage` (the whole `panah evidence link`: prepare, train,
            score, cluster, write victims and the review queue);
+  ours-pg  with --postgres, the same into that PostgreSQL database (production's), which is
+           dropped and created again first and dropped afterwards; the server's own CPU is
+           not counted in the CPU columns;
   splink   Splink with its default settings on the same files: read the CSVs, dates parsed
            by pandas, `NameComparison` / `DateOfBirthComparison`-free defaults
            (`NameComparison` on first and last token, `ExactMatch` on the rest), its blocking
@@ -28,6 +32,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -35,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -89,13 +95,33 @@ def truth_of(folder: Path):
     )["victim"]
 
 
-def run_ours(folder: Path, threads: int) -> dict:
-    """Import every source's file, then link; the whole as a researcher runs it."""
+def postgres(url: str, *statements: str) -> None:
+    """Run statements on the server of `url` (its maintenance database), outside a transaction."""
+    import psycopg
+
+    with psycopg.connect(
+        urlunsplit(urlsplit(url)._replace(path="/postgres")), autocommit=True
+    ) as c:
+        for statement in statements:
+            c.execute(statement)
+
+
+def database_name(url: str) -> str:
+    """The database of a --postgres URL: a plain name, as it is dropped and created."""
+    name = urlsplit(url).path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in ("postgres", "template1"):
+        raise SystemExit(f"Refusing the database name {name!r}: give one of the bench's own.")
+    return name
+
+
+def run_ours(folder: Path, threads: int, database_url: str | None = None) -> dict:
+    """Import every source's file, then link; the whole as a researcher runs it (into a fresh
+    SQLite database in `folder`, or into the PostgreSQL database `database_url`)."""
     os.environ.update(
         {
             "PANAH_MODE": "demo",
-            "PANAH_VAR_DIR": str(folder / "var"),
-            "PANAH_DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "PANAH_VAR_DIR": str(folder / ("var-pg" if database_url else "var")),
+            "PANAH_DATABASE_URL": database_url or f"sqlite:///{folder / 'bench.sqlite3'}",
             "DJANGO_SETTINGS_MODULE": "panah.settings",
         }
     )
@@ -253,10 +279,10 @@ def print_results(results: dict) -> None:
             f"{r['recall']:7.4f} {r['victims']:9,} {r['count_error']:+9.2%}"
         )
     print("(wall: import, link, total; CPU: all threads and worker processes of the steps timed)")
-    if "ours" in results:
-        ours = results["ours"]
-        print(f"ours: model {ours['model_used']}, {ours['review']:,} pairs to review")
-        print(f"\n{'ours, step':24} {'wall s':>8} {'CPU s':>8}")
+    for part in (p for p in results if p.startswith("ours")):
+        ours = results[part]
+        print(f"{part}: model {ours['model_used']}, {ours['review']:,} pairs to review")
+        print(f"\n{part + ', step':24} {'wall s':>8} {'CPU s':>8}")
         steps = {
             "import (all files)": ("import", "import_cpu"),
             "import: this process": ("import", "import_main_cpu"),
@@ -271,10 +297,11 @@ def print_results(results: dict) -> None:
             print(f"{label:24} {shown:>8} {source.get(cpu, nan):8.1f}")
     for part, r in results.items():
         print(f"{part}: process CPU {r['process_cpu']:.1f} s (start-up and migrations included)")
-    if len(results) == 2:
-        ours, splink = results["ours"], results["splink"]
+    splink = results.get("splink")
+    for part in (p for p in results if p.startswith("ours") and splink):
+        ours = results[part]
         print(
-            f"ratio ours (import + link) / Splink defaults: wall "
+            f"ratio {part} (import + link) / Splink defaults: wall "
             f"{ours['total'] / splink['total']:.2f} (target <= 2), "
             f"CPU {ours['total_cpu'] / splink['total_cpu']:.2f}"
         )
@@ -286,14 +313,23 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--namesakes", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--part", choices=["ours", "splink"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--postgres", metavar="URL",
+        help="also ours on this PostgreSQL database (dropped and created again, then dropped)",
+    )  # fmt: skip
+    parser.add_argument("--part", choices=["ours", "ours-pg", "splink"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     parser.add_argument("--skip-splink", action="store_true", help="only ours (e.g. at 1M)")
     args = parser.parse_args()
-    if args.part:
-        runner = run_ours if args.part == "ours" else run_splink
-        print(json.dumps(runner(Path(args.folder), args.threads)))
+    if args.part == "splink":
+        print(json.dumps(run_splink(Path(args.folder), args.threads)))
         return
+    if args.part:
+        url = args.postgres if args.part == "ours-pg" else None
+        print(json.dumps(run_ours(Path(args.folder), args.threads, url)))
+        return
+    if args.postgres:
+        database_name(args.postgres)
 
     folder = Path(tempfile.mkdtemp(prefix="panah-bench-scale-"))
     try:
@@ -305,13 +341,22 @@ def main() -> None:
             f"share their full name; generated in {time.perf_counter() - started:.0f} s"
         )
         results = {}
-        for part in ("ours",) + (() if args.skip_splink else ("splink",)):
+        parts = ("ours",) + (("ours-pg",) if args.postgres else ())
+        for part in parts + (() if args.skip_splink else ("splink",)):
             before = children_cpu()
+            extra = []
+            if part == "ours-pg":
+                name = database_name(args.postgres)
+                postgres(args.postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+                         f"CREATE DATABASE {name}")  # fmt: skip
+                extra = ["--postgres", args.postgres]
             out = subprocess.run(
                 [sys.executable, __file__, "--part", part, "--folder", str(folder),
-                 "--threads", str(args.threads)],
+                 "--threads", str(args.threads), *extra],
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
+            if part == "ours-pg":
+                postgres(args.postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             if out.returncode:
                 print(f"{part} failed:\n{out.stderr[-3000:]}")
                 continue

@@ -64,10 +64,10 @@ def insert_rows(
     using: str = DEFAULT_DB_ALIAS,
 ) -> None:
     """Insert `rows` of `model` in one statement (executemany; COPY on PostgreSQL): each row
-    holds the values of `fields`
-    (field names; a foreign key named by its attname, `source_id`, and given by its id) in
-    that order, as the field's Python values. Every field without a database default must be
-    given. No model is instantiated, no signal sent, nothing returned (no ids).
+    holds the values of `fields` (field names; a foreign key named by its attname,
+    `source_id`, and given by its id) in that order, as the field's Python values. Every
+    field without a database default must be given. No model is instantiated, no signal
+    sent, nothing returned (no ids).
 
     For the tables written by the hundred thousand rows (reports by an import, victims and
     their memberships by a linkage run): bulk_create spends about four fifths of its time

@@ -631,6 +631,9 @@ def run_matcher(
     ]
     if policy == "dynamic":
         result = _propose_dynamic(need_rows, offers, rows, on=on, time_limit=time_limit)
+        # A model too large (or unsolved) gives way to the one-day matcher: say which ran.
+        if result.stats.get("policy") != "dynamic":
+            policy = "optimal"
     else:
         result = matching.match(need_rows, rows, time_limit=time_limit)
     run = MatchRun.objects.create(

@@ -186,6 +186,18 @@ def test_the_model_gives_way_to_the_one_day_matcher_when_too_large(monkeypatch):
     assert np.isfinite(result.score)
 
 
+@pytest.mark.django_db
+def test_a_run_too_large_for_the_model_is_recorded_as_the_one_day_matchers(
+    org_a, need_for, host_for, shelter_a, monkeypatch
+):
+    need_for(adult_men=1)
+    host_for(kind="couple")
+    monkeypatch.setattr(dynamic, "MAX_VARIABLES", 1)
+    with scope(organisation=org_a):
+        run = services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
+    assert (run.policy, run.without_stay_date) == ("optimal", 0)
+
+
 def test_a_short_expected_stay_goes_first_when_places_are_few():
     # Two men alike but for the stay: the one who needs the place 14 nights frees it sooner.
     waiting = [man("long", expected_nights=42), man("short", expected_nights=14)]

@@ -297,7 +297,8 @@ def propose_today(
     # objective (nights saved over the futures), so it is kept in the stats, not as `bound`.
     dual = getattr(solved, "mip_dual_bound", None)
     stats["objective_bound"] = -float(solved.fun if dual is None else dual)
-    return _result(needs, today, placed, started, solved.status == 0, stats, areas, langs)
+    stay = {"typical": round(typical)} if use_stays else None
+    return _result(needs, today, placed, started, solved.status == 0, stats, areas, langs, stay)
 
 
 def o_cols_households(slots: Sequence[OfferRow]) -> np.ndarray:
@@ -305,8 +306,9 @@ def o_cols_households(slots: Sequence[OfferRow]) -> np.ndarray:
     return np.array([float(o.max_households) for o in slots])
 
 
-def _result(needs, offers, placed, started, proven, stats, areas=None, langs=None):
-    """Proposals with their parts; anyone not proposed is explained as `match` explains."""
+def _result(needs, offers, placed, started, proven, stats, areas=None, langs=None, stay=None):
+    """Proposals with their parts (and, when the stays weighed, each household's expected
+    stay beside the `stay` given); anyone not proposed is explained as `match` explains."""
     proposals = []
     housed = set()
     for i, j in placed:
@@ -314,7 +316,15 @@ def _result(needs, offers, placed, started, proven, stats, areas=None, langs=Non
         parts = priority_parts(n)
         parts["language"] = SHARED_LANGUAGE * n.size * bool(set(n.languages) & set(o.languages))
         parts["area"] = SAME_AREA * n.size * (n.area == o.area)
-        proposals.append(Proposal(n.id, o.id, round(sum(parts.values()), 3), parts))
+        proposals.append(
+            Proposal(
+                n.id,
+                o.id,
+                round(sum(parts.values()), 3),
+                parts,
+                stay={**stay, "expected": n.expected_nights} if stay else None,
+            )
+        )
         housed.add(i)
     unhoused: dict = {}
     if needs:

@@ -121,6 +121,9 @@ class Proposal:
     offer_id: object
     score: float
     parts: dict[str, float]
+    # A dynamic run's view of the stay ({"expected": nights or None, "typical": nights}), which
+    # weighs beside the score (panah.shelter.dynamic); None from the one-day matcher.
+    stay: dict | None = None
 
 
 @dataclass

@@ -668,6 +668,7 @@ def run_matcher(
                 "rules": [rule.code for rule in safeguarding.RULES],
                 "score": proposal.score,
                 "parts": proposal.parts,
+                **({"stay": proposal.stay} if proposal.stay else {}),
             },
         )
     audit.record(

@@ -98,6 +98,31 @@ def test_a_dynamic_run_says_how_many_households_had_no_date_to_go_by(
     assert "سیاست پویا" in page and "تاریخ تقریبی" in page
 
 
+def test_a_dynamic_proposal_shows_the_expected_stay_it_weighed(
+    org_a, shelter_a, need_for, host_for, today, settings
+):
+    dated = need_for("Dated", adult_men=1, place_needed_until=today + dt.timedelta(days=20))
+    need_for("Undated", adult_men=1)
+    host_for(kind="couple", name="Host One")
+    host_for(kind="couple", name="Host Two")
+    client = verified_client(shelter_a)
+    client.post(reverse("shelter:match"))  # the one-day matcher does not weigh stays
+    assert "Expected stay" not in client.get(reverse("shelter:match")).content.decode()
+    settings.SHELTER_MATCH_POLICY = "dynamic"
+    client.post(reverse("shelter:match"))
+    page = client.get(reverse("shelter:match")).content.decode()
+    assert "Expected stay: about 20 nights (the “needs a place until” date)" in page
+    # The typical stay is the median of the dates known: here the one.
+    assert "Expected stay: no date, so the typical stay of 20 nights was counted." in page
+    with scope(organisation=org_a):
+        placement = Placement.objects.get(need=dated, status="proposed")
+    detail = client.get(reverse("shelter:placement", args=[placement.pk])).content.decode()
+    assert "Expected stay: about 20 nights" in detail
+    client.post("/language/", {"language": "fa", "next": "/"})
+    page = client.get(reverse("shelter:match")).content.decode()
+    assert "اقامت مورد انتظار: حدود ۲۰ شب" in page
+
+
 def test_the_guest_caseworker_sees_the_placement_in_persian_and_the_address_once_confirmed(
     org_a, make_member, shelter_a, need_for, host_for, today
 ):

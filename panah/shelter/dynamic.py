@@ -343,7 +343,8 @@ def _result(needs, offers, placed, started, proven, stats, areas=None, langs=Non
             elif blocked[i]:
                 unhoused[n.id] = ["whole_household_fits"]
             else:
-                unhoused[n.id] = [safeguarding.SHORTAGE]
+                shortage = safeguarding.SHORTAGE_STAYS_WEIGHED if stay else safeguarding.SHORTAGE
+                unhoused[n.id] = [shortage]
     score = float(sum(p.score for p in proposals))
     return Result(
         proposals=proposals,

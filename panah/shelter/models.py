@@ -346,7 +346,8 @@ class MatchRun(models.Model):
     bound = models.FloatField(default=0)
     proven_optimal = models.BooleanField(default=False)
     seconds = models.FloatField(default=0)
-    # need id -> rule codes (or "shortage") that kept it unhoused; codes only, no personal data.
+    # need id -> rule codes (or a shortage: safeguarding.SHORTAGE*) that kept it unhoused; codes
+    # only, no personal data.
     unhoused = models.JSONField(default=dict)
     # "optimal" (today's needs and offers) or "dynamic" (panah.shelter.dynamic), and for a
     # dynamic run the households it counted the typical stay for, having no date to go by: the

@@ -95,14 +95,23 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
-# Not a rule but the other reason someone stays unhoused.
+# Not a rule but the other reason someone stays unhoused; a dynamic run that weighed the
+# expected stays says so, as a shorter stay may have gone first at an equal priority.
 SHORTAGE = "shortage"
+SHORTAGE_STAYS_WEIGHED = "shortage_stays_weighed"
 
 
 def rule_name(code: str) -> str:
     """The name a person reads for a rule code (or for a shortage of beds)."""
     if code == SHORTAGE:
         return str(_("Not enough suitable beds: they went to households with a higher priority"))
+    if code == SHORTAGE_STAYS_WEIGHED:
+        return str(
+            _(
+                "Not enough suitable beds: they went to households with a higher priority or a "
+                "shorter expected stay"
+            )
+        )
     rule = RULES_BY_CODE.get(code)
     return str(rule.name) if rule else code
 

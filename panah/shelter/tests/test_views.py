@@ -103,6 +103,7 @@ def test_a_dynamic_proposal_shows_the_expected_stay_it_weighed(
 ):
     dated = need_for("Dated", adult_men=1, place_needed_until=today + dt.timedelta(days=20))
     need_for("Undated", adult_men=1)
+    need_for("Long", adult_men=1, place_needed_until=today + dt.timedelta(days=60))
     host_for(kind="couple", name="Host One")
     host_for(kind="couple", name="Host Two")
     client = verified_client(shelter_a)
@@ -112,8 +113,13 @@ def test_a_dynamic_proposal_shows_the_expected_stay_it_weighed(
     client.post(reverse("shelter:match"))
     page = client.get(reverse("shelter:match")).content.decode()
     assert "Expected stay: about 20 nights (the “needs a place until” date)" in page
-    # The typical stay is the median of the dates known: here the one.
-    assert "Expected stay: no date, so the typical stay of 20 nights was counted." in page
+    # The typical stay is the median of the dates known (20 and 60 nights).
+    assert "Expected stay: no date, so the typical stay of 40 nights was counted." in page
+    # Three men alike but for the stay, two places: the longest stay waits, and is told why.
+    assert (
+        "Not enough suitable beds: they went to households with a higher priority or a shorter "
+        "expected stay" in page
+    )
     with scope(organisation=org_a):
         placement = Placement.objects.get(need=dated, status="proposed")
     detail = client.get(reverse("shelter:placement", args=[placement.pk])).content.decode()

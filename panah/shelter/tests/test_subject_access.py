@@ -59,6 +59,20 @@ def test_the_export_lists_the_need_its_place_check_ins_and_nights(
     assert "Famille Lambert" not in text and "Rue Cachée" not in text
 
 
+def test_the_export_says_which_stay_a_dynamic_run_weighed(
+    org_a, need_for, host_for, shelter_a, admin_a, today
+):
+    need = need_for("Leila", adult_women=1, place_needed_until=today + dt.timedelta(days=40))
+    host_for(kind="couple")
+    with scope(organisation=org_a):
+        services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
+    _text, shown = _export(need.person, admin_a)
+    assert shown["How the place was chosen"].startswith("Proposed by the matcher; priority score")
+    assert shown["How the place was chosen"].endswith(
+        "; expected stay about 40 nights, from the date given"
+    )
+
+
 def test_another_persons_export_holds_none_of_it_and_a_host_sees_their_own_record(
     org_a, need_for, host_for, shelter_a, admin_a, today
 ):

@@ -378,6 +378,28 @@ class MatchRun(models.Model):
         return max(0.0, 100.0 * (self.bound - self.score) / self.bound)
 
 
+def stay_weighed(stay: dict | None) -> str:
+    """What a proposal says of the stay a dynamic run weighed (its explanation's "stay":
+    panah.shelter.dynamic), in the reader's language; "" when the run weighed none."""
+    if not stay:
+        return ""
+    if stay.get("expected"):
+        n = stay["expected"]
+        text = ngettext(
+            "Expected stay: about %(n)s night, from the “needs a place until” date",
+            "Expected stay: about %(n)s nights, from the “needs a place until” date",
+            n,
+        )
+    else:
+        n = stay.get("typical", 0)
+        text = ngettext(
+            "Expected stay: no date given, so the typical stay of %(n)s night was counted",
+            "Expected stay: no date given, so the typical stay of %(n)s nights was counted",
+            n,
+        )
+    return text % {"n": n}
+
+
 class PlacementStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     CONFIRMED = "confirmed", _("Confirmed by the coordinator")
@@ -472,6 +494,11 @@ class Placement(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def stay_weighed(self) -> str:
+        """The stay a dynamic run weighed for this proposal beside its score, or ""."""
+        return stay_weighed((self.explanation or {}).get("stay"))
 
     @property
     def address_released(self) -> bool:

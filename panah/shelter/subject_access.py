@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
 from panah.core.language import join_words
@@ -34,7 +34,17 @@ from panah.people.subject_access import (
     section,
 )
 
-from .models import CheckIn, Episode, Host, Need, Notice, NoticeRecipient, Placement, Vulnerability
+from .models import (
+    CheckIn,
+    Episode,
+    Host,
+    Need,
+    Notice,
+    NoticeRecipient,
+    Placement,
+    Vulnerability,
+    stay_weighed,
+)
 
 
 def _vulnerabilities(codes: list[str]) -> str:
@@ -72,28 +82,8 @@ def _how_chosen(explanation: dict) -> str:
         "score": score,
         "parts": shown,
     }
-    return chosen + _stay_weighed(explanation.get("stay"))
-
-
-def _stay_weighed(stay: dict | None) -> str:
-    """The stay a dynamic run weighed beside the score (panah.shelter.dynamic), or ""."""
-    if not stay:
-        return ""
-    if stay.get("expected"):
-        n = stay["expected"]
-        words = ngettext(
-            "expected stay about %(n)s night, from the date given",
-            "expected stay about %(n)s nights, from the date given",
-            n,
-        )
-    else:
-        n = stay.get("typical", 0)
-        words = ngettext(
-            "no date given, so the typical stay of %(n)s night was counted",
-            "no date given, so the typical stay of %(n)s nights was counted",
-            n,
-        )
-    return "; " + words % {"n": localised_digits(str(n))}
+    stay = stay_weighed(explanation.get("stay"))
+    return f"{chosen}. {localised_digits(stay)}" if stay else chosen
 
 
 def _language(code: str) -> str:

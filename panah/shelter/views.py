@@ -518,7 +518,6 @@ def placement_detail(request: HttpRequest, pk) -> HttpResponse:
             "notices": placement.notices.all(),
             "rules": [safeguarding.rule_name(c) for c in explanation.get("rules", [])],
             "parts": explanation.get("parts", {}),
-            "stay": explanation.get("stay"),
             "may_manage": member_may(request.membership, "shelter.manage_shelter"),
             "decision_form": DecisionForm(),
         },

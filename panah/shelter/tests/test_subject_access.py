@@ -69,7 +69,7 @@ def test_the_export_says_which_stay_a_dynamic_run_weighed(
     _text, shown = _export(need.person, admin_a)
     assert shown["How the place was chosen"].startswith("Proposed by the matcher; priority score")
     assert shown["How the place was chosen"].endswith(
-        "; expected stay about 40 nights, from the date given"
+        ". Expected stay: about 40 nights, from the “needs a place until” date"
     )
 
 

@@ -112,9 +112,9 @@ def test_a_dynamic_proposal_shows_the_expected_stay_it_weighed(
     settings.SHELTER_MATCH_POLICY = "dynamic"
     client.post(reverse("shelter:match"))
     page = client.get(reverse("shelter:match")).content.decode()
-    assert "Expected stay: about 20 nights (the “needs a place until” date)" in page
+    assert "Expected stay: about 20 nights, from the “needs a place until” date" in page
     # The typical stay is the median of the dates known (20 and 60 nights).
-    assert "Expected stay: no date, so the typical stay of 40 nights was counted." in page
+    assert "Expected stay: no date given, so the typical stay of 40 nights was counted" in page
     # Three men alike but for the stay, two places: the longest stay waits, and is told why.
     assert (
         "Not enough suitable beds: they went to households with a higher priority or a shorter "

@@ -32,7 +32,6 @@ import argparse
 import csv
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -40,10 +39,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.postgres import database_name, server_sql  # noqa: E402
 
 IMPORT_COLUMNS = (
     "source_reference", "name_as_written", "father_name", "age", "gender", "province", "city",
@@ -93,25 +93,6 @@ def truth_of(folder: Path):
     return pd.read_csv(folder / "truth.csv", dtype={"source_reference": str}).set_index(
         "source_reference"
     )["victim"]
-
-
-def postgres(url: str, *statements: str) -> None:
-    """Run statements on the server of `url` (its maintenance database), outside a transaction."""
-    import psycopg
-
-    with psycopg.connect(
-        urlunsplit(urlsplit(url)._replace(path="/postgres")), autocommit=True
-    ) as c:
-        for statement in statements:
-            c.execute(statement)
-
-
-def database_name(url: str) -> str:
-    """The database of a --postgres URL: a plain name, as it is dropped and created."""
-    name = urlsplit(url).path.lstrip("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in ("postgres", "template1"):
-        raise SystemExit(f"Refusing the database name {name!r}: give one of the bench's own.")
-    return name
 
 
 def run_ours(folder: Path, threads: int, database_url: str | None = None) -> dict:
@@ -347,8 +328,8 @@ def main() -> None:
             extra = []
             if part == "ours-pg":
                 name = database_name(args.postgres)
-                postgres(args.postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
-                         f"CREATE DATABASE {name}")  # fmt: skip
+                server_sql(args.postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+                           f"CREATE DATABASE {name}")  # fmt: skip
                 extra = ["--postgres", args.postgres]
             out = subprocess.run(
                 [sys.executable, __file__, "--part", part, "--folder", str(folder),
@@ -356,7 +337,7 @@ def main() -> None:
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             if part == "ours-pg":
-                postgres(args.postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                server_sql(args.postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             if out.returncode:
                 print(f"{part} failed:\n{out.stderr[-3000:]}")
                 continue

@@ -59,9 +59,13 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.postgres import database_name, server_sql, with_name  # noqa: E402
+
 HOST = "127.0.0.1"
 PASSWORD = "load-test-password-not-secret-2026"
 TARGET_P95_MS = 150.0
@@ -165,29 +169,6 @@ def log_in(port: int, email: str, key_hex: str) -> Client:
 # --- the seeded instance, kept between runs -----------------------------------------------------
 
 
-def _admin_url(url: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-
-def _db_name(url: str) -> str:
-    name = urlsplit(url).path.lstrip("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"Refusing an unusual database name {name!r}.")
-    return name
-
-
-def _with_name(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def _sql(url: str, *statements: str) -> list:
-    import psycopg
-
-    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
-        return [conn.execute(s).fetchall() if s.lstrip().upper().startswith("SELECT")
-                else conn.execute(s) for s in statements]  # fmt: skip
-
-
 def seed_signature(args) -> str:
     # Not the migrations: each run migrates its copy (below), so a new index or column does
     # not cost another seeding. Bump SEED_VERSION when the seeded world itself changes.
@@ -200,12 +181,14 @@ def prepare(args, base_env: dict[str, str]) -> tuple[dict, Path]:
     signature = seed_signature(args)
     cache = Path(args.cache_dir) / signature
     template = f"panah_load_seed_{signature}"
-    template_url = _with_name(args.database_url, template)
-    exists = _sql(args.database_url, f"SELECT 1 FROM pg_database WHERE datname = '{template}'")
+    template_url = with_name(args.database_url, template)
+    exists = server_sql(
+        args.database_url, f"SELECT 1 FROM pg_database WHERE datname = '{template}'"
+    )
     meta_file = cache / "instance.json"
     if args.reseed or not exists[0] or not meta_file.exists():
-        _sql(args.database_url, f"DROP DATABASE IF EXISTS {template} WITH (FORCE)",
-             f"CREATE DATABASE {template}")  # fmt: skip
+        server_sql(args.database_url, f"DROP DATABASE IF EXISTS {template} WITH (FORCE)",
+                   f"CREATE DATABASE {template}")  # fmt: skip
         shutil.rmtree(cache, ignore_errors=True)
         (cache / "var").mkdir(parents=True)
         meta = {"secret_key": secrets.token_urlsafe(50)}
@@ -224,10 +207,10 @@ def prepare(args, base_env: dict[str, str]) -> tuple[dict, Path]:
               f"and {cache}", flush=True)  # fmt: skip
     else:
         print(f"Using the seeded template {template} (--reseed to seed again)", flush=True)
-    name = _db_name(args.database_url)
+    name = database_name(args.database_url)
     started = time.monotonic()
-    _sql(args.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
-         f"CREATE DATABASE {name} TEMPLATE {template}")  # fmt: skip
+    server_sql(args.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+               f"CREATE DATABASE {name} TEMPLATE {template}")  # fmt: skip
     print(f"Copied it to {name} in {time.monotonic() - started:.0f} s", flush=True)
     meta = json.loads(meta_file.read_text())
     started = time.monotonic()
@@ -534,7 +517,7 @@ class DatabaseCpu:
     """
 
     def __init__(self, url: str):
-        self.url, self.name = url, _db_name(url)
+        self.url, self.name = url, database_name(url)
         self.first: dict[int, float] = {}
         self.last: dict[int, float] = {}
         self.baseline = True
@@ -543,8 +526,8 @@ class DatabaseCpu:
 
     def sample(self) -> None:
         try:
-            rows = _sql(self.url, "SELECT pid FROM pg_stat_activity "
-                                  f"WHERE datname = '{self.name}' AND pid <> pg_backend_pid()")[0]  # fmt: skip
+            rows = server_sql(self.url, "SELECT pid FROM pg_stat_activity "
+                                        f"WHERE datname = '{self.name}' AND pid <> pg_backend_pid()")[0]  # fmt: skip
         except Exception:  # noqa: BLE001 (a figure, never a reason to stop the run)
             return
         for (pid,) in rows:
@@ -958,7 +941,6 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--seed-into", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     if args.seed_into:
         seed_into(Path(args.seed_into), args)
         return
@@ -985,9 +967,9 @@ def main() -> None:
                 runs[arm.label].append(run)
     finally:
         try:
-            _sql(
+            server_sql(
                 args.database_url,
-                f"DROP DATABASE IF EXISTS {_db_name(args.database_url)} WITH (FORCE)",
+                f"DROP DATABASE IF EXISTS {database_name(args.database_url)} WITH (FORCE)",
             )
         except Exception as exc:  # noqa: BLE001
             print(f"(could not drop the database: {exc})")

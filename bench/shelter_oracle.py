@@ -35,16 +35,17 @@ from bench.shelter import make_world, simulate, violations
 
 DAYS = 90
 
-# Hindsight optima from docs/shelter.md (best schedule known, proven lower bound).
+# Hindsight optima from docs/shelter.md (best schedule known, proven lower bound), as
+# bench/shelter_information.py proved them on 2026-12-06.
 HINDSIGHT = {
-    7: (15321, 15272),
+    7: (15283, 15283),
     8: (17512, 17512),
-    9: (21753, 21717),
+    9: (21721, 21721),
     10: (13384, 13384),
-    11: (17808, 17757),
+    11: (17760, 17760),
     12: (17978, 17978),
-    13: (14203, 14189),
-    14: (14621, 14501),
+    13: (14189, 14189),
+    14: (14531, 14517),
 }
 PRODUCTION = {7: 16427, 8: 18333, 9: 22578, 10: 14480, 11: 18913, 12: 18900, 13: 15327, 14: 15647}
 

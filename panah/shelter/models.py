@@ -501,6 +501,13 @@ class Placement(models.Model):
         return stay_weighed((self.explanation or {}).get("stay"))
 
     @property
+    def ends_before_needed(self) -> bool:
+        """The place ends (the offer's last day or its fixed stay) before the date the
+        household needs a place until: they will need another place then."""
+        until = self.need.place_needed_until
+        return bool(self.planned_end_on and until and self.planned_end_on < until)
+
+    @property
     def address_released(self) -> bool:
         """The host's address reaches the guest's side only once the match is confirmed."""
         return self.status in ACTIVE or self.status in (

@@ -73,6 +73,33 @@ def test_proposals_explain_themselves_and_say_why_a_household_waits(
     assert "The whole household fits in one offer" in page
 
 
+def test_a_proposal_says_when_the_place_ends_before_the_household_needs_it_no_more(
+    org_a, shelter_a, need_for, host_for, today
+):
+    need = need_for("Long", adult_men=1, place_needed_until=today + dt.timedelta(days=40))
+    host_for(kind="couple", name="Short Host", available_until=today + dt.timedelta(days=10))
+    client = verified_client(shelter_a)
+    client.post(reverse("shelter:match"))
+    page = client.get(reverse("shelter:match")).content.decode()
+    assert "Short Host" in page
+    assert "The place ends on" in page
+    assert "another place will be needed then" in page
+    with scope(organisation=org_a):
+        placement = Placement.objects.get(need=need)
+    detail = client.get(reverse("shelter:placement", args=[placement.pk])).content.decode()
+    assert "another place will be needed then" in detail
+    # The same place for a household that needs it no longer than it lasts: no warning.
+    with scope(organisation=org_a):
+        Need.objects.filter(pk=need.pk).update(place_needed_until=today + dt.timedelta(days=5))
+    page = client.get(reverse("shelter:match")).content.decode()
+    assert "The place ends on" in page and "another place will be needed then" not in page
+    client.post("/language/", {"language": "fa", "next": "/"})
+    with scope(organisation=org_a):
+        Need.objects.filter(pk=need.pk).update(place_needed_until=today + dt.timedelta(days=40))
+    page = client.get(reverse("shelter:match")).content.decode()
+    assert "جای دیگری لازم" in page
+
+
 def test_a_dynamic_run_says_how_many_households_had_no_date_to_go_by(
     org_a, shelter_a, need_for, host_for, today, settings
 ):

@@ -24,7 +24,8 @@ Prints wall time, CPU time (all threads, and the import's worker processes), pea
 pairwise F1 and the error in the number of victims of each; ours step by step (wall and CPU);
 the ratio ours / Splink in wall time (the target: <= 2) and in CPU; the wall time of ours'
 bulk INSERTs per table (SQLite), and those with the model's own steps against twice Splink's
-time (what no import + link can skip); and the namesake share of the data. On a shared machine wall time follows the load: compare CPU, or run it quiet.
+time (what no import + link can skip); and the namesake share of the data. On a shared
+machine wall time follows the load: compare CPU, or run it quiet.
 """
 
 from __future__ import annotations

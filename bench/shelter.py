@@ -305,7 +305,10 @@ def run_static(sizes) -> None:
 # --- the 90-day simulation ---------------------------------------------------------------------
 
 
-def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict, float]:
+def simulate(
+    days: int, policy: str, world: dict, *, product_closes: bool = False,
+    later: list | None = None, **options,
+) -> tuple[int, dict, float]:  # fmt: skip
     """People-nights without shelter over `days` under `policy`, the schedule it made (household
     id -> (offer id, day)) and the vulnerability-weighted nights (`weighted_nights`).
 
@@ -321,6 +324,12 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
     estimate, a stay's planned end is the estimate's (a caseworker's date), not the true end.
     `options` go to `propose_today`. A callable `policy(day, waiting, free, occupied)` returns
     the day's pairs itself (a diagnostic such as bench/shelter_oracle.py, which may read the world).
+
+    `product_closes`: a placement ends on the offer's close, as the product's planned end does
+    (`services._planned_end`); a guest whose need goes on is back in the queue until the day it
+    would have ended (first start + stay), with what is left of their date, and may be placed
+    again (those stays go to `later` as (household, offer, day)). Without it (the bench's
+    world), a guest stays its whole stay after the close, holding nothing.
     """
     from dataclasses import replace
 
@@ -351,6 +360,10 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
     def with_estimate(need: NeedRow) -> NeedRow:
         return replace(need, expected_nights=estimates.get(need.id))
 
+    guests: dict = {}  # offer id -> [(household, need ends, planned end)] (product_closes)
+    need_end: dict = {}  # household id -> the day its need ends, from its first placement
+    planned_until: dict = {}  # household id -> the planned end recorded at its first placement
+
     def people_per_night_held(need: NeedRow) -> float:
         # A diagnostic, not a policy: it reads each household's true stay (which no one knows
         # on the day) and weighs people per night of the place they would hold.
@@ -363,6 +376,17 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
             waiting[need.id] = need
             arrived_on[need.id] = day
             history.append(need)
+        if product_closes:
+            for o in offers:
+                if o.closes != day:
+                    continue
+                occupied.pop(o.id, None)
+                for need, end, plan in guests.pop(o.id, []):
+                    if end > day:  # back without a roof, with what is left of their date
+                        left = plan - day if need.expected_nights is not None else 0
+                        waiting[need.id] = replace(need, expected_nights=left if left > 0 else None)
+            for nid in [n for n in waiting if need_end.get(n, days + 1) <= day]:
+                del waiting[nid]  # their need ended while they waited again
         for oid in occupied:
             occupied[oid] = [(end, b, plan) for end, b, plan in occupied[oid] if end > day]
         free = []
@@ -424,8 +448,16 @@ def simulate(days: int, policy: str, world: dict, **options) -> tuple[int, dict,
             known = [n.expected_nights for n in history if n.expected_nights is not None]
             typical = sorted(known)[len(known) // 2] if known else 28
             plan = day + (need.expected_nights or typical if estimating else stays[nid])
-            occupied.setdefault(oid, []).append((day + stays[nid], need.size, plan))
-            schedule[nid] = (oid, day)
+            end = need_end.setdefault(nid, day + stays[nid])
+            if product_closes:
+                plan = planned_until.setdefault(nid, plan)
+                guests.setdefault(oid, []).append((need, end, plan))
+            occupied.setdefault(oid, []).append((end, need.size, plan))
+            if nid in schedule:
+                if later is not None:
+                    later.append((nid, oid, day))
+            else:
+                schedule[nid] = (oid, day)
         nights += sum(n.size for n in waiting.values())
         weighted += sum(vulnerability_weight(n) for n in waiting.values())
     return nights, schedule, weighted
@@ -521,10 +553,15 @@ def noisy_stays(stays: dict, seed: int, share: float, error: int) -> dict:
     return estimates
 
 
-def hindsight_model(days: int, world: dict) -> dict:
+def hindsight_model(days: int, world: dict, cut_at_close: bool = False) -> dict:
     """The hindsight optimum's time-indexed integer program (see `hindsight_optimum`), as arrays
     any solver can read: columns (need index, offer index, start day) of the stays, then the
-    offers' idle arcs; rows lower <= matrix x <= upper; `gain` to maximise."""
+    offers' idle arcs; rows lower <= matrix x <= upper; `gain` to maximise.
+
+    `cut_at_close`: a stay ends at the offer's close and its guest is without a roof from then
+    until the stay would have ended, never placed again (a restriction of `simulate`'s
+    `product_closes`, whose optimum it therefore bounds from above; the plain program, where
+    a stay runs past the close, bounds it from below)."""
     import numpy as np
     from scipy.sparse import coo_array
 
@@ -599,8 +636,11 @@ def hindsight_model(days: int, world: dict) -> dict:
             row += 1
     matrix = coo_array((vals, (rows, cols)), shape=(row, n_cols)).tocsr()
     gain = np.zeros(n_cols)
-    for k, (i, _, d) in enumerate(columns):
+    for k, (i, j, d) in enumerate(columns):
         gain[k] = needs[i].size * (days - d)
+        if cut_at_close:
+            end = min(days, d + stays[needs[i].id])
+            gain[k] -= needs[i].size * max(0, end - offers[j].closes)
     integrality = np.zeros(n_cols)
     integrality[:stay_count] = 1
     ub = np.concatenate(
@@ -616,8 +656,9 @@ def hindsight_model(days: int, world: dict) -> dict:
 
 
 def hindsight_optimum(
-    days: int, world: dict, time_limit: float = 120.0, known=(), schedules=()
-) -> dict:
+    days: int, world: dict, time_limit: float = 120.0, known=(), schedules=(),
+    cut_at_close: bool = False,
+) -> dict:  # fmt: skip
     """The hindsight optimum of a world: a time-indexed integer program (`hindsight_model`)
     solved by HiGHS, proven by reduced-cost fixing.
 
@@ -638,12 +679,13 @@ def hindsight_optimum(
     the stays left. Its optimum, or v if it finds nothing better, is the proven optimum; when its
     time runs out, its bound is a proven lower bound. `known`: (people-nights, name) of
     schedules already made, so the optimum reported is never above the best of them.
+    `cut_at_close`: the program where a stay ends at the offer's close (`hindsight_model`).
     """
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
     started = time.perf_counter()
-    m = hindsight_model(days, world)
+    m = hindsight_model(days, world, cut_at_close)
     needs, offers, columns, stay_count = m["needs"], m["offers"], m["columns"], m["stay_count"]
     matrix, lower, upper, gain, ub, worst = (
         m["matrix"], m["lower"], m["upper"], m["gain"], m["ub"], m["worst"]

@@ -39,3 +39,43 @@ def test_fixing_proves_the_whole_programs_optimum():
                 for n in batch
             )
             assert counted == best["nights"]
+
+
+def _one_guest_world(second_offer: bool) -> dict:
+    """A man alone who needs 10 nights, a host closing on day 4 and perhaps one opening on 6."""
+    from panah.shelter.matching import NeedRow, OfferRow
+
+    man = NeedRow(id=1, women=0, men=1, children=0, area="brussels")
+    offers = [OfferRow(id="a", beds=1, area="brussels")]
+    offers[0].opens, offers[0].closes = 0, 4
+    if second_offer:
+        offers.append(OfferRow(id="b", beds=1, area="brussels"))
+        offers[1].opens, offers[1].closes = 6, 20
+    return {"arrivals": {0: [man]}, "offers": offers, "stays": {1: 10}, "refuses": {},
+            "estimates": {1: None}, "estimates_all": {1: 10}}  # fmt: skip
+
+
+def test_as_the_product_a_guest_is_back_without_a_roof_when_the_place_closes():
+    world = _one_guest_world(second_offer=False)
+    # The bench's world: housed from day 0 for all 10 nights, although the host closes on day 4.
+    assert simulate(20, "greedy", world)[0] == 0
+    # The product's: the placement ends on day 4; without a roof until day 10, then no need.
+    assert simulate(20, "greedy", world, product_closes=True)[0] == 6
+    assert hindsight_optimum(20, world, cut_at_close=True)["nights"] == 6
+    assert hindsight_optimum(20, world)["nights"] == 0
+    # Placed again on day 6 when another place opens: two nights without a roof.
+    world = _one_guest_world(second_offer=True)
+    later = []
+    assert simulate(20, "greedy", world, product_closes=True, later=later)[0] == 2
+    assert later == [(1, "b", 6)]
+
+
+def test_the_product_world_lies_between_its_two_hindsight_bounds():
+    for seed in (3, 4):
+        world = make_world(21, rate=3, offers_count=10, seed=seed)
+        nights = simulate(21, "estimate-today", world, product_closes=True)[0]
+        lower = hindsight_optimum(21, world, time_limit=60)
+        upper = hindsight_optimum(21, world, time_limit=60, cut_at_close=True)
+        assert lower["proven"] and upper["proven"]
+        assert lower["nights"] <= upper["nights"]
+        assert lower["nights"] <= nights

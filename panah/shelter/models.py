@@ -330,6 +330,11 @@ class Offer(models.Model):
         return f"offer {str(self.pk)[:8]}"
 
 
+# The matcher's policies, the default first: "optimal" (today's needs and offers) and
+# "dynamic" (panah.shelter.dynamic). One list for the setting, the service and the table.
+MATCH_POLICIES = ("optimal", "dynamic")
+
+
 class MatchRun(models.Model):
     """One run of the matcher: what it proved, how long it took, who was left and why."""
 
@@ -349,11 +354,10 @@ class MatchRun(models.Model):
     # need id -> rule codes (or a shortage: safeguarding.SHORTAGE*) that kept it unhoused; codes
     # only, no personal data.
     unhoused = models.JSONField(default=dict)
-    # "optimal" (today's needs and offers) or "dynamic" (panah.shelter.dynamic), and for a
-    # dynamic run the households it counted the typical stay for, having no date to go by: the
-    # coordinators' cue that a rough date would help (docs/shelter.md, "What the stay dates are
-    # worth").
-    policy = models.CharField(max_length=8, default="optimal")
+    # The policy that made the proposals (one of MATCH_POLICIES), and for a dynamic run the
+    # households it counted the typical stay for, having no date to go by: the coordinators'
+    # cue that a rough date would help (docs/shelter.md, "What the stay dates are worth").
+    policy = models.CharField(max_length=8, default=MATCH_POLICIES[0])
     without_stay_date = models.PositiveIntegerField(default=0)
 
     objects = ScopedManager(organisation="organisation")
@@ -362,7 +366,7 @@ class MatchRun(models.Model):
         ordering = ["-run_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(policy__in=["optimal", "dynamic"]),
+                condition=models.Q(policy__in=list(MATCH_POLICIES)),
                 name="shelter_matchrun_policy_known",
             ),
         ]

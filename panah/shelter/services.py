@@ -30,6 +30,7 @@ from . import dynamic, matching, notices, safeguarding
 from .models import (
     ACTIVE,
     HOLDING,
+    MATCH_POLICIES,
     ROOFLESS,
     CheckIn,
     CheckInKind,
@@ -604,8 +605,8 @@ def run_matcher(
     offers; "dynamic" also weighs who is likely to arrive (panah.shelter.dynamic).
     """
 
-    policy = policy or getattr(settings, "SHELTER_MATCH_POLICY", "optimal")
-    if policy not in ("optimal", "dynamic"):
+    policy = policy or getattr(settings, "SHELTER_MATCH_POLICY", MATCH_POLICIES[0])
+    if policy not in MATCH_POLICIES:
         raise ValueError(f"unknown matcher policy {policy!r}")
     on = on or timezone.localdate()
     # A coordinator's own proposal (by hand) stays: it holds its beds like a confirmed one.

@@ -79,3 +79,49 @@ def test_the_product_world_lies_between_its_two_hindsight_bounds():
         assert lower["proven"] and upper["proven"]
         assert lower["nights"] <= upper["nights"]
         assert lower["nights"] <= nights
+
+
+def test_a_dated_need_ends_on_its_date_housed_or_not():
+    from panah.shelter.matching import NeedRow, OfferRow
+
+    man = NeedRow(id=1, women=0, men=1, children=0, area="brussels")
+    late = OfferRow(id="a", beds=1, area="brussels")
+    late.opens, late.closes = 12, 20
+    world = {"arrivals": {0: [man]}, "offers": [late], "stays": {1: 10}, "refuses": {},
+             "estimates": {1: None}, "estimates_all": {1: 10}}  # fmt: skip
+    # The bench's first world: the stay counts from the placement, so he waits for the place.
+    assert simulate(20, "greedy", world)[0] == 12
+    assert hindsight_optimum(20, world)["nights"] == 12
+    # As the product records it: his need ends on day 10, before the place opens.
+    world["dated"] = True
+    assert simulate(20, "greedy", world)[0] == 10
+    assert hindsight_optimum(20, world)["nights"] == 10
+
+
+def test_in_a_dated_world_no_policy_beats_the_hindsight_optimum():
+    for seed in (3, 4):
+        world = make_world(21, rate=3, offers_count=10, seed=seed, dated=True)
+        best = hindsight_optimum(21, world, time_limit=60)
+        assert best["proven"]
+        for policy in ("greedy", "estimate-today"):
+            assert simulate(21, policy, world)[0] >= best["nights"]
+
+
+def test_the_product_world_solved_with_second_stays():
+    # Dated: the man needs a place until day 10; host a closes on day 4, host b opens on 6.
+    world = {**_one_guest_world(second_offer=True), "dated": True}
+    later = []
+    assert simulate(20, "greedy", world, product_closes=True, later=later)[0] == 2
+    best = hindsight_optimum(20, world, again=True)
+    assert (best["nights"], best["proven"]) == (2, True)
+    assert best["schedule"] == {1: ("a", 0)} and best["again"] == [(1, "b", 6)]
+    # The two programs that bracket it: the stay past the close, and no second stay.
+    assert hindsight_optimum(20, world)["nights"] == 0
+    assert hindsight_optimum(20, world, cut_at_close=True)["nights"] == 6
+    for seed in (3, 4):
+        world = make_world(21, rate=3, offers_count=10, seed=seed, dated=True)
+        exact = hindsight_optimum(21, world, time_limit=60, again=True)
+        assert exact["proven"]
+        assert hindsight_optimum(21, world, time_limit=60)["nights"] <= exact["nights"]
+        assert exact["nights"] <= hindsight_optimum(21, world, 60, cut_at_close=True)["nights"]
+        assert exact["nights"] <= simulate(21, "estimate-today", world, product_closes=True)[0]

@@ -702,17 +702,19 @@ def _propose_dynamic(
         futures = dynamic.sample_arrivals(
             history, len(history) / dynamic.HISTORY_DAYS, seed=on.toordinal()
         )
-    # A host offer full today frees up on its guest's planned end.
+    # A host offer full today frees up on its guest's planned end, or sooner on the day the
+    # guest needs a place until (their need ends then: a Fedasil place, say).
     horizon = on + dt.timedelta(days=dynamic.HORIZON)
-    ending = Placement.objects.filter(
+    holding = Placement.objects.filter(
         offer__in=[o for o in offers if o.max_households == 1],
         status__in=[s.value for s in HOLDING],
-        planned_end_on__gt=on,
-        planned_end_on__lte=horizon,
-    ).values_list("offer_id", "planned_end_on")
+    ).values_list("offer_id", "planned_end_on", "need__place_needed_until")
     by_id = {o.pk: o for o in offers}
     upcoming = []
-    for offer_id, end in ending:
+    for offer_id, planned, needed_until in holding:
+        end = min((d for d in (planned, needed_until) if d is not None), default=None)
+        if end is None or not on < end <= horizon:
+            continue
         freed = offer_row(by_id[offer_id], on=end)
         if freed.available:
             upcoming.append(dynamic.Upcoming((end - on).days, freed))

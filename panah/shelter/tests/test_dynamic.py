@@ -259,3 +259,27 @@ def test_the_run_may_sample_likely_arrivals_from_the_recent_households(
         run = services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
         assert run.proposals.get().need_id == need.pk
     assert [n.id for n in sampled[0]] == [need.pk]
+
+
+@pytest.mark.django_db
+def test_a_host_frees_up_on_the_day_the_guest_needs_a_place_until(
+    org_a, need_for, host_for, shelter_a, today, monkeypatch
+):
+    # The guest's need ends in 3 days (a Fedasil place, say); the host has no end date, so
+    # only the guest's date says the place will be free for the next household then.
+    guest = need_for("Guest", adult_men=1, place_needed_until=today + dt.timedelta(days=3))
+    _, host_offer = host_for(kind="couple")
+    need_for("Next", adult_men=1)
+    seen = []
+    real = dynamic.propose_today
+    monkeypatch.setattr(
+        dynamic, "propose_today", lambda *a, **kw: seen.append(kw["upcoming"]) or real(*a, **kw)
+    )
+    with scope(organisation=org_a):
+        first = services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
+        placement = first.proposals.get()
+        assert placement.need_id == guest.pk  # the shorter stay goes first
+        services.confirm_placement(placement=placement, by=shelter_a)
+        services.record_guest_decision(placement=placement, accepted=True, by=shelter_a)
+        services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
+    assert [(u.in_days, u.offer.id) for u in seen[-1]] == [(3, host_offer.pk)]

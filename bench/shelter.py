@@ -328,7 +328,8 @@ def simulate(
     `options` go to `propose_today`. A callable `policy(day, waiting, free, occupied)` returns
     the day's pairs itself (a diagnostic such as bench/shelter_oracle.py, which may read the world).
 
-    `product_closes`: a placement ends on the offer's close, as the product's planned end does
+    `product_closes`: the product's rules. A household is not proposed again a place it refused;
+    a placement ends on the offer's close, as the product's planned end does
     (`services._planned_end`); a guest whose need goes on is back in the queue until the day it
     would have ended (first start + stay), with what is left of their date, and may be placed
     again (those stays go to `later` as (household, offer, day)). Without it (the bench's
@@ -466,7 +467,11 @@ def simulate(
             pairs = [(p.need_id, p.offer_id) for p in result.proposals]
         for nid, oid in pairs:
             if refuses.get((nid, day)):
-                continue  # free choice: they stay waiting, with their priority intact
+                # Free choice: they stay waiting, with their priority intact; by the product's
+                # rules a run does not propose them that place again (`NeedRow.refused`).
+                if product_closes:
+                    waiting[nid] = replace(waiting[nid], refused=waiting[nid].refused | {oid})
+                continue
             need = waiting.pop(nid)
             # The planned end a coordinator records: the estimate, else the typical stay.
             known = [n.expected_nights for n in history if n.expected_nights is not None]

@@ -43,9 +43,11 @@ from .matching import (
     _need_columns,
     _offer_columns,
     _shares_language,
+    explain_blocked,
     match,
     priority,
     priority_parts,
+    refused_pairs,
 )
 
 # Days ahead the sampled futures cover (shorter than the shortest usual stay, so an offer is
@@ -98,7 +100,8 @@ def sample_arrivals(
         for day in range(1, horizon + 1):
             for k in range(int(rng.poisson(per_day))):
                 like = history[int(rng.integers(len(history)))]
-                future.append((day, replace(like, id=("likely", s, day, k), nights=0)))
+                like = replace(like, id=("likely", s, day, k), nights=0, refused=frozenset())
+                future.append((day, like))
         futures.append(future)
     return futures
 
@@ -153,7 +156,8 @@ def propose_today(
 
     def pairs(rows: Sequence[NeedRow]) -> tuple[np.ndarray, np.ndarray, dict]:
         cols = _need_columns(rows, areas, langs)
-        ok = safeguarding.passes(_as_rows(cols), _as_cols(o_cols))
+        ok = np.array(safeguarding.passes(_as_rows(cols), _as_cols(o_cols)))
+        ok[refused_pairs(rows, slots)] = False
         r, c = np.nonzero(ok)
         return r, c, cols
 
@@ -333,13 +337,17 @@ def _result(needs, offers, placed, started, proven, stats, areas=None, langs=Non
         blocked = np.ones(len(needs), dtype=bool)
         if offers:
             o_cols = _offer_columns(offers, areas, langs)
-            blocked = ~safeguarding.passes(_as_rows(cols_n), _as_cols(o_cols)).any(axis=1)
+            by_rules = safeguarding.passes(_as_rows(cols_n), _as_cols(o_cols))
+            allowed = np.array(by_rules)
+            allowed[refused_pairs(needs, offers)] = False
+            blocked = ~allowed.any(axis=1)
         for i, n in enumerate(needs):
             if i in housed:
                 continue
             if blocked[i] and offers:
-                sub = {k: v[i : i + 1][:, None] for k, v in cols_n.items()}
-                unhoused[n.id] = safeguarding.blockers_for(sub, _as_cols(o_cols))[0]
+                unhoused[n.id] = explain_blocked(
+                    by_rules[i : i + 1], np.array([i]), cols_n, o_cols
+                )[0]
             elif blocked[i]:
                 unhoused[n.id] = ["whole_household_fits"]
             else:

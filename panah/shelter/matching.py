@@ -71,6 +71,9 @@ class NeedRow:
     # Nights they are expected to need a place, when a coordinator knows (e.g. until a Fedasil
     # invitation); None when no one does. Only the dynamic policy reads it.
     expected_nights: int | None = None
+    # Offers this household refused: never proposed to them again by a run (free choice; a
+    # coordinator may still propose one by hand). Their priority is untouched.
+    refused: frozenset = frozenset()
 
     @property
     def size(self) -> int:
@@ -217,6 +220,35 @@ def _shares_language(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a & b) != 0
 
 
+def refused_pairs(
+    needs: Sequence[NeedRow], offers: Sequence[OfferRow]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(need index, offer index) of the pairs a household refused, not to be proposed again."""
+    found: list[tuple[int, int]] = []
+    if any(n.refused for n in needs):
+        index = {o.id: j for j, o in enumerate(offers)}
+        found = [
+            (i, index[o]) for i, n in enumerate(needs) for o in n.refused if o in index
+        ]  # fmt: skip
+    rows, cols = zip(*found, strict=True) if found else ((), ())
+    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+
+
+def explain_blocked(
+    rows_by_rules: np.ndarray, blocked: np.ndarray, n: dict, o: dict
+) -> list[list[str]]:
+    """For households with no offer left (`blocked`): the rules in their way, or that they
+    refused every offer the rules allow. `rows_by_rules`: their rows of the rules' matrix."""
+    refused_only = rows_by_rules.any(axis=1)
+    out: list[list[str]] = [[safeguarding.REFUSED_PLACES] for _ in range(len(blocked))]
+    ruled = np.nonzero(~refused_only)[0]
+    if len(ruled):
+        sub = {k: v[blocked[ruled]][:, None] for k, v in n.items()}
+        for k, codes in zip(ruled, safeguarding.blockers_for(sub, _as_cols(o)), strict=True):
+            out[k] = codes
+    return out
+
+
 def match(
     needs: Sequence[NeedRow], offers: Sequence[OfferRow], *, time_limit: float = 30.0
 ) -> Result:
@@ -235,9 +267,17 @@ def match(
 
     need_keys = (*_NEED_INT, *_NEED_BOOL, "lang")
     offer_keys = (*_OFFER_INT, *_OFFER_BOOL, "lang", "collective")
-    # Collective shelters stay one type each: their beds are shared by several households.
-    unique = np.where(o_cols["collective"], np.arange(len(offers)), -1)
-    nt, need_type, n_types = _types(n_cols, need_keys)
+    # Collective shelters stay one type each: their beds are shared by several households. A
+    # household that refused an offer, and that offer, are kept apart too, so the refused pair
+    # can be left out.
+    refused_needs, refused_offers = refused_pairs(needs, offers)
+    refusing = np.zeros(len(needs), dtype=bool)
+    refusing[refused_needs] = True
+    apart_offers = o_cols["collective"].copy()
+    apart_offers[refused_offers] = True
+    unique = np.where(apart_offers, np.arange(len(offers)), -1)
+    unique_needs = np.where(refusing, np.arange(len(needs)), -1) if refusing.any() else None
+    nt, need_type, n_types = _types(n_cols, need_keys, unique_needs)
     ot, offer_type, o_types = _types(o_cols, offer_keys, unique)
     type_count = np.bincount(offer_type, minlength=o_types)
     capacity_beds = np.zeros(o_types, dtype=np.int64)
@@ -246,7 +286,13 @@ def match(
         capacity_beds[offer_type[i]] = o.beds
         capacity_households[offer_type[i]] = o.max_households
 
-    ok = safeguarding.passes(_as_rows(nt), _as_cols(ot))
+    by_rules = safeguarding.passes(_as_rows(nt), _as_cols(ot))
+    ok = by_rules
+    apart = np.zeros(n_types, dtype=bool)
+    if refusing.any():
+        ok = np.array(by_rules)
+        ok[need_type[refused_needs], offer_type[refused_offers]] = False
+        apart[need_type[refused_needs]] = True
     rows, cols = np.nonzero(ok)
     size_t = nt["size"]
     soft = size_t[rows] * (
@@ -265,7 +311,7 @@ def match(
         rows=rows, cols=cols, soft=soft.astype(float), size=size_t,
         ladder_type=ladder_type, ladder_weight=weights[ladder_need],
         household_limit=household_limit, collective=ot["collective"], beds=capacity_beds,
-        n_types=n_types,
+        n_types=n_types, apart=apart,
     )  # fmt: skip
     if len(rows) <= EXACT_VARIABLES:
         triples, bound, proven = model.solve_exact(time_limit)
@@ -297,7 +343,7 @@ def match(
 
     _fill_spare_places(needs, offers, weights, housed, need_type, offer_type, ok, proposals,
                        n_cols, o_cols)  # fmt: skip
-    unhoused = _explain_unhoused(needs, housed, need_type, nt, ot, ok)
+    unhoused = _explain_unhoused(needs, housed, need_type, nt, ot, ok, by_rules)
     score = float(sum(p.score for p in proposals))
     return Result(
         proposals=proposals,
@@ -354,13 +400,14 @@ def _fill_spare_places(
         room[j] = slots_left[j] > 0
 
 
-def _explain_unhoused(needs, housed, need_type, nt, ot, ok) -> dict[object, list[str]]:
-    """For each household left out: the rules that block every offer, or a shortage."""
+def _explain_unhoused(needs, housed, need_type, nt, ot, ok, by_rules) -> dict[object, list[str]]:
+    """For each household left out: the rules that block every offer, that they refused every
+    offer left, or a shortage."""
     no_offer = np.nonzero(~ok.any(axis=1))[0]
     reasons: dict[int, list[str]] = {}
     if len(no_offer):
-        sub = {k: v[no_offer][:, None] for k, v in nt.items()}
-        for t, codes in zip(no_offer, safeguarding.blockers_for(sub, _as_cols(ot)), strict=True):
+        explained = explain_blocked(by_rules[no_offer], no_offer, nt, ot)
+        for t, codes in zip(no_offer, explained, strict=True):
             reasons[int(t)] = codes
     return {
         needs[i].id: reasons.get(int(need_type[i]), [safeguarding.SHORTAGE])
@@ -382,6 +429,8 @@ class _Model:
     collective: np.ndarray
     beds: np.ndarray
     n_types: int
+    # Need types of a household that refused an offer: only their own pairs, no shared hubs.
+    apart: np.ndarray | None = None
     stats: dict = field(default_factory=dict)
 
     def solve_exact(self, time_limit: float) -> tuple[np.ndarray, float, bool]:
@@ -498,8 +547,11 @@ class _Network:
     def __init__(self, model: _Model, nt: dict, ot: dict) -> None:
         self.model = model
         same_area = nt["area"][model.rows] == ot["area"][model.cols]
-        direct = np.nonzero(same_area)[0]
-        free = ~nt["area_required"]
+        apart = model.apart if model.apart is not None else np.zeros(model.n_types, dtype=bool)
+        # A household that refused an offer reaches its other offers directly, every area
+        # included: through the hubs it would reach the refused one too.
+        direct = np.nonzero(same_area | apart[model.rows])[0]
+        free = ~nt["area_required"] & ~apart
         # Need groups: need types without the area (only those free to move).
         keys = [k for k in (*_NEED_INT, *_NEED_BOOL, "lang") if k != "area"]
         free_types = np.nonzero(free)[0]

@@ -99,6 +99,8 @@ RULES_BY_CODE = {rule.code: rule for rule in RULES}
 # expected stays says so, as a shorter stay may have gone first at an equal priority.
 SHORTAGE = "shortage"
 SHORTAGE_STAYS_WEIGHED = "shortage_stays_weighed"
+# Nor is this: every offer the rules allow them was one they refused.
+REFUSED_PLACES = "refused_places"
 
 
 def rule_name(code: str) -> str:
@@ -110,6 +112,13 @@ def rule_name(code: str) -> str:
             _(
                 "Not enough suitable beds: they went to households with a higher priority or a "
                 "shorter expected stay"
+            )
+        )
+    if code == REFUSED_PLACES:
+        return str(
+            _(
+                "They refused every place the rules allow them: a run does not propose a refused "
+                "place again, a coordinator can propose one by hand"
             )
         )
     rule = RULES_BY_CODE.get(code)

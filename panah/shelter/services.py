@@ -9,6 +9,7 @@ Audit entries carry ids, rule codes and field names, never personal values.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -482,12 +483,18 @@ def needs_under_alert(needs: Iterable[Need]) -> set:
 
 
 def need_row(
-    need: Need, nights: int = 0, *, alert: bool | None = None, on: dt.date | None = None
+    need: Need,
+    nights: int = 0,
+    *,
+    alert: bool | None = None,
+    on: dt.date | None = None,
+    refused: frozenset = frozenset(),
 ) -> matching.NeedRow:
     """What the matcher and the rules see of a need (`alert`: from `needs_under_alert`).
 
     `on`: the day matched for; the nights a place is expected to be needed count from it (a
-    "needs a place until about" date already past counts as not known).
+    "needs a place until about" date already past counts as not known). `refused`: the offers
+    the household refused, which a run does not propose to them again.
     """
     expected = None
     if need.place_needed_until is not None:
@@ -507,6 +514,7 @@ def need_row(
         vulnerabilities=need.vulnerability_count,
         nights=nights,
         expected_nights=expected,
+        refused=refused,
     )
 
 
@@ -627,9 +635,18 @@ def run_matcher(
         for o in offers
     ]  # fmt: skip
     alerts = needs_under_alert(needs)
+    refused: dict = defaultdict(set)
+    for need_id, offer_id in Placement.objects.filter(
+        need__in=needs, status=PlacementStatus.REFUSED
+    ).values_list("need_id", "offer_id"):
+        refused[need_id].add(offer_id)
     need_rows = [
-        need_row(n, nights.get(n.person_id, 0), alert=n.pk in alerts, on=on) for n in needs
-    ]
+        need_row(
+            n, nights.get(n.person_id, 0), alert=n.pk in alerts, on=on,
+            refused=frozenset(refused.get(n.pk, ())),
+        )
+        for n in needs
+    ]  # fmt: skip
     if policy == "dynamic":
         result = _propose_dynamic(need_rows, offers, rows, on=on, time_limit=time_limit)
         # A model too large (or unsolved) gives way to the one-day matcher: say which ran.

@@ -165,6 +165,7 @@ def test_the_coordinators_run_uses_the_dynamic_policy_and_a_refusal_keeps_priori
 ):
     need = need_for(adult_men=1, vulnerabilities=["medical"])
     host_for(kind="couple")
+    host_for(kind="couple", name="Other host")
     with scope(organisation=org_a):
         run = services.run_matcher(organisation=org_a, by=shelter_a, policy="dynamic")
         first = run.proposals.get()
@@ -174,6 +175,7 @@ def test_the_coordinators_run_uses_the_dynamic_policy_and_a_refusal_keeps_priori
         second = again.proposals.get()
     assert second.need_id == need.pk
     assert second.explanation["parts"] == first.explanation["parts"]
+    assert second.offer_id != first.offer_id  # the refused place is not proposed again
     with pytest.raises(ValueError):
         services.run_matcher(organisation=org_a, by=shelter_a, policy="guess")
 

@@ -11,7 +11,7 @@ from django_scopes import scope, scopes_disabled
 
 from panah.core.audit import AuditEntry
 from panah.core.crypto.errors import DecryptionError
-from panah.shelter import queries, services
+from panah.shelter import queries, safeguarding, services
 from panah.shelter.models import Episode, Host, Placement, PlacementStatus
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +159,7 @@ def test_the_matcher_houses_by_priority_and_says_why_the_rest_wait(
 def test_a_refusal_never_lowers_priority(org_a, need_for, host_for, shelter_a):
     need = need_for(adult_men=1, vulnerabilities=["medical"])
     host_for(kind="couple")
+    host_for(kind="couple", name="Other host")
     with scope(organisation=org_a):
         first = services.run_matcher(organisation=org_a, by=shelter_a).proposals.get()
         services.confirm_placement(placement=first, by=shelter_a)
@@ -167,6 +168,38 @@ def test_a_refusal_never_lowers_priority(org_a, need_for, host_for, shelter_a):
     assert again.need_id == need.pk
     assert again.explanation["parts"] == first.explanation["parts"]
     assert again.explanation["parts"]["vulnerability"] == 2.0
+    # Free choice: the place they refused is not proposed to them again; the other one is.
+    assert again.offer_id != first.offer_id
+
+
+def test_a_household_that_refused_every_place_is_told_why_and_may_be_proposed_by_hand(
+    org_a, need_for, host_for, shelter_a
+):
+    need = need_for("Refuses", adult_men=1, vulnerabilities=["medical"])
+    _, offer = host_for(kind="couple")
+    with scope(organisation=org_a):
+        first = services.run_matcher(organisation=org_a, by=shelter_a).proposals.get()
+        services.confirm_placement(placement=first, by=shelter_a)
+        services.record_guest_decision(placement=first, accepted=False, by=shelter_a)
+        alone = services.run_matcher(organisation=org_a, by=shelter_a)
+        assert not alone.proposals.exists()
+        assert alone.unhoused[str(need.pk)] == [safeguarding.REFUSED_PLACES]
+        # The coordinator may still propose it by hand, if the guest changes their mind.
+        by_hand = services.propose_placement(need=need, offer=offer, by=shelter_a)
+    assert (by_hand.need_id, by_hand.offer_id) == (need.pk, offer.pk)
+
+
+def test_a_refused_place_goes_to_another_household(org_a, need_for, host_for, shelter_a):
+    need_for("Refuses", adult_men=1, vulnerabilities=["medical"])
+    _, offer = host_for(kind="couple")
+    with scope(organisation=org_a):
+        first = services.run_matcher(organisation=org_a, by=shelter_a).proposals.get()
+        services.confirm_placement(placement=first, by=shelter_a)
+        services.record_guest_decision(placement=first, accepted=False, by=shelter_a)
+        other = need_for("Other", adult_men=1)
+        for policy in ("optimal", "dynamic"):
+            run = services.run_matcher(organisation=org_a, by=shelter_a, policy=policy)
+            assert [(p.need_id, p.offer_id) for p in run.proposals.all()] == [(other.pk, offer.pk)]
 
 
 def test_nights_without_shelter_count_from_the_episodes(org_a, need_for, today, shelter_membership):

@@ -233,3 +233,18 @@ def test_the_need_form_takes_the_date_a_place_is_needed_until(org_a, shelter_a, 
     assert need.place_needed_until == until
     page = client.get(reverse("shelter:need", args=[need.pk])).content.decode()
     assert "Needs a place until about" in page
+
+
+def test_the_runs_counts_agree_with_their_number_in_french(org_a, shelter_a, need_for, host_for):
+    need_for("Ali", adult_men=1)
+    host_for(kind="couple")
+    client = verified_client(shelter_a)
+    client.post("/language/", {"language": "fr", "next": "/"})
+    assert client.post(reverse("shelter:match")).status_code == 302
+    page = client.get(reverse("shelter:match")).content.decode()
+    assert "1 personne hébergée · 1 ménage en attente · 1 offre examinée." in page
+    need_for("Reza", adult_men=1)
+    need_for("Omid", adult_men=1)
+    client.post(reverse("shelter:match"))
+    page = client.get(reverse("shelter:match")).content.decode()
+    assert "3 ménages en attente" in page  # the first proposal is dropped by the new run

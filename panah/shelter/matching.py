@@ -235,15 +235,16 @@ def refused_pairs(
 
 
 def explain_blocked(
-    rows_by_rules: np.ndarray, blocked: np.ndarray, n: dict, o: dict
+    rows_by_rules: np.ndarray, which: np.ndarray, n: dict, o: dict
 ) -> list[list[str]]:
-    """For households with no offer left (`blocked`): the rules in their way, or that they
-    refused every offer the rules allow. `rows_by_rules`: their rows of the rules' matrix."""
+    """For households with no offer left (rows `which` of the columns `n`): the rules in their
+    way, or that they refused every offer the rules allow. `rows_by_rules`: their rows of the
+    rules' matrix against the offers `o`."""
     refused_only = rows_by_rules.any(axis=1)
-    out: list[list[str]] = [[safeguarding.REFUSED_PLACES] for _ in range(len(blocked))]
+    out: list[list[str]] = [[safeguarding.REFUSED_PLACES] for _ in range(len(which))]
     ruled = np.nonzero(~refused_only)[0]
     if len(ruled):
-        sub = {k: v[blocked[ruled]][:, None] for k, v in n.items()}
+        sub = {k: v[which[ruled]][:, None] for k, v in n.items()}
         for k, codes in zip(ruled, safeguarding.blockers_for(sub, _as_cols(o)), strict=True):
             out[k] = codes
     return out

@@ -271,7 +271,7 @@ def test_a_host_frees_up_on_the_day_the_guest_needs_a_place_until(
     # only the guest's date says the place will be free for the next household then.
     guest = need_for("Guest", adult_men=1, place_needed_until=today + dt.timedelta(days=3))
     _, host_offer = host_for(kind="couple")
-    need_for("Next", adult_men=1)
+    need_for("Next", adult_men=1, place_needed_until=today + dt.timedelta(days=60))
     seen = []
     real = dynamic.propose_today
     monkeypatch.setattr(

@@ -731,10 +731,7 @@ def hindsight_model(
         np.ones(household_idle),
     ])  # fmt: skip
     # People-nights without shelter if no one were housed: a dated need counts until its date.
-    worst = sum(
-        n.size * ((min(days, arrived[n.id] + stays[n.id]) if dated else days) - arrived[n.id])
-        for n in needs
-    )
+    worst = sum(n.size * (need_last(i) - arrived[n.id]) for i, n in enumerate(needs))
     return {
         "needs": needs, "offers": offers, "columns": columns, "idle": idle,
         "stay_count": stay_count, "matrix": matrix, "lower": np.array(lower),

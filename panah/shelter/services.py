@@ -636,8 +636,9 @@ def run_matcher(
     ]  # fmt: skip
     alerts = needs_under_alert(needs)
     refused: dict = defaultdict(set)
+    # Open needs' refusals (a join, not a list of thousands of ids as parameters).
     for need_id, offer_id in Placement.objects.filter(
-        need__in=needs, status=PlacementStatus.REFUSED
+        need__closed_on__isnull=True, status=PlacementStatus.REFUSED
     ).values_list("need_id", "offer_id"):
         refused[need_id].add(offer_id)
     need_rows = [
